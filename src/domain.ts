@@ -1,0 +1,162 @@
+/**
+ * The bot's shared vocabulary: parsed rows, quotes, orders and positions. Every money or quantity
+ * field is a Decimal; symbols are always in the order/market-data form `BTC/USD`.
+ */
+import type { Decimal } from './money.js';
+
+export const CYCLE_STATUSES = ['watching', 'buying', 'selling', 'cooldown', 'complete', 'error'] as const;
+export type CycleStatus = (typeof CYCLE_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly CycleStatus[] = ['complete', 'error'];
+
+/** A validated `dca_assets` row. */
+export interface AssetConfig {
+  readonly id: number;
+  readonly symbol: string;
+  readonly enabled: boolean;
+  /** USD per base order. */
+  readonly baseOrderAmount: Decimal;
+  /** USD per safety order. */
+  readonly safetyOrderAmount: Decimal;
+  readonly maxSafetyOrders: number;
+  /** Percent drop below the last buy fill price that triggers a safety order. */
+  readonly safetyOrderDeviation: Decimal;
+  /** Percent rise above the average purchase price that triggers the take-profit sell. */
+  readonly takeProfitPercent: Decimal;
+  /** Seconds after a take-profit before the next cycle may buy. */
+  readonly cooldownPeriod: number;
+  /** Percent drop below the last sell price that ends a cooldown early. */
+  readonly buyOrderPriceDeviationPercent: Decimal;
+  readonly lastSellPrice: Decimal | null;
+}
+
+/** A `dca_cycles` row: the seed's columns plus the bookkeeping the design adds. */
+export interface CycleRow {
+  readonly id: number;
+  readonly assetId: number;
+  readonly status: CycleStatus;
+  /** Coin the cycle actually holds: buys net of the fee taken in the coin, minus sells. */
+  readonly quantity: Decimal;
+  readonly averagePurchasePrice: Decimal;
+  readonly safetyOrders: number;
+  /** Alpaca order id of the in-flight order (null when none, or before the POST answered). */
+  readonly latestOrderId: string | null;
+  /** filled_avg_price of the last buy order. */
+  readonly lastOrderFillPrice: Decimal | null;
+  readonly completedAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  /** Client order id of the most recent order (kept after it ends, so the next attempt is known). */
+  readonly clientOrderId: string | null;
+  /** Gross coin bought (filled qty before fees): the weight of averagePurchasePrice. */
+  readonly boughtQuantity: Decimal;
+  /** USD spent on the cycle's buys. */
+  readonly costBasis: Decimal;
+  /** Sell proceeds net of the sell fee minus costBasis; set when the cycle completes. */
+  readonly realizedPnl: Decimal | null;
+  /** Optimistic-concurrency version: every update must name the version it read. */
+  readonly version: number;
+}
+
+/** Per-asset trading rules from `/v2/assets/{symbol}`. */
+export interface AssetRules {
+  readonly symbol: string;
+  readonly tradable: boolean;
+  readonly minOrderSize: Decimal;
+  readonly minTradeIncrement: Decimal;
+  readonly priceIncrement: Decimal;
+}
+
+export interface Quote {
+  readonly symbol: string;
+  readonly bid: Decimal;
+  readonly ask: Decimal;
+  readonly at: Date;
+}
+
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'market' | 'limit';
+export type TimeInForce = 'gtc' | 'ioc';
+
+/** What the cycle machine asks the host to send. */
+export interface OrderIntent {
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  readonly qty: Decimal;
+  readonly limitPrice: Decimal | null;
+  readonly timeInForce: TimeInForce;
+}
+
+/** Alpaca order statuses that can no longer fill. */
+export const DEAD_ORDER_STATUSES = [
+  'filled',
+  'canceled',
+  'expired',
+  'rejected',
+  'replaced',
+  'done_for_day',
+] as const;
+
+/** An order as the exchange reports it (REST or trade_updates), normalised. */
+export interface OrderSnapshot {
+  readonly id: string;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: OrderSide;
+  readonly type: OrderType;
+  /** Alpaca status: new, accepted, pending_new, partially_filled, filled, canceled, expired, rejected, ... */
+  readonly status: string;
+  readonly qty: Decimal | null;
+  readonly notional: Decimal | null;
+  readonly limitPrice: Decimal | null;
+  /** Cumulative filled quantity (gross, before the fee taken in the coin). */
+  readonly filledQty: Decimal;
+  readonly filledAvgPrice: Decimal | null;
+  readonly timeInForce: string;
+  readonly createdAt: Date;
+  readonly updatedAt: Date | null;
+  readonly filledAt: Date | null;
+}
+
+export type TradeUpdateEvent =
+  | 'new'
+  | 'fill'
+  | 'partial_fill'
+  | 'canceled'
+  | 'expired'
+  | 'rejected'
+  | 'done_for_day'
+  | 'replaced'
+  | 'pending_new'
+  | 'pending_cancel'
+  | 'order_cancel_rejected'
+  | 'calculated'
+  | 'suspended'
+  | 'stopped'
+  | 'restated'
+  | 'accepted';
+
+export interface TradeUpdate {
+  readonly event: TradeUpdateEvent | string;
+  readonly order: OrderSnapshot;
+  readonly at: Date;
+  readonly executionId: string | null;
+  readonly price: Decimal | null;
+  readonly qty: Decimal | null;
+  readonly positionQty: Decimal | null;
+}
+
+export interface Position {
+  /** Normalised to `BTC/USD` (Alpaca reports crypto positions as `BTCUSD`). */
+  readonly symbol: string;
+  readonly qty: Decimal;
+  readonly qtyAvailable: Decimal;
+  readonly avgEntryPrice: Decimal;
+}
+
+export interface Account {
+  readonly cash: Decimal;
+  readonly buyingPower: Decimal;
+  readonly currency: string;
+}

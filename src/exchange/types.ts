@@ -1,0 +1,82 @@
+/**
+ * The small exchange interface the rest of the bot sees. The Alpaca adapter implements it with the
+ * official SDK; nothing outside src/exchange imports the SDK. Every failure is an ExchangeError
+ * (src/errors.ts) whose `kind` says what the caller may conclude.
+ */
+import type {
+  Account,
+  AssetRules,
+  OrderIntent,
+  OrderSnapshot,
+  Position,
+  Quote,
+  TradeUpdate,
+} from '../domain.js';
+
+export interface ListOrdersQuery {
+  readonly status?: 'open' | 'closed' | 'all';
+  readonly symbols?: readonly string[];
+  readonly after?: Date;
+  readonly until?: Date;
+  readonly limit?: number;
+}
+
+export interface ExchangeRest {
+  getAccount(): Promise<Account>;
+  /** Submits a new order. Throws ExchangeError: `rejected` (definitive), `unavailable`, `ambiguous`. */
+  submitOrder(intent: OrderIntent): Promise<OrderSnapshot>;
+  /** null when the exchange has no order with this client order id. */
+  getOrderByClientId(clientOrderId: string): Promise<OrderSnapshot | null>;
+  /** null when the exchange has no order with this id. */
+  getOrder(orderId: string): Promise<OrderSnapshot | null>;
+  /** Requests a cancel; the outcome arrives as a trade update. A 404/422 (already final) is not an error. */
+  cancelOrder(orderId: string): Promise<void>;
+  listOrders(query?: ListOrdersQuery): Promise<OrderSnapshot[]>;
+  /** null when there is no open position for the symbol (`BTC/USD`). */
+  getPosition(symbol: string): Promise<Position | null>;
+  listPositions(): Promise<Position[]>;
+  getAssetRules(symbol: string): Promise<AssetRules>;
+  getLatestQuote(symbol: string): Promise<Quote | null>;
+}
+
+export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';
+
+export interface StreamHandlers<T> {
+  onMessage(message: T): void;
+  /** Authenticated and subscribed; `reconnect` is true for every connection after the first. */
+  onConnected?(info: { reconnect: boolean }): void;
+  onDisconnected?(reason: string): void;
+  /** A malformed frame or a server error message: reported, never thrown. */
+  onError?(error: Error): void;
+}
+
+export interface StreamHandle {
+  close(): Promise<void>;
+  readonly state: StreamState;
+}
+
+export interface QuoteStreamHandle extends StreamHandle {
+  /** Replaces the subscribed symbols (`BTC/USD` form). */
+  setSymbols(symbols: readonly string[]): void;
+}
+
+export interface ExchangeStreams {
+  tradeUpdates(handlers: StreamHandlers<TradeUpdate>): StreamHandle;
+  quotes(symbols: readonly string[], handlers: StreamHandlers<Quote>): QuoteStreamHandle;
+}
+
+export interface Exchange extends ExchangeRest, ExchangeStreams {}
+
+/** Where the exchange lives; from the APCA_API_* variables, or from the built-in simulator. */
+export interface ExchangeEndpoints {
+  /** Trading REST, e.g. https://paper-api.alpaca.markets */
+  readonly baseUrl: string;
+  /** Market-data REST, e.g. https://data.alpaca.markets */
+  readonly dataUrl: string;
+  /** trade_updates websocket, e.g. wss://paper-api.alpaca.markets/stream */
+  readonly streamUrl: string;
+  /** crypto quotes websocket, e.g. wss://stream.data.alpaca.markets/v1beta3/crypto/us */
+  readonly dataStreamUrl: string;
+  readonly keyId: string;
+  readonly secretKey: string;
+}
