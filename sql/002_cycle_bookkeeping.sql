@@ -9,8 +9,10 @@ ALTER TABLE dca_cycles
     ADD COLUMN bought_quantity DECIMAL(30, 15) NOT NULL DEFAULT 0 AFTER average_purchase_price,
     -- USD spent on the cycle's buys.
     ADD COLUMN cost_basis DECIMAL(30, 15) NOT NULL DEFAULT 0 AFTER bought_quantity,
-    -- Sell proceeds net of the sell fee minus cost_basis; set when the cycle completes.
-    ADD COLUMN realized_pnl DECIMAL(30, 15) NULL AFTER cost_basis,
+    -- USD received from the cycle's sells, net of the sell fee (a partly filled sell adds its part).
+    ADD COLUMN sell_proceeds DECIMAL(30, 15) NOT NULL DEFAULT 0 AFTER cost_basis,
+    -- sell_proceeds minus cost_basis; set when the cycle completes.
+    ADD COLUMN realized_pnl DECIMAL(30, 15) NULL AFTER sell_proceeds,
     -- Optimistic concurrency: an UPDATE names the version it read, so a stale writer matches no row.
     ADD COLUMN version INT NOT NULL DEFAULT 0 AFTER completed_at;
 

@@ -51,7 +51,9 @@ export interface CycleRow {
   readonly boughtQuantity: Decimal;
   /** USD spent on the cycle's buys. */
   readonly costBasis: Decimal;
-  /** Sell proceeds net of the sell fee minus costBasis; set when the cycle completes. */
+  /** USD received from the cycle's sells, net of the sell fee. */
+  readonly sellProceeds: Decimal;
+  /** sellProceeds minus costBasis; set when the cycle completes. */
   readonly realizedPnl: Decimal | null;
   /** Optimistic-concurrency version: every update must name the version it read. */
   readonly version: number;
