@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: runs every benchmark module and prints one table. Speed and memory targets live
+ * here, never in timed tests; each group compares against a baseline measured in the same run.
+ * `npm run bench -- sim` runs only the groups whose name contains "sim".
+ */
+import { type Bench, type BenchRow, renderTable } from './table.js';
+
+const benches: Record<string, () => Promise<Bench>> = {
+  simulator: async () => (await import('./sim.js')).benchSimulator,
+};
+
+const filter = process.argv[2];
+const rows: BenchRow[] = [];
+for (const [name, load] of Object.entries(benches)) {
+  if (filter && !name.includes(filter)) continue;
+  process.stderr.write(`running ${name}...\n`);
+  const bench = await load();
+  rows.push(...(await bench()));
+}
+process.stdout.write(`${renderTable(rows)}\n`);
