@@ -32,11 +32,14 @@ export function isBotOrder(clientOrderId: string | null | undefined): boolean {
 }
 
 /**
- * The id for the next order of `step`: attempt 1, or one past the previous order's attempt when the
- * previous order was for the same step (it is known dead, or the caller would not be asking).
+ * The id for the next order of `step`: one past the previous order's attempt when that order belongs
+ * to the same cycle, whatever its step; otherwise attempt 1. The counter runs per cycle, not per step,
+ * because a step can come back after another one (a canceled `tp`, then `so2`, then `tp` again) and
+ * only the cycle's most recent id is persisted: a per-step counter would reissue `tp-1`, which Alpaca
+ * and the unique index on client_order_id both refuse.
  */
 export function nextClientOrderId(cycleId: number, step: OrderStep, previous: string | null): string {
   const prev = parseClientOrderId(previous);
-  const attempt = prev && prev.cycleId === cycleId && prev.step === step ? prev.attempt + 1 : 1;
+  const attempt = prev && prev.cycleId === cycleId ? prev.attempt + 1 : 1;
   return formatClientOrderId({ cycleId, step, attempt });
 }
