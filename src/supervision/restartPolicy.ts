@@ -1,0 +1,197 @@
+import { assign, emit, not, setup } from 'xstate';
+
+/**
+ * The restart policy of one supervised child, as a pure machine: OTP's one_for_one decisions
+ * (restart or not, how long to wait, when to give up) without any I/O. Time arrives on the events
+ * (`at`), and every effect leaves as an emitted intent that the supervisor carries out, so the
+ * whole policy can be walked by `createTestModel`.
+ */
+
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+/** More than `maxRestarts` restarts within `periodMs` and the supervisor gives up (OTP intensity/period). */
+export interface Intensity {
+  maxRestarts: number;
+  periodMs: number;
+}
+
+/** Delay before restart n (0-based, counted within the intensity period): initialMs · factorⁿ, capped. */
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+  factor: number;
+}
+
+export interface PolicyInput {
+  restart: RestartType;
+  intensity: Intensity;
+  backoff: Backoff;
+}
+
+export interface PolicyContext extends PolicyInput {
+  /** Times of the restarts still inside the intensity period, oldest first. */
+  restartTimes: number[];
+  /** Every restart since the child was added, for the dashboard. */
+  restarts: number;
+  lastError: string | undefined;
+  /** The newest time an event brought; restarts are counted against it. */
+  now: number;
+  /** The delay of the restart currently waited for. */
+  pendingDelayMs: number;
+}
+
+export type PolicyEvent =
+  | { type: 'START' }
+  | { type: 'STARTED' }
+  | { type: 'CRASHED'; at: number; error: unknown }
+  | { type: 'EXITED'; at: number }
+  | { type: 'RESTART_DUE'; at: number }
+  | { type: 'STOP'; reason: string }
+  | { type: 'STOPPED' };
+
+/** What the policy wants done; the supervisor performs each one. */
+export type PolicyIntent =
+  | { type: 'startChild' }
+  /** Let go of the current instance: abort its signal and have it release what it still holds. */
+  | { type: 'releaseChild'; reason: 'crashed' | 'exited' }
+  | { type: 'scheduleRestart'; delayMs: number }
+  | { type: 'cancelRestart' }
+  | { type: 'stopChild'; reason: string }
+  | { type: 'escalate'; reason: string; error: unknown };
+
+export function restartsWithin(times: readonly number[], now: number, periodMs: number): number[] {
+  return times.filter((t) => now - t < periodMs);
+}
+
+export function backoffDelay(backoff: Backoff, priorRestarts: number): number {
+  return Math.min(backoff.maxMs, Math.round(backoff.initialMs * backoff.factor ** priorRestarts));
+}
+
+export function describeError(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+function eventTime(event: PolicyEvent, fallback: number): number {
+  return 'at' in event ? event.at : fallback;
+}
+
+/** Restarts in the period if one more happened now. */
+function recentRestarts(context: PolicyContext, event: PolicyEvent): number[] {
+  const at = eventTime(event, context.now);
+  return restartsWithin(context.restartTimes, at, context.intensity.periodMs);
+}
+
+function giveUpReason(context: PolicyContext, event: PolicyEvent): string {
+  const what = event.type === 'EXITED' ? 'exited' : 'crashed';
+  const { maxRestarts, periodMs } = context.intensity;
+  return `${what} after ${maxRestarts} restarts within ${periodMs} ms`;
+}
+
+export const restartPolicyMachine = setup({
+  types: {
+    input: {} as PolicyInput,
+    context: {} as PolicyContext,
+    events: {} as PolicyEvent,
+    emitted: {} as PolicyIntent,
+  },
+  guards: {
+    isTemporary: ({ context }) => context.restart === 'temporary',
+    isPermanent: ({ context }) => context.restart === 'permanent',
+    restartAllowed: ({ context, event }) =>
+      recentRestarts(context, event).length < context.intensity.maxRestarts,
+  },
+  actions: {
+    noteTime: assign({ now: ({ context, event }) => Math.max(context.now, eventTime(event, context.now)) }),
+    noteError: assign({
+      lastError: ({ context, event }) =>
+        event.type === 'CRASHED' ? describeError(event.error) : context.lastError,
+    }),
+    countRestart: assign(({ context, event }) => {
+      const recent = recentRestarts(context, event);
+      return {
+        pendingDelayMs: backoffDelay(context.backoff, recent.length),
+        restartTimes: [...recent, eventTime(event, context.now)],
+        restarts: context.restarts + 1,
+      };
+    }),
+    startChild: emit({ type: 'startChild' }),
+    releaseCrashed: emit({ type: 'releaseChild', reason: 'crashed' }),
+    releaseExited: emit({ type: 'releaseChild', reason: 'exited' }),
+    scheduleRestart: emit(({ context }) => ({ type: 'scheduleRestart', delayMs: context.pendingDelayMs })),
+    cancelRestart: emit({ type: 'cancelRestart' }),
+    stopChild: emit(({ event }) => ({
+      type: 'stopChild',
+      reason: event.type === 'STOP' ? event.reason : 'stop',
+    })),
+    escalate: emit(({ context, event }) => ({
+      type: 'escalate',
+      reason: giveUpReason(context, event),
+      error: event.type === 'CRASHED' ? event.error : undefined,
+    })),
+  },
+}).createMachine({
+  id: 'restartPolicy',
+  initial: 'idle',
+  context: ({ input }) => ({
+    ...input,
+    restartTimes: [],
+    restarts: 0,
+    lastError: undefined,
+    now: 0,
+    pendingDelayMs: 0,
+  }),
+  states: {
+    idle: {
+      on: { START: 'up', STOP: 'stopped' },
+    },
+    /** The child is alive or coming up; a crash or exit in either phase is judged the same way. */
+    up: {
+      initial: 'starting',
+      states: {
+        starting: {
+          entry: 'startChild',
+          on: { STARTED: 'running' },
+        },
+        running: {},
+      },
+      on: {
+        CRASHED: [
+          { guard: 'isTemporary', target: 'failed', actions: ['noteTime', 'noteError', 'releaseCrashed'] },
+          {
+            guard: 'restartAllowed',
+            target: 'backingOff',
+            actions: ['noteTime', 'noteError', 'releaseCrashed', 'countRestart', 'scheduleRestart'],
+          },
+          { target: 'escalated', actions: ['noteTime', 'noteError', 'releaseCrashed', 'escalate'] },
+        ],
+        EXITED: [
+          { guard: not('isPermanent'), target: 'stopped', actions: ['noteTime', 'releaseExited'] },
+          {
+            guard: 'restartAllowed',
+            target: 'backingOff',
+            actions: ['noteTime', 'releaseExited', 'countRestart', 'scheduleRestart'],
+          },
+          { target: 'escalated', actions: ['noteTime', 'releaseExited', 'escalate'] },
+        ],
+        STOP: 'stopping',
+      },
+    },
+    backingOff: {
+      on: {
+        RESTART_DUE: { target: 'up', actions: 'noteTime' },
+        STOP: { target: 'stopped', actions: 'cancelRestart' },
+      },
+    },
+    // A crash or exit reported while stopping is the stop itself showing; it changes nothing.
+    stopping: {
+      entry: 'stopChild',
+      on: { STOPPED: 'stopped' },
+    },
+    stopped: { type: 'final' },
+    /** A temporary child crashed: it stays down, and its siblings are not concerned. */
+    failed: { type: 'final' },
+    /** Past the restart intensity: the supervisor stops everything and exits not-ok. */
+    escalated: { type: 'final' },
+  },
+});

@@ -1,0 +1,287 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from 'xstate';
+import { createSupervisor, SupervisorGaveUpError, type SupervisorOptions } from '../src/supervisor.js';
+import { Probe } from './supervision/probeChild.js';
+
+const quick = { backoff: { initialMs: 5, maxMs: 20, factor: 2 } } satisfies Partial<SupervisorOptions>;
+
+async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/** Lets every settled promise run its callbacks; the simulated clock does not move. */
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+const stateOf = (sup: { status(): { id: string; state: string }[] }, id: string) =>
+  sup.status().find((s) => s.id === id)?.state;
+
+function logSink(): { lines: Record<string, unknown>[]; logger: pino.Logger } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  return { lines, logger: pino({ level: 'info' }, stream) };
+}
+
+describe('createSupervisor', () => {
+  it('starts children in order and stops them in reverse', async () => {
+    const journal: string[] = [];
+    const probes = ['streams', 'asset:BTC/USD', 'caretaker'].map((id) => new Probe(id, { journal }));
+    const sup = createSupervisor({ children: probes.map((p) => p.spec) });
+
+    await sup.start();
+    expect(sup.status().map((s) => s.state)).toEqual(['running', 'running', 'running']);
+    await sup.stop();
+
+    expect(journal).toEqual([
+      'start streams',
+      'start asset:BTC/USD',
+      'start caretaker',
+      'stop caretaker',
+      'stop asset:BTC/USD',
+      'stop streams',
+    ]);
+    expect(await sup.done).toEqual({ ok: true, reason: 'shutdown' });
+  });
+
+  it('restarts a crashed child after a backoff while its sibling keeps ticking', async () => {
+    const steady = new Probe('steady', { tickMs: 2 });
+    const flaky = new Probe('flaky');
+    const sup = createSupervisor({
+      children: [steady.spec, flaky.spec],
+      backoff: { initialMs: 40, maxMs: 40, factor: 1 },
+    });
+    await sup.start();
+
+    flaky.crash();
+    expect(stateOf(sup, 'flaky')).toBe('restarting');
+    const ticksAtCrash = steady.ticks;
+    await waitFor(() => stateOf(sup, 'flaky') === 'running');
+
+    expect(flaky.starts).toBe(2);
+    expect(steady.ticks).toBeGreaterThan(ticksAtCrash);
+    expect(steady.starts).toBe(1);
+    expect(stateOf(sup, 'steady')).toBe('running');
+    await sup.stop();
+  });
+
+  it('stops every child and resolves done not-ok once a child crashes past its intensity', async () => {
+    const journal: string[] = [];
+    const first = new Probe('first', { journal });
+    const flaky = new Probe('flaky', { journal });
+    const last = new Probe('last', { journal });
+    const escalations: [Error, string][] = [];
+    const sup = createSupervisor({
+      children: [first.spec, flaky.spec, last.spec],
+      intensity: { maxRestarts: 2, periodMs: 60_000 },
+      ...quick,
+      onEscalate: (err, childId) => escalations.push([err, childId]),
+    });
+    await sup.start();
+
+    for (let restart = 1; restart <= 2; restart++) {
+      flaky.crash(`boom ${restart}`);
+      await waitFor(() => flaky.starts === restart + 1 && stateOf(sup, 'flaky') === 'running');
+    }
+    flaky.crash('boom 3');
+    const exit = await sup.done;
+
+    expect(exit).toMatchObject({ ok: false, childId: 'flaky' });
+    expect(exit.ok === false && exit.error).toBeInstanceOf(SupervisorGaveUpError);
+    expect(escalations.map(([, id]) => id)).toEqual(['flaky']);
+    expect(sup.status().map((s) => s.state)).toEqual(['stopped', 'failed', 'stopped']);
+    expect(journal.slice(-3)).toEqual(['stop flaky', 'stop last', 'stop first']);
+  });
+
+  it('treats a failing start during start() as a crash and retries it', async () => {
+    const shaky = new Probe('shaky', { failStarts: 1 });
+    const next = new Probe('next');
+    const sup = createSupervisor({ children: [shaky.spec, next.spec], ...quick });
+
+    await sup.start();
+    expect(next.starts).toBe(1);
+    await waitFor(() => stateOf(sup, 'shaky') === 'running');
+
+    expect(shaky.starts).toBe(2);
+    expect(sup.status()[0]).toMatchObject({ restarts: 1, lastError: 'shaky start 1 failed' });
+    await sup.stop();
+  });
+
+  it('never restarts a temporary child and leaves its sibling running', async () => {
+    const once = new Probe('once', { restart: 'temporary' });
+    const sibling = new Probe('sibling');
+    const sup = createSupervisor({ children: [once.spec, sibling.spec], ...quick });
+    await sup.start();
+
+    once.crash();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+
+    expect(once.starts).toBe(1);
+    expect(sup.status()).toMatchObject([
+      { id: 'once', state: 'failed', restarts: 0, lastError: 'once crashed' },
+      { id: 'sibling', state: 'running' },
+    ]);
+    await sup.stop();
+  });
+
+  it('lets a transient child that exited normally stay down but restarts it after a crash', async () => {
+    const worker = new Probe('worker', { restart: 'transient' });
+    const job = new Probe('job', { restart: 'transient' });
+    const sup = createSupervisor({ children: [worker.spec, job.spec], ...quick });
+    await sup.start();
+
+    worker.crash();
+    job.exit();
+    await waitFor(() => stateOf(sup, 'worker') === 'running');
+
+    expect(worker.starts).toBe(2);
+    expect(job.starts).toBe(1);
+    expect(stateOf(sup, 'job')).toBe('stopped');
+    await sup.stop();
+  });
+
+  it('restarts a permanent child even when it exited normally', async () => {
+    const stream = new Probe('stream');
+    const sup = createSupervisor({ children: [stream.spec], ...quick });
+    await sup.start();
+
+    stream.exit();
+    await waitFor(() => stream.starts === 2 && stateOf(sup, 'stream') === 'running');
+
+    expect(sup.status()[0]?.restarts).toBe(1);
+    await sup.stop();
+  });
+
+  it('adds and removes children at runtime without touching the others', async () => {
+    const journal: string[] = [];
+    const streams = new Probe('streams', { journal });
+    const eth = new Probe('asset:ETH/USD', { journal });
+    const sup = createSupervisor({ children: [streams.spec] });
+    await sup.start();
+
+    await sup.startChild(eth.spec);
+    expect(sup.status().map((s) => [s.id, s.state])).toEqual([
+      ['streams', 'running'],
+      ['asset:ETH/USD', 'running'],
+    ]);
+    await expect(sup.startChild(eth.spec)).rejects.toThrow('already supervised');
+
+    await sup.stopChild('asset:ETH/USD');
+    expect(sup.status().map((s) => s.id)).toEqual(['streams']);
+    expect(eth.stops).toEqual(['removed']);
+    expect(journal).toEqual(['start streams', 'start asset:ETH/USD', 'stop asset:ETH/USD']);
+    await sup.stop();
+  });
+
+  it('abandons a child whose stop hangs once its shutdownMs has passed', async () => {
+    const { lines, logger } = logSink();
+    const stuck = new Probe('stuck', { shutdownMs: 20, holdStop: () => true });
+    const sup = createSupervisor({ children: [stuck.spec], logger });
+    await sup.start();
+
+    const started = Date.now();
+    await sup.stop();
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    expect(stuck.stops).toEqual(['shutdown']);
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 40, child: 'stuck', msg: 'child did not stop in time; abandoned' }),
+    );
+  });
+
+  it('stops a child whose start is still in flight once it has come up', async () => {
+    const slow = new Probe('slow', { holdStart: true });
+    const sup = createSupervisor({ children: [slow.spec] });
+    const starting = sup.start();
+    await flush();
+
+    const stopping = sup.stop();
+    expect(stateOf(sup, 'slow')).toBe('stopping');
+    slow.finishStart();
+    await Promise.all([starting, stopping]);
+
+    expect(slow.stops).toEqual(['shutdown']);
+    expect(stateOf(sup, 'slow')).toBe('stopped');
+  });
+});
+
+describe('createSupervisor with a simulated clock', () => {
+  const setup = (probe: Probe, periodMs = 1_000) => {
+    const clock = new SimulatedClock();
+    const sup = createSupervisor({
+      children: [probe.spec],
+      clock,
+      intensity: { maxRestarts: 3, periodMs },
+      backoff: { initialMs: 100, maxMs: 250, factor: 2 },
+    });
+    return { clock, sup };
+  };
+
+  it('reports restarts, the last error and when the state began in status()', async () => {
+    const feed = new Probe('feed');
+    const { clock, sup } = setup(feed);
+    await sup.start();
+
+    clock.increment(30);
+    feed.crash('socket closed');
+    expect(sup.status()).toEqual([
+      { id: 'feed', state: 'restarting', restarts: 1, lastError: 'socket closed', since: new Date(30) },
+    ]);
+    clock.increment(100);
+    await flush();
+
+    expect(sup.status()).toEqual([
+      { id: 'feed', state: 'running', restarts: 1, lastError: 'socket closed', since: new Date(130) },
+    ]);
+    await sup.stop();
+  });
+
+  it('doubles the backoff up to its cap and forgets restarts older than the period', async () => {
+    const feed = new Probe('feed');
+    const { clock, sup } = setup(feed);
+    await sup.start();
+    const restartAfter = async (expectedDelay: number) => {
+      feed.crash();
+      clock.increment(expectedDelay - 1);
+      await flush();
+      expect(stateOf(sup, 'feed')).toBe('restarting');
+      clock.increment(1);
+      await flush();
+      expect(stateOf(sup, 'feed')).toBe('running');
+    };
+
+    await restartAfter(100);
+    await restartAfter(200);
+    await restartAfter(250);
+    clock.increment(1_000);
+    await restartAfter(100);
+
+    expect(sup.status()[0]?.restarts).toBe(4);
+    await sup.stop();
+  });
+
+  it('cancels a pending restart when the supervisor stops', async () => {
+    const feed = new Probe('feed');
+    const { clock, sup } = setup(feed);
+    await sup.start();
+
+    feed.crash();
+    await sup.stop();
+    clock.increment(1_000);
+    await flush();
+
+    expect(feed.starts).toBe(1);
+    expect(stateOf(sup, 'feed')).toBe('stopped');
+  });
+});
