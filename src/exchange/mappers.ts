@@ -1,0 +1,153 @@
+/**
+ * SDK models → the bot's domain types. Every amount becomes a Decimal here, once.
+ *
+ * Precision: the trading REST models and trade_updates keep Alpaca's decimal strings untouched
+ * (the generated `FromJSON` copies them), so orders, positions, assets and account amounts are exact.
+ * Quotes are not: Alpaca sends quote prices as JSON numbers (REST) and msgpack float64 (stream), so
+ * the SDK hands us binary floats and no lossless path exists. We parse the number's shortest
+ * round-trip string (what `decimal.js` does for a number), which reproduces the price Alpaca
+ * printed whenever it has at most 15 significant digits — true for every crypto quote we trade.
+ *
+ * A malformed model throws a TypeError naming the field; callers decide whether that is a bug
+ * (REST) or a bad frame to report (streams).
+ */
+import type { marketData, streaming, trading } from '@alpacahq/alpaca-trade-api';
+import type {
+  Account,
+  AssetRules,
+  OrderSide,
+  OrderSnapshot,
+  OrderType,
+  Position,
+  Quote,
+  TradeUpdate,
+} from '../domain.js';
+import { type Decimal, dec } from '../money.js';
+import { toSlashSymbol } from './symbols.js';
+
+/** The SDK types amounts as strings, but a server may send numbers; both parse exactly as given. */
+type Amount = string | number | null | undefined;
+
+function amount(value: Amount, field: string): Decimal {
+  if (value === null || value === undefined || value === '') throw new TypeError(`${field}: missing`);
+  return dec(value, field);
+}
+
+function amountOrNull(value: Amount, field: string): Decimal | null {
+  return value === null || value === undefined || value === '' ? null : dec(value, field);
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw new TypeError(`${field}: missing`);
+  return value;
+}
+
+function date(value: Date | string | null | undefined, field: string): Date {
+  const d = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : null;
+  if (d === null || Number.isNaN(d.getTime())) throw new TypeError(`${field}: not a timestamp`);
+  return d;
+}
+
+function dateOrNull(value: Date | string | null | undefined, field: string): Date | null {
+  return value === null || value === undefined ? null : date(value, field);
+}
+
+function side(value: unknown): OrderSide {
+  if (value === 'buy' || value === 'sell') return value;
+  throw new TypeError(`order.side: ${String(value)} is not buy or sell`);
+}
+
+/** Order types the bot places. Anything else (e.g. a person's stop_limit) is not an OrderSnapshot. */
+export function isSupportedOrderType(value: unknown): value is OrderType {
+  return value === 'market' || value === 'limit';
+}
+
+function orderType(value: unknown): OrderType {
+  if (isSupportedOrderType(value)) return value;
+  throw new TypeError(`order.type: ${String(value)} is not market or limit`);
+}
+
+export function mapOrder(o: trading.Order): OrderSnapshot {
+  return {
+    id: text(o.id, 'order.id'),
+    clientOrderId: text(o.clientOrderId, 'order.client_order_id'),
+    symbol: toSlashSymbol(text(o.symbol, 'order.symbol')),
+    side: side(o.side),
+    type: orderType(o.type ?? o.orderType),
+    status: text(o.status, 'order.status'),
+    qty: amountOrNull(o.qty, 'order.qty'),
+    notional: amountOrNull(o.notional, 'order.notional'),
+    limitPrice: amountOrNull(o.limitPrice, 'order.limit_price'),
+    filledQty: amountOrNull(o.filledQty, 'order.filled_qty') ?? dec(0),
+    filledAvgPrice: amountOrNull(o.filledAvgPrice, 'order.filled_avg_price'),
+    timeInForce: text(o.timeInForce, 'order.time_in_force'),
+    createdAt: date(o.createdAt, 'order.created_at'),
+    updatedAt: dateOrNull(o.updatedAt, 'order.updated_at'),
+    filledAt: dateOrNull(o.filledAt, 'order.filled_at'),
+  };
+}
+
+export function mapPosition(p: trading.Position): Position {
+  const qty = amount(p.qty, 'position.qty');
+  return {
+    symbol: toSlashSymbol(text(p.symbol, 'position.symbol')),
+    qty,
+    // Older responses omit qty_available; then nothing is held by open orders.
+    qtyAvailable: amountOrNull(p.qtyAvailable, 'position.qty_available') ?? qty,
+    avgEntryPrice: amount(p.avgEntryPrice, 'position.avg_entry_price'),
+  };
+}
+
+export function mapAssetRules(a: trading.Assets): AssetRules {
+  return {
+    symbol: toSlashSymbol(text(a.symbol, 'asset.symbol')),
+    tradable: a.tradable === true,
+    minOrderSize: amount(a.minOrderSize, 'asset.min_order_size'),
+    minTradeIncrement: amount(a.minTradeIncrement, 'asset.min_trade_increment'),
+    priceIncrement: amount(a.priceIncrement, 'asset.price_increment'),
+  };
+}
+
+export function mapAccount(a: trading.Account): Account {
+  return {
+    cash: amount(a.cash, 'account.cash'),
+    // Crypto is bought with non-marginable buying power (Alpaca never lends for crypto); fall
+    // back to buying_power for servers that do not report it.
+    buyingPower: amount(a.nonMarginableBuyingPower ?? a.buyingPower, 'account.buying_power'),
+    currency: a.currency ?? 'USD',
+  };
+}
+
+/** A REST latest quote (`/v1beta3/crypto/{loc}/latest/quotes`). */
+export function mapRestQuote(symbol: string, q: marketData.CryptoQuote): Quote {
+  return {
+    symbol: toSlashSymbol(symbol),
+    bid: amount(q.bp, 'quote.bp'),
+    ask: amount(q.ap, 'quote.ap'),
+    at: date(q.t, 'quote.t'),
+  };
+}
+
+/** A quote frame from the crypto market-data stream. */
+export function mapStreamQuote(q: streaming.StreamQuote): Quote {
+  return {
+    symbol: toSlashSymbol(text(q.symbol, 'quote.S')),
+    bid: amount(q.bidPrice, 'quote.bp'),
+    ask: amount(q.askPrice, 'quote.ap'),
+    at: date(q.timestamp, 'quote.t'),
+  };
+}
+
+export function mapTradeUpdate(u: streaming.TradeUpdate): TradeUpdate {
+  const order = mapOrder(u.order);
+  return {
+    event: text(u.event, 'trade_update.event'),
+    order,
+    // Alpaca stamps every update; an order's own updated_at is the closest stand-in otherwise.
+    at: u.timestamp ?? order.updatedAt ?? date(undefined, 'trade_update.timestamp'),
+    executionId: typeof u.executionId === 'string' && u.executionId !== '' ? u.executionId : null,
+    price: amountOrNull(u.price, 'trade_update.price'),
+    qty: amountOrNull(u.qty, 'trade_update.qty'),
+    positionQty: amountOrNull(u.positionQty, 'trade_update.position_qty'),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The two Alpaca websockets behind StreamHandle: trade_updates (JSON) and crypto quotes (msgpack).
+ *
+ * The SDK reconnects by itself (policy in sdk.ts) and re-sends the subscription after each
+ * authentication. What it does not do is say when the server has *acknowledged* the subscription:
+ * its `authenticated` event fires before the subscribe frame is even sent. Alpaca does not replay
+ * missed trade updates, so the caller reconciles over REST on `onConnected`; doing that before the
+ * server listens would leave a gap. So `onConnected` waits for the acknowledgement (`listening` on
+ * trade_updates, `subscription` on market data), once per connection.
+ *
+ * Handlers are called inside the SDK's socket callbacks: nothing may escape them. A bad frame or a
+ * throwing handler is reported through `onError` and the logger.
+ */
+import { streaming } from '@alpacahq/alpaca-trade-api';
+import type { Logger } from 'pino';
+import type { Quote, TradeUpdate } from '../domain.js';
+import { ExchangeError } from '../errors.js';
+import { mapStreamQuote, mapTradeUpdate } from './mappers.js';
+import type { SdkClients } from './sdk.js';
+import type { QuoteStreamHandle, StreamHandle, StreamHandlers, StreamState } from './types.js';
+
+type SdkStream = streaming.TradingStream | streaming.CryptoDataStream;
+
+/** Connection bookkeeping shared by both streams. */
+class StreamSession<T> {
+  state: StreamState = 'connecting';
+  private connections = 0;
+  private ackedThisConnection = false;
+  private lastError: string | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly name: string,
+    private readonly stream: SdkStream,
+    private readonly handlers: StreamHandlers<T>,
+    private readonly logger: Logger,
+  ) {
+    stream.onError((message) => {
+      this.lastError = message;
+      this.report(new Error(`${name}: ${message}`));
+    });
+    stream.onDisconnect(() => this.disconnected());
+  }
+
+  /** The server acknowledged the subscription (or there is nothing to subscribe to). */
+  subscribed(): void {
+    if (this.closing || this.ackedThisConnection) return;
+    this.ackedThisConnection = true;
+    this.lastError = undefined;
+    const reconnect = this.connections > 0;
+    this.connections += 1;
+    this.state = 'connected';
+    this.logger.info({ stream: this.name, reconnect }, 'stream connected');
+    this.call('onConnected', () => this.handlers.onConnected?.({ reconnect }));
+  }
+
+  deliver(map: () => T): void {
+    let message: T;
+    try {
+      message = map();
+    } catch (error) {
+      this.report(new Error(`${this.name}: malformed message: ${(error as Error).message}`));
+      return;
+    }
+    this.call('onMessage', () => this.handlers.onMessage(message));
+  }
+
+  close(): void {
+    this.closing = true;
+    this.state = 'closed';
+    this.stream.disconnect();
+  }
+
+  private disconnected(): void {
+    if (this.closing) return;
+    const reason = this.lastError ?? 'connection closed';
+    this.ackedThisConnection = false;
+    // Each failed reconnect attempt closes again; report the drop once, not once per attempt.
+    if (this.state !== 'disconnected') {
+      this.state = 'disconnected';
+      this.logger.warn({ stream: this.name, reason }, 'stream disconnected');
+      this.call('onDisconnected', () => this.handlers.onDisconnected?.(reason));
+    }
+    // The SDK schedules its reconnect right after this event; if it did not, it gave up for good
+    // (it treats rejected credentials as terminal), and waiting would be waiting forever.
+    queueMicrotask(() => {
+      if (this.closing || this.stream.getState() !== streaming.STATE.DISCONNECTED) return;
+      this.state = 'closed';
+      this.report(
+        new ExchangeError('auth', `${this.name}: the server refused the credentials; not reconnecting`),
+      );
+    });
+  }
+
+  private report(error: Error): void {
+    this.logger.warn({ stream: this.name, err: error.message }, 'stream error');
+    this.call('onError', () => this.handlers.onError?.(error));
+  }
+
+  private call(handler: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.logger.error({ stream: this.name, handler, err: error }, 'stream handler threw');
+      if (handler !== 'onError')
+        this.report(new Error(`${this.name}: ${handler} handler threw: ${String(error)}`));
+    }
+  }
+}
+
+export function openTradeUpdates(
+  sdk: SdkClients,
+  handlers: StreamHandlers<TradeUpdate>,
+  logger: Logger,
+): StreamHandle {
+  const stream = sdk.tradeStream();
+  const session = new StreamSession('trade_updates', stream, handlers, logger);
+  stream.on(streaming.EVENT.SUBSCRIPTION, () => session.subscribed());
+  stream.onTradeUpdate((update) => session.deliver(() => mapTradeUpdate(update)));
+  stream.subscribeTradeUpdates();
+  stream.connect();
+  return {
+    get state() {
+      return session.state;
+    },
+    close: async () => session.close(),
+  };
+}
+
+export function openQuotes(
+  sdk: SdkClients,
+  symbols: readonly string[],
+  handlers: StreamHandlers<Quote>,
+  logger: Logger,
+): QuoteStreamHandle {
+  const stream = sdk.cryptoStream();
+  const session = new StreamSession('crypto_quotes', stream, handlers, logger);
+  let current = [...new Set(symbols)];
+  stream.on(streaming.EVENT.SUBSCRIPTION, () => session.subscribed());
+  // With no symbols nothing is subscribed and no acknowledgement will come.
+  stream.on(streaming.EVENT.AUTHORIZED, () => {
+    if (current.length === 0) session.subscribed();
+  });
+  stream.onQuote((quote) => session.deliver(() => mapStreamQuote(quote)));
+  if (current.length > 0) stream.subscribeForQuotes(current);
+  stream.connect();
+  return {
+    get state() {
+      return session.state;
+    },
+    close: async () => session.close(),
+    setSymbols(next) {
+      const wanted = [...new Set(next)];
+      const removed = current.filter((s) => !wanted.includes(s));
+      const added = wanted.filter((s) => !current.includes(s));
+      current = wanted;
+      if (removed.length > 0) stream.unsubscribeFromQuotes(removed);
+      if (added.length > 0) stream.subscribeForQuotes(added);
+    },
+  };
+}
