@@ -1,0 +1,359 @@
+/**
+ * The bot's configuration: environment variables parsed once, by one schema, into a deeply frozen
+ * typed object. Every bad or missing value is reported at once, one line per variable, so an
+ * operator fixes a broken `.env` in one pass instead of one restart per mistake.
+ */
+import dotenv from 'dotenv';
+import { z } from 'zod';
+import { ConfigError } from './errors.js';
+import { Decimal, dec } from './money.js';
+
+export type Mode = 'paper' | 'live' | 'sim';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface DbConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly database: string;
+}
+
+export interface AlertEmailConfig {
+  readonly sender: string;
+  readonly receiver: string;
+  readonly smtpServer: string;
+  readonly smtpPort: number;
+  readonly smtpUser: string | null;
+  readonly smtpPassword: string | null;
+  readonly minIntervalSeconds: number;
+}
+
+export interface Config {
+  readonly mode: Mode;
+  /** True only when DCA_LIVE_TRADING is exactly `yes`. */
+  readonly liveTrading: boolean;
+  readonly alpaca: {
+    /** Empty in `sim` mode when unset: the simulator supplies its own keys. */
+    readonly keyId: string;
+    readonly secretKey: string;
+    readonly baseUrl: string;
+    readonly dataUrl: string;
+    readonly streamUrl: string;
+    readonly dataStreamUrl: string;
+  };
+  readonly db: DbConfig;
+  readonly log: { readonly level: LogLevel; readonly file: string | null; readonly pretty: boolean };
+  readonly intervals: {
+    readonly orderStaleSeconds: number;
+    readonly orderManagerSeconds: number;
+    readonly cooldownCheckSeconds: number;
+    readonly consistencySeconds: number;
+  };
+  /** Fee rate taken in the received coin (DCA_FEE_BPS / 10000). */
+  readonly feeRate: Decimal;
+  /** port 0 = dashboard off. */
+  readonly dashboard: { readonly port: number; readonly host: string; readonly token: string | null };
+  readonly inspect: boolean;
+  readonly assetPollSeconds: number;
+  readonly quoteStaleSeconds: number;
+  /** 0 = a random free port. */
+  readonly simPort: number;
+  /** null when no alert e-mail is configured. */
+  readonly alertEmail: AlertEmailConfig | null;
+}
+
+export const PAPER_BASE_URL = 'https://paper-api.alpaca.markets';
+export const LIVE_BASE_URL = 'https://api.alpaca.markets';
+export const DEFAULT_DATA_URL = 'https://data.alpaca.markets';
+export const DEFAULT_DATA_STREAM_URL = 'wss://stream.data.alpaca.markets/v1beta3/crypto/us';
+
+/** Loads `.env` into process.env (existing variables win) without dotenv's console banner. */
+export function loadDotenv(path?: string): void {
+  dotenv.config({ quiet: true, ...(path === undefined ? {} : { path }) });
+}
+
+// ---- field schemas: each one turns a raw string (or undefined) into a value or one clear issue ----
+
+type Raw = string | undefined;
+const show = (v: string) => JSON.stringify(v);
+/** Empty (or whitespace-only) strings count as unset: `FOO=` in a .env file means "use the default". */
+const raw = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined),
+  z.string().optional(),
+);
+
+function field<T>(parse: (v: Raw, fail: (message: string) => never) => T) {
+  return raw.transform((v, ctx): T => {
+    try {
+      return parse(v, (message) => {
+        throw new FieldProblem(message);
+      });
+    } catch (e) {
+      if (!(e instanceof FieldProblem)) throw e;
+      ctx.addIssue({ code: 'custom', message: e.message });
+      return z.NEVER;
+    }
+  });
+}
+
+class FieldProblem extends Error {}
+
+const int = (min: number, max: number, fallback: number) =>
+  field((v, fail) => {
+    if (v === undefined) return fallback;
+    const n = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max)
+      fail(`expected an integer from ${min} to ${max}, got ${show(v)}`);
+    return n;
+  });
+
+const str = (fallback: string) => field((v) => v ?? fallback);
+const optionalStr = field((v) => v ?? null);
+
+const bool = (fallback: boolean) =>
+  field((v, fail) => {
+    if (v === undefined) return fallback;
+    const s = v.toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(s)) return true;
+    if (['false', '0', 'no', 'off'].includes(s)) return false;
+    return fail(`expected true or false, got ${show(v)}`);
+  });
+
+const url = (protocols: readonly string[]) =>
+  field((v, fail) => {
+    if (v === undefined) return null;
+    let parsed: URL;
+    try {
+      parsed = new URL(v);
+    } catch {
+      return fail(`expected a URL, got ${show(v)}`);
+    }
+    if (!protocols.includes(parsed.protocol))
+      fail(`expected a ${protocols.map((p) => p.replace(':', '')).join(' or ')} URL, got ${show(v)}`);
+    // Trailing slashes would double up when the clients append paths.
+    return v.replace(/\/+$/, '');
+  });
+
+const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
+  field((v, fail) => {
+    if (v === undefined) return fallback;
+    if (!(values as readonly string[]).includes(v))
+      fail(`expected one of ${values.join(', ')}, got ${show(v)}`);
+    return v as T;
+  });
+
+const feeBps = field((v, fail) => {
+  if (v === undefined) return dec(25);
+  let d: Decimal | null = null;
+  try {
+    d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
+  } catch {
+    d = null;
+  }
+  if (d === null || d.gt(10_000)) return fail(`expected basis points from 0 to 10000, got ${show(v)}`);
+  return d;
+});
+
+const email = field((v, fail) => {
+  if (v === undefined) return null;
+  if (!/^[^\s@]+@[^\s@]+$/.test(v)) fail(`expected an e-mail address, got ${show(v)}`);
+  return v;
+});
+
+const MODES = ['paper', 'live', 'sim'] as const;
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const envSchema = z.object({
+  APCA_API_KEY_ID: optionalStr,
+  APCA_API_SECRET_KEY: optionalStr,
+  APCA_API_BASE_URL: url(['https:', 'http:']),
+  APCA_API_DATA_URL: url(['https:', 'http:']),
+  APCA_API_STREAM_URL: url(['wss:', 'ws:']),
+  APCA_API_DATA_STREAM_URL: url(['wss:', 'ws:']),
+  DCA_MODE: oneOf(MODES, 'paper'),
+  DCA_LIVE_TRADING: optionalStr,
+  DB_HOST: str('127.0.0.1'),
+  DB_PORT: int(1, 65_535, 3306),
+  DB_USER: str('dca_bot'),
+  DB_PASSWORD: str(''),
+  DB_NAME: str('dca_bot'),
+  LOG_LEVEL: oneOf(LEVELS, 'info'),
+  LOG_FILE: optionalStr,
+  LOG_PRETTY: bool(false),
+  ORDER_STALE_SECONDS: int(1, 86_400, 300),
+  ORDER_MANAGER_INTERVAL_SECONDS: int(1, 86_400, 60),
+  COOLDOWN_CHECK_INTERVAL_SECONDS: int(1, 86_400, 60),
+  CONSISTENCY_INTERVAL_SECONDS: int(1, 86_400, 300),
+  DASHBOARD_PORT: int(0, 65_535, 0),
+  DASHBOARD_HOST: str('127.0.0.1'),
+  DASHBOARD_TOKEN: optionalStr,
+  DCA_INSPECT: bool(false),
+  DCA_FEE_BPS: feeBps,
+  ASSET_POLL_SECONDS: int(1, 86_400, 30),
+  QUOTE_STALE_SECONDS: int(1, 86_400, 60),
+  SIM_PORT: int(0, 65_535, 0),
+  ALERT_EMAIL_SENDER: email,
+  ALERT_EMAIL_RECEIVER: email,
+  ALERT_EMAIL_SMTP_SERVER: optionalStr,
+  ALERT_EMAIL_SMTP_PORT: int(1, 65_535, 587),
+  ALERT_EMAIL_SMTP_USER: optionalStr,
+  ALERT_EMAIL_SMTP_PASSWORD: optionalStr,
+  ALERT_EMAIL_MIN_INTERVAL_SECONDS: int(0, 86_400 * 7, 300),
+});
+type Env = z.infer<typeof envSchema>;
+
+/** Parses the environment into a frozen Config, or throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(pick(env));
+  const problems: string[] = [];
+  if (!parsed.success) {
+    const seen = new Set<string>();
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(environment)');
+      if (seen.has(name)) continue;
+      seen.add(name);
+      problems.push(`${name}: ${issue.message}`);
+    }
+  }
+  problems.push(...crossFieldProblems(env));
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  return deepFreeze(build(parsed.data));
+}
+
+/** Only the DB_* variables: for tools (migrations) that must not need exchange keys. */
+export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
+  const schema = envSchema.pick({
+    DB_HOST: true,
+    DB_PORT: true,
+    DB_USER: true,
+    DB_PASSWORD: true,
+    DB_NAME: true,
+  });
+  const parsed = schema.safeParse(pick(env));
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
+  }
+  const e = parsed.data;
+  return Object.freeze({
+    host: e.DB_HOST,
+    port: e.DB_PORT,
+    user: e.DB_USER,
+    password: e.DB_PASSWORD,
+    database: e.DB_NAME,
+  });
+}
+
+/** Only the variables the schema knows: the rest of the environment is none of its business. */
+function pick(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) out[key] = env[key];
+  return out;
+}
+
+/** Rules between variables, checked on the raw values so they are reported with the field errors. */
+function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
+  const val = (k: string) => (env[k]?.trim() ? env[k].trim() : undefined);
+  const mode = val('DCA_MODE') ?? 'paper';
+  const problems: string[] = [];
+  if (mode === 'paper' || mode === 'live') {
+    for (const key of ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY'])
+      if (!val(key)) problems.push(`${key}: required in ${mode} mode (set DCA_MODE=sim to run without keys)`);
+  }
+  if (mode === 'live' && val('DCA_LIVE_TRADING') !== 'yes') {
+    const got = val('DCA_LIVE_TRADING');
+    problems.push(
+      `DCA_LIVE_TRADING: must be "yes" to trade real money in live mode, got ${got === undefined ? 'nothing' : show(got)}`,
+    );
+  }
+  const alert = ['ALERT_EMAIL_SENDER', 'ALERT_EMAIL_RECEIVER', 'ALERT_EMAIL_SMTP_SERVER'];
+  if (alert.some((k) => val(k))) {
+    for (const key of alert) if (!val(key)) problems.push(`${key}: required when any ALERT_EMAIL_* is set`);
+  }
+  return problems;
+}
+
+function build(e: Env): Config {
+  const baseUrl = e.APCA_API_BASE_URL ?? (e.DCA_MODE === 'live' ? LIVE_BASE_URL : PAPER_BASE_URL);
+  return {
+    mode: e.DCA_MODE,
+    liveTrading: e.DCA_LIVE_TRADING === 'yes',
+    alpaca: {
+      keyId: e.APCA_API_KEY_ID ?? '',
+      secretKey: e.APCA_API_SECRET_KEY ?? '',
+      baseUrl,
+      dataUrl: e.APCA_API_DATA_URL ?? DEFAULT_DATA_URL,
+      streamUrl: e.APCA_API_STREAM_URL ?? defaultStreamUrl(baseUrl),
+      dataStreamUrl: e.APCA_API_DATA_STREAM_URL ?? DEFAULT_DATA_STREAM_URL,
+    },
+    db: { host: e.DB_HOST, port: e.DB_PORT, user: e.DB_USER, password: e.DB_PASSWORD, database: e.DB_NAME },
+    log: { level: e.LOG_LEVEL, file: e.LOG_FILE, pretty: e.LOG_PRETTY },
+    intervals: {
+      orderStaleSeconds: e.ORDER_STALE_SECONDS,
+      orderManagerSeconds: e.ORDER_MANAGER_INTERVAL_SECONDS,
+      cooldownCheckSeconds: e.COOLDOWN_CHECK_INTERVAL_SECONDS,
+      consistencySeconds: e.CONSISTENCY_INTERVAL_SECONDS,
+    },
+    feeRate: e.DCA_FEE_BPS.div(10_000),
+    dashboard: { port: e.DASHBOARD_PORT, host: e.DASHBOARD_HOST, token: e.DASHBOARD_TOKEN },
+    inspect: e.DCA_INSPECT,
+    assetPollSeconds: e.ASSET_POLL_SECONDS,
+    quoteStaleSeconds: e.QUOTE_STALE_SECONDS,
+    simPort: e.SIM_PORT,
+    alertEmail:
+      e.ALERT_EMAIL_SENDER && e.ALERT_EMAIL_RECEIVER && e.ALERT_EMAIL_SMTP_SERVER
+        ? {
+            sender: e.ALERT_EMAIL_SENDER,
+            receiver: e.ALERT_EMAIL_RECEIVER,
+            smtpServer: e.ALERT_EMAIL_SMTP_SERVER,
+            smtpPort: e.ALERT_EMAIL_SMTP_PORT,
+            smtpUser: e.ALERT_EMAIL_SMTP_USER,
+            smtpPassword: e.ALERT_EMAIL_SMTP_PASSWORD,
+            minIntervalSeconds: e.ALERT_EMAIL_MIN_INTERVAL_SECONDS,
+          }
+        : null,
+  };
+}
+
+/** Alpaca's trade_updates socket lives on the trading host: https://host → wss://host/stream. */
+export function defaultStreamUrl(baseUrl: string): string {
+  return `${baseUrl.replace(/^http(s?):/, 'ws$1:').replace(/\/+$/, '')}/stream`;
+}
+
+function deepFreeze<T>(value: T): T {
+  // Decimals are immutable by API; freezing their internals is unnecessary.
+  if (value === null || typeof value !== 'object' || value instanceof Decimal) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
+}
+
+/** The secret values in a config, for the logger's scrubber. Empty strings are left out. */
+export function configSecrets(config: Config): string[] {
+  const values = [
+    config.alpaca.keyId,
+    config.alpaca.secretKey,
+    config.db.password,
+    config.dashboard.token,
+    config.alertEmail?.smtpPassword,
+  ];
+  return values.filter((v): v is string => typeof v === 'string' && v !== '');
+}
+
+const MASK = '[redacted]';
+const mask = (v: string | null) => (v ? MASK : null);
+
+/** The config as a plain object safe for the start-up banner: every secret is masked. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  return {
+    ...config,
+    alpaca: { ...config.alpaca, keyId: mask(config.alpaca.keyId), secretKey: mask(config.alpaca.secretKey) },
+    db: { ...config.db, password: mask(config.db.password) },
+    dashboard: { ...config.dashboard, token: mask(config.dashboard.token) },
+    feeRate: config.feeRate.toFixed(),
+    alertEmail: config.alertEmail && {
+      ...config.alertEmail,
+      smtpUser: config.alertEmail.smtpUser,
+      smtpPassword: mask(config.alertEmail.smtpPassword),
+    },
+  };
+}

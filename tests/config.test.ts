@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { configSecrets, loadConfig, loadDbConfig, redactedConfig } from '../src/config.js';
+import { ConfigError } from '../src/errors.js';
+
+const KEYS = { APCA_API_KEY_ID: 'PKTESTKEYID', APCA_API_SECRET_KEY: 'test-secret-value' };
+
+function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected loadConfig to throw');
+}
+
+describe('loadConfig', () => {
+  it('fills every default in paper mode when only the keys are set', () => {
+    const c = loadConfig(KEYS);
+    expect(c.mode).toBe('paper');
+    expect(c.liveTrading).toBe(false);
+    expect(c.alpaca).toEqual({
+      keyId: 'PKTESTKEYID',
+      secretKey: 'test-secret-value',
+      baseUrl: 'https://paper-api.alpaca.markets',
+      dataUrl: 'https://data.alpaca.markets',
+      streamUrl: 'wss://paper-api.alpaca.markets/stream',
+      dataStreamUrl: 'wss://stream.data.alpaca.markets/v1beta3/crypto/us',
+    });
+    expect(c.db).toEqual({
+      host: '127.0.0.1',
+      port: 3306,
+      user: 'dca_bot',
+      password: '',
+      database: 'dca_bot',
+    });
+    expect(c.log).toEqual({ level: 'info', file: null, pretty: false });
+    expect(c.intervals).toEqual({
+      orderStaleSeconds: 300,
+      orderManagerSeconds: 60,
+      cooldownCheckSeconds: 60,
+      consistencySeconds: 300,
+    });
+    expect(c.feeRate.toFixed()).toBe('0.0025');
+    expect(c.dashboard).toEqual({ port: 0, host: '127.0.0.1', token: null });
+    expect([c.inspect, c.assetPollSeconds, c.quoteStaleSeconds, c.simPort]).toEqual([false, 30, 60, 0]);
+    expect(c.alertEmail).toBeNull();
+  });
+
+  it('returns a deeply frozen object', () => {
+    const c = loadConfig(KEYS);
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(Object.isFrozen(c.alpaca)).toBe(true);
+    expect(Object.isFrozen(c.db)).toBe(true);
+    expect(() => {
+      (c.db as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('treats empty strings as unset', () => {
+    const c = loadConfig({ ...KEYS, DB_PORT: '', LOG_LEVEL: '  ', APCA_API_BASE_URL: '' });
+    expect(c.db.port).toBe(3306);
+    expect(c.log.level).toBe('info');
+    expect(c.alpaca.baseUrl).toBe('https://paper-api.alpaca.markets');
+  });
+
+  it('derives the trade stream URL from a custom trading URL', () => {
+    const c = loadConfig({ ...KEYS, APCA_API_BASE_URL: 'http://127.0.0.1:4010/' });
+    expect(c.alpaca.baseUrl).toBe('http://127.0.0.1:4010');
+    expect(c.alpaca.streamUrl).toBe('ws://127.0.0.1:4010/stream');
+  });
+
+  it('lists every bad variable at once, one line each', () => {
+    const problems = problemsOf({
+      ...KEYS,
+      DB_PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      DCA_FEE_BPS: '-3',
+      LOG_PRETTY: 'maybe',
+      APCA_API_DATA_STREAM_URL: 'https://not-a-socket',
+      ORDER_STALE_SECONDS: '0',
+    });
+    expect(problems).toEqual([
+      'APCA_API_DATA_STREAM_URL: expected a wss or ws URL, got "https://not-a-socket"',
+      'DB_PORT: expected an integer from 1 to 65535, got "abc"',
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+      'LOG_PRETTY: expected true or false, got "maybe"',
+      'ORDER_STALE_SECONDS: expected an integer from 1 to 86400, got "0"',
+      'DCA_FEE_BPS: expected basis points from 0 to 10000, got "-3"',
+    ]);
+  });
+
+  it('requires the keys in paper mode but not in sim mode', () => {
+    expect(problemsOf({})).toEqual([
+      'APCA_API_KEY_ID: required in paper mode (set DCA_MODE=sim to run without keys)',
+      'APCA_API_SECRET_KEY: required in paper mode (set DCA_MODE=sim to run without keys)',
+    ]);
+    expect(loadConfig({ DCA_MODE: 'sim' }).alpaca.secretKey).toBe('');
+  });
+
+  it('refuses live mode without DCA_LIVE_TRADING=yes', () => {
+    expect(problemsOf({ ...KEYS, DCA_MODE: 'live', DCA_LIVE_TRADING: 'true' })).toEqual([
+      'DCA_LIVE_TRADING: must be "yes" to trade real money in live mode, got "true"',
+    ]);
+  });
+
+  it('uses the live trading host in live mode with DCA_LIVE_TRADING=yes', () => {
+    const c = loadConfig({ ...KEYS, DCA_MODE: 'live', DCA_LIVE_TRADING: 'yes' });
+    expect(c.liveTrading).toBe(true);
+    expect(c.alpaca.baseUrl).toBe('https://api.alpaca.markets');
+    expect(c.alpaca.streamUrl).toBe('wss://api.alpaca.markets/stream');
+  });
+
+  it('builds the alert e-mail settings only when sender, receiver and server are all set', () => {
+    expect(problemsOf({ ...KEYS, ALERT_EMAIL_SENDER: 'bot@example.com' })).toEqual([
+      'ALERT_EMAIL_RECEIVER: required when any ALERT_EMAIL_* is set',
+      'ALERT_EMAIL_SMTP_SERVER: required when any ALERT_EMAIL_* is set',
+    ]);
+    const c = loadConfig({
+      ...KEYS,
+      ALERT_EMAIL_SENDER: 'bot@example.com',
+      ALERT_EMAIL_RECEIVER: 'me@example.com',
+      ALERT_EMAIL_SMTP_SERVER: 'smtp.example.com',
+      ALERT_EMAIL_SMTP_PASSWORD: 'smtp-pass',
+    });
+    expect(c.alertEmail).toEqual({
+      sender: 'bot@example.com',
+      receiver: 'me@example.com',
+      smtpServer: 'smtp.example.com',
+      smtpPort: 587,
+      smtpUser: null,
+      smtpPassword: 'smtp-pass',
+      minIntervalSeconds: 300,
+    });
+  });
+
+  it('reads only the DB variables for tools that need no keys', () => {
+    expect(loadDbConfig({ DB_NAME: 'other', DB_PORT: '3307' })).toEqual({
+      host: '127.0.0.1',
+      port: 3307,
+      user: 'dca_bot',
+      password: '',
+      database: 'other',
+    });
+    expect(() => loadDbConfig({ DB_PORT: '70000' })).toThrow(ConfigError);
+  });
+});
+
+describe('redactedConfig', () => {
+  it('masks every secret and keeps the rest', () => {
+    const c = loadConfig({ ...KEYS, DB_PASSWORD: 'db-pass-123', DASHBOARD_TOKEN: 'dash-token-9' });
+    const text = JSON.stringify(redactedConfig(c));
+    for (const secret of configSecrets(c)) expect(text).not.toContain(secret);
+    expect(configSecrets(c)).toEqual(['PKTESTKEYID', 'test-secret-value', 'db-pass-123', 'dash-token-9']);
+    expect(text).toContain('paper-api.alpaca.markets');
+  });
+});

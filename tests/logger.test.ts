@@ -1,0 +1,117 @@
+import { errors } from '@alpacahq/alpaca-trade-api';
+import { describe, expect, it } from 'vitest';
+import { configSecrets, loadConfig } from '../src/config.js';
+import { CENSOR, childLogger, createLogger } from '../src/logger.js';
+
+const KEY_ID = 'PKSECRETKEYID0001';
+const SECRET = 'sk-live-very-secret-0002';
+const DB_PASSWORD = 'db-password-0003';
+
+/** An in-memory destination: the JSON lines pino writes, parsed. */
+function sink() {
+  const chunks: string[] = [];
+  return {
+    stream: { write: (chunk: string) => void chunks.push(chunk) },
+    text: () => chunks.join(''),
+    lines: () =>
+      chunks
+        .join('')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+  };
+}
+
+const config = loadConfig({ APCA_API_KEY_ID: KEY_ID, APCA_API_SECRET_KEY: SECRET, DB_PASSWORD });
+
+/** What the SDK throws on a 401: an ApiError holding the Response, here echoing the auth headers. */
+function sdkAuthError(): Error {
+  const response = new Response('{"code":40110000,"message":"request is not authorized"}', {
+    status: 401,
+    headers: { 'APCA-API-KEY-ID': KEY_ID, 'APCA-API-SECRET-KEY': SECRET, 'X-Request-ID': 'req-1' },
+  });
+  return new errors.AuthError(
+    response,
+    401,
+    40110000,
+    `request is not authorized for key ${KEY_ID}:${SECRET}`,
+  );
+}
+
+describe('createLogger', () => {
+  it('writes JSON lines with the level, message and bindings', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info' }, out.stream);
+    childLogger(log, { actor: 'asset', asset: 'BTC/USD' }).info({ cycleId: 7 }, 'cycle started');
+    log.debug('not at info');
+    expect(out.lines()).toEqual([
+      expect.objectContaining({
+        level: 30,
+        actor: 'asset',
+        asset: 'BTC/USD',
+        cycleId: 7,
+        msg: 'cycle started',
+      }),
+    ]);
+  });
+
+  it('never writes the key, secret or DB password when a whole config is logged', () => {
+    const out = sink();
+    // No secret values passed in: the redact paths alone must hide them.
+    const log = createLogger({ level: 'info' }, out.stream);
+    log.info({ config }, 'nested under a key');
+    log.info(config, 'merged into the line');
+    log.info({ env: { APCA_API_KEY_ID: KEY_ID, APCA_API_SECRET_KEY: SECRET, DB_PASSWORD } }, 'raw env');
+    log.info(
+      { req: { headers: { authorization: `Bearer ${SECRET}`, 'apca-api-key-id': KEY_ID } } },
+      'headers',
+    );
+    const text = out.text();
+    for (const secret of [KEY_ID, SECRET, DB_PASSWORD]) expect(text).not.toContain(secret);
+    expect(out.lines()[0]).toMatchObject({
+      config: { alpaca: { secretKey: CENSOR }, db: { password: CENSOR } },
+    });
+  });
+
+  it('scrubs the secrets from an SDK error message, stack and response headers', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info', secrets: configSecrets(config) }, out.stream);
+    const err = sdkAuthError();
+    log.error({ err }, 'order submit failed');
+    log.error(err);
+    log.warn(`retrying after: ${err.message}`);
+    const text = out.text();
+    for (const secret of [KEY_ID, SECRET]) expect(text).not.toContain(secret);
+    const [first] = out.lines();
+    expect(first).toMatchObject({
+      err: {
+        type: 'AuthError',
+        status: 401,
+        code: 40110000,
+        response: { status: 401, headers: { 'x-request-id': 'req-1', 'apca-api-secret-key': CENSOR } },
+      },
+    });
+  });
+
+  it('also appends the lines to a file when one is configured', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'dca-log-'));
+    const file = join(dir, 'logs', 'bot.log');
+    const out = sink();
+    const log = createLogger({ level: 'info', file }, out.stream);
+    log.info({ secretKey: SECRET }, 'to both');
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
+    // The file stream is asynchronous: wait for the line to land.
+    let content = '';
+    for (let i = 0; i < 50 && !content.includes('to both'); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      content = await readFile(file, 'utf8').catch(() => '');
+    }
+    expect(content).toContain('"msg":"to both"');
+    expect(content).not.toContain(SECRET);
+    expect(out.text()).toContain('"msg":"to both"');
+    await rm(dir, { recursive: true });
+  });
+});
