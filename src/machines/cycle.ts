@@ -1,0 +1,311 @@
+/**
+ * One dca_cycles row as a state machine (DESIGN §3). Pure: time arrives as TICK events, side effects
+ * leave as emitted intents, and the host persists `toCyclePatch(snapshot)` before executing them.
+ *
+ *   watching ──base/safety order──▶ buying ──fill / dead order──▶ watching
+ *   watching ──take-profit──▶ selling ──fill──▶ complete      selling ──dead order──▶ watching
+ *   cooldown ──expiry or price drop──▶ watching               watching ──position gone──▶ error
+ */
+import {
+  type ActorRefFrom,
+  and,
+  assign,
+  type DoneStateEvent,
+  emit,
+  enqueueActions,
+  type SnapshotFrom,
+  setup,
+} from 'xstate';
+import type { CycleStatus } from '../domain.js';
+import { cyclePatchOf, initialContext } from './cycleContext.js';
+import type {
+  CycleContext,
+  CycleEvent,
+  CycleInput,
+  CycleIntent,
+  CycleOutput,
+  CyclePatchFromMachine,
+} from './cycleTypes.js';
+import { cycleGuards } from './guards.js';
+import * as intents from './intents.js';
+import * as update from './updates.js';
+
+export type { CycleInput, CycleIntent, CycleOutput, CyclePatchFromMachine } from './cycleTypes.js';
+
+function outputOf(status: 'complete' | 'error', context: CycleContext): CycleOutput {
+  const output: CycleOutput = {
+    status,
+    completedAt: context.completedAt ?? context.now,
+    sellPrice: status === 'complete' ? context.sellPrice : null,
+    realizedPnl: status === 'complete' ? context.ledger.realizedPnl : null,
+    nextStatus: status === 'complete' ? 'cooldown' : 'watching',
+  };
+  return context.reason === null ? output : { ...output, reason: context.reason };
+}
+
+export const cycleMachine = setup({
+  types: {
+    input: {} as CycleInput,
+    context: {} as CycleContext,
+    events: {} as CycleEvent,
+    emitted: {} as CycleIntent,
+    output: {} as CycleOutput,
+  },
+  guards: cycleGuards,
+  actions: {
+    recordQuote: assign(({ context, event }) => update.recordQuote(context, event)),
+    recordNow: assign(({ context, event }) => update.recordNow(context, event)),
+    reportBadQuote: emit(({ context, event }) => intents.badQuote(context, event)),
+
+    askPosition: enqueueActions(({ context, enqueue }, params: { purpose: 'base' | 'sell' }) => {
+      enqueue.assign(update.positionCheck(context, { purpose: params.purpose, state: 'pending' }));
+      enqueue.emit({ type: 'checkPosition', purpose: params.purpose });
+    }),
+    blockBaseOrder: assign(({ context }) =>
+      update.positionCheck(context, { purpose: 'base', state: 'exists' }),
+    ),
+    allowPositionRecheck: assign({ positionCheck: null }),
+    reportPositionExists: emit(({ context, event }) => intents.positionExists(context, event)),
+    reportDust: emit(({ context, event }) => intents.dustPosition(context, event)),
+    reportBuyTooSmall: emit(({ context }, params: { what: 'base' | 'safety' }) =>
+      intents.buyTooSmall(context, params.what),
+    ),
+    reportBaseOrderDeclined: emit(({ context }) => intents.baseOrderDeclined(context)),
+    reportSellTooSmall: emit(({ context, event }) => intents.sellTooSmall(context, event)),
+
+    placeBaseOrder: assign(({ context }) => update.placeBaseOrder(context)),
+    placeSafetyOrder: assign(({ context }) => update.placeSafetyOrder(context)),
+    placeTakeProfit: assign(({ context, event }) => update.placeTakeProfit(context, event)),
+    submitOrder: emit(({ context }) => intents.submitOrder(context)),
+
+    recordOrderId: assign(({ context, event }) => update.recordOrderId(context, event)),
+    recordOpenOrder: assign(({ context, event }) => update.recordOpenOrder(context, event)),
+    askToReconcile: emit(({ context }) => intents.reconcileOrder(context)),
+    reportSubmitFailed: emit(({ context, event }) => intents.submitFailed(context, event)),
+    reportOrderEnded: emit(({ context, event }) => intents.orderEnded(context, event)),
+    abandonOrder: assign({ inFlight: null }),
+    bookBuyFill: assign(({ context, event }) => update.bookBuyFill(context, event)),
+    bookSellFill: assign(({ context, event }) => update.bookSellFill(context, event)),
+    completeCycle: assign(({ context, event }) => update.completeCycle(context, event)),
+
+    failCycle: assign(({ context }, params: { reason: string }) => update.failCycle(context, params.reason)),
+    reportCycleFailed: emit(({ context }) => intents.cycleFailed(context)),
+
+    finishResume: assign({ resume: null }),
+    reportOrderLost: emit(({ context }) => intents.orderLost(context)),
+    disable: assign({ enabled: false }),
+    enable: assign({ enabled: true }),
+    applyConfig: assign(({ event }) => update.applyConfig(event)),
+  },
+}).createMachine({
+  id: 'cycle',
+  context: ({ input }) => initialContext(input),
+  initial: 'watching',
+  output: ({ event }) => (event as unknown as DoneStateEvent<CycleOutput>).output,
+  // Fallbacks for every state: a state's own transitions for the same event win when one applies.
+  on: {
+    QUOTE: [{ guard: 'isBadQuote', actions: 'reportBadQuote' }, { actions: 'recordQuote' }],
+    TICK: { actions: 'recordNow' },
+    DISABLE: { actions: 'disable' },
+    ENABLE: { actions: 'enable' },
+    CONFIG_CHANGED: { actions: 'applyConfig' },
+  },
+  states: {
+    watching: {
+      // A restored row resumes in its persisted status; a fresh cycle starts here.
+      always: [
+        {
+          guard: { type: 'isResumingIn', params: { status: 'cooldown' } },
+          target: 'cooldown',
+          actions: 'finishResume',
+        },
+        {
+          guard: { type: 'isResumingIn', params: { status: 'buying' } },
+          target: 'buying',
+          actions: 'finishResume',
+        },
+        {
+          guard: { type: 'isResumingIn', params: { status: 'selling' } },
+          target: 'selling',
+          actions: 'finishResume',
+        },
+        {
+          guard: { type: 'isResumingIn', params: { status: 'complete' } },
+          target: 'complete',
+          actions: 'finishResume',
+        },
+        {
+          guard: { type: 'isResumingIn', params: { status: 'error' } },
+          target: 'error',
+          actions: 'finishResume',
+        },
+        { guard: 'isResumingWithLostOrder', actions: ['reportOrderLost', 'finishResume'] },
+      ],
+      on: {
+        QUOTE: [
+          {
+            guard: and(['isSafetyOrderDue', 'safetyOrderFits']),
+            target: 'buying',
+            actions: ['recordQuote', 'placeSafetyOrder', 'submitOrder'],
+          },
+          {
+            guard: 'isSafetyOrderDue',
+            actions: ['recordQuote', { type: 'reportBuyTooSmall', params: { what: 'safety' } }],
+          },
+          {
+            guard: 'isTakeProfitDue',
+            actions: ['recordQuote', { type: 'askPosition', params: { purpose: 'sell' } }],
+          },
+          {
+            guard: and(['isBaseOrderDue', 'baseOrderFitsQuote']),
+            actions: ['recordQuote', { type: 'askPosition', params: { purpose: 'base' } }],
+          },
+          {
+            guard: 'isBaseOrderDue',
+            actions: ['recordQuote', { type: 'reportBuyTooSmall', params: { what: 'base' } }],
+          },
+        ],
+        POSITION_NONE: [
+          {
+            guard: 'isAwaitingSellPosition',
+            target: 'error',
+            actions: [
+              { type: 'failCycle', params: { reason: 'position vanished before the take-profit' } },
+              'reportCycleFailed',
+            ],
+          },
+          {
+            guard: and(['isAwaitingBasePosition', 'canPlaceBaseOrder']),
+            target: 'buying',
+            actions: ['placeBaseOrder', 'submitOrder'],
+          },
+          {
+            guard: 'isAwaitingBasePosition',
+            actions: ['allowPositionRecheck', 'reportBaseOrderDeclined'],
+          },
+        ],
+        POSITION_FOUND: [
+          {
+            guard: and(['isAwaitingSellPosition', 'sellFits']),
+            target: 'selling',
+            actions: ['placeTakeProfit', 'submitOrder'],
+          },
+          {
+            guard: 'isAwaitingSellPosition',
+            actions: ['allowPositionRecheck', 'reportSellTooSmall'],
+          },
+          {
+            guard: and(['isAwaitingBasePosition', 'isDustPosition', 'canPlaceBaseOrder']),
+            target: 'buying',
+            actions: ['reportDust', 'placeBaseOrder', 'submitOrder'],
+          },
+          {
+            guard: and(['isAwaitingBasePosition', 'isDustPosition']),
+            actions: ['reportDust', 'allowPositionRecheck', 'reportBaseOrderDeclined'],
+          },
+          {
+            guard: 'isAwaitingBasePosition',
+            actions: ['blockBaseOrder', 'reportPositionExists'],
+          },
+        ],
+        POSITION_MISSING: {
+          guard: 'isHolding',
+          target: 'error',
+          actions: [
+            { type: 'failCycle', params: { reason: 'the exchange has no position for this cycle' } },
+            'reportCycleFailed',
+          ],
+        },
+        TICK: { guard: 'isPositionRecheckDue', actions: ['recordNow', 'allowPositionRecheck'] },
+      },
+    },
+    buying: {
+      on: {
+        ORDER_SUBMITTED: { guard: 'isInFlightSubmission', actions: 'recordOrderId' },
+        ORDER_SUBMIT_FAILED: [
+          { guard: and(['isInFlightSubmission', 'isAmbiguousFailure']), actions: 'askToReconcile' },
+          {
+            guard: 'isInFlightSubmission',
+            target: 'watching',
+            actions: ['reportSubmitFailed', 'abandonOrder'],
+          },
+        ],
+        ORDER_PARTIALLY_FILLED: { guard: 'isInFlightOrder', actions: 'recordOpenOrder' },
+        ORDER_FILLED: { guard: 'isInFlightOrder', target: 'watching', actions: 'bookBuyFill' },
+        ORDER_CANCELED: {
+          guard: 'isInFlightOrder',
+          target: 'watching',
+          actions: ['reportOrderEnded', 'bookBuyFill'],
+        },
+        ORDER_REJECTED: {
+          guard: 'isInFlightOrder',
+          target: 'watching',
+          actions: ['reportOrderEnded', 'bookBuyFill'],
+        },
+        ORDER_EXPIRED: {
+          guard: 'isInFlightOrder',
+          target: 'watching',
+          actions: ['reportOrderEnded', 'bookBuyFill'],
+        },
+        RECONCILED: [
+          { guard: 'wasNeverAccepted', target: 'watching', actions: ['reportSubmitFailed', 'abandonOrder'] },
+          { guard: 'isReconciledOpen', actions: 'recordOpenOrder' },
+          { guard: 'isReconciledFilled', target: 'watching', actions: 'bookBuyFill' },
+          { guard: 'isReconciledDead', target: 'watching', actions: ['reportOrderEnded', 'bookBuyFill'] },
+        ],
+      },
+    },
+    selling: {
+      on: {
+        ORDER_SUBMITTED: { guard: 'isInFlightSubmission', actions: 'recordOrderId' },
+        ORDER_SUBMIT_FAILED: [
+          { guard: and(['isInFlightSubmission', 'isAmbiguousFailure']), actions: 'askToReconcile' },
+          {
+            guard: 'isInFlightSubmission',
+            target: 'watching',
+            actions: ['reportSubmitFailed', 'abandonOrder'],
+          },
+        ],
+        ORDER_PARTIALLY_FILLED: { guard: 'isInFlightOrder', actions: 'recordOpenOrder' },
+        ORDER_FILLED: { guard: 'isInFlightOrder', target: 'complete', actions: 'completeCycle' },
+        ORDER_CANCELED: {
+          guard: 'isInFlightOrder',
+          target: 'watching',
+          actions: ['reportOrderEnded', 'bookSellFill'],
+        },
+        ORDER_REJECTED: {
+          guard: 'isInFlightOrder',
+          target: 'watching',
+          actions: ['reportOrderEnded', 'bookSellFill'],
+        },
+        ORDER_EXPIRED: {
+          guard: 'isInFlightOrder',
+          target: 'watching',
+          actions: ['reportOrderEnded', 'bookSellFill'],
+        },
+        RECONCILED: [
+          { guard: 'wasNeverAccepted', target: 'watching', actions: ['reportSubmitFailed', 'abandonOrder'] },
+          { guard: 'isReconciledOpen', actions: 'recordOpenOrder' },
+          { guard: 'isReconciledFilled', target: 'complete', actions: 'completeCycle' },
+          { guard: 'isReconciledDead', target: 'watching', actions: ['reportOrderEnded', 'bookSellFill'] },
+        ],
+      },
+    },
+    cooldown: {
+      on: {
+        TICK: { guard: 'hasCooldownExpired', target: 'watching', actions: 'recordNow' },
+        QUOTE: { guard: 'isEarlyRestartDue', target: 'watching', actions: 'recordQuote' },
+      },
+    },
+    complete: { type: 'final', output: ({ context }) => outputOf('complete', context) },
+    error: { type: 'final', output: ({ context }) => outputOf('error', context) },
+  },
+});
+
+export type CycleActor = ActorRefFrom<typeof cycleMachine>;
+export type CycleSnapshot = SnapshotFrom<typeof cycleMachine>;
+
+/** The dca_cycles columns this snapshot implies; the host persists them when they change. */
+export function toCyclePatch(snapshot: SnapshotFrom<typeof cycleMachine>): CyclePatchFromMachine {
+  return cyclePatchOf(snapshot.value as CycleStatus, snapshot.context);
+}

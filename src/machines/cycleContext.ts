@@ -1,0 +1,96 @@
+/**
+ * From a persisted dca_cycles row to the machine's context, and back to the columns the host writes.
+ */
+import { type OrderStep, parseClientOrderId } from '../clientOrderId.js';
+import type { CycleRow, CycleStatus } from '../domain.js';
+import { ZERO } from '../money.js';
+import type {
+  CycleContext,
+  CycleInput,
+  CyclePatchFromMachine,
+  InFlightOrder,
+  ResumePlan,
+} from './cycleTypes.js';
+import type { CycleLedger } from './decisions.js';
+
+export function ledgerOf(row: CycleRow): CycleLedger {
+  return {
+    quantity: row.quantity,
+    averagePurchasePrice: row.averagePurchasePrice,
+    boughtQuantity: row.boughtQuantity,
+    costBasis: row.costBasis,
+    sellProceeds: row.sellProceeds,
+    realizedPnl: row.realizedPnl,
+    safetyOrders: row.safetyOrders,
+    lastOrderFillPrice: row.lastOrderFillPrice,
+  };
+}
+
+/**
+ * A row persisted in buying/selling was written ahead of its POST, so its client order id names the
+ * order (and its step); the Alpaca id is there only if the POST answered. The host reconciles it.
+ */
+export function inFlightFromRow(row: CycleRow): InFlightOrder | null {
+  if (row.status !== 'buying' && row.status !== 'selling') return null;
+  const parts = parseClientOrderId(row.clientOrderId);
+  if (parts === null || parts.cycleId !== row.id) return null;
+  const step: OrderStep = parts.step;
+  return {
+    clientOrderId: row.clientOrderId!,
+    orderId: row.latestOrderId,
+    step,
+    side: step === 'tp' ? 'sell' : 'buy',
+    qty: null,
+    limitPrice: null,
+    submittedAt: row.updatedAt,
+    filledQty: ZERO,
+  };
+}
+
+function resumePlan(row: CycleRow, inFlight: InFlightOrder | null): ResumePlan | null {
+  const waitsOnOrder = row.status === 'buying' || row.status === 'selling';
+  if (waitsOnOrder && inFlight === null) return { status: 'watching', orderLost: true };
+  return row.status === 'watching' ? null : { status: row.status, orderLost: false };
+}
+
+export function initialContext(input: CycleInput): CycleContext {
+  const { cycle } = input;
+  const inFlight = inFlightFromRow(cycle);
+  return {
+    cycleId: cycle.id,
+    asset: input.asset,
+    rules: input.rules,
+    feeRate: input.feeRate,
+    enabled: input.asset.enabled,
+    now: input.now,
+    previousCompletedAt: input.previousCompletedAt,
+    quote: null,
+    ledger: ledgerOf(cycle),
+    clientOrderId: cycle.clientOrderId,
+    inFlight,
+    positionCheck: null,
+    completedAt: cycle.completedAt,
+    sellPrice: null,
+    reason: null,
+    resume: resumePlan(cycle, inFlight),
+  };
+}
+
+/** The projection the host compares and persists; `latestOrderId` is the in-flight order's id. */
+export function cyclePatchOf(status: CycleStatus, context: CycleContext): CyclePatchFromMachine {
+  const { ledger } = context;
+  return {
+    status,
+    quantity: ledger.quantity,
+    averagePurchasePrice: ledger.averagePurchasePrice,
+    boughtQuantity: ledger.boughtQuantity,
+    costBasis: ledger.costBasis,
+    sellProceeds: ledger.sellProceeds,
+    realizedPnl: ledger.realizedPnl,
+    safetyOrders: ledger.safetyOrders,
+    latestOrderId: context.inFlight?.orderId ?? null,
+    clientOrderId: context.clientOrderId,
+    lastOrderFillPrice: ledger.lastOrderFillPrice,
+    completedAt: context.completedAt,
+  };
+}

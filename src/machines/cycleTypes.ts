@@ -1,0 +1,140 @@
+/**
+ * The cycle machine's vocabulary: what it is given, what it hears, what it asks the host to do, and
+ * what it remembers. The asset actor is written against these shapes.
+ */
+import type { OrderStep } from '../clientOrderId.js';
+import type {
+  AssetConfig,
+  AssetRules,
+  CycleRow,
+  CycleStatus,
+  OrderIntent,
+  OrderSide,
+  OrderSnapshot,
+} from '../domain.js';
+import type { Decimal } from '../money.js';
+import type { CycleLedger } from './decisions.js';
+
+export interface CycleInput {
+  asset: AssetConfig;
+  rules: AssetRules;
+  /** The restored row; the machine starts in `cycle.status`. */
+  cycle: CycleRow;
+  /** completed_at of the cycle before this one (cooldown expiry). */
+  previousCompletedAt: Date | null;
+  /** e.g. 0.0025; the buy fee is taken in the coin received. */
+  feeRate: Decimal;
+  now: Date;
+}
+
+export type CycleEvent =
+  | { type: 'QUOTE'; bid: Decimal; ask: Decimal; at: Date }
+  | { type: 'TICK'; now: Date }
+  | { type: 'POSITION_FOUND'; qty: Decimal; qtyAvailable: Decimal }
+  | { type: 'POSITION_NONE' }
+  | { type: 'POSITION_MISSING' }
+  | { type: 'ORDER_SUBMITTED'; clientOrderId: string; orderId: string }
+  | { type: 'ORDER_SUBMIT_FAILED'; clientOrderId: string; ambiguous: boolean; reason: string }
+  | { type: 'ORDER_PARTIALLY_FILLED'; order: OrderSnapshot }
+  | { type: 'ORDER_FILLED'; order: OrderSnapshot }
+  | { type: 'ORDER_CANCELED'; order: OrderSnapshot }
+  | { type: 'ORDER_REJECTED'; order: OrderSnapshot }
+  | { type: 'ORDER_EXPIRED'; order: OrderSnapshot }
+  | { type: 'RECONCILED'; order: OrderSnapshot | null }
+  | { type: 'CONFIG_CHANGED'; asset: AssetConfig; rules?: AssetRules }
+  | { type: 'DISABLE' }
+  | { type: 'ENABLE' };
+
+export type AlertLevel = 'info' | 'warn' | 'error';
+
+/** Side effects leave the machine as emitted intents; the host executes them after persisting. */
+export type CycleIntent =
+  | { type: 'submitOrder'; step: OrderStep; order: OrderIntent }
+  | { type: 'checkPosition'; purpose: 'base' | 'sell' }
+  | { type: 'reconcileOrder'; clientOrderId: string; orderId: string | null }
+  | { type: 'alert'; level: AlertLevel; code: string; message: string };
+
+export interface CycleOutput {
+  status: 'complete' | 'error';
+  completedAt: Date;
+  sellPrice: Decimal | null;
+  realizedPnl: Decimal | null;
+  nextStatus: 'cooldown' | 'watching';
+  reason?: string;
+}
+
+/** The order the cycle is waiting on (only in buying/selling). */
+export interface InFlightOrder {
+  readonly clientOrderId: string;
+  /** Alpaca's id, known once the POST answered (or the order was looked up). */
+  readonly orderId: string | null;
+  readonly step: OrderStep;
+  readonly side: OrderSide;
+  /** Null when rebuilt from a persisted row: the row does not keep the order's size. */
+  readonly qty: Decimal | null;
+  readonly limitPrice: Decimal | null;
+  readonly submittedAt: Date;
+  /** Cumulative partial fill seen so far, for display; accounting waits for the final state. */
+  readonly filledQty: Decimal;
+}
+
+export interface LatestQuote {
+  readonly bid: Decimal;
+  readonly ask: Decimal;
+  readonly at: Date;
+}
+
+/**
+ * A position question in progress: `pending` until the host answers, `exists` after a real position
+ * blocked the base order. Either way quotes do not ask again until a TICK 5 minutes later.
+ */
+export interface PositionCheck {
+  readonly purpose: 'base' | 'sell';
+  readonly state: 'pending' | 'exists';
+  readonly since: Date;
+}
+
+/** Where a restored row resumes; `orderLost` when it was buying/selling with no client order id. */
+export interface ResumePlan {
+  readonly status: CycleStatus;
+  readonly orderLost: boolean;
+}
+
+export interface CycleContext {
+  readonly cycleId: number;
+  readonly asset: AssetConfig;
+  readonly rules: AssetRules;
+  readonly feeRate: Decimal;
+  readonly enabled: boolean;
+  /** Latest known time (TICK, or a later quote timestamp). */
+  readonly now: Date;
+  readonly previousCompletedAt: Date | null;
+  readonly quote: LatestQuote | null;
+  readonly ledger: CycleLedger;
+  /** The cycle's most recent client order id, kept after the order ends so the next id is known. */
+  readonly clientOrderId: string | null;
+  readonly inFlight: InFlightOrder | null;
+  readonly positionCheck: PositionCheck | null;
+  readonly completedAt: Date | null;
+  /** filled_avg_price of the take-profit that ended the cycle. */
+  readonly sellPrice: Decimal | null;
+  readonly reason: string | null;
+  readonly resume: ResumePlan | null;
+}
+
+/** The dca_cycles columns the machine owns; the host persists them whenever they change. */
+export type CyclePatchFromMachine = Pick<
+  CycleRow,
+  | 'status'
+  | 'quantity'
+  | 'averagePurchasePrice'
+  | 'boughtQuantity'
+  | 'costBasis'
+  | 'sellProceeds'
+  | 'realizedPnl'
+  | 'safetyOrders'
+  | 'latestOrderId'
+  | 'clientOrderId'
+  | 'lastOrderFillPrice'
+  | 'completedAt'
+>;

@@ -1,0 +1,136 @@
+/**
+ * The cycle machine's named guards: each answers one question about the context and the event, and
+ * leaves the arithmetic to decisions.ts.
+ */
+import type { CycleStatus, OrderSnapshot } from '../domain.js';
+import type { Decimal } from '../money.js';
+import type { CycleContext, CycleEvent, InFlightOrder, LatestQuote } from './cycleTypes.js';
+import {
+  buyOrderSize,
+  cooldownExpired,
+  earlyRestartPrice,
+  isValidQuote,
+  meetsMinOrderSize,
+  safetyTriggerPrice,
+  sellQty,
+  takeProfitPrice,
+} from './decisions.js';
+
+/** A blocked or unanswered position question is asked again after this long (seed phase 10's 5 min). */
+export const POSITION_RECHECK_MS = 5 * 60 * 1000;
+
+type Args = { context: CycleContext; event: CycleEvent };
+
+/** The event's quote, if it is a usable one. */
+function validQuote(event: CycleEvent): LatestQuote | null {
+  if (event.type !== 'QUOTE' || !isValidQuote(event.bid, event.ask)) return null;
+  return event;
+}
+
+function orderOf(event: CycleEvent): OrderSnapshot | null {
+  return 'order' in event ? event.order : null;
+}
+
+/** An order event belongs to the cycle only if it is about the order the cycle waits on. */
+export function isOrderOf(inFlight: InFlightOrder | null, order: OrderSnapshot | null): boolean {
+  if (inFlight === null || order === null) return false;
+  return (
+    order.clientOrderId === inFlight.clientOrderId ||
+    (inFlight.orderId !== null && order.id === inFlight.orderId)
+  );
+}
+
+/** Terminal exchange statuses other than `filled`: the order is dead, possibly partly filled. */
+const DEAD_UNFILLED = new Set(['canceled', 'expired', 'rejected', 'replaced', 'done_for_day']);
+
+function isHolding(context: CycleContext): boolean {
+  return context.ledger.quantity.gt(0);
+}
+
+function buyFits(amount: Decimal, ask: Decimal, context: CycleContext): boolean {
+  return meetsMinOrderSize(buyOrderSize(amount, ask, context.rules).qty, context.rules);
+}
+
+function isAwaitingPosition(context: CycleContext, purpose: 'base' | 'sell'): boolean {
+  return context.positionCheck?.state === 'pending' && context.positionCheck.purpose === purpose;
+}
+
+export const cycleGuards = {
+  isResumingIn: ({ context }: Args, params: { status: CycleStatus }) =>
+    context.resume !== null && !context.resume.orderLost && context.resume.status === params.status,
+  isResumingWithLostOrder: ({ context }: Args) => context.resume?.orderLost === true,
+
+  isBadQuote: ({ event }: Args) => event.type === 'QUOTE' && !isValidQuote(event.bid, event.ask),
+  isSafetyOrderDue: ({ context, event }: Args) => {
+    const quote = validQuote(event);
+    const { ledger, asset } = context;
+    if (quote === null || !isHolding(context) || ledger.lastOrderFillPrice === null) return false;
+    if (ledger.safetyOrders >= asset.maxSafetyOrders) return false;
+    return quote.ask.lte(safetyTriggerPrice(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
+  },
+  safetyOrderFits: ({ context, event }: Args) =>
+    event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context),
+  isTakeProfitDue: ({ context, event }: Args) => {
+    const quote = validQuote(event);
+    if (quote === null || !isHolding(context) || context.positionCheck !== null) return false;
+    const { ledger, asset } = context;
+    return (
+      ledger.averagePurchasePrice.gt(0) &&
+      quote.bid.gte(takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent))
+    );
+  },
+  isBaseOrderDue: ({ context, event }: Args) =>
+    validQuote(event) !== null && !isHolding(context) && context.enabled && context.positionCheck === null,
+  baseOrderFitsQuote: ({ context, event }: Args) =>
+    event.type === 'QUOTE' && buyFits(context.asset.baseOrderAmount, event.ask, context),
+
+  isAwaitingBasePosition: ({ context }: Args) => isAwaitingPosition(context, 'base'),
+  isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
+  isDustPosition: ({ context, event }: Args) =>
+    event.type === 'POSITION_FOUND' && event.qty.lt(context.rules.minOrderSize),
+  /** Checked again when the position answer arrives: the asset may have been disabled meanwhile. */
+  canPlaceBaseOrder: ({ context }: Args) =>
+    context.enabled &&
+    context.quote !== null &&
+    buyFits(context.asset.baseOrderAmount, context.quote.ask, context),
+  sellFits: ({ context, event }: Args) =>
+    event.type === 'POSITION_FOUND' &&
+    meetsMinOrderSize(sellQty(context.ledger.quantity, event.qtyAvailable, context.rules), context.rules),
+  isHolding: ({ context }: Args) => isHolding(context),
+  isPositionRecheckDue: ({ context, event }: Args) =>
+    event.type === 'TICK' &&
+    context.positionCheck !== null &&
+    event.now.getTime() >= context.positionCheck.since.getTime() + POSITION_RECHECK_MS,
+
+  hasCooldownExpired: ({ context, event }: Args) =>
+    event.type === 'TICK' &&
+    cooldownExpired(context.previousCompletedAt, context.asset.cooldownPeriod, event.now),
+  isEarlyRestartDue: ({ context, event }: Args) => {
+    const quote = validQuote(event);
+    const { lastSellPrice, buyOrderPriceDeviationPercent } = context.asset;
+    if (quote === null || lastSellPrice === null) return false;
+    return quote.ask.lte(earlyRestartPrice(lastSellPrice, buyOrderPriceDeviationPercent));
+  },
+
+  isInFlightSubmission: ({ context, event }: Args) =>
+    (event.type === 'ORDER_SUBMITTED' || event.type === 'ORDER_SUBMIT_FAILED') &&
+    context.inFlight?.clientOrderId === event.clientOrderId,
+  isAmbiguousFailure: ({ event }: Args) => event.type === 'ORDER_SUBMIT_FAILED' && event.ambiguous,
+  isInFlightOrder: ({ context, event }: Args) => isOrderOf(context.inFlight, orderOf(event)),
+  wasNeverAccepted: ({ context, event }: Args) =>
+    event.type === 'RECONCILED' && event.order === null && context.inFlight !== null,
+  isReconciledOpen: ({ context, event }: Args) => {
+    const order = orderOf(event);
+    return (
+      isOrderOf(context.inFlight, order) && order!.status !== 'filled' && !DEAD_UNFILLED.has(order!.status)
+    );
+  },
+  isReconciledFilled: ({ context, event }: Args) => {
+    const order = orderOf(event);
+    return isOrderOf(context.inFlight, order) && order!.status === 'filled';
+  },
+  isReconciledDead: ({ context, event }: Args) => {
+    const order = orderOf(event);
+    return isOrderOf(context.inFlight, order) && DEAD_UNFILLED.has(order!.status);
+  },
+};

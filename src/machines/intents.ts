@@ -1,0 +1,120 @@
+/**
+ * The intents the cycle machine emits, built from its context. The host executes them after it has
+ * persisted the transition that produced them (write-ahead, DESIGN §4).
+ */
+import type { OrderIntent } from '../domain.js';
+import { toPlain } from '../money.js';
+import type { AlertLevel, CycleContext, CycleEvent, CycleIntent, InFlightOrder } from './cycleTypes.js';
+import { sellQty } from './decisions.js';
+
+export function alert(level: AlertLevel, code: string, message: string): CycleIntent {
+  return { type: 'alert', level, code, message };
+}
+
+/** Buys are limit orders at the ask, the take-profit is a market sell; crypto accepts only gtc/ioc. */
+export function orderIntentOf(inFlight: InFlightOrder, symbol: string): OrderIntent {
+  return {
+    clientOrderId: inFlight.clientOrderId,
+    symbol,
+    side: inFlight.side,
+    type: inFlight.side === 'buy' ? 'limit' : 'market',
+    qty: inFlight.qty!,
+    limitPrice: inFlight.limitPrice,
+    timeInForce: 'gtc',
+  };
+}
+
+export function submitOrder(context: CycleContext): CycleIntent {
+  const inFlight = context.inFlight!;
+  return { type: 'submitOrder', step: inFlight.step, order: orderIntentOf(inFlight, context.asset.symbol) };
+}
+
+export function reconcileOrder(context: CycleContext): CycleIntent {
+  const inFlight = context.inFlight!;
+  return { type: 'reconcileOrder', clientOrderId: inFlight.clientOrderId, orderId: inFlight.orderId };
+}
+
+export function badQuote(context: CycleContext, event: CycleEvent): CycleIntent {
+  const detail = event.type === 'QUOTE' ? `bid ${event.bid.toString()} ask ${event.ask.toString()}` : '';
+  return alert('warn', 'BAD_QUOTE', `${context.asset.symbol}: ignored an unusable quote (${detail})`);
+}
+
+export function positionExists(context: CycleContext, event: CycleEvent): CycleIntent {
+  const qty = event.type === 'POSITION_FOUND' ? toPlain(event.qty) : '?';
+  return alert(
+    'warn',
+    'POSITION_EXISTS',
+    `${context.asset.symbol}: a position of ${qty} already exists; no base order until it is gone`,
+  );
+}
+
+export function dustPosition(context: CycleContext, event: CycleEvent): CycleIntent {
+  const qty = event.type === 'POSITION_FOUND' ? toPlain(event.qty) : '?';
+  return alert(
+    'info',
+    'DUST_POSITION',
+    `${context.asset.symbol}: ignoring a dust position of ${qty} (below min order size ${toPlain(context.rules.minOrderSize)})`,
+  );
+}
+
+export function buyTooSmall(context: CycleContext, what: 'base' | 'safety'): CycleIntent {
+  const amount = what === 'base' ? context.asset.baseOrderAmount : context.asset.safetyOrderAmount;
+  return alert(
+    'error',
+    'ORDER_TOO_SMALL',
+    `${context.asset.symbol}: a ${what} order of ${toPlain(amount)} USD is below the min order size ${toPlain(context.rules.minOrderSize)} at this price`,
+  );
+}
+
+/** Why a base order asked for was not placed once the position answer came back. */
+export function baseOrderDeclined(context: CycleContext): CycleIntent {
+  return context.enabled
+    ? buyTooSmall(context, 'base')
+    : alert('info', 'BASE_ORDER_SKIPPED', `${context.asset.symbol}: disabled, no base order`);
+}
+
+export function sellTooSmall(context: CycleContext, event: CycleEvent): CycleIntent {
+  const available = event.type === 'POSITION_FOUND' ? event.qtyAvailable : context.ledger.quantity;
+  const qty = sellQty(context.ledger.quantity, available, context.rules);
+  return alert(
+    'warn',
+    'SELL_TOO_SMALL',
+    `${context.asset.symbol}: take-profit of ${toPlain(qty)} is below the min order size ${toPlain(context.rules.minOrderSize)}`,
+  );
+}
+
+export function submitFailed(context: CycleContext, event: CycleEvent): CycleIntent {
+  const reason = event.type === 'ORDER_SUBMIT_FAILED' ? event.reason : 'not accepted by the exchange';
+  return alert(
+    'warn',
+    'ORDER_SUBMIT_FAILED',
+    `${context.asset.symbol}: order ${context.inFlight?.clientOrderId} failed: ${reason}`,
+  );
+}
+
+export function orderEnded(context: CycleContext, event: CycleEvent): CycleIntent {
+  const order = 'order' in event ? event.order : null;
+  const status = order?.status ?? 'unknown';
+  const filled = order ? toPlain(order.filledQty) : '0';
+  return alert(
+    status === 'canceled' ? 'info' : 'warn',
+    `ORDER_${status.toUpperCase()}`,
+    `${context.asset.symbol}: order ${context.inFlight?.clientOrderId} ended ${status} with ${filled} filled`,
+  );
+}
+
+export function cycleFailed(context: CycleContext): CycleIntent {
+  return alert(
+    'error',
+    'CYCLE_ERROR',
+    `${context.asset.symbol}: cycle ${context.cycleId} failed: ${context.reason}`,
+  );
+}
+
+export function orderLost(context: CycleContext): CycleIntent {
+  return alert(
+    'warn',
+    'ORDER_UNKNOWN',
+    `${context.asset.symbol}: cycle ${context.cycleId} was waiting on an order without a client order id; back to watching`,
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * How each named action changes the context, as pure functions of (context, event). The machine's
+ * `assign`s call these, so the machine file keeps to states and transitions.
+ */
+import { nextClientOrderId, type OrderStep } from '../clientOrderId.js';
+import type { OrderSnapshot } from '../domain.js';
+import { ZERO } from '../money.js';
+import type { CycleContext, CycleEvent, InFlightOrder, PositionCheck } from './cycleTypes.js';
+import {
+  applyBuyFill,
+  applySellFill,
+  buyOrderSize,
+  type CycleLedger,
+  type Fill,
+  realizedPnl,
+  sellQty,
+} from './decisions.js';
+
+type Update = Partial<CycleContext>;
+
+function later(a: Date, b: Date): Date {
+  return b.getTime() > a.getTime() ? b : a;
+}
+
+export function recordQuote(context: CycleContext, event: CycleEvent): Update {
+  if (event.type !== 'QUOTE') return {};
+  return { quote: { bid: event.bid, ask: event.ask, at: event.at }, now: later(context.now, event.at) };
+}
+
+export function recordNow(context: CycleContext, event: CycleEvent): Update {
+  return event.type === 'TICK' ? { now: later(context.now, event.now) } : {};
+}
+
+export function positionCheck(context: CycleContext, check: Omit<PositionCheck, 'since'>): Update {
+  return { positionCheck: { ...check, since: context.now } };
+}
+
+function placed(context: CycleContext, inFlight: Omit<InFlightOrder, 'clientOrderId'>): Update {
+  const clientOrderId = nextClientOrderId(context.cycleId, inFlight.step, context.clientOrderId);
+  return { inFlight: { ...inFlight, clientOrderId }, clientOrderId, positionCheck: null };
+}
+
+function placeBuy(
+  context: CycleContext,
+  step: OrderStep,
+  amount: CycleContext['asset']['baseOrderAmount'],
+): Update {
+  const { limitPrice, qty } = buyOrderSize(amount, context.quote!.ask, context.rules);
+  return placed(context, {
+    orderId: null,
+    step,
+    side: 'buy',
+    qty,
+    limitPrice,
+    submittedAt: context.now,
+    filledQty: ZERO,
+  });
+}
+
+/** The base order at the latest quote (guards made sure there is one and it is large enough). */
+export function placeBaseOrder(context: CycleContext): Update {
+  return placeBuy(context, 'base', context.asset.baseOrderAmount);
+}
+
+export function placeSafetyOrder(context: CycleContext): Update {
+  return placeBuy(context, `so${context.ledger.safetyOrders + 1}`, context.asset.safetyOrderAmount);
+}
+
+export function placeTakeProfit(context: CycleContext, event: CycleEvent): Update {
+  if (event.type !== 'POSITION_FOUND') return {};
+  return placed(context, {
+    orderId: null,
+    step: 'tp',
+    side: 'sell',
+    qty: sellQty(context.ledger.quantity, event.qtyAvailable, context.rules),
+    limitPrice: null,
+    submittedAt: context.now,
+    filledQty: ZERO,
+  });
+}
+
+export function recordOrderId(context: CycleContext, event: CycleEvent): Update {
+  if (event.type !== 'ORDER_SUBMITTED' || context.inFlight === null) return {};
+  return { inFlight: { ...context.inFlight, orderId: event.orderId } };
+}
+
+/** An open order seen over REST or as a partial fill: remember its id and progress, nothing else. */
+export function recordOpenOrder(context: CycleContext, event: CycleEvent): Update {
+  if (!('order' in event) || event.order === null || context.inFlight === null) return {};
+  return { inFlight: { ...context.inFlight, orderId: event.order.id, filledQty: event.order.filledQty } };
+}
+
+/** The cumulative fill of an order; a fill without any known price cannot be booked and counts as none. */
+export function fillOf(order: OrderSnapshot): Fill {
+  const avgPrice = order.filledAvgPrice ?? order.limitPrice;
+  return avgPrice === null ? { qty: ZERO, avgPrice: ZERO } : { qty: order.filledQty, avgPrice };
+}
+
+function eventOrder(event: CycleEvent): OrderSnapshot | null {
+  return 'order' in event ? event.order : null;
+}
+
+export function bookBuyFill(context: CycleContext, event: CycleEvent): Update {
+  const order = eventOrder(event);
+  if (order === null || context.inFlight === null) return {};
+  const isSafety = context.inFlight.step.startsWith('so');
+  return { ledger: applyBuyFill(context.ledger, fillOf(order), context.feeRate, isSafety), inFlight: null };
+}
+
+export function bookSellFill(context: CycleContext, event: CycleEvent): Update {
+  const order = eventOrder(event);
+  if (order === null) return {};
+  return { ledger: applySellFill(context.ledger, fillOf(order), context.feeRate), inFlight: null };
+}
+
+/** The take-profit filled: the cycle is done and its P&L final. */
+export function completeCycle(context: CycleContext, event: CycleEvent): Update {
+  const order = eventOrder(event);
+  if (order === null) return {};
+  const ledger: CycleLedger = applySellFill(context.ledger, fillOf(order), context.feeRate);
+  return {
+    ledger: { ...ledger, realizedPnl: realizedPnl(ledger) },
+    inFlight: null,
+    sellPrice: order.filledAvgPrice,
+    completedAt: order.filledAt ?? order.updatedAt ?? context.now,
+  };
+}
+
+export function failCycle(context: CycleContext, reason: string): Update {
+  return { completedAt: context.now, reason, inFlight: null };
+}
+
+export function applyConfig(event: CycleEvent): Update {
+  if (event.type !== 'CONFIG_CHANGED') return {};
+  return event.rules === undefined
+    ? { asset: event.asset, enabled: event.asset.enabled }
+    : { asset: event.asset, rules: event.rules, enabled: event.asset.enabled };
+}
