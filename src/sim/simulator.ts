@@ -1,0 +1,169 @@
+/**
+ * `startSimulator()`: a local Alpaca-compatible exchange. See DESIGN §6 and the module list in
+ * src/sim: engine (matching), ledger (cash/positions), streams, feeds, faults, control.
+ */
+import type { AddressInfo } from 'node:net';
+import type { ExchangeEndpoints } from '../exchange/types.js';
+import { type DecimalInput, dec } from '../money.js';
+import { buildAssets, DEFAULT_ASSETS, type SimAssetInput } from './assets.js';
+import { DataStreamServer } from './dataStream.js';
+import { Engine } from './engine.js';
+import { SimFaults } from './faults.js';
+import {
+  type CsvFeedOptions,
+  csvFeed,
+  type Feed,
+  type RandomWalkOptions,
+  randomWalkFeed,
+  runFeed,
+} from './feeds.js';
+import { createSimServer, DATA_STREAM_PATH, TRADING_STREAM_PATH } from './server.js';
+import { TradingStreamServer } from './tradingStream.js';
+import type { SimAccount, SimOrder, SimOrderRequest, SimPosition } from './types.js';
+import { tradeUpdateJson } from './wire.js';
+
+export interface SimulatorOptions {
+  /** 0 (default) picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  readonly keyId?: string;
+  readonly secretKey?: string;
+  /** Crypto fee rate, default 0.0025 (25 bps). */
+  readonly feeRate?: DecimalInput;
+  /** Starting USD cash, default 100000. */
+  readonly cash?: DecimalInput;
+  readonly assets?: readonly SimAssetInput[];
+  /** Clock for order timestamps and quote times. */
+  readonly now?: () => Date;
+  /** Fill this share of each order per matching quote; default null (fill at once). */
+  readonly partialFillRatio?: DecimalInput | null;
+  /** Concurrent crypto-stream connections per key, default 1 (as Alpaca's basic plan). */
+  readonly maxDataConnections?: number;
+  /** Symbols per crypto-stream connection, default 1000. */
+  readonly maxDataSymbols?: number;
+}
+
+export interface Simulator {
+  readonly endpoints: ExchangeEndpoints;
+  readonly controlUrl: string;
+  publishQuote(symbol: string, bid: DecimalInput, ask: DecimalInput): void;
+  listOrders(): SimOrder[];
+  getOrder(idOrClientId: string): SimOrder | undefined;
+  positions(): SimPosition[];
+  account(): SimAccount;
+  /** An order placed as if by hand (not through REST); trade updates flow as for any order. */
+  placeOrder(req: SimOrderRequest): SimOrder;
+  cancelOrder(idOrClientId: string): SimOrder;
+  expireOrder(idOrClientId: string): SimOrder;
+  setPosition(symbol: string, qty: DecimalInput, avgPrice: DecimalInput): void;
+  setCash(cash: DecimalInput): void;
+  readonly faults: SimFaults;
+  /** Runs a seeded GBM walk over the given symbols; returns stop. */
+  startRandomWalk(opts: RandomWalkOptions): () => void;
+  /** Replays CSV quotes or bars (text or file path) every `intervalMs`; returns stop. */
+  startCsvReplay(source: string, opts: CsvFeedOptions & { intervalMs?: number }): () => void;
+  /** Steps any feed on a timer; returns stop. */
+  startFeed(feed: Feed, intervalMs: number): () => void;
+  close(): Promise<void>;
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const keys = { keyId: opts.keyId ?? 'SIMKEY', secretKey: opts.secretKey ?? 'SIMSECRET' };
+  const ratio = opts.partialFillRatio;
+  const engine = new Engine({
+    assets: buildAssets(opts.assets ?? DEFAULT_ASSETS),
+    cash: dec(opts.cash ?? '100000', 'cash'),
+    feeRate: dec(opts.feeRate ?? '0.0025', 'feeRate'),
+    now: opts.now ?? (() => new Date()),
+    partialFillRatio: ratio === undefined || ratio === null ? null : dec(ratio, 'partialFillRatio'),
+  });
+  const tradingStream = new TradingStreamServer(keys);
+  const dataStream = new DataStreamServer(keys, {
+    maxConnections: opts.maxDataConnections ?? 1,
+    maxSymbols: opts.maxDataSymbols ?? 1000,
+  });
+  const faults = new SimFaults({
+    dropStream: (s) => (s === 'trading' ? tradingStream.drop() : dataStream.drop()),
+    setMatchingPaused(paused) {
+      engine.matchingPaused = paused;
+      if (!paused) engine.matchAll();
+    },
+    setPartialFillRatio(r) {
+      engine.partialFillRatio = r === null ? null : dec(r, 'partial fill ratio');
+    },
+  });
+  const emitUpdate = (frame: unknown) => tradingStream.broadcast(frame);
+  engine.on({
+    tradeUpdate: (u) => faults.routeTradeUpdate(tradeUpdateJson(u), emitUpdate),
+    quote: (q) => dataStream.publishQuote(q),
+    trade: (t) => dataStream.publishTrade(t),
+  });
+
+  const stops = new Set<() => void>();
+  const track = (stop: () => void) => {
+    stops.add(stop);
+    return () => {
+      stop();
+      stops.delete(stop);
+    };
+  };
+  const publish = (symbol: string, bid: DecimalInput, ask: DecimalInput) => {
+    engine.publishQuote(symbol, bid, ask);
+  };
+  const incrementOf = (symbol: string) => engine.asset(symbol).priceIncrement;
+
+  let simulator: Simulator | undefined;
+  const server = createSimServer({
+    keys,
+    engine,
+    faults,
+    tradingStream,
+    dataStream,
+    simulator: () => simulator!,
+  });
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const http = `http://${urlHost}:${port}`;
+  const ws = `ws://${urlHost}:${port}`;
+
+  simulator = {
+    endpoints: {
+      baseUrl: http,
+      dataUrl: http,
+      streamUrl: `${ws}${TRADING_STREAM_PATH}`,
+      dataStreamUrl: `${ws}${DATA_STREAM_PATH}`,
+      ...keys,
+    },
+    controlUrl: `${http}/_sim`,
+    publishQuote: publish,
+    listOrders: () => engine.listOrders(),
+    getOrder: (id) => engine.getOrder(id),
+    positions: () => engine.positions(),
+    account: () => engine.account(),
+    placeOrder: (req) => engine.submit(req, true),
+    cancelOrder: (id) => engine.cancel(id),
+    expireOrder: (id) => engine.expire(id),
+    setPosition: (symbol, qty, avgPrice) => engine.setPosition(symbol, qty, avgPrice),
+    setCash: (cash) => engine.ledger.setCash(cash),
+    faults,
+    startRandomWalk: (o) => track(runFeed(randomWalkFeed(o, publish, incrementOf), o.intervalMs ?? 250)),
+    startCsvReplay: (source, o) =>
+      track(runFeed(csvFeed(source, o, publish, incrementOf), o.intervalMs ?? 250)),
+    startFeed: (feed, intervalMs) => track(runFeed(feed, intervalMs)),
+    async close() {
+      for (const stop of stops) stop();
+      stops.clear();
+      tradingStream.close();
+      dataStream.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  return simulator;
+}

@@ -1,0 +1,97 @@
+/**
+ * The trade_updates websocket (`/stream`). JSON payloads sent as binary frames, as Alpaca's paper
+ * endpoint does (the SDK decodes both). Protocol: `authenticate` → `authorization` reply, `listen` →
+ * `listening` reply, then `trade_updates` frames. Nothing is replayed after a reconnect.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+export interface Keys {
+  readonly keyId: string;
+  readonly secretKey: string;
+}
+
+interface Client {
+  authenticated: boolean;
+  listening: boolean;
+}
+
+export class TradingStreamServer {
+  readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  readonly #clients = new Map<WebSocket, Client>();
+
+  constructor(private readonly keys: Keys) {}
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
+  }
+
+  /** Sends one `trade_updates` frame to every listening client. */
+  broadcast(data: unknown): void {
+    const frame = Buffer.from(JSON.stringify({ stream: 'trade_updates', data }));
+    for (const [ws, c] of this.#clients) if (c.listening) ws.send(frame);
+  }
+
+  get listeners(): number {
+    let n = 0;
+    for (const c of this.#clients.values()) if (c.listening) n++;
+    return n;
+  }
+
+  /** Cuts every connection without a close handshake; returns how many. */
+  drop(): number {
+    const n = this.#clients.size;
+    for (const ws of this.#clients.keys()) ws.terminate();
+    this.#clients.clear();
+    return n;
+  }
+
+  close(): void {
+    this.drop();
+    this.#wss.close();
+  }
+
+  #accept(ws: WebSocket): void {
+    const client: Client = { authenticated: false, listening: false };
+    this.#clients.set(ws, client);
+    ws.on('close', () => this.#clients.delete(ws));
+    ws.on('error', () => this.#clients.delete(ws));
+    ws.on('message', (raw) => this.#onMessage(ws, client, raw.toString()));
+  }
+
+  #onMessage(ws: WebSocket, client: Client, text: string): void {
+    let msg: { action?: unknown; data?: Record<string, unknown> };
+    try {
+      msg = JSON.parse(text);
+    } catch {
+      this.#send(ws, { action: 'error', data: { error_message: 'invalid syntax' } });
+      return;
+    }
+    if (msg.action === 'authenticate' || msg.action === 'auth') {
+      const ok = msg.data?.key_id === this.keys.keyId && msg.data?.secret_key === this.keys.secretKey;
+      client.authenticated = ok;
+      this.#send(ws, {
+        stream: 'authorization',
+        data: { action: 'authenticate', status: ok ? 'authorized' : 'unauthorized' },
+      });
+      if (!ok) ws.close(1008, 'unauthorized');
+      return;
+    }
+    if (msg.action === 'listen') {
+      if (!client.authenticated) {
+        this.#send(ws, { stream: 'authorization', data: { action: 'listen', status: 'unauthorized' } });
+        return;
+      }
+      const streams = Array.isArray(msg.data?.streams) ? (msg.data.streams as unknown[]) : [];
+      client.listening = streams.includes('trade_updates');
+      this.#send(ws, { stream: 'listening', data: { streams: client.listening ? ['trade_updates'] : [] } });
+      return;
+    }
+    this.#send(ws, { action: 'error', data: { error_message: `unrecognized action ${String(msg.action)}` } });
+  }
+
+  #send(ws: WebSocket, payload: unknown): void {
+    ws.send(Buffer.from(JSON.stringify(payload)));
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Shared builders for simulator tests: a simulator with SDK clients pointed at it, and small
+ * waiters for stream events. Everything talks to the simulator through the official SDK.
+ */
+import { streaming } from '@alpacahq/alpaca-trade-api';
+import { createSdkClients, type SdkClients } from '../../src/exchange/sdk.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/simulator.js';
+
+export interface SimHarness {
+  readonly sim: Simulator;
+  readonly sdk: SdkClients;
+  close(): Promise<void>;
+}
+
+/** A simulator plus SDK clients; GET retries are off so injected failures reach the test. */
+export async function startSimHarness(opts: SimulatorOptions = {}): Promise<SimHarness> {
+  const sim = await startSimulator(opts);
+  const sdk = createSdkClients(sim.endpoints, {
+    getRetries: 0,
+    requestTimeoutMs: 2_000,
+    reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
+  });
+  const streams: streaming.AlpacaWebSocket[] = [];
+  const wrap =
+    <T extends streaming.AlpacaWebSocket>(make: (o?: Record<string, unknown>) => T) =>
+    (o?: Record<string, unknown>) => {
+      const s = make(o);
+      streams.push(s);
+      return s;
+    };
+  const tracked: SdkClients = {
+    ...sdk,
+    tradeStream: wrap((o) => sdk.tradeStream({ pingIntervalMs: 0, ...o })),
+    cryptoStream: wrap((o) => sdk.cryptoStream({ pingIntervalMs: 0, ...o })),
+  };
+  return {
+    sim,
+    sdk: tracked,
+    async close() {
+      for (const s of streams) s.disconnect();
+      await sim.close();
+    },
+  };
+}
+
+/** Resolves when `predicate` holds, polling every 5 ms; rejects after `timeoutMs`. */
+export async function waitFor(
+  predicate: () => boolean,
+  timeoutMs = 3_000,
+  what = 'condition',
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A connected, authenticated trade_updates client that records every update. */
+export async function listenTradeUpdates(h: SimHarness, overrides: Record<string, unknown> = {}) {
+  const stream = h.sdk.tradeStream(overrides);
+  const updates: streaming.TradeUpdate[] = [];
+  let listening = 0;
+  stream.onTradeUpdate((u) => updates.push(u));
+  stream.on(streaming.EVENT.SUBSCRIPTION, () => listening++);
+  stream.onConnect(() => stream.subscribeTradeUpdates());
+  stream.connect();
+  await waitFor(() => listening > 0, 3_000, 'trade_updates listening');
+  return { stream, updates, listenings: () => listening };
+}
