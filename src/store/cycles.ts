@@ -1,0 +1,189 @@
+/**
+ * `dca_cycles`: one writer per cycle (its asset actor), and every update names the version it
+ * read, so an older actor or a stray writer fails loudly (StaleWriteError) instead of overwriting.
+ */
+import { CYCLE_STATUSES, type CycleRow, type CycleStatus, TERMINAL_STATUSES } from '../domain.js';
+import { DcaError, StaleWriteError } from '../errors.js';
+import { type Decimal, toPlain } from '../money.js';
+import { setLastSellPrice } from './assets.js';
+import { execute, type Pool, type Queryable, selectRows, withTransaction } from './db.js';
+import { date, dateOrNull, decimal, decimalOrNull, num, type Row, textOrNull } from './rows.js';
+
+export type CyclePatch = Partial<Omit<CycleRow, 'id' | 'assetId' | 'createdAt' | 'updatedAt' | 'version'>>;
+
+/** CyclePatch field → column. */
+const PATCH_COLUMNS: { readonly [K in keyof Required<CyclePatch>]: string } = {
+  status: 'status',
+  quantity: 'quantity',
+  averagePurchasePrice: 'average_purchase_price',
+  safetyOrders: 'safety_orders',
+  latestOrderId: 'latest_order_id',
+  lastOrderFillPrice: 'last_order_fill_price',
+  completedAt: 'completed_at',
+  clientOrderId: 'client_order_id',
+  boughtQuantity: 'bought_quantity',
+  costBasis: 'cost_basis',
+  sellProceeds: 'sell_proceeds',
+  realizedPnl: 'realized_pnl',
+};
+
+const COLUMNS = `id, asset_id, status, quantity, average_purchase_price, safety_orders, latest_order_id,
+  last_order_fill_price, completed_at, created_at, updated_at, client_order_id, bought_quantity, cost_basis,
+  sell_proceeds, realized_pnl, version`;
+
+export function parseCycleRow(row: Row): CycleRow {
+  const status = String(row['status']);
+  if (!(CYCLE_STATUSES as readonly string[]).includes(status)) {
+    throw new DcaError(
+      'INVARIANT',
+      `cycle ${String(row['id'])} has unknown status ${JSON.stringify(status)}`,
+    );
+  }
+  return {
+    id: num(row, 'id'),
+    assetId: num(row, 'asset_id'),
+    status: status as CycleStatus,
+    quantity: decimal(row, 'quantity'),
+    averagePurchasePrice: decimal(row, 'average_purchase_price'),
+    safetyOrders: num(row, 'safety_orders'),
+    latestOrderId: textOrNull(row, 'latest_order_id'),
+    lastOrderFillPrice: decimalOrNull(row, 'last_order_fill_price'),
+    completedAt: dateOrNull(row, 'completed_at'),
+    createdAt: date(row, 'created_at'),
+    updatedAt: date(row, 'updated_at'),
+    clientOrderId: textOrNull(row, 'client_order_id'),
+    boughtQuantity: decimal(row, 'bought_quantity'),
+    costBasis: decimal(row, 'cost_basis'),
+    sellProceeds: decimal(row, 'sell_proceeds'),
+    realizedPnl: decimalOrNull(row, 'realized_pnl'),
+    version: num(row, 'version'),
+  };
+}
+
+export async function getCycle(db: Queryable, id: number): Promise<CycleRow | null> {
+  const rows = await selectRows(db, `SELECT ${COLUMNS} FROM dca_cycles WHERE id = ?`, [id]);
+  return rows[0] ? parseCycleRow(rows[0]) : null;
+}
+
+export async function getLatestCycle(db: Queryable, assetId: number): Promise<CycleRow | null> {
+  const rows = await selectRows(
+    db,
+    `SELECT ${COLUMNS} FROM dca_cycles WHERE asset_id = ? ORDER BY id DESC LIMIT 1`,
+    [assetId],
+  );
+  return rows[0] ? parseCycleRow(rows[0]) : null;
+}
+
+/** completed_at of the asset's last terminal cycle before `beforeCycleId`: a cooldown's start. */
+export async function getPreviousCompletedAt(
+  db: Queryable,
+  assetId: number,
+  beforeCycleId: number,
+): Promise<Date | null> {
+  const rows = await selectRows(
+    db,
+    `SELECT completed_at FROM dca_cycles
+      WHERE asset_id = ? AND id < ? AND status IN (?)
+      ORDER BY id DESC LIMIT 1`,
+    [assetId, beforeCycleId, [...TERMINAL_STATUSES]],
+  );
+  return rows[0] ? dateOrNull(rows[0], 'completed_at') : null;
+}
+
+/** Newest first. */
+export async function listCycles(
+  db: Queryable,
+  opts: { assetId?: number; statuses?: CycleStatus[]; limit?: number },
+): Promise<CycleRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (opts.assetId !== undefined) {
+    where.push('asset_id = ?');
+    params.push(opts.assetId);
+  }
+  if (opts.statuses !== undefined) {
+    if (opts.statuses.length === 0) return [];
+    where.push('status IN (?)');
+    params.push(opts.statuses);
+  }
+  let sql = `SELECT ${COLUMNS} FROM dca_cycles ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
+  if (opts.limit !== undefined) {
+    sql += ' LIMIT ?';
+    params.push(Math.max(0, Math.floor(opts.limit)));
+  }
+  return (await selectRows(db, sql, params)).map(parseCycleRow);
+}
+
+/** A fresh cycle: nothing held, the columns' defaults for everything else. */
+export async function createCycle(db: Queryable, assetId: number, status: CycleStatus): Promise<CycleRow> {
+  const { insertId } = await execute(db, 'INSERT INTO dca_cycles (asset_id, status) VALUES (?, ?)', [
+    assetId,
+    status,
+  ]);
+  return mustGet(db, insertId);
+}
+
+/** Applies `patch` if the row is still at `expectedVersion` (then version + 1); else StaleWriteError. */
+export async function updateCycle(
+  db: Queryable,
+  id: number,
+  expectedVersion: number,
+  patch: CyclePatch,
+): Promise<CycleRow> {
+  const sets: string[] = [];
+  const params: unknown[] = [];
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const column = PATCH_COLUMNS[field as keyof CyclePatch];
+    if (column === undefined) throw new DcaError('INVARIANT', `not a patchable cycle field: ${field}`);
+    sets.push(`${column} = ?`);
+    params.push(toParam(value));
+  }
+  sets.push('version = version + 1');
+  const { affectedRows } = await execute(
+    db,
+    `UPDATE dca_cycles SET ${sets.join(', ')} WHERE id = ? AND version = ?`,
+    [...params, id, expectedVersion],
+  );
+  if (affectedRows === 0) throw new StaleWriteError(id, expectedVersion);
+  return mustGet(db, id);
+}
+
+/**
+ * Ends a cycle in ONE transaction: the guarded update (status `complete` and completed_at now
+ * unless the patch says otherwise), the asset's last_sell_price when given, and the next cycle.
+ * Either all of it is stored or none: a crash in between can never leave an asset without a cycle.
+ */
+export async function finishCycle(
+  pool: Pool,
+  args: {
+    cycleId: number;
+    expectedVersion: number;
+    patch: CyclePatch;
+    lastSellPrice: Decimal | null;
+    nextStatus: 'cooldown' | 'watching';
+  },
+): Promise<{ finished: CycleRow; next: CycleRow }> {
+  return withTransaction(pool, async (conn) => {
+    const finished = await updateCycle(conn, args.cycleId, args.expectedVersion, {
+      status: 'complete',
+      completedAt: new Date(),
+      ...args.patch,
+    });
+    if (args.lastSellPrice !== null) await setLastSellPrice(conn, finished.assetId, args.lastSellPrice);
+    const next = await createCycle(conn, finished.assetId, args.nextStatus);
+    return { finished, next };
+  });
+}
+
+async function mustGet(db: Queryable, id: number): Promise<CycleRow> {
+  const row = await getCycle(db, id);
+  if (!row) throw new DcaError('INVARIANT', `cycle ${id} vanished right after it was written`);
+  return row;
+}
+
+function toParam(value: unknown): unknown {
+  if (value === null || value instanceof Date || typeof value !== 'object') return value;
+  // Decimal (the only other object a patch holds): a plain string, never a float.
+  return toPlain(value as Decimal);
+}

@@ -1,0 +1,189 @@
+/**
+ * `dca_orders`: every order the bot sends, written ahead of the POST in the same transaction as the
+ * cycle's move to buying/selling, then updated from the exchange's cumulative order state.
+ */
+import { type CycleRow, DEAD_ORDER_STATUSES, type OrderIntent, type OrderSnapshot } from '../domain.js';
+import type { Decimal } from '../money.js';
+import { toPlain } from '../money.js';
+import { type CyclePatch, updateCycle } from './cycles.js';
+import { execute, type Pool, type Queryable, selectRows, withTransaction } from './db.js';
+import { date, dateOrNull, decimal, decimalOrNull, num, type Row, text, textOrNull } from './rows.js';
+
+export interface LedgerOrder {
+  id: number;
+  cycleId: number;
+  assetId: number;
+  clientOrderId: string;
+  alpacaOrderId: string | null;
+  step: string;
+  side: string;
+  orderType: string;
+  timeInForce: string;
+  qty: Decimal;
+  limitPrice: Decimal | null;
+  /** 'pending' until the exchange acknowledges, then the exchange's status. */
+  status: string;
+  /** Cumulative, gross (before the fee taken in the coin). */
+  filledQty: Decimal;
+  filledAvgPrice: Decimal | null;
+  /** Coin (buys) or USD (sells) taken as fee. */
+  fee: Decimal;
+  submittedAt: Date | null;
+  closedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const COLUMNS = `id, cycle_id, asset_id, client_order_id, alpaca_order_id, step, side, order_type, time_in_force,
+  qty, limit_price, status, filled_qty, filled_avg_price, fee, submitted_at, closed_at, created_at, updated_at`;
+
+export function parseLedgerRow(row: Row): LedgerOrder {
+  return {
+    id: num(row, 'id'),
+    cycleId: num(row, 'cycle_id'),
+    assetId: num(row, 'asset_id'),
+    clientOrderId: text(row, 'client_order_id'),
+    alpacaOrderId: textOrNull(row, 'alpaca_order_id'),
+    step: text(row, 'step'),
+    side: text(row, 'side'),
+    orderType: text(row, 'order_type'),
+    timeInForce: text(row, 'time_in_force'),
+    qty: decimal(row, 'qty'),
+    limitPrice: decimalOrNull(row, 'limit_price'),
+    status: text(row, 'status'),
+    filledQty: decimal(row, 'filled_qty'),
+    filledAvgPrice: decimalOrNull(row, 'filled_avg_price'),
+    fee: decimal(row, 'fee'),
+    submittedAt: dateOrNull(row, 'submitted_at'),
+    closedAt: dateOrNull(row, 'closed_at'),
+    createdAt: date(row, 'created_at'),
+    updatedAt: date(row, 'updated_at'),
+  };
+}
+
+/**
+ * The write-ahead, in ONE transaction: the guarded cycle update (which also records the intent's
+ * client order id unless the patch names one) and a 'pending' ledger row. Retrying after a crash
+ * with the same client order id keeps the existing ledger row rather than adding a second.
+ */
+export async function writeAheadOrder(
+  pool: Pool,
+  args: {
+    cycleId: number;
+    assetId: number;
+    expectedVersion: number;
+    patch: CyclePatch;
+    step: string;
+    intent: OrderIntent;
+  },
+): Promise<CycleRow> {
+  const { intent } = args;
+  return withTransaction(pool, async (conn) => {
+    const cycle = await updateCycle(conn, args.cycleId, args.expectedVersion, {
+      clientOrderId: intent.clientOrderId,
+      ...args.patch,
+    });
+    // ON DUPLICATE KEY (not INSERT IGNORE, which would also swallow a foreign-key failure).
+    await execute(
+      conn,
+      `INSERT INTO dca_orders
+         (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+       ON DUPLICATE KEY UPDATE id = id`,
+      [
+        args.cycleId,
+        args.assetId,
+        intent.clientOrderId,
+        args.step,
+        intent.side,
+        intent.type,
+        intent.timeInForce,
+        toPlain(intent.qty),
+        intent.limitPrice === null ? null : toPlain(intent.limitPrice),
+      ],
+    );
+    return cycle;
+  });
+}
+
+const DEAD = [...DEAD_ORDER_STATUSES];
+
+/**
+ * Applies the exchange's view of an order (by client order id). Updates are cumulative and can
+ * arrive duplicated or out of order, so one statement keeps the newest: a snapshot with less filled
+ * than stored changes nothing, filled_qty never moves backwards, and a dead order stays dead.
+ * No-op when the ledger has no row for the client order id.
+ */
+export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?: Decimal): Promise<void> {
+  const filled = toPlain(order.filledQty);
+  const isDead = (DEAD as string[]).includes(order.status);
+  const closedAt = isDead ? (order.filledAt ?? order.updatedAt ?? new Date()) : null;
+  // MySQL evaluates SET assignments left to right, each seeing the previous ones: filled_qty is
+  // assigned last so every CASE compares against the stored (older) quantity.
+  await execute(
+    db,
+    `UPDATE dca_orders SET
+       alpaca_order_id = COALESCE(alpaca_order_id, ?),
+       status = CASE
+         WHEN CAST(? AS DECIMAL(30, 15)) < filled_qty THEN status
+         WHEN status IN (?) AND ? NOT IN (?) THEN status
+         ELSE ? END,
+       filled_avg_price = CASE
+         WHEN CAST(? AS DECIMAL(30, 15)) < filled_qty THEN filled_avg_price
+         ELSE COALESCE(?, filled_avg_price) END,
+       fee = CASE
+         WHEN ? IS NULL OR CAST(? AS DECIMAL(30, 15)) < filled_qty THEN fee
+         ELSE ? END,
+       submitted_at = COALESCE(submitted_at, ?),
+       closed_at = COALESCE(closed_at, ?),
+       filled_qty = GREATEST(filled_qty, CAST(? AS DECIMAL(30, 15)))
+     WHERE client_order_id = ?`,
+    [
+      order.id,
+      filled,
+      DEAD,
+      order.status,
+      DEAD,
+      order.status,
+      filled,
+      order.filledAvgPrice === null ? null : toPlain(order.filledAvgPrice),
+      fee === undefined ? null : 'set',
+      filled,
+      fee === undefined ? null : toPlain(fee),
+      order.createdAt,
+      closedAt,
+      filled,
+      order.clientOrderId,
+    ],
+  );
+}
+
+export async function getLedgerOrder(db: Queryable, clientOrderId: string): Promise<LedgerOrder | null> {
+  const rows = await selectRows(db, `SELECT ${COLUMNS} FROM dca_orders WHERE client_order_id = ?`, [
+    clientOrderId,
+  ]);
+  return rows[0] ? parseLedgerRow(rows[0]) : null;
+}
+
+/** Newest first. */
+export async function listLedgerOrders(
+  db: Queryable,
+  opts: { assetId?: number; cycleId?: number; limit?: number },
+): Promise<LedgerOrder[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (opts.assetId !== undefined) {
+    where.push('asset_id = ?');
+    params.push(opts.assetId);
+  }
+  if (opts.cycleId !== undefined) {
+    where.push('cycle_id = ?');
+    params.push(opts.cycleId);
+  }
+  let sql = `SELECT ${COLUMNS} FROM dca_orders ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC`;
+  if (opts.limit !== undefined) {
+    sql += ' LIMIT ?';
+    params.push(Math.max(0, Math.floor(opts.limit)));
+  }
+  return (await selectRows(db, sql, params)).map(parseLedgerRow);
+}

@@ -1,0 +1,223 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatClientOrderId } from '../../src/clientOrderId.js';
+import type { OrderIntent, OrderSnapshot } from '../../src/domain.js';
+import { StaleWriteError } from '../../src/errors.js';
+import { dec } from '../../src/money.js';
+import { createCycle, getCycle } from '../../src/store/cycles.js';
+import {
+  getLedgerOrder,
+  listLedgerOrders,
+  recordOrderState,
+  writeAheadOrder,
+} from '../../src/store/orders.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+
+let db: TestDatabase;
+let assetId: number;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  assetId = await insertAsset(db.pool);
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+function baseIntent(cycleId: number): OrderIntent {
+  return {
+    clientOrderId: formatClientOrderId({ cycleId, step: 'base', attempt: 1 }),
+    symbol: 'BTC/USD',
+    side: 'buy',
+    type: 'limit',
+    qty: dec('0.000312'),
+    limitPrice: dec('64100.5'),
+    timeInForce: 'gtc',
+  };
+}
+
+function snapshot(intent: OrderIntent, over: Partial<OrderSnapshot>): OrderSnapshot {
+  return {
+    id: 'alpaca-order-1',
+    clientOrderId: intent.clientOrderId,
+    symbol: intent.symbol,
+    side: intent.side,
+    type: intent.type,
+    status: 'new',
+    qty: intent.qty,
+    notional: null,
+    limitPrice: intent.limitPrice,
+    filledQty: dec(0),
+    filledAvgPrice: null,
+    timeInForce: intent.timeInForce,
+    createdAt: new Date('2026-03-01T10:00:00Z'),
+    updatedAt: null,
+    filledAt: null,
+    ...over,
+  };
+}
+
+/** A cycle moved to buying with its base order written ahead. */
+async function writtenAhead() {
+  const cycle = await createCycle(db.pool, assetId, 'watching');
+  const intent = baseIntent(cycle.id);
+  const updated = await writeAheadOrder(db.pool, {
+    cycleId: cycle.id,
+    assetId,
+    expectedVersion: cycle.version,
+    patch: { status: 'buying' },
+    step: 'base',
+    intent,
+  });
+  return { cycle: updated, intent };
+}
+
+describe('writeAheadOrder', () => {
+  it('moves the cycle and writes a pending ledger row in one go', async () => {
+    const { cycle, intent } = await writtenAhead();
+    expect(cycle).toMatchObject({ status: 'buying', clientOrderId: intent.clientOrderId, version: 1 });
+    const row = await getLedgerOrder(db.pool, intent.clientOrderId);
+    expect(row).toMatchObject({
+      cycleId: cycle.id,
+      assetId,
+      clientOrderId: intent.clientOrderId,
+      alpacaOrderId: null,
+      step: 'base',
+      side: 'buy',
+      orderType: 'limit',
+      timeInForce: 'gtc',
+      status: 'pending',
+      filledAvgPrice: null,
+      submittedAt: null,
+      closedAt: null,
+    });
+    expect(row?.qty.toFixed()).toBe('0.000312');
+    expect(row?.limitPrice?.toFixed()).toBe('64100.5');
+    expect(row?.filledQty.isZero()).toBe(true);
+  });
+
+  it('keeps the existing ledger row when the same client order id is written again', async () => {
+    const { cycle, intent } = await writtenAhead();
+    await writeAheadOrder(db.pool, {
+      cycleId: cycle.id,
+      assetId,
+      expectedVersion: cycle.version,
+      patch: { status: 'buying' },
+      step: 'base',
+      intent: { ...intent, qty: dec('9') },
+    });
+    const rows = await listLedgerOrders(db.pool, { cycleId: cycle.id });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.qty.toFixed()).toBe('0.000312');
+  });
+
+  it('writes nothing when the cycle moved on', async () => {
+    const { cycle } = await writtenAhead();
+    const intent = {
+      ...baseIntent(cycle.id),
+      clientOrderId: formatClientOrderId({ cycleId: cycle.id, step: 'so1', attempt: 1 }),
+    };
+    await expect(
+      writeAheadOrder(db.pool, {
+        cycleId: cycle.id,
+        assetId,
+        expectedVersion: 0,
+        patch: {},
+        step: 'so1',
+        intent,
+      }),
+    ).rejects.toBeInstanceOf(StaleWriteError);
+    expect(await getLedgerOrder(db.pool, intent.clientOrderId)).toBeNull();
+    expect((await getCycle(db.pool, cycle.id))?.version).toBe(1);
+  });
+});
+
+describe('recordOrderState', () => {
+  it('records the exchange id, status and cumulative fills', async () => {
+    const { intent } = await writtenAhead();
+    await recordOrderState(db.pool, snapshot(intent, { status: 'new' }));
+    await recordOrderState(
+      db.pool,
+      snapshot(intent, {
+        status: 'filled',
+        filledQty: dec('0.000312'),
+        filledAvgPrice: dec('64099.75'),
+        filledAt: new Date('2026-03-01T10:00:07Z'),
+      }),
+      dec('0.00000078'),
+    );
+    const row = await getLedgerOrder(db.pool, intent.clientOrderId);
+    expect(row).toMatchObject({
+      alpacaOrderId: 'alpaca-order-1',
+      status: 'filled',
+      submittedAt: new Date('2026-03-01T10:00:00Z'),
+      closedAt: new Date('2026-03-01T10:00:07Z'),
+    });
+    expect(row?.filledQty.toFixed()).toBe('0.000312');
+    expect(row?.filledAvgPrice?.toFixed()).toBe('64099.75');
+    expect(row?.fee.toFixed()).toBe('0.00000078');
+  });
+
+  it('never moves filled quantity, price or status backwards on a late or replayed update', async () => {
+    const { intent } = await writtenAhead();
+    const id = { id: 'alpaca-order-2' };
+    await recordOrderState(
+      db.pool,
+      snapshot(intent, {
+        ...id,
+        status: 'partially_filled',
+        filledQty: dec('0.0002'),
+        filledAvgPrice: dec('64000'),
+      }),
+    );
+    await recordOrderState(
+      db.pool,
+      snapshot(intent, {
+        ...id,
+        status: 'partially_filled',
+        filledQty: dec('0.0001'),
+        filledAvgPrice: dec('63000'),
+      }),
+    );
+    await recordOrderState(db.pool, snapshot(intent, { ...id, status: 'new' }));
+    let row = await getLedgerOrder(db.pool, intent.clientOrderId);
+    expect(row?.status).toBe('partially_filled');
+    expect(row?.filledQty.toFixed()).toBe('0.0002');
+    expect(row?.filledAvgPrice?.toFixed()).toBe('64000');
+
+    await recordOrderState(
+      db.pool,
+      snapshot(intent, { ...id, status: 'canceled', filledQty: dec('0.0002'), filledAvgPrice: dec('64000') }),
+    );
+    await recordOrderState(
+      db.pool,
+      snapshot(intent, {
+        ...id,
+        status: 'partially_filled',
+        filledQty: dec('0.0002'),
+        filledAvgPrice: dec('64000'),
+      }),
+    );
+    row = await getLedgerOrder(db.pool, intent.clientOrderId);
+    expect(row?.status).toBe('canceled');
+    expect(row?.closedAt).toBeInstanceOf(Date);
+  });
+
+  it('ignores an order the ledger does not know', async () => {
+    const stranger = snapshot(baseIntent(999_999), { clientOrderId: 'manual-order' });
+    await expect(recordOrderState(db.pool, stranger)).resolves.toBeUndefined();
+    expect(await getLedgerOrder(db.pool, 'manual-order')).toBeNull();
+  });
+});
+
+describe('listLedgerOrders', () => {
+  it('lists newest first, by asset or cycle, with a limit', async () => {
+    const a = await writtenAhead();
+    const b = await writtenAhead();
+    const all = await listLedgerOrders(db.pool, { assetId });
+    expect(all[0]?.clientOrderId).toBe(b.intent.clientOrderId);
+    expect(all[1]?.clientOrderId).toBe(a.intent.clientOrderId);
+    expect(await listLedgerOrders(db.pool, { assetId, limit: 1 })).toHaveLength(1);
+    expect((await listLedgerOrders(db.pool, { cycleId: a.cycle.id })).map((o) => o.cycleId)).toEqual([
+      a.cycle.id,
+    ]);
+  });
+});
