@@ -271,6 +271,24 @@ describe('createSupervisor with a simulated clock', () => {
     await sup.stop();
   });
 
+  it('ignores reports from an instance it has already replaced', async () => {
+    const feed = new Probe('feed');
+    const { clock, sup } = setup(feed);
+    await sup.start();
+    const firstInstance = feed.ctx!;
+
+    feed.crash();
+    clock.increment(100);
+    await flush();
+    firstInstance.fail(new Error('late echo'));
+    firstInstance.exit();
+    await flush();
+
+    expect(firstInstance.signal.aborted).toBe(true);
+    expect(sup.status()[0]).toMatchObject({ state: 'running', restarts: 1, lastError: 'feed crashed' });
+    await sup.stop();
+  });
+
   it('cancels a pending restart when the supervisor stops', async () => {
     const feed = new Probe('feed');
     const { clock, sup } = setup(feed);

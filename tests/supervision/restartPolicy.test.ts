@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { type AnyStateNode, SimulatedClock, type SnapshotFrom, type StateValue } from 'xstate';
+import { createTestModel, getStateNodes } from 'xstate/graph';
+import {
+  backoffDelay,
+  type PolicyEvent,
+  type RestartType,
+  restartPolicyMachine,
+  restartsWithin,
+} from '../../src/supervision/restartPolicy.js';
+import { type ChildState, createSupervisor, type SupervisorExit } from '../../src/supervisor.js';
+import { Probe } from './probeChild.js';
+
+type PolicySnapshot = SnapshotFrom<typeof restartPolicyMachine>;
+
+const intensity = { maxRestarts: 1, periodMs: 1_000 };
+const backoff = { initialMs: 10, maxMs: 15, factor: 2 };
+const policies: RestartType[] = ['permanent', 'transient', 'temporary'];
+
+/** Crashes and exits come one ms after the last event (inside the period) or a whole period later. */
+function eventsFrom(snapshot: PolicySnapshot): PolicyEvent[] {
+  const { now, pendingDelayMs } = snapshot.context;
+  const error = new Error('boom');
+  return [
+    { type: 'START' },
+    { type: 'STARTED' },
+    { type: 'CRASHED', at: now + 1, error },
+    { type: 'CRASHED', at: now + intensity.periodMs, error },
+    { type: 'EXITED', at: now + 1 },
+    { type: 'EXITED', at: now + intensity.periodMs },
+    { type: 'RESTART_DUE', at: now + pendingDelayMs },
+    { type: 'STOP', reason: 'shutdown' },
+    { type: 'STOPPED' },
+  ];
+}
+
+/** The whole context counts: two paths meet in a state only if their clocks and counts agree. */
+function serializeState(snapshot: PolicySnapshot): string {
+  const { now, restartTimes, restarts, lastError, pendingDelayMs } = snapshot.context;
+  return JSON.stringify([snapshot.value, now, restartTimes, restarts, lastError, pendingDelayMs]);
+}
+
+/** Restarts that aged out of the period could go on forever; one past the intensity shows the point. */
+const stopWhen = (snapshot: PolicySnapshot) => snapshot.context.restarts > intensity.maxRestarts;
+
+function modelFor(restart: RestartType) {
+  return createTestModel(restartPolicyMachine, {
+    input: { restart, intensity, backoff },
+    events: eventsFrom,
+    serializeState,
+    stopWhen,
+  });
+}
+
+function leafOf(value: StateValue): string {
+  if (typeof value === 'string') return value;
+  const [key, child] = Object.entries(value)[0]!;
+  return `${key}.${leafOf(child as StateValue)}`;
+}
+
+function enteredLeaf(node: AnyStateNode): AnyStateNode {
+  return node.type === 'compound' ? enteredLeaf(node.initial.target[0]!) : node;
+}
+
+/** Every (leaf, event, target leaf) the definition allows, including handlers inherited from a parent. */
+function definedTransitions(): Set<string> {
+  const defined = new Set<string>();
+  for (const leaf of getStateNodes(restartPolicyMachine.root).filter((n) => n.type === 'atomic')) {
+    for (let node: AnyStateNode | undefined = leaf; node !== undefined; node = node.parent) {
+      for (const [eventType, transitions] of node.transitions) {
+        for (const transition of transitions) {
+          const target = enteredLeaf(transition.target?.[0] ?? leaf);
+          defined.add(`${leaf.path.join('.')} -${eventType}-> ${target.path.join('.')}`);
+        }
+      }
+    }
+  }
+  return defined;
+}
+
+/** "crashed@1 → RESTART_DUE@11 → … ⇒ escalated": the events with their times, then the state reached. */
+function describePath(steps: { event: { type: string }; state: PolicySnapshot }[]): string {
+  const events = steps
+    .slice(1)
+    .map(({ event }) => ('at' in event ? `${event.type}@${event.at}` : event.type));
+  return `${events.join(' → ')} ⇒ ${leafOf(steps.at(-1)!.state.value)}`;
+}
+
+const expectedStatus: Record<string, ChildState> = {
+  idle: 'stopped',
+  'up.starting': 'starting',
+  'up.running': 'running',
+  backingOff: 'restarting',
+  stopping: 'stopping',
+  stopped: 'stopped',
+  failed: 'failed',
+  escalated: 'failed',
+};
+
+const flush = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+/** The system under test: a real supervisor with one probe child and a simulated clock. */
+function supervisedProbe(restart: RestartType) {
+  const clock = new SimulatedClock();
+  const probe = new Probe('child', { restart, holdStart: true, holdStop: (reason) => reason === 'shutdown' });
+  const sup = createSupervisor({ children: [probe.spec], clock, intensity, backoff });
+  let exit: SupervisorExit | undefined;
+  void sup.done.then((e) => {
+    exit = e;
+  });
+  const childState = () => sup.status()[0]!.state;
+  // A timed event leaves its time as the model's `now`, so the clock is moved to exactly there.
+  const advanceTo = (at: number) => clock.increment(at - clock.now());
+  let expectedStarts = 0;
+
+  return {
+    events: {
+      START: async () => {
+        expectedStarts++;
+        void sup.start();
+        await flush();
+      },
+      STARTED: async () => {
+        probe.finishStart();
+        await flush();
+      },
+      CRASHED: async ({ state }: { state: PolicySnapshot }) => {
+        advanceTo(state.context.now);
+        if (probe.startPending) probe.failStart('boom');
+        else probe.crash('boom');
+        await flush();
+      },
+      EXITED: async ({ state }: { state: PolicySnapshot }) => {
+        advanceTo(state.context.now);
+        probe.exit();
+        probe.finishStart();
+        await flush();
+      },
+      RESTART_DUE: async ({ state }: { state: PolicySnapshot }) => {
+        // One ms early the child must still be waiting: the backoff is exactly what the model says.
+        advanceTo(state.context.now - 1);
+        await flush();
+        expect(childState()).toBe('restarting');
+        advanceTo(state.context.now);
+        expectedStarts++;
+        await flush();
+      },
+      STOP: async () => {
+        void sup.stop();
+        await flush();
+      },
+      STOPPED: async () => {
+        probe.finishStart();
+        await flush();
+        probe.finishStop();
+        await flush();
+      },
+    },
+    states: {
+      '*': (snapshot: PolicySnapshot) => {
+        const leaf = leafOf(snapshot.value);
+        expect(sup.status()[0]).toMatchObject({
+          state: expectedStatus[leaf],
+          restarts: snapshot.context.restarts,
+          ...(snapshot.context.lastError === undefined ? {} : { lastError: snapshot.context.lastError }),
+        });
+        expect(probe.starts).toBe(expectedStarts);
+        if (leaf === 'escalated') expect(exit).toMatchObject({ ok: false, childId: 'child' });
+        if (leaf === 'stopping' || leaf === 'stopped') expect(exit?.ok).not.toBe(false);
+      },
+    },
+  };
+}
+
+describe('restartPolicyMachine', () => {
+  describe.each(policies)('a %s child, walked through a real supervisor', (restart) => {
+    for (const path of modelFor(restart).getSimplePaths()) {
+      it(describePath(path.steps), async () => {
+        await path.test(supervisedProbe(restart));
+      });
+    }
+  });
+
+  it('reaches every state and takes every transition across the three restart types', () => {
+    const covered = new Set<string>();
+    const visited = new Set<string>();
+    for (const restart of policies) {
+      for (const path of modelFor(restart).getSimplePaths()) {
+        path.steps.forEach((step, i) => {
+          visited.add(leafOf(step.state.value));
+          const before = path.steps[i - 1]?.state;
+          if (before)
+            covered.add(`${leafOf(before.value)} -${step.event.type}-> ${leafOf(step.state.value)}`);
+        });
+      }
+    }
+    const leaves = getStateNodes(restartPolicyMachine.root)
+      .filter((n) => n.type === 'atomic' || n.type === 'final')
+      .map((n) => n.path.join('.'));
+
+    expect([...visited].sort()).toEqual(leaves.sort());
+    expect([...definedTransitions()].filter((t) => !covered.has(t))).toEqual([]);
+  });
+
+  it('restarts a child whose earlier restarts have aged out of the period instead of giving up', () => {
+    const paths = modelFor('permanent').getSimplePaths();
+    const agedOut = paths.find((p) =>
+      p.steps.some(
+        (s) => s.state.matches('backingOff') && s.state.context.restarts === intensity.maxRestarts + 1,
+      ),
+    );
+    expect(agedOut).toBeDefined();
+  });
+});
+
+describe('restart arithmetic', () => {
+  it('multiplies the delay by the factor per recent restart and caps it', () => {
+    const delays = [0, 1, 2, 3, 4].map((n) => backoffDelay({ initialMs: 500, maxMs: 3_000, factor: 2 }, n));
+    expect(delays).toEqual([500, 1_000, 2_000, 3_000, 3_000]);
+  });
+
+  it('keeps only restarts younger than the period', () => {
+    expect(restartsWithin([0, 400, 999, 1_000, 1_500], 1_999, 1_000)).toEqual([1_000, 1_500]);
+  });
+});
