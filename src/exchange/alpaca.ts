@@ -21,13 +21,15 @@ import { openQuotes, openTradeUpdates } from './streams.js';
 import { toCompactSymbol } from './symbols.js';
 import type { Exchange, ExchangeEndpoints, ListOrdersQuery } from './types.js';
 
-export interface AlpacaExchangeOptions extends Omit<SdkClientOptions, 'requestTimeoutMs'> {
+/** `requestTimeoutMs` (default 10 s; a POST that exceeds it is `ambiguous`) and the rest: sdk.ts. */
+export interface AlpacaExchangeOptions extends SdkClientOptions {
   readonly logger?: Logger;
-  /** Per-attempt REST timeout (default 10 s); a POST that exceeds it is `ambiguous`. */
-  readonly requestTimeoutMs?: number;
   /** Crypto market-data location for latest quotes. Default `us`. */
   readonly cryptoLoc?: marketData.CryptoLatestLoc;
 }
+
+/** Alpaca's largest `GET /v2/orders` page. */
+const MAX_ORDERS_PAGE = 500;
 
 export function createAlpacaExchange(
   endpoints: ExchangeEndpoints,
@@ -115,7 +117,8 @@ export function createAlpacaExchange(
           ...(query.symbols && query.symbols.length > 0 ? { symbols: query.symbols.join(',') } : {}),
           ...(query.after ? { after: query.after.toISOString() } : {}),
           ...(query.until ? { until: query.until.toISOString() } : {}),
-          ...(query.limit === undefined ? {} : { limit: query.limit }),
+          // Alpaca's default page is 50; a caretaker scanning for orphans wants all it can get.
+          limit: query.limit ?? MAX_ORDERS_PAGE,
         }),
       );
       // A person may hold order types the bot never places (stop_limit…); they are not the
@@ -159,11 +162,11 @@ export function createAlpacaExchange(
     },
 
     tradeUpdates(handlers) {
-      return openTradeUpdates(sdk, handlers, logger);
+      return openTradeUpdates(sdk, handlers, logger, secrets);
     },
 
     quotes(symbols, handlers) {
-      return openQuotes(sdk, symbols, handlers, logger);
+      return openQuotes(sdk, symbols, handlers, logger, secrets);
     },
   };
 }

@@ -26,7 +26,8 @@ export interface ErrorContext {
 /** Network errors raised before the request left this machine: nothing can have been applied. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-function scrub(message: string, secrets: readonly string[]): string {
+/** Replaces every occurrence of a secret with `[redacted]`. */
+export function scrub(message: string, secrets: readonly string[]): string {
   let out = message;
   for (const s of secrets) {
     if (s.length > 0) out = out.split(s).join('[redacted]');

@@ -15,7 +15,8 @@ import { streaming } from '@alpacahq/alpaca-trade-api';
 import type { Logger } from 'pino';
 import type { Quote, TradeUpdate } from '../domain.js';
 import { ExchangeError } from '../errors.js';
-import { mapStreamQuote, mapTradeUpdate } from './mappers.js';
+import { scrub } from './errors.js';
+import { isSupportedOrderType, mapStreamQuote, mapTradeUpdate } from './mappers.js';
 import type { SdkClients } from './sdk.js';
 import type { QuoteStreamHandle, StreamHandle, StreamHandlers, StreamState } from './types.js';
 
@@ -34,8 +35,11 @@ class StreamSession<T> {
     private readonly stream: SdkStream,
     private readonly handlers: StreamHandlers<T>,
     private readonly logger: Logger,
+    secrets: readonly string[],
   ) {
-    stream.onError((message) => {
+    stream.onError((raw) => {
+      // Server error frames are echoed as they came; never let a credential ride along.
+      const message = scrub(raw, secrets);
       this.lastError = message;
       this.report(new Error(`${name}: ${message}`));
     });
@@ -112,11 +116,22 @@ export function openTradeUpdates(
   sdk: SdkClients,
   handlers: StreamHandlers<TradeUpdate>,
   logger: Logger,
+  secrets: readonly string[],
 ): StreamHandle {
   const stream = sdk.tradeStream();
-  const session = new StreamSession('trade_updates', stream, handlers, logger);
+  const session = new StreamSession('trade_updates', stream, handlers, logger, secrets);
   stream.on(streaming.EVENT.SUBSCRIPTION, () => session.subscribed());
-  stream.onTradeUpdate((update) => session.deliver(() => mapTradeUpdate(update)));
+  stream.onTradeUpdate((update) => {
+    // Updates for order types the bot never places (a person's stop_limit) are not its business.
+    if (!isSupportedOrderType(update.order.type ?? update.order.orderType)) {
+      logger.debug(
+        { orderId: update.order.id, type: update.order.type },
+        'trade update for unsupported order type',
+      );
+      return;
+    }
+    session.deliver(() => mapTradeUpdate(update));
+  });
   stream.subscribeTradeUpdates();
   stream.connect();
   return {
@@ -132,9 +147,10 @@ export function openQuotes(
   symbols: readonly string[],
   handlers: StreamHandlers<Quote>,
   logger: Logger,
+  secrets: readonly string[],
 ): QuoteStreamHandle {
   const stream = sdk.cryptoStream();
-  const session = new StreamSession('crypto_quotes', stream, handlers, logger);
+  const session = new StreamSession('crypto_quotes', stream, handlers, logger, secrets);
   let current = [...new Set(symbols)];
   stream.on(streaming.EVENT.SUBSCRIPTION, () => session.subscribed());
   // With no symbols nothing is subscribed and no acknowledgement will come.

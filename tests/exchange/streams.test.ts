@@ -122,12 +122,13 @@ describe('trade updates', () => {
 
   it('gives up on refused credentials with an auth error and a closed state', async () => {
     const { seen, handlers } = recorder<TradeUpdate>();
-    const wrong = createAlpacaExchange({ ...sim.endpoints, secretKey: 'wrong' });
+    const wrong = createAlpacaExchange({ ...sim.endpoints, secretKey: 'wrong-secret-7c1d' });
     const stream = track(wrong.tradeUpdates(handlers));
 
     await expect.poll(() => stream.state).toBe('closed');
     expect(seen.connected).toEqual([]);
     expect(seen.errors.some((e) => /credentials/.test(e.message))).toBe(true);
+    expect(seen.errors.map((e) => e.message).join('\n')).not.toContain('wrong-secret-7c1d');
   });
 
   it('survives a handler that throws, reporting it through onError', async () => {
