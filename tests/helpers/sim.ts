@@ -9,6 +9,8 @@ import { type Simulator, type SimulatorOptions, startSimulator } from '../../src
 export interface SimHarness {
   readonly sim: Simulator;
   readonly sdk: SdkClients;
+  /** Disconnects every stream client made through `sdk` so far. */
+  disconnectStreams(): void;
   close(): Promise<void>;
 }
 
@@ -36,8 +38,11 @@ export async function startSimHarness(opts: SimulatorOptions = {}): Promise<SimH
   return {
     sim,
     sdk: tracked,
+    disconnectStreams() {
+      for (const s of streams.splice(0)) s.disconnect();
+    },
     async close() {
-      for (const s of streams) s.disconnect();
+      for (const s of streams.splice(0)) s.disconnect();
       await sim.close();
     },
   };
@@ -56,15 +61,25 @@ export async function waitFor(
   }
 }
 
-/** A connected, authenticated trade_updates client that records every update. */
+/**
+ * A connected, listening trade_updates client that records every update. `connections()` counts
+ * authenticated connections whose `listen` was acknowledged (the SDK sends `listen` twice on each
+ * connect, so acknowledgements are not counted directly).
+ */
 export async function listenTradeUpdates(h: SimHarness, overrides: Record<string, unknown> = {}) {
   const stream = h.sdk.tradeStream(overrides);
   const updates: streaming.TradeUpdate[] = [];
-  let listening = 0;
+  let connects = 0;
+  let ready = 0;
   stream.onTradeUpdate((u) => updates.push(u));
-  stream.on(streaming.EVENT.SUBSCRIPTION, () => listening++);
-  stream.onConnect(() => stream.subscribeTradeUpdates());
+  stream.on(streaming.EVENT.SUBSCRIPTION, () => {
+    ready = connects;
+  });
+  stream.onConnect(() => {
+    connects++;
+    stream.subscribeTradeUpdates();
+  });
   stream.connect();
-  await waitFor(() => listening > 0, 3_000, 'trade_updates listening');
-  return { stream, updates, listenings: () => listening };
+  await waitFor(() => ready >= 1, 3_000, 'trade_updates listening');
+  return { stream, updates, connections: () => ready };
 }

@@ -1,0 +1,165 @@
+import type { streaming } from '@alpacahq/alpaca-trade-api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
+
+let h: SimHarness;
+
+beforeAll(async () => {
+  h = await startSimHarness({ maxDataConnections: 4 });
+  h.sim.publishQuote('BTC/USD', '60000', '60010');
+});
+afterAll(() => h.close());
+beforeEach(() => {
+  h.disconnectStreams();
+  h.sim.faults.reset();
+});
+
+const limitBuy = (clientOrderId?: string) =>
+  h.sdk.orders.postOrder({
+    postOrderRequest: {
+      symbol: 'BTC/USD',
+      side: 'buy',
+      type: 'limit',
+      qty: '0.001',
+      limitPrice: '1000',
+      timeInForce: 'gtc',
+      ...(clientOrderId ? { clientOrderId } : {}),
+    },
+  });
+
+async function statusOf(p: Promise<unknown>): Promise<number | string> {
+  try {
+    await p;
+    return 'ok';
+  } catch (err) {
+    return (err as { status?: number }).status ?? (err as Error).name;
+  }
+}
+
+describe('fault injection, observed through the SDK', () => {
+  it('fails the next REST calls with the chosen status, then recovers', async () => {
+    h.sim.faults.failNextRest(2, 503);
+    expect(await statusOf(h.sdk.account.getAccount())).toBe(503);
+    expect(await statusOf(limitBuy())).toBe(503);
+    expect(await statusOf(h.sdk.account.getAccount())).toBe('ok');
+    h.sim.faults.failNextRest(1, 429);
+    expect(await statusOf(h.sdk.account.getAccount())).toBe(429);
+  });
+
+  it('creates an order whose response is delayed past the client timeout', async () => {
+    h.sim.faults.delayNextOrders(2_500);
+    const outcome = await statusOf(limitBuy('delayed-1'));
+    expect(outcome).not.toBe('ok');
+    expect(h.sim.getOrder('delayed-1')?.status).toBe('new');
+  });
+
+  it('creates an order and then cuts the connection without a response', async () => {
+    h.sim.faults.hangUpNextOrders();
+    expect(await statusOf(limitBuy('hung-1'))).not.toBe('ok');
+    const found = await h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'hung-1' });
+    expect(found.status).toBe('new');
+  });
+
+  it('drops the trade_updates socket; the SDK reconnects and no update is replayed', async () => {
+    const { updates, connections } = await listenTradeUpdates(h);
+    h.sim.faults.dropStream('trading');
+    const missed = h.sim.placeOrder({
+      symbol: 'BTC/USD',
+      side: 'buy',
+      type: 'limit',
+      qty: '0.001',
+      limitPrice: '1000',
+    });
+    await waitFor(() => connections() >= 2, 3_000, 'reconnect');
+    const seen = h.sim.placeOrder({
+      symbol: 'BTC/USD',
+      side: 'buy',
+      type: 'limit',
+      qty: '0.001',
+      limitPrice: '1000',
+    });
+    await waitFor(() => updates.length >= 1, 3_000, 'update after reconnect');
+    expect(updates.map((u) => u.order.id)).toEqual([seen.id]);
+    expect(updates.map((u) => u.order.id)).not.toContain(missed.id);
+  });
+
+  it('refuses trade_updates connections for a number of attempts', async () => {
+    const { connections, stream } = await listenTradeUpdates(h);
+    const reconnects: number[] = [];
+    stream.onReconnecting((n) => reconnects.push(n));
+    h.sim.faults.refuseStream('trading', { attempts: 2 });
+    h.sim.faults.dropStream('trading');
+    await waitFor(() => connections() >= 2, 5_000, 'reconnect after refusals');
+    expect(reconnects.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('drops and refuses the crypto stream for a time; quotes resume after the reconnect', async () => {
+    const stream = h.sdk.cryptoStream();
+    const quotes: streaming.StreamQuote[] = [];
+    let connects = 0;
+    let subscribedOn = 0;
+    stream.onQuote((q) => quotes.push(q));
+    stream.on('subscription', () => {
+      subscribedOn = connects;
+    });
+    stream.onConnect(() => {
+      connects++;
+      stream.subscribeForQuotes(['BTC/USD']);
+    });
+    stream.connect();
+    await waitFor(() => subscribedOn >= 1, 3_000, 'subscription');
+    h.sim.faults.refuseStream('data', { ms: 150 });
+    expect(h.sim.faults.dropStream('data')).toBe(1);
+    await waitFor(() => subscribedOn >= 2, 5_000, 'resubscribed');
+    h.sim.publishQuote('BTC/USD', '60100', '60110');
+    await waitFor(() => quotes.length >= 1, 3_000, 'quote after reconnect');
+    expect(quotes[0]!.bidPrice).toBe(60100);
+  });
+
+  it('sends trade updates twice when duplicating', async () => {
+    const { updates } = await listenTradeUpdates(h);
+    h.sim.faults.duplicateTradeUpdates(1);
+    const o = h.sim.placeOrder({
+      symbol: 'BTC/USD',
+      side: 'buy',
+      type: 'limit',
+      qty: '0.001',
+      limitPrice: '1000',
+    });
+    h.sim.cancelOrder(o.id);
+    await waitFor(() => updates.length >= 3, 3_000, 'three updates');
+    expect(updates.map((u) => u.event)).toEqual(['new', 'new', 'canceled']);
+  });
+
+  it('holds trade updates and sends them in reverse order when reordering', async () => {
+    const { updates } = await listenTradeUpdates(h);
+    h.sim.faults.reorderTradeUpdates(2);
+    h.sim.publishQuote('BTC/USD', '60000', '60010');
+    h.sim.placeOrder({ symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.001' });
+    await waitFor(() => updates.length >= 2, 3_000, 'two updates');
+    expect(updates.map((u) => u.event)).toEqual(['fill', 'new']);
+  });
+
+  it('holds orders unfilled until released', async () => {
+    h.sim.faults.holdOrders();
+    const placed = await h.sdk.orders.postOrder({
+      postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.001', timeInForce: 'gtc' },
+    });
+    h.sim.publishQuote('BTC/USD', '60000', '60010');
+    expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('new');
+    h.sim.faults.releaseOrders();
+    expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('filled');
+  });
+
+  it('fills in parts while partial fills are on', async () => {
+    h.sim.faults.setPartialFills('0.5');
+    const placed = await h.sdk.orders.postOrder({
+      postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.002', timeInForce: 'gtc' },
+    });
+    const part = await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! });
+    expect([part.status, part.filledQty]).toEqual(['partially_filled', '0.001']);
+    h.sim.faults.setPartialFills(null);
+    h.sim.publishQuote('BTC/USD', '60000', '60010');
+    expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('filled');
+  });
+});
