@@ -109,7 +109,12 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       return;
     }
     logger.error({ childId, code: error.code, reason }, 'restart intensity exceeded; stopping all children');
-    opts.onEscalate?.(error, childId);
+    try {
+      opts.onEscalate?.(error, childId);
+    } catch (hookError) {
+      // The shutdown below must happen whatever the hook does.
+      logger.error({ err: hookError }, 'onEscalate hook threw');
+    }
     void stopAll('escalation', { ok: false, reason: error.message, childId, error });
   }
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
+import { type AnyActorRef, createActor, createMachine, SimulatedClock } from 'xstate';
 import { createSupervisor, SupervisorGaveUpError, type SupervisorOptions } from '../src/supervisor.js';
 import { Probe } from './supervision/probeChild.js';
 
@@ -182,6 +182,44 @@ describe('createSupervisor', () => {
     expect(eth.stops).toEqual(['removed']);
     expect(journal).toEqual(['start streams', 'start asset:ETH/USD', 'stop asset:ETH/USD']);
     await sup.stop();
+  });
+
+  it('restarts an XState actor whose action threw, and does not take its stop for an exit', async () => {
+    const buggy = createMachine({
+      on: {
+        BOOM: {
+          actions: () => {
+            throw new Error('bug in an action');
+          },
+        },
+      },
+    });
+    const actors: AnyActorRef[] = [];
+    const sup = createSupervisor({
+      ...quick,
+      children: [
+        {
+          id: 'asset:BTC/USD',
+          restart: 'transient',
+          start: async (ctx) => {
+            const actor = createActor(buggy);
+            actor.subscribe({ error: ctx.fail, complete: ctx.exit });
+            actor.start();
+            actors.push(actor);
+            return { stop: async () => void actor.stop() };
+          },
+        },
+      ],
+    });
+    await sup.start();
+
+    actors[0]!.send({ type: 'BOOM' });
+    await waitFor(() => actors.length === 2 && stateOf(sup, 'asset:BTC/USD') === 'running');
+    expect(sup.status()[0]).toMatchObject({ restarts: 1, lastError: 'bug in an action' });
+
+    await sup.stop();
+    expect(actors[1]!.getSnapshot().status).toBe('stopped');
+    expect(await sup.done).toEqual({ ok: true, reason: 'shutdown' });
   });
 
   it('abandons a child whose stop hangs once its shutdownMs has passed', async () => {

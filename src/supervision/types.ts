@@ -20,7 +20,22 @@ export interface ChildContext {
   exit(): void;
 }
 
-/** One child as data (OTP child spec). `start` rejecting or throwing counts as a crash. */
+/**
+ * One child as data (OTP child spec). `start` rejecting or throwing counts as a crash. Wrapping an
+ * XState actor:
+ *
+ * ```ts
+ * start: async (ctx) => {
+ *   const actor = createActor(machine, { input });
+ *   actor.subscribe({ error: ctx.fail, complete: ctx.exit });
+ *   actor.start();
+ *   return { stop: async () => void actor.stop() };
+ * }
+ * ```
+ *
+ * `complete` also fires on `actor.stop()`; that exit report is ignored, because the supervisor has
+ * already let go of (or is stopping) that instance.
+ */
 export interface ChildSpec {
   id: string;
   start: (ctx: ChildContext) => Promise<Child>;
