@@ -132,8 +132,8 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
          WHEN CAST(? AS DECIMAL(30, 15)) < filled_qty THEN filled_avg_price
          ELSE COALESCE(?, filled_avg_price) END,
        fee = CASE
-         WHEN ? IS NULL OR CAST(? AS DECIMAL(30, 15)) < filled_qty THEN fee
-         ELSE ? END,
+         WHEN CAST(? AS DECIMAL(30, 15)) < filled_qty THEN fee
+         ELSE COALESCE(?, fee) END,
        submitted_at = COALESCE(submitted_at, ?),
        closed_at = COALESCE(closed_at, ?),
        filled_qty = GREATEST(filled_qty, CAST(? AS DECIMAL(30, 15)))
@@ -147,7 +147,6 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
       order.status,
       filled,
       order.filledAvgPrice === null ? null : toPlain(order.filledAvgPrice),
-      fee === undefined ? null : 'set',
       filled,
       fee === undefined ? null : toPlain(fee),
       order.createdAt,
