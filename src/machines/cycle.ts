@@ -17,7 +17,7 @@ import {
   setup,
 } from 'xstate';
 import type { CycleStatus } from '../domain.js';
-import { cyclePatchOf, initialContext } from './cycleContext.js';
+import { cyclePatchOf, initialContext, outputOf } from './cycleContext.js';
 import type {
   CycleContext,
   CycleEvent,
@@ -31,17 +31,6 @@ import * as intents from './intents.js';
 import * as update from './updates.js';
 
 export type { CycleInput, CycleIntent, CycleOutput, CyclePatchFromMachine } from './cycleTypes.js';
-
-function outputOf(status: 'complete' | 'error', context: CycleContext): CycleOutput {
-  const output: CycleOutput = {
-    status,
-    completedAt: context.completedAt ?? context.now,
-    sellPrice: status === 'complete' ? context.sellPrice : null,
-    realizedPnl: status === 'complete' ? context.ledger.realizedPnl : null,
-    nextStatus: status === 'complete' ? 'cooldown' : 'watching',
-  };
-  return context.reason === null ? output : { ...output, reason: context.reason };
-}
 
 export const cycleMachine = setup({
   types: {

@@ -7,6 +7,7 @@ import { ZERO } from '../money.js';
 import type {
   CycleContext,
   CycleInput,
+  CycleOutput,
   CyclePatchFromMachine,
   InFlightOrder,
   ResumePlan,
@@ -93,4 +94,16 @@ export function cyclePatchOf(status: CycleStatus, context: CycleContext): CycleP
     lastOrderFillPrice: ledger.lastOrderFillPrice,
     completedAt: context.completedAt,
   };
+}
+
+/** What a finished cycle tells the host: how it ended and which status the next cycle starts in. */
+export function outputOf(status: 'complete' | 'error', context: CycleContext): CycleOutput {
+  const output: CycleOutput = {
+    status,
+    completedAt: context.completedAt ?? context.now,
+    sellPrice: status === 'complete' ? context.sellPrice : null,
+    realizedPnl: status === 'complete' ? context.ledger.realizedPnl : null,
+    nextStatus: status === 'complete' ? 'cooldown' : 'watching',
+  };
+  return context.reason === null ? output : { ...output, reason: context.reason };
 }

@@ -5,7 +5,14 @@
  */
 import { createActor } from 'xstate';
 import type { AssetConfig, AssetRules, CycleRow, OrderSnapshot } from '../../src/domain.js';
-import { type CycleInput, type CycleIntent, cycleMachine } from '../../src/machines/cycle.js';
+import {
+  type CycleInput,
+  type CycleIntent,
+  type CycleSnapshot,
+  cycleMachine,
+} from '../../src/machines/cycle.js';
+import type { CycleEvent } from '../../src/machines/cycleTypes.js';
+import { earlyRestartPrice, safetyTriggerPrice, takeProfitPrice } from '../../src/machines/decisions.js';
 import { type Decimal, dec, ZERO } from '../../src/money.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -135,4 +142,205 @@ export function startCycle(input: CycleInput = aCycleInput()) {
     context: () => actor.getSnapshot().context,
     state: () => actor.getSnapshot().value,
   };
+}
+
+/**
+ * Named event variants for the model-based test. A variant is computed from a snapshot's context
+ * (the quote that hits the safety trigger, a fill of the order in flight, a tick past the cooldown),
+ * so the same variant means the same thing on the model's snapshot and on a live actor.
+ */
+export type Variant =
+  | 'quote:bad'
+  | 'quote:plain'
+  | 'quote:safety'
+  | 'quote:take-profit'
+  | 'quote:early-restart'
+  | 'tick:soon'
+  | 'tick:recheck'
+  | 'tick:cooldown-early'
+  | 'tick:cooldown-over'
+  | 'position:found'
+  | 'position:dust'
+  | 'position:none'
+  | 'position:missing'
+  | 'submitted'
+  | 'submitted:foreign'
+  | 'submit-failed:ambiguous'
+  | 'submit-failed:definitive'
+  | 'partial'
+  | 'filled'
+  | 'filled:foreign'
+  | 'canceled:unfilled'
+  | 'canceled:partial'
+  | 'rejected'
+  | 'expired:partial'
+  | 'reconciled:none'
+  | 'reconciled:filled'
+  | 'reconciled:canceled-partial'
+  | 'reconciled:open'
+  | 'config:strict'
+  | 'config:normal'
+  | 'disable'
+  | 'enable';
+
+const COMMON: Variant[] = ['quote:bad', 'quote:plain', 'tick:soon', 'disable', 'enable'];
+const ORDER_VARIANTS: Variant[] = [
+  'submitted',
+  'submitted:foreign',
+  'submit-failed:ambiguous',
+  'submit-failed:definitive',
+  'partial',
+  'filled',
+  'filled:foreign',
+  'canceled:unfilled',
+  'canceled:partial',
+  'rejected',
+  'expired:partial',
+  'reconciled:none',
+  'reconciled:filled',
+  'reconciled:canceled-partial',
+  'reconciled:open',
+];
+
+export function variantsFor(snapshot: CycleSnapshot): Variant[] {
+  const { ledger, positionCheck, asset } = snapshot.context;
+  switch (snapshot.value) {
+    case 'watching':
+      return [
+        ...COMMON,
+        ...(ledger.lastOrderFillPrice ? (['quote:safety'] as const) : []),
+        ...(ledger.averagePurchasePrice.gt(0) ? (['quote:take-profit'] as const) : []),
+        ...(positionCheck ? (['tick:recheck'] as const) : []),
+        'position:found',
+        'position:dust',
+        'position:none',
+        'position:missing',
+        'config:strict',
+        'config:normal',
+      ];
+    case 'cooldown':
+      return [
+        ...COMMON.filter((v) => v !== 'tick:soon'),
+        ...(asset.lastSellPrice ? (['quote:early-restart'] as const) : []),
+        ...(snapshot.context.previousCompletedAt ? (['tick:cooldown-early'] as const) : []),
+        'tick:cooldown-over',
+        'config:strict',
+        'config:normal',
+      ];
+    case 'buying':
+    case 'selling':
+      return [...COMMON, ...ORDER_VARIANTS];
+    default:
+      return [];
+  }
+}
+
+const STRICT_RULES = someRules({ minOrderSize: dec('1') });
+
+function later(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+/** The concrete event a variant stands for in this snapshot. */
+export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEvent {
+  const c = snapshot.context;
+  const { ledger, inFlight } = c;
+  const since = c.positionCheck?.since ?? c.now;
+  const cooldownEnd = c.previousCompletedAt ? later(c.previousCompletedAt, c.asset.cooldownPeriod) : c.now;
+  const priceQuote = (bid: Decimal, ask: Decimal) => ({ type: 'QUOTE' as const, bid, ask, at: c.now });
+  const orderQty = inFlight?.qty ?? (inFlight?.side === 'sell' ? ledger.quantity : dec('0.0003'));
+  const price = inFlight?.limitPrice ?? c.quote?.bid ?? dec('60000');
+  const ours = (filled: Decimal, status: string): OrderSnapshot =>
+    filledOrder(inFlight?.clientOrderId ?? 'dca-7-base-1', filled, price, {
+      id: inFlight?.orderId ?? `alpaca-${inFlight?.clientOrderId}`,
+      side: inFlight?.side ?? 'buy',
+      status,
+    });
+  const half = orderQty.div(2);
+  switch (variant) {
+    case 'quote:bad':
+      return priceQuote(dec('60010'), dec('60000'));
+    case 'quote:plain':
+      return priceQuote(dec('59990'), dec('60000'));
+    case 'quote:safety': {
+      const trigger = safetyTriggerPrice(
+        ledger.lastOrderFillPrice ?? dec('60000'),
+        c.asset.safetyOrderDeviation,
+      );
+      return priceQuote(trigger.minus(1), trigger);
+    }
+    case 'quote:take-profit': {
+      const target = takeProfitPrice(ledger.averagePurchasePrice, c.asset.takeProfitPercent);
+      return priceQuote(target, target.plus(10));
+    }
+    case 'quote:early-restart': {
+      const restart = earlyRestartPrice(
+        c.asset.lastSellPrice ?? dec('60600'),
+        c.asset.buyOrderPriceDeviationPercent,
+      );
+      return priceQuote(restart.minus(10), restart);
+    }
+    case 'tick:soon':
+      return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), later(since, 60).getTime())) };
+    case 'tick:recheck':
+      return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), later(since, 300).getTime())) };
+    case 'tick:cooldown-early':
+      return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), later(cooldownEnd, -1).getTime())) };
+    case 'tick:cooldown-over':
+      return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), cooldownEnd.getTime())) };
+    case 'position:found':
+      return { type: 'POSITION_FOUND', qty: dec('1'), qtyAvailable: dec('1') };
+    case 'position:dust':
+      return { type: 'POSITION_FOUND', qty: dec('0.00005'), qtyAvailable: dec('0.00005') };
+    case 'position:none':
+      return { type: 'POSITION_NONE' };
+    case 'position:missing':
+      return { type: 'POSITION_MISSING' };
+    case 'submitted':
+      return {
+        type: 'ORDER_SUBMITTED',
+        clientOrderId: inFlight?.clientOrderId ?? '',
+        orderId: `alpaca-${inFlight?.clientOrderId}`,
+      };
+    case 'submitted:foreign':
+      return { type: 'ORDER_SUBMITTED', clientOrderId: 'dca-99-base-1', orderId: 'foreign' };
+    case 'submit-failed:ambiguous':
+    case 'submit-failed:definitive':
+      return {
+        type: 'ORDER_SUBMIT_FAILED',
+        clientOrderId: inFlight?.clientOrderId ?? '',
+        ambiguous: variant === 'submit-failed:ambiguous',
+        reason: 'test',
+      };
+    case 'partial':
+      return { type: 'ORDER_PARTIALLY_FILLED', order: ours(half, 'partially_filled') };
+    case 'filled':
+      return { type: 'ORDER_FILLED', order: ours(orderQty, 'filled') };
+    case 'filled:foreign':
+      return { type: 'ORDER_FILLED', order: filledOrder('dca-99-base-1', '1', '60000', { id: 'foreign' }) };
+    case 'canceled:unfilled':
+      return { type: 'ORDER_CANCELED', order: ours(ZERO, 'canceled') };
+    case 'canceled:partial':
+      return { type: 'ORDER_CANCELED', order: ours(half, 'canceled') };
+    case 'rejected':
+      return { type: 'ORDER_REJECTED', order: ours(ZERO, 'rejected') };
+    case 'expired:partial':
+      return { type: 'ORDER_EXPIRED', order: ours(half, 'expired') };
+    case 'reconciled:none':
+      return { type: 'RECONCILED', order: null };
+    case 'reconciled:filled':
+      return { type: 'RECONCILED', order: ours(orderQty, 'filled') };
+    case 'reconciled:canceled-partial':
+      return { type: 'RECONCILED', order: ours(half, 'canceled') };
+    case 'reconciled:open':
+      return { type: 'RECONCILED', order: ours(ZERO, 'new') };
+    case 'config:strict':
+      return { type: 'CONFIG_CHANGED', asset: c.asset, rules: STRICT_RULES };
+    case 'config:normal':
+      return { type: 'CONFIG_CHANGED', asset: c.asset, rules: someRules() };
+    case 'disable':
+      return { type: 'DISABLE' };
+    case 'enable':
+      return { type: 'ENABLE' };
+  }
 }

@@ -300,6 +300,26 @@ describe('cycle machine: orders in flight', () => {
     expect(ofType('submitOrder').map((s) => s.order.clientOrderId)).toEqual(['dca-7-base-1', 'dca-7-base-2']);
   });
 
+  it('never reuses a client order id when a step comes back after another one', () => {
+    const { actor, ofType } = holdingCycle();
+    actor.send(quote('60600', '60610'));
+    actor.send({ type: 'POSITION_FOUND', qty: dec('1'), qtyAvailable: dec('1') });
+    actor.send({
+      type: 'ORDER_REJECTED',
+      order: filledOrder('dca-7-tp-2', '0', '0', { status: 'rejected' }),
+    });
+    actor.send(quote('59099', '59100'));
+    actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-so1-3', '0.000338409', '59100') });
+    actor.send(quote('60142.07', '60150'));
+    actor.send({ type: 'POSITION_FOUND', qty: dec('1'), qtyAvailable: dec('1') });
+    expect(ofType('submitOrder').map((s) => s.order.clientOrderId)).toEqual([
+      'dca-7-base-1',
+      'dca-7-tp-2',
+      'dca-7-so1-3',
+      'dca-7-tp-4',
+    ]);
+  });
+
   it('stays and asks for reconciliation after an ambiguous submit failure', () => {
     const { actor, state, ofType } = startCycle();
     actor.send(quote('59990', '60000'));

@@ -1,0 +1,230 @@
+/**
+ * Model-based test of the cycle machine: `createTestModel` walks the machine with meaningful events
+ * (quotes on and beside every trigger, fills, partial fills, cancels, ticks before and after expiry,
+ * position answers, submit failures, reconciliations, config and enable/disable), one path per
+ * transition it finds, and every path is replayed against a real actor with invariants at each step.
+ */
+
+import { describe, expect, it } from 'vitest';
+import { type AnyStateNode, type AnyTransitionDefinition, createActor } from 'xstate';
+import { type AdjacencyMap, createTestModel, type StatePath } from 'xstate/graph';
+import type { CycleInput, CycleIntent } from '../../src/machines/cycle.js';
+import { type CycleSnapshot, cycleMachine, toCyclePatch } from '../../src/machines/cycle.js';
+import type { CycleEvent } from '../../src/machines/cycleTypes.js';
+import { weightedAverage } from '../../src/machines/decisions.js';
+import { dec, ZERO } from '../../src/money.js';
+import {
+  aCycleInput,
+  aCycleRow,
+  anAsset,
+  T0,
+  type Variant,
+  variantEvent,
+  variantsFor,
+} from '../helpers/cycle.js';
+
+type Snapshot = CycleSnapshot;
+type ModelEvent = CycleEvent & { variant: Variant };
+type Path = StatePath<Snapshot, ModelEvent>;
+
+const MAX_SAFETY_ORDERS = 2;
+const asset = anAsset({ maxSafetyOrders: MAX_SAFETY_ORDERS, lastSellPrice: dec('60600') });
+/** A cycle that holds its base order and a first safety order, consistent with its own books. */
+const held = {
+  quantity: dec('0.000670062645'),
+  boughtQuantity: dec('0.000671742'),
+  costBasis: dec('39.9999519'),
+  averagePurchasePrice: weightedAverage(dec('39.9999519'), dec('0.000671742')),
+  lastOrderFillPrice: dec('59100'),
+  safetyOrders: 1,
+};
+
+/** Where a traversal starts: every status a persisted row can resume in. */
+const starts: Record<string, { input: CycleInput; explore: boolean }> = {
+  'a fresh cycle': { input: aCycleInput({ asset }), explore: true },
+  'a cycle in cooldown': {
+    input: aCycleInput({ asset, cycle: aCycleRow({ status: 'cooldown' }), previousCompletedAt: T0 }),
+    explore: true,
+  },
+  'a restored buy': {
+    input: aCycleInput({ asset, cycle: aCycleRow({ status: 'buying', clientOrderId: 'dca-7-base-1' }) }),
+    explore: true,
+  },
+  'a restored sell': {
+    input: aCycleInput({
+      asset,
+      cycle: aCycleRow({ ...held, status: 'selling', clientOrderId: 'dca-7-tp-3', latestOrderId: 'a-3' }),
+    }),
+    explore: true,
+  },
+  'a buy that names no order': {
+    input: aCycleInput({ asset, cycle: aCycleRow({ status: 'buying' }) }),
+    explore: false,
+  },
+  'a completed row': {
+    input: aCycleInput({ asset, cycle: aCycleRow({ status: 'complete', completedAt: T0 }) }),
+    explore: false,
+  },
+  'an errored row': {
+    input: aCycleInput({ asset, cycle: aCycleRow({ status: 'error', completedAt: T0 }) }),
+    explore: false,
+  },
+};
+
+/** The state space: the status plus the context that decides which transitions apply. */
+function stateKey(snapshot: Snapshot): string {
+  const c = snapshot.context;
+  return JSON.stringify([
+    snapshot.value,
+    c.enabled,
+    c.rules.minOrderSize.gte(1) ? 'strict' : 'normal',
+    c.ledger.quantity.gt(0),
+    c.ledger.safetyOrders,
+    c.inFlight && [c.inFlight.step, c.inFlight.orderId !== null, c.inFlight.filledQty.gt(0)],
+    c.positionCheck && [c.positionCheck.purpose, c.positionCheck.state],
+    c.quote !== null,
+  ]);
+}
+
+function modelFor(input: CycleInput) {
+  return createTestModel(cycleMachine, {
+    input,
+    events: (snapshot: Snapshot) =>
+      variantsFor(snapshot).map((variant) => ({ ...variantEvent(variant, snapshot), variant }) as ModelEvent),
+    serializeState: (snapshot) => stateKey(snapshot as Snapshot),
+    serializeEvent: (event) => (event as ModelEvent).variant ?? event.type,
+    // The model offers a bare `{ type }` for every event type a state handles; only variants count.
+    filterEvents: (_snapshot, event) => 'variant' in event,
+    stopWhen: (snapshot) => snapshot.status === 'done',
+  });
+}
+
+/** One path per transition of the adjacency map: the shortest path to its source, then that event. */
+function transitionPaths(adjacency: AdjacencyMap<Snapshot, ModelEvent>, shortest: Path[]): Path[] {
+  const toState = new Map(shortest.map((path) => [stateKey(path.state), path]));
+  return Object.values(adjacency).flatMap(({ state, transitions }) => {
+    const head = toState.get(stateKey(state));
+    if (head === undefined) return [];
+    const edges = Object.values(transitions) as Array<{ event: ModelEvent; state: Snapshot }>;
+    return edges.map(({ event, state: next }) => ({
+      state: next,
+      steps: [...head.steps, { event, state: next }],
+      weight: head.weight + 1,
+    }));
+  });
+}
+
+/** Every transition the machine defines, by identity, labelled `source --EVENT[index]-->`. */
+function machineTransitions(): Map<AnyTransitionDefinition, string> {
+  const all = new Map<AnyTransitionDefinition, string>();
+  const visit = (node: AnyStateNode) => {
+    for (const [eventType, list] of node.transitions) {
+      for (const [i, t] of list.entries()) all.set(t, `${node.id} --${eventType}[${i}]-->`);
+    }
+    for (const [i, t] of (node.always ?? []).entries()) all.set(t, `${node.id} --always[${i}]-->`);
+    for (const child of Object.values(node.states)) visit(child);
+  };
+  visit(cycleMachine.root);
+  return all;
+}
+
+function checkInvariants(snapshot: Snapshot, submitted: string[]): void {
+  const { ledger, inFlight, asset: config } = snapshot.context;
+  expect(ledger.quantity.gte(0), 'quantity ≥ 0').toBe(true);
+  if (ledger.boughtQuantity.gt(0)) {
+    expect(
+      ledger.averagePurchasePrice.eq(ledger.costBasis.div(ledger.boughtQuantity)),
+      'average = cost / bought',
+    ).toBe(true);
+  } else {
+    expect(ledger.costBasis.eq(ZERO), 'no cost without a buy').toBe(true);
+  }
+  expect(ledger.safetyOrders).toBeLessThanOrEqual(config.maxSafetyOrders);
+  if (snapshot.value === 'buying' || snapshot.value === 'selling') {
+    expect(inFlight, 'one order in flight').not.toBeNull();
+    expect(inFlight!.side).toBe(snapshot.value === 'buying' ? 'buy' : 'sell');
+  } else {
+    expect(inFlight, 'no order in flight').toBeNull();
+  }
+  expect(toCyclePatch(snapshot).latestOrderId).toBe(inFlight?.orderId ?? null);
+  expect(new Set(submitted).size, `client order ids unique: ${submitted.join(', ')}`).toBe(submitted.length);
+}
+
+/** Replays a path on a real actor; returns the machine transitions it took. */
+async function replay(model: ReturnType<typeof modelFor>, path: Path, input: CycleInput) {
+  const taken = new Set<AnyTransitionDefinition>();
+  const actor = createActor(cycleMachine, {
+    input,
+    inspect: (ev) => {
+      if (ev.type === '@xstate.microstep') for (const t of ev._transitions) taken.add(t);
+    },
+  });
+  const submitted: string[] = [];
+  actor.on('*', (intent: CycleIntent) => {
+    if (intent.type === 'submitOrder') submitted.push(intent.order.clientOrderId);
+  });
+  actor.start();
+  const send = ({ event }: { event: ModelEvent }) => {
+    // The live actor may hold other numbers than the model's snapshot; the variant means the same.
+    actor.send(variantEvent(event.variant, actor.getSnapshot()));
+  };
+  const events = Object.fromEntries(
+    [
+      'QUOTE',
+      'TICK',
+      'POSITION_FOUND',
+      'POSITION_NONE',
+      'POSITION_MISSING',
+      'ORDER_SUBMITTED',
+      'ORDER_SUBMIT_FAILED',
+    ]
+      .concat(['ORDER_PARTIALLY_FILLED', 'ORDER_FILLED', 'ORDER_CANCELED', 'ORDER_REJECTED', 'ORDER_EXPIRED'])
+      .concat(['RECONCILED', 'CONFIG_CHANGED', 'DISABLE', 'ENABLE'])
+      .map((type) => [type, send]),
+  );
+  await model.testPath(path, {
+    events,
+    states: {
+      '*': (expected) => {
+        const live = actor.getSnapshot();
+        expect(stateKey(live)).toBe(stateKey(expected));
+        checkInvariants(live, submitted);
+      },
+    },
+  });
+  actor.stop();
+  return taken;
+}
+
+describe('cycle machine model', () => {
+  const allTransitions = machineTransitions();
+  const takenTransitions = new Set<AnyTransitionDefinition>();
+  const statesReached = new Set<string>();
+  let pathCount = 0;
+
+  for (const [name, { input, explore }] of Object.entries(starts)) {
+    it(`holds every invariant on every generated path from ${name}`, async () => {
+      const model = modelFor(input);
+      const shortest = model.getShortestPaths({ allowDuplicatePaths: true }) as unknown as Path[];
+      const paths = explore
+        ? transitionPaths(model.getAdjacencyMap() as AdjacencyMap<Snapshot, ModelEvent>, shortest)
+        : shortest;
+      pathCount += paths.length;
+      for (const path of paths) {
+        statesReached.add(String(path.state.value));
+        for (const t of await replay(model, path, input)) takenTransitions.add(t);
+      }
+      expect(paths.length).toBeGreaterThan(0);
+    });
+  }
+
+  it('covers every state and every transition of the machine', () => {
+    console.log(
+      `cycle model: ${pathCount} paths, ${takenTransitions.size}/${allTransitions.size} transitions covered`,
+    );
+    expect([...statesReached].sort()).toEqual(Object.keys(cycleMachine.root.states).sort());
+    const missed = [...allTransitions].filter(([t]) => !takenTransitions.has(t)).map(([, label]) => label);
+    expect(missed).toEqual([]);
+    expect([...takenTransitions].filter((t) => !allTransitions.has(t))).toEqual([]);
+  });
+});
