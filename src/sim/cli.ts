@@ -1,0 +1,139 @@
+/**
+ * `npm run sim -- --port 7700`: runs the simulator as a standalone exchange and prints the
+ * APCA_API_* lines to paste into `.env`. A seeded random walk feeds quotes unless `--no-walk`
+ * (or `--csv <file>` replays a file instead). Stops cleanly on SIGINT/SIGTERM.
+ */
+import { parseArgs } from 'node:util';
+import { type DecimalInput, dec } from '../money.js';
+import { DEFAULT_ASSETS } from './assets.js';
+import { startSimulator } from './simulator.js';
+
+const DEFAULT_PRICES: Record<string, string> = {
+  'BTC/USD': '60000',
+  'ETH/USD': '3000',
+  'SOL/USD': '150',
+  'DOGE/USD': '0.15',
+};
+
+const USAGE = `usage: npm run sim -- [options]
+  --port <n>          port (default 7700; 0 = any free port)
+  --host <addr>       bind address (default 127.0.0.1)
+  --key <id>          API key id (default SIMKEY)
+  --secret <secret>   API secret (default SIMSECRET)
+  --fee <rate>        fee rate, e.g. 0.0025 (default 25 bps)
+  --cash <usd>        starting cash (default 100000)
+  --symbols <list>    symbols the walk moves, e.g. BTC/USD,ETH/USD (default all)
+  --prices <list>     start prices in the same order, e.g. 60000,3000
+  --seed <n>          random-walk seed (default 1)
+  --volatility <x>    random-walk volatility per step (default 0.001)
+  --interval <ms>     feed interval (default 1000)
+  --csv <file>        replay quotes/bars from a CSV file instead of the walk
+  --no-walk           no price feed (publish quotes via POST /_sim/quotes)
+  --help`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '7700' },
+        host: { type: 'string', default: '127.0.0.1' },
+        key: { type: 'string', default: 'SIMKEY' },
+        secret: { type: 'string', default: 'SIMSECRET' },
+        fee: { type: 'string', default: '0.0025' },
+        cash: { type: 'string', default: '100000' },
+        symbols: { type: 'string' },
+        prices: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        volatility: { type: 'string', default: '0.001' },
+        interval: { type: 'string', default: '1000' },
+        csv: { type: 'string' },
+        'no-walk': { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (err) {
+    fail((err as Error).message);
+  }
+}
+
+function int(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) fail(`--${name} must be a non-negative integer`);
+  return n;
+}
+
+function startPrices(symbols: string | undefined, prices: string | undefined): Record<string, DecimalInput> {
+  const list = symbols
+    ? symbols.split(',').map((s) => s.trim().toUpperCase())
+    : DEFAULT_ASSETS.map((a) => a.symbol);
+  const given = prices ? prices.split(',').map((p) => p.trim()) : [];
+  if (given.length > 0 && given.length !== list.length) fail('--prices needs one price per symbol');
+  const start: Record<string, DecimalInput> = {};
+  list.forEach((symbol, i) => {
+    const price = given[i] ?? DEFAULT_PRICES[symbol];
+    if (!price) fail(`no start price for ${symbol}: pass --prices`);
+    start[symbol] = price;
+  });
+  return start;
+}
+
+const args = parse();
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+try {
+  dec(args.fee, '--fee');
+  dec(args.cash, '--cash');
+} catch (err) {
+  fail((err as Error).message);
+}
+
+const sim = await startSimulator({
+  port: int(args.port, 'port'),
+  host: args.host,
+  keyId: args.key,
+  secretKey: args.secret,
+  feeRate: args.fee,
+  cash: args.cash,
+});
+const interval = int(args.interval, 'interval');
+if (args.csv) sim.startCsvReplay(args.csv, { intervalMs: interval });
+else if (!args['no-walk']) {
+  sim.startRandomWalk({
+    start: startPrices(args.symbols, args.prices),
+    seed: int(args.seed, 'seed'),
+    volatility: Number(args.volatility),
+    intervalMs: interval,
+  });
+}
+
+const e = sim.endpoints;
+process.stdout.write(
+  [
+    `# dca-bot exchange simulator; paste into .env (control API: ${sim.controlUrl}/)`,
+    `APCA_API_BASE_URL=${e.baseUrl}`,
+    `APCA_API_DATA_URL=${e.dataUrl}`,
+    `APCA_API_STREAM_URL=${e.streamUrl}`,
+    `APCA_API_DATA_STREAM_URL=${e.dataStreamUrl}`,
+    `APCA_API_KEY_ID=${e.keyId}`,
+    `APCA_API_SECRET_KEY=${e.secretKey}`,
+    '',
+  ].join('\n'),
+);
+
+let stopping = false;
+async function stop(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  process.stderr.write(`${signal}: closing the simulator\n`);
+  await sim.close();
+  process.exit(0);
+}
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGTERM', () => void stop('SIGTERM'));

@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { waitFor } from '../helpers/sim.js';
+
+describe('npm run sim', () => {
+  it('prints the APCA_API_* lines, feeds a random walk, and exits 0 on SIGINT', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/sim/cli.ts',
+        '--port',
+        '0',
+        '--interval',
+        '20',
+        '--symbols',
+        'BTC/USD',
+        '--prices',
+        '50000',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    await waitFor(() => out.includes('APCA_API_SECRET_KEY='), 15_000, 'the env lines');
+    const env = Object.fromEntries(
+      out
+        .split('\n')
+        .filter((l) => l.startsWith('APCA_API_'))
+        .map((l) => l.split('=') as [string, string]),
+    );
+    expect(Object.keys(env).sort()).toEqual([
+      'APCA_API_BASE_URL',
+      'APCA_API_DATA_STREAM_URL',
+      'APCA_API_DATA_URL',
+      'APCA_API_KEY_ID',
+      'APCA_API_SECRET_KEY',
+      'APCA_API_STREAM_URL',
+    ]);
+    expect(env.APCA_API_STREAM_URL).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/stream$/);
+    let bid = 0;
+    const url = `${env.APCA_API_DATA_URL}/v1beta3/crypto/us/latest/quotes?symbols=BTC/USD`;
+    const deadline = Date.now() + 5_000;
+    while (bid === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+      const body = (await (await fetch(url)).json()) as { quotes: Record<string, { bp: number }> };
+      bid = body.quotes['BTC/USD']?.bp ?? 0;
+    }
+    expect(Math.abs(bid - 50000)).toBeLessThan(2500);
+    child.kill('SIGINT');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+});
