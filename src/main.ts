@@ -1,0 +1,171 @@
+/**
+ * `npm start`: the composition root. config → logger → (simulator) → MySQL → exchange → supervisor.
+ *
+ * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up (systemd restarts
+ * the process); 2 for a configuration problem (restarting would not help).
+ */
+import { parseArgs } from 'node:util';
+import { startBot } from './app.js';
+import { type Config, loadConfig, loadDotenv, redactedConfig } from './config.js';
+import { seedDemoAssets, startDemoFeed } from './demo.js';
+import { ConfigError } from './errors.js';
+import { createAlpacaExchange } from './exchange/alpaca.js';
+import type { ExchangeEndpoints } from './exchange/types.js';
+import { createLogger, type Logger } from './logger.js';
+import { type Simulator, startSimulator } from './sim/index.js';
+import { loadAssets } from './store/assets.js';
+import { listCycles } from './store/cycles.js';
+import { createPool, type Pool } from './store/db.js';
+import { migrate } from './store/migrate.js';
+
+const USAGE = `usage: npm start [-- --sim] [-- --inspect]
+
+  --sim       trade against the built-in simulator (DCA_MODE=sim): no keys, no network
+  --inspect   attach every actor to the Stately inspector (DCA_INSPECT=1)
+  --help      this text
+
+Configuration comes from the environment and .env (see .env.example).`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      sim: { type: 'boolean', default: false },
+      inspect: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  loadDotenv();
+  const env = { ...process.env };
+  if (values.sim) env.DCA_MODE = 'sim';
+  if (values.inspect) env.DCA_INSPECT = '1';
+
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`dca-bot: cannot start, ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.log);
+  return run(config, logger);
+}
+
+async function run(config: Config, logger: Logger): Promise<number> {
+  let sim: Simulator | null = null;
+  let stopFeed: (() => void) | null = null;
+  let pool: Pool | null = null;
+  const cleanup = async () => {
+    stopFeed?.();
+    await pool?.end().catch(() => undefined);
+    await sim?.close().catch(() => undefined);
+  };
+
+  try {
+    let endpoints: ExchangeEndpoints;
+    if (config.mode === 'sim') {
+      sim = await startSimulator({ port: config.simPort });
+      endpoints = sim.endpoints;
+    } else {
+      const { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl } = config.alpaca;
+      endpoints = { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl };
+    }
+
+    const applied = await migrate(config.db, { createDatabase: config.mode === 'sim' });
+    if (applied.length > 0) logger.info({ applied }, 'database migrated');
+    pool = createPool(config.db);
+
+    if (sim) {
+      const seeded = await seedDemoAssets(pool);
+      if (seeded.length > 0) logger.info({ assets: seeded }, 'demo assets added to an empty dca_assets');
+      const { assets } = await loadAssets(pool);
+      stopFeed = startDemoFeed(
+        sim,
+        assets.map((a) => a.symbol),
+      );
+    }
+
+    const exchange = createAlpacaExchange(endpoints, { logger: logger.child({ actor: 'exchange' }) });
+    await logBanner(config, endpoints, pool, logger);
+    const bot = await startBot({ config, logger, pool, exchange });
+
+    const exit = await new Promise<number>((resolve) => {
+      let stopping = false;
+      const onSignal = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down: no new decisions, finishing in-flight writes');
+        void bot.stop(`received ${signal}`).then(() => resolve(0));
+      };
+      process.once('SIGTERM', onSignal);
+      process.once('SIGINT', onSignal);
+      void bot.supervisor.done.then((result) => {
+        if (result.ok) return resolve(0);
+        logger.fatal(
+          { childId: result.childId, reason: result.reason },
+          'supervisor gave up; exiting non-zero',
+        );
+        resolve(1);
+      });
+    });
+    await cleanup();
+    logger.info({ exitCode: exit }, 'stopped');
+    return exit;
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await cleanup();
+    return 1;
+  }
+}
+
+async function logBanner(
+  config: Config,
+  endpoints: ExchangeEndpoints,
+  pool: Pool,
+  logger: Logger,
+): Promise<void> {
+  const { assets, invalid } = await loadAssets(pool);
+  const cycles = await listCycles(pool, { limit: 1000 });
+  const latest = new Map<number, string>();
+  for (const c of cycles) if (!latest.has(c.assetId)) latest.set(c.assetId, `${c.status} (cycle ${c.id})`);
+  logger.info(
+    {
+      mode: config.mode,
+      endpoints: {
+        baseUrl: endpoints.baseUrl,
+        dataUrl: endpoints.dataUrl,
+        streamUrl: endpoints.streamUrl,
+        dataStreamUrl: endpoints.dataStreamUrl,
+      },
+      config: redactedConfig(config),
+      assets: assets.map((a) => ({
+        symbol: a.symbol,
+        enabled: a.enabled,
+        cycle: latest.get(a.id) ?? 'none yet',
+      })),
+      invalidAssets: invalid,
+    },
+    `dca-bot starting in ${config.mode} mode with ${assets.length} asset(s)`,
+  );
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+    // Sockets and timers are closed; anything left is a leak that must not keep systemd waiting.
+    setTimeout(() => process.exit(code), 2_000).unref();
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `dca-bot: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);
