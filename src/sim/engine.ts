@@ -43,6 +43,8 @@ export class Engine {
   readonly assets: ReadonlyMap<string, SimAsset>;
   readonly ledger: Ledger;
   readonly #orders: SimOrder[] = [];
+  /** Open orders in creation order (a Set keeps insertion order): matching scans only these. */
+  readonly #open = new Set<SimOrder>();
   readonly #byId = new Map<string, SimOrder>();
   readonly #byClientId = new Map<string, SimOrder>();
   readonly #quotes = new Map<string, SimQuote>();
@@ -122,6 +124,7 @@ export class Engine {
       external,
     };
     this.#orders.push(order);
+    this.#open.add(order);
     this.#byId.set(order.id, order);
     this.#byClientId.set(clientOrderId, order);
     const accepted = { ...order };
@@ -216,8 +219,8 @@ export class Engine {
   matchSymbol(symbol: string): void {
     const quote = this.#quotes.get(symbol);
     if (!quote) return;
-    for (const order of this.#orders) {
-      if (order.symbol === symbol && OPEN_STATUSES.includes(order.status)) this.#matchOrder(order, quote);
+    for (const order of [...this.#open]) {
+      if (order.symbol === symbol && this.#open.has(order)) this.#matchOrder(order, quote);
     }
   }
 
@@ -258,7 +261,10 @@ export class Engine {
     order.updatedAt = now;
     const done = isComplete(order, price, asset);
     order.status = done ? 'filled' : 'partially_filled';
-    if (done) order.filledAt = now;
+    if (done) {
+      order.filledAt = now;
+      this.#open.delete(order);
+    }
     const trade: SimTrade = {
       symbol: order.symbol,
       id: this.#tradeId++,
@@ -276,6 +282,7 @@ export class Engine {
     const now = this.#now();
     order.status = status;
     order.updatedAt = now;
+    this.#open.delete(order);
     if (status === 'canceled') order.canceledAt = now;
     if (status === 'expired') order.expiredAt = now;
     if (status === 'rejected') order.failedAt = now;
@@ -306,8 +313,8 @@ export class Engine {
   /** USD that open buy orders may still spend. */
   #reservedCash(): Decimal {
     let reserved = ZERO;
-    for (const o of this.#orders) {
-      if (o.side !== 'buy' || !OPEN_STATUSES.includes(o.status)) continue;
+    for (const o of this.#open) {
+      if (o.side !== 'buy') continue;
       if (o.notional) {
         reserved = reserved.plus(o.notional.minus(o.filledValue));
         continue;
@@ -321,8 +328,8 @@ export class Engine {
   /** Coin that open sell orders already claim. */
   #reservedCoin(symbol: string): Decimal {
     let reserved = ZERO;
-    for (const o of this.#orders) {
-      if (o.side === 'sell' && o.symbol === symbol && o.qty && OPEN_STATUSES.includes(o.status)) {
+    for (const o of this.#open) {
+      if (o.side === 'sell' && o.symbol === symbol && o.qty) {
         reserved = reserved.plus(o.qty.minus(o.filledQty));
       }
     }

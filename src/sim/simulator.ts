@@ -95,7 +95,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   });
   const emitUpdate = (frame: unknown) => tradingStream.broadcast(frame);
   engine.on({
-    tradeUpdate: (u) => faults.routeTradeUpdate(tradeUpdateJson(u), emitUpdate),
+    // Rendering costs more than matching; skip it when nobody listens (nothing is replayed anyway).
+    tradeUpdate: (u) => {
+      if (tradingStream.listeners > 0) faults.routeTradeUpdate(tradeUpdateJson(u), emitUpdate);
+    },
     quote: (q) => dataStream.publishQuote(q),
     trade: (t) => dataStream.publishTrade(t),
   });
