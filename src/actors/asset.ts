@@ -129,9 +129,12 @@ export class AssetActor {
     this.stopping = true;
     if (this.ticker) clearInterval(this.ticker);
     this.ticker = null;
-    await this.lane;
-    await Promise.allSettled([...this.inFlight]);
-    await this.lane;
+    // A POST already sent still gets its answer recorded (the order id); nothing new is decided.
+    for (;;) {
+      await this.lane;
+      if (this.inFlight.size === 0) break;
+      await Promise.allSettled([...this.inFlight]);
+    }
     this.machine?.stop();
   }
 
@@ -184,8 +187,18 @@ export class AssetActor {
     this.send({ type: 'TICK', now: this.deps.now() });
   }
 
+  /** Inputs from outside (quotes, updates, ticks): refused once stopping. */
   private enqueue(work: () => void | Promise<void>): void {
-    if (this.stopping || this.failed) return;
+    if (this.stopping) return;
+    this.enqueueResult(work);
+  }
+
+  /**
+   * The answer to a request this actor already made (a POST, an order look-up): still applied while
+   * stopping, so what was sent is recorded. Such answers cannot lead to a new order.
+   */
+  private enqueueResult(work: () => void | Promise<void>): void {
+    if (this.failed) return;
     this.lane = this.lane.then(work).catch((err: unknown) => this.crash(err));
   }
 
@@ -338,7 +351,7 @@ export class AssetActor {
     );
     try {
       const order = await this.deps.exchange.submitOrder(o);
-      this.enqueue(async () => {
+      this.enqueueResult(async () => {
         await this.recordOrder(order);
         await this.process({ type: 'ORDER_SUBMITTED', clientOrderId, orderId: order.id });
       });
@@ -385,7 +398,7 @@ export class AssetActor {
       return exchange.getOrder(orderId);
     }, this.retryOptions('order look-up')).then((order) => {
       if (order === undefined) return;
-      this.enqueue(async () => {
+      this.enqueueResult(async () => {
         if (order) await this.recordOrder(order);
         await this.process({ type: 'RECONCILED', order });
       });
