@@ -4,13 +4,17 @@
  *   a raw `ws` server pushing one JSON quote per frame to a raw `ws` client;
  * - order round-trips/s over REST through the SDK (submit + get), sequential and 8 concurrent,
  *   against the same number of plain node:http round-trips (two trivial requests each) via fetch,
- *   plus the same submit + get with bare fetch (no SDK) to separate the server's cost from the SDK's.
+ *   plus the same submit + get with bare fetch (no SDK) to separate the server's cost from the SDK's,
+ *   and through the SDK with the simulator on its own thread (as when the bot is another process).
+ * A round-trip is two requests: POST /v2/orders, then GET /v2/orders/{id}.
  * Bounded: each phase runs for a fixed time slice; the whole group takes about 10 s.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createSdkClients } from '../src/exchange/sdk.js';
+import type { ExchangeEndpoints } from '../src/exchange/types.js';
 import { startSimulator } from '../src/sim/simulator.js';
 import type { Bench, BenchRow } from './table.js';
 
@@ -106,6 +110,28 @@ async function simOrders(concurrency: number): Promise<number> {
   return rate;
 }
 
+/** The simulator on a worker thread: its own event loop, as when the bot runs as another process. */
+async function simOrdersOnOwnThread(concurrency: number): Promise<number> {
+  // A worker's entry is not run through tsx's loader: register it first, then import the .ts file.
+  const entry = new URL('./simWorker.ts', import.meta.url).href;
+  const boot = `import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(entry)}); })`;
+  const worker = new Worker(boot, { eval: true });
+  const endpoints = await new Promise<ExchangeEndpoints>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  const { orders } = createSdkClients(endpoints, { getRetries: 0 });
+  const rate = await roundTripRate(async () => {
+    const o = await orders.postOrder({
+      postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.0001', timeInForce: 'gtc' },
+    });
+    await orders.getOrderByOrderID({ orderId: o.id! });
+  }, concurrency);
+  worker.postMessage('close');
+  await new Promise((r) => worker.once('exit', r));
+  return rate;
+}
+
 /** The same round-trip with bare fetch (no SDK): separates the simulator's cost from the client's. */
 async function simOrdersFetch(concurrency: number): Promise<number> {
   const sim = await startSimulator({ cash: '1000000000' });
@@ -170,10 +196,18 @@ export const benchSimulator: Bench = async () => {
   const http8 = await plainHttp(8);
   const par = await simOrders(8);
   const bare8 = await simOrdersFetch(8);
+  const thread8 = await simOrdersOnOwnThread(8);
   return [
     row('quotes to one SDK crypto-stream client (msgpack)', quotes, 'quotes/s', '>= 20000', wsBase),
     row('order round-trips (submit + get), sequential', seq, 'round-trips/s', '>= 2000', httpSeq),
     row('order round-trips (submit + get), 8 concurrent', par, 'round-trips/s', '>= 2000', http8),
     row('order round-trips, 8 concurrent, bare fetch (no SDK)', bare8, 'round-trips/s', '>= 2000', http8),
+    row(
+      'order round-trips via SDK, 8 concurrent, simulator on its own thread',
+      thread8,
+      'round-trips/s',
+      '>= 2000',
+      http8,
+    ),
   ];
 };
