@@ -63,6 +63,8 @@ export interface Config {
   readonly alertEmail: AlertEmailConfig | null;
 }
 
+export const DEFAULT_DB_NAME = 'dca_bot';
+export const SIM_DB_NAME = 'dca_bot_sim';
 export const PAPER_BASE_URL = 'https://paper-api.alpaca.markets';
 export const LIVE_BASE_URL = 'https://api.alpaca.markets';
 export const DEFAULT_DATA_URL = 'https://data.alpaca.markets';
@@ -177,7 +179,8 @@ const envSchema = z.object({
   DB_PORT: int(1, 65_535, 3306),
   DB_USER: str('dca_bot'),
   DB_PASSWORD: str(''),
-  DB_NAME: str('dca_bot'),
+  // Unset: `dca_bot`, or `dca_bot_sim` in sim mode so demo trades never mix with a real account's.
+  DB_NAME: optionalStr,
   LOG_LEVEL: oneOf(LEVELS, 'info'),
   LOG_FILE: optionalStr,
   LOG_PRETTY: bool(false),
@@ -240,7 +243,7 @@ export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
     port: e.DB_PORT,
     user: e.DB_USER,
     password: e.DB_PASSWORD,
-    database: e.DB_NAME,
+    database: e.DB_NAME ?? DEFAULT_DB_NAME,
   });
 }
 
@@ -286,7 +289,13 @@ function build(e: Env): Config {
       streamUrl: e.APCA_API_STREAM_URL ?? defaultStreamUrl(baseUrl),
       dataStreamUrl: e.APCA_API_DATA_STREAM_URL ?? DEFAULT_DATA_STREAM_URL,
     },
-    db: { host: e.DB_HOST, port: e.DB_PORT, user: e.DB_USER, password: e.DB_PASSWORD, database: e.DB_NAME },
+    db: {
+      host: e.DB_HOST,
+      port: e.DB_PORT,
+      user: e.DB_USER,
+      password: e.DB_PASSWORD,
+      database: e.DB_NAME ?? (e.DCA_MODE === 'sim' ? SIM_DB_NAME : DEFAULT_DB_NAME),
+    },
     log: { level: e.LOG_LEVEL, file: e.LOG_FILE, pretty: e.LOG_PRETTY },
     intervals: {
       orderStaleSeconds: e.ORDER_STALE_SECONDS,

@@ -98,6 +98,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ DCA_MODE: 'sim' }).alpaca.secretKey).toBe('');
   });
 
+  it('keeps sim mode in its own database unless DB_NAME says otherwise', () => {
+    expect(loadConfig({ DCA_MODE: 'sim' }).db.database).toBe('dca_bot_sim');
+    expect(loadConfig(KEYS).db.database).toBe('dca_bot');
+    expect(loadConfig({ DCA_MODE: 'sim', DB_NAME: 'mine' }).db.database).toBe('mine');
+  });
+
   it('refuses live mode without DCA_LIVE_TRADING=yes', () => {
     expect(problemsOf({ ...KEYS, DCA_MODE: 'live', DCA_LIVE_TRADING: 'true' })).toEqual([
       'DCA_LIVE_TRADING: must be "yes" to trade real money in live mode, got "true"',
