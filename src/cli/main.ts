@@ -1,0 +1,10 @@
+/** `npx dca-bot` / `npm run cli --`: the operator CLI. Reads `.env` like the bot does. */
+import { loadDotenv } from '../config.js';
+import { runCli } from './run.js';
+
+loadDotenv();
+process.exitCode = await runCli(process.argv.slice(2), {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});

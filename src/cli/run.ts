@@ -1,0 +1,58 @@
+/**
+ * The operator CLI as a function: `runCli(argv, io)` dispatches to a command group and turns its
+ * outcome into an exit code (0 ok, 1 refused or invalid input, 2 usage error). Streams and the
+ * environment are injected, so tests run it in-process and read what it printed.
+ */
+import { ASSETS_USAGE, assetsCommand } from './assets.js';
+import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
+import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, RefusedError, UsageError } from './io.js';
+import { MIGRATE_USAGE, migrateCommand } from './migrate.js';
+import { PNL_USAGE, pnlCommand } from './pnl.js';
+import { STATUS_USAGE, statusCommand } from './status.js';
+
+export type { CliIo } from './io.js';
+
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  assets: { run: assetsCommand, usage: ASSETS_USAGE },
+  status: { run: statusCommand, usage: STATUS_USAGE },
+  cycles: { run: cyclesCommand, usage: CYCLES_USAGE },
+  pnl: { run: pnlCommand, usage: PNL_USAGE },
+  migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
+};
+
+export const USAGE = `usage: dca-bot <command> [options]
+  assets list|add|set|enable|disable   manage the assets the bot trades
+  status                               every asset's current cycle
+  cycles <SYMBOL> [--limit N]          an asset's cycle history
+  pnl [--since DATE] [--until DATE]    realized P&L per asset and in total
+  migrate                              apply pending database migrations
+read commands take --json; every command takes --help
+settings come from the environment or .env (DB_*; APCA_API_* for the exchange check)`;
+
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined) throw new UsageError('missing command', USAGE);
+    if (name === '--help' || name === '-h' || name === 'help') {
+      io.stdout.write(`${USAGE}\n`);
+      return EXIT_OK;
+    }
+    const command = COMMANDS[name];
+    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(name)}`, USAGE);
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`dca-bot: ${err.message}\n${err.usage}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof RefusedError) {
+      io.stderr.write(`dca-bot: ${err.message}\n`);
+      return EXIT_REFUSED;
+    }
+    // A bug or an unexpected outage: the message, not a stack, and never the environment.
+    io.stderr.write(`dca-bot: ${(err as Error).message ?? String(err)}\n`);
+    return EXIT_REFUSED;
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * `dca-bot status`: every asset's current cycle on one line, with the prices that would move it next
+ * (computed by the cycle machine's own decision functions, so the CLI and the bot agree).
+ */
+import { type AssetConfig, type CycleRow, TERMINAL_STATUSES } from '../domain.js';
+import { safetyTriggerPrice, takeProfitPrice } from '../machines/decisions.js';
+import type { Decimal } from '../money.js';
+import { getLatestCycle } from '../store/cycles.js';
+import { parseCommand, positionals } from './args.js';
+import { listAssetRows, parseOrReason } from './assetRows.js';
+import { withPool } from './db.js';
+import { type CliIo, EXIT_OK, formatTable, plain, price, printJson, println } from './io.js';
+
+export const STATUS_USAGE = `usage: dca-bot status [--json]
+  one line per asset: its current cycle, holdings, safety orders used, the order in flight and the
+  ask / bid prices that trigger the next safety order and the take-profit`;
+
+interface AssetStatus {
+  readonly symbol: string;
+  readonly enabled: boolean;
+  readonly invalidReason: string | null;
+  readonly maxSafetyOrders: number | null;
+  readonly cycle: CycleRow | null;
+  readonly nextSafetyPrice: Decimal | null;
+  readonly takeProfitPrice: Decimal | null;
+}
+
+export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const parsed = parseCommand(argv, { json: { type: 'boolean' } }, STATUS_USAGE, io);
+  if (parsed === null) return EXIT_OK;
+  positionals(parsed, [], STATUS_USAGE);
+  const statuses = await withPool(io, async (pool) => {
+    const out: AssetStatus[] = [];
+    for (const row of await listAssetRows(pool)) {
+      const asset = parseOrReason(row);
+      if (typeof asset === 'string') {
+        out.push({
+          symbol: String(row['asset_symbol']),
+          enabled: Boolean(Number(row['is_enabled'])),
+          invalidReason: asset,
+          maxSafetyOrders: null,
+          cycle: null,
+          nextSafetyPrice: null,
+          takeProfitPrice: null,
+        });
+        continue;
+      }
+      out.push(describe(asset, await getLatestCycle(pool, asset.id)));
+    }
+    return out;
+  });
+
+  if (parsed.values['json'] === true) {
+    printJson(io, { assets: statuses.map(statusJson) });
+    return EXIT_OK;
+  }
+  if (statuses.length === 0) {
+    println(io, 'no assets yet: add one with `dca-bot assets add --help`');
+    return EXIT_OK;
+  }
+  const headers = ['SYMBOL', 'ENABLED', 'CYCLE', 'STATUS', 'QUANTITY', 'AVG PRICE', 'SAFETY', 'IN FLIGHT'];
+  headers.push('NEXT SAFETY AT', 'TAKE PROFIT AT');
+  const rows = statuses.map((s) => {
+    const c = s.cycle;
+    return [
+      s.symbol,
+      s.enabled ? 'yes' : 'no',
+      c ? String(c.id) : '-',
+      s.invalidReason !== null ? 'INVALID' : (c?.status ?? 'no cycle yet'),
+      c ? plain(c.quantity) : '-',
+      c?.averagePurchasePrice.gt(0) ? price(c.averagePurchasePrice) : '-',
+      c ? `${c.safetyOrders}/${s.maxSafetyOrders}` : '-',
+      c ? (inFlight(c) ?? '-') : '-',
+      price(s.nextSafetyPrice),
+      price(s.takeProfitPrice),
+    ];
+  });
+  const align = [
+    'left',
+    'left',
+    'right',
+    'left',
+    'right',
+    'right',
+    'right',
+    'left',
+    'right',
+    'right',
+  ] as const;
+  println(io, formatTable(headers, rows, align));
+  for (const s of statuses) {
+    if (s.invalidReason !== null)
+      println(io, `${s.symbol} is invalid and skipped by the bot: ${s.invalidReason}`);
+  }
+  return EXIT_OK;
+}
+
+/** Trigger prices only mean something while the cycle holds coin (DESIGN §1). */
+function describe(asset: AssetConfig, cycle: CycleRow | null): AssetStatus {
+  const holding = cycle?.quantity.gt(0) === true && !TERMINAL_STATUSES.includes(cycle.status);
+  const safetyLeft = cycle !== null && cycle.safetyOrders < asset.maxSafetyOrders;
+  return {
+    symbol: asset.symbol,
+    enabled: asset.enabled,
+    invalidReason: null,
+    maxSafetyOrders: asset.maxSafetyOrders,
+    cycle,
+    nextSafetyPrice:
+      holding && safetyLeft && cycle.lastOrderFillPrice !== null
+        ? safetyTriggerPrice(cycle.lastOrderFillPrice, asset.safetyOrderDeviation)
+        : null,
+    takeProfitPrice: holding ? takeProfitPrice(cycle.averagePurchasePrice, asset.takeProfitPercent) : null,
+  };
+}
+
+/** The order the cycle waits on: its client order id while buying or selling. */
+function inFlight(cycle: CycleRow): string | null {
+  if (cycle.status !== 'buying' && cycle.status !== 'selling') return null;
+  return cycle.clientOrderId ?? cycle.latestOrderId;
+}
+
+function statusJson(s: AssetStatus) {
+  const c = s.cycle;
+  return {
+    symbol: s.symbol,
+    enabled: s.enabled,
+    valid: s.invalidReason === null,
+    reason: s.invalidReason,
+    cycle:
+      c === null
+        ? null
+        : {
+            id: c.id,
+            status: c.status,
+            quantity: plain(c.quantity),
+            averagePurchasePrice: plain(c.averagePurchasePrice),
+            safetyOrders: c.safetyOrders,
+            maxSafetyOrders: s.maxSafetyOrders,
+            inFlightOrder:
+              inFlight(c) === null ? null : { clientOrderId: c.clientOrderId, orderId: c.latestOrderId },
+            lastOrderFillPrice: c.lastOrderFillPrice === null ? null : plain(c.lastOrderFillPrice),
+            costBasis: plain(c.costBasis),
+            nextSafetyPrice: s.nextSafetyPrice === null ? null : plain(s.nextSafetyPrice),
+            takeProfitPrice: s.takeProfitPrice === null ? null : plain(s.takeProfitPrice),
+            createdAt: c.createdAt.toISOString(),
+          },
+  };
+}
