@@ -7,10 +7,14 @@ import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { type AlertSink, createAlerts } from './actors/alerts.js';
 import { AssetsManager } from './actors/assets.js';
+import { ConsistencyChecker } from './actors/caretakers/consistency.js';
+import { CooldownManager } from './actors/caretakers/cooldownManager.js';
+import { OrderManager } from './actors/caretakers/orderManager.js';
+import { createEmailChannel, type EmailChannel } from './actors/email.js';
 import { MarketDataActor } from './actors/marketData.js';
 import { AssetRegistry } from './actors/registry.js';
 import { TradeUpdatesActor } from './actors/tradeUpdates.js';
-import type { Config } from './config.js';
+import { type Config, configSecrets } from './config.js';
 import type { Exchange } from './exchange/types.js';
 import type { Pool } from './store/db.js';
 import { type ChildSpec, createSupervisor, type Supervisor } from './supervisor.js';
@@ -22,7 +26,7 @@ export interface BotDeps {
   readonly exchange: Exchange;
   readonly now?: () => Date;
   readonly inspect?: (event: InspectionEvent) => void;
-  /** Extra alert channels (email); the log line is always written. */
+  /** Extra alert channels; the log line is always written, and e-mail is added from config.alertEmail. */
   readonly alertChannels?: readonly AlertSink[];
   /** Faster TICKs for tests (default 1000 ms). */
   readonly tickMs?: number;
@@ -34,7 +38,14 @@ export interface Bot {
   readonly marketData: MarketDataActor;
   readonly tradeUpdates: TradeUpdatesActor;
   readonly assets: AssetsManager;
+  readonly caretakers: {
+    readonly orderManager: OrderManager;
+    readonly cooldownManager: CooldownManager;
+    readonly consistency: ConsistencyChecker;
+  };
   readonly alert: AlertSink;
+  /** null when no ALERT_EMAIL_* is configured. */
+  readonly email: EmailChannel | null;
   stop(reason?: string): Promise<void>;
 }
 
@@ -42,7 +53,11 @@ export interface Bot {
 export async function startBot(deps: BotDeps): Promise<Bot> {
   const { config, logger, pool, exchange } = deps;
   const now = deps.now ?? (() => new Date());
-  const alert = createAlerts(logger, deps.alertChannels ? { channels: deps.alertChannels } : {});
+  const email = config.alertEmail
+    ? createEmailChannel({ config: config.alertEmail, logger, secrets: configSecrets(config) })
+    : null;
+  const channels = [...(deps.alertChannels ?? []), ...(email ? [email.sink] : [])];
+  const alert = createAlerts(logger, { channels });
   const registry = new AssetRegistry();
   const tradeUpdates = new TradeUpdatesActor({ exchange, registry, logger });
   const marketData = new MarketDataActor({
@@ -72,6 +87,34 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     },
   });
 
+  const intervals = config.intervals;
+  const caretakers = {
+    orderManager: new OrderManager({
+      pool,
+      exchange,
+      logger,
+      now,
+      everyMs: intervals.orderManagerSeconds * 1000,
+      staleMs: intervals.orderStaleSeconds * 1000,
+    }),
+    cooldownManager: new CooldownManager({
+      pool,
+      registry,
+      logger,
+      now,
+      everyMs: intervals.cooldownCheckSeconds * 1000,
+    }),
+    consistency: new ConsistencyChecker({
+      pool,
+      exchange,
+      registry,
+      logger,
+      alert,
+      now,
+      everyMs: intervals.consistencySeconds * 1000,
+    }),
+  };
+
   const children: ChildSpec[] = [
     {
       id: 'tradeUpdates',
@@ -97,6 +140,9 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
         return { stop: () => assets.stop() };
       },
     },
+    caretakerChild('orderManager', caretakers.orderManager),
+    caretakerChild('cooldownManager', caretakers.cooldownManager),
+    caretakerChild('consistency', caretakers.consistency),
   ];
 
   supervisor = createSupervisor({
@@ -109,6 +155,8 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
         message: `${childId} went past its restart intensity (${err.message}); stopping the bot`,
       }),
   });
+  // The last mail (e.g. the escalation) goes out however the tree ends: stopped or given up.
+  const mailClosed = supervisor.done.then(() => email?.close());
   await supervisor.start();
   const started = supervisor;
   return {
@@ -117,8 +165,30 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     marketData,
     tradeUpdates,
     assets,
+    caretakers,
     alert,
-    stop: (reason = 'stop requested') => started.stop(reason),
+    email,
+    stop: async (reason = 'stop requested') => {
+      await started.stop(reason);
+      await mailClosed;
+    },
+  };
+}
+
+interface Caretaker {
+  start(onCrash: (err: unknown) => void): void;
+  stop(): Promise<void>;
+}
+
+/** A caretaker under the supervisor: a run that fails unexpectedly crashes it and it is restarted. */
+function caretakerChild(id: string, caretaker: Caretaker): ChildSpec {
+  return {
+    id,
+    restart: 'permanent',
+    start: async (ctx) => {
+      caretaker.start((err) => ctx.fail(err));
+      return { stop: () => caretaker.stop() };
+    },
   };
 }
 

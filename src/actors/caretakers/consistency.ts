@@ -1,0 +1,129 @@
+/**
+ * Caretaker comparing the database with the exchange (seed phase 12). It only reads and sends:
+ * - a buying/selling cycle whose order is no longer open → the asset actor reconciles it over REST
+ *   (a fill is applied, anything else returns the cycle to watching);
+ * - a watching cycle holding coin while the exchange has no position → POSITION_MISSING (the cycle
+ *   ends in error and the actor starts a fresh watching one);
+ * - a position more than `shortTolerance` below what the cycle holds → an alert for a person.
+ */
+import type { Logger } from 'pino';
+import { type CycleRow, DEAD_ORDER_STATUSES } from '../../domain.js';
+import type { ExchangeRest } from '../../exchange/types.js';
+import { type Decimal, dec } from '../../money.js';
+import { listCycles } from '../../store/cycles.js';
+import type { Queryable } from '../../store/db.js';
+import type { AlertSink } from '../alerts.js';
+import type { AssetActor } from '../asset.js';
+import type { AssetRegistry } from '../registry.js';
+import { Periodic } from './interval.js';
+
+export interface ConsistencyDeps {
+  readonly pool: Queryable;
+  readonly exchange: Pick<ExchangeRest, 'getOrderByClientId' | 'getOrder' | 'getPosition'>;
+  readonly registry: AssetRegistry;
+  readonly logger: Logger;
+  readonly alert: AlertSink;
+  readonly now: () => Date;
+  readonly everyMs: number;
+  /** Share of the held quantity a position may lack before it is reported (fees, rounding). Default 1%. */
+  readonly shortTolerance?: Decimal;
+  /** A cycle written this recently may still be waiting for its POST to answer. Default 60 s. */
+  readonly submitGraceMs?: number;
+}
+
+export interface ConsistencyRun {
+  readonly reconciled: number[];
+  readonly positionMissing: number[];
+  readonly positionShort: number[];
+}
+
+const DEAD = new Set<string>(DEAD_ORDER_STATUSES);
+
+export class ConsistencyChecker {
+  private readonly log: Logger;
+  private readonly periodic: Periodic;
+  private readonly shortTolerance: Decimal;
+  private readonly submitGraceMs: number;
+
+  constructor(private readonly deps: ConsistencyDeps) {
+    this.log = deps.logger.child({ actor: 'consistency' });
+    this.shortTolerance = deps.shortTolerance ?? dec('0.01');
+    this.submitGraceMs = deps.submitGraceMs ?? 60_000;
+    this.periodic = new Periodic({
+      everyMs: deps.everyMs,
+      now: deps.now,
+      logger: this.log,
+      run: (now) => this.runOnce(now).then(() => undefined),
+    });
+  }
+
+  start(onCrash: (err: unknown) => void): void {
+    this.periodic.start(onCrash);
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  async runOnce(now: Date): Promise<ConsistencyRun> {
+    const run = {
+      reconciled: [] as number[],
+      positionMissing: [] as number[],
+      positionShort: [] as number[],
+    };
+    const cycles = await listCycles(this.deps.pool, { statuses: ['buying', 'selling', 'watching'] });
+    for (const cycle of cycles) {
+      const actor = this.deps.registry.all().find((a) => a.cycleId === cycle.id);
+      if (!actor) continue;
+      if (cycle.status === 'watching') {
+        if (cycle.quantity.gt(0)) await this.checkPosition(cycle, actor, run);
+      } else if (await this.orderGone(cycle, now)) {
+        this.log.info(
+          { asset: actor.symbol, cycleId: cycle.id, clientOrderId: cycle.clientOrderId },
+          `cycle is ${cycle.status} but its order is not open; reconciling`,
+        );
+        actor.reconcile();
+        run.reconciled.push(cycle.id);
+      }
+    }
+    return run;
+  }
+
+  /** True when the cycle's in-flight order is missing or already final on the exchange. */
+  private async orderGone(cycle: CycleRow, now: Date): Promise<boolean> {
+    // Written ahead of a POST that may not have answered yet: "not found" would be premature.
+    if (cycle.latestOrderId === null && now.getTime() - cycle.updatedAt.getTime() < this.submitGraceMs) {
+      return false;
+    }
+    const { exchange } = this.deps;
+    let order = cycle.clientOrderId ? await exchange.getOrderByClientId(cycle.clientOrderId) : null;
+    if (!order && cycle.latestOrderId) order = await exchange.getOrder(cycle.latestOrderId);
+    return order === null || DEAD.has(order.status);
+  }
+
+  private async checkPosition(cycle: CycleRow, actor: AssetActor, run: ConsistencyRun): Promise<void> {
+    const position = await this.deps.exchange.getPosition(actor.symbol);
+    // The actor may have moved on (a take-profit) while the exchange answered.
+    if (actor.cycleId !== cycle.id || actor.view().cycle?.status !== 'watching') return;
+    const fields = { asset: actor.symbol, cycleId: cycle.id, held: cycle.quantity.toFixed() };
+    if (!position || position.qty.lte(0)) {
+      this.log.warn(fields, 'the exchange has no position for a cycle holding coin; ending the cycle');
+      actor.send({ type: 'POSITION_MISSING' });
+      run.positionMissing.push(cycle.id);
+      return;
+    }
+    const floor = cycle.quantity.mul(dec(1).minus(this.shortTolerance));
+    if (position.qty.lt(floor)) {
+      run.positionShort.push(cycle.id);
+      this.deps.alert({
+        level: 'warn',
+        code: 'POSITION_SHORT',
+        asset: actor.symbol,
+        cycleId: cycle.id,
+        message:
+          `${actor.symbol} position ${position.qty.toFixed()} is short of the ${cycle.quantity.toFixed()} ` +
+          `cycle ${cycle.id} holds (more than ${this.shortTolerance.mul(100).toFixed()}% below)`,
+      });
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Caretaker for the bot's open orders (seed phase 10, DESIGN §4). Every interval it cancels
+ * - the bot's BUY limit orders older than ORDER_STALE_SECONDS, even while their cycle waits on them
+ *   (a limit at an old ask may never fill), and
+ * - orphans: the bot's open orders older than ORDER_STALE_SECONDS that no buying/selling cycle has
+ *   in flight (left by a crash between steps, or by a cycle that has moved on).
+ * Only orders with the bot's client order id are touched; an order a person placed is never canceled.
+ * It writes nothing: the cancel comes back through trade_updates to the owning asset actor.
+ */
+import type { Logger } from 'pino';
+import { isBotOrder } from '../../clientOrderId.js';
+import type { OrderSnapshot } from '../../domain.js';
+import { ExchangeError } from '../../errors.js';
+import type { ExchangeRest } from '../../exchange/types.js';
+import { listCycles } from '../../store/cycles.js';
+import type { Queryable } from '../../store/db.js';
+import { Periodic } from './interval.js';
+
+export interface OrderManagerDeps {
+  readonly pool: Queryable;
+  readonly exchange: Pick<ExchangeRest, 'listOrders' | 'cancelOrder'>;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  readonly everyMs: number;
+  readonly staleMs: number;
+}
+
+export type CancelReason = 'stale_buy' | 'orphan';
+
+export interface OrderManagerRun {
+  readonly canceled: { readonly clientOrderId: string; readonly reason: CancelReason }[];
+  readonly failed: string[];
+}
+
+/** Why an open order should be canceled, or null to leave it. Pure, for the run and for tests. */
+export function cancelReason(
+  order: OrderSnapshot,
+  inFlight: { readonly clientOrderIds: ReadonlySet<string>; readonly orderIds: ReadonlySet<string> },
+  now: Date,
+  staleMs: number,
+): CancelReason | null {
+  if (!isBotOrder(order.clientOrderId)) return null;
+  if (now.getTime() - order.createdAt.getTime() <= staleMs) return null;
+  if (order.side === 'buy' && order.type === 'limit') return 'stale_buy';
+  const owned = inFlight.clientOrderIds.has(order.clientOrderId) || inFlight.orderIds.has(order.id);
+  return owned ? null : 'orphan';
+}
+
+export class OrderManager {
+  private readonly log: Logger;
+  private readonly periodic: Periodic;
+
+  constructor(private readonly deps: OrderManagerDeps) {
+    this.log = deps.logger.child({ actor: 'orderManager' });
+    this.periodic = new Periodic({
+      everyMs: deps.everyMs,
+      now: deps.now,
+      logger: this.log,
+      run: (now) => this.runOnce(now).then(() => undefined),
+    });
+  }
+
+  start(onCrash: (err: unknown) => void): void {
+    this.periodic.start(onCrash);
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  async runOnce(now: Date): Promise<OrderManagerRun> {
+    const { exchange, pool, staleMs } = this.deps;
+    const open = (await exchange.listOrders({ status: 'open' })).filter((o) => isBotOrder(o.clientOrderId));
+    const result: OrderManagerRun = { canceled: [], failed: [] };
+    if (open.length === 0) return result;
+    // Read after the order list: a cycle that took an order in flight meanwhile is then seen owning it.
+    const cycles = await listCycles(pool, { statuses: ['buying', 'selling'] });
+    const inFlight = {
+      clientOrderIds: new Set(cycles.flatMap((c) => (c.clientOrderId ? [c.clientOrderId] : []))),
+      orderIds: new Set(cycles.flatMap((c) => (c.latestOrderId ? [c.latestOrderId] : []))),
+    };
+    for (const order of open) {
+      const reason = cancelReason(order, inFlight, now, staleMs);
+      if (!reason) continue;
+      const fields = {
+        reason,
+        orderId: order.id,
+        clientOrderId: order.clientOrderId,
+        asset: order.symbol,
+        side: order.side,
+        ageSeconds: Math.round((now.getTime() - order.createdAt.getTime()) / 1000),
+      };
+      try {
+        await exchange.cancelOrder(order.id);
+        result.canceled.push({ clientOrderId: order.clientOrderId, reason });
+        this.log.info(
+          fields,
+          reason === 'stale_buy' ? 'canceled a stale buy order' : 'canceled an orphaned order',
+        );
+      } catch (err) {
+        // One order the exchange will not cancel now must not keep the others open.
+        if (!(err instanceof ExchangeError)) throw err;
+        result.failed.push(order.clientOrderId);
+        this.log.warn({ ...fields, err }, 'cancel failed; trying again next interval');
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * The e-mail alert channel (the seed's ALERT_EMAIL_* settings), hung off the one alert path in
+ * alerts.ts. Only warn/error alerts are mailed. At most one mail leaves per
+ * ALERT_EMAIL_MIN_INTERVAL_SECONDS; alerts raised in between wait and go out together in the next
+ * mail, so a flapping fault cannot flood an inbox. Sending never throws into the caller: a failed
+ * mail is logged (the alert itself is already in the log). Known secrets are masked in every mail.
+ */
+import { hostname } from 'node:os';
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+import type { AlertEmailConfig } from '../config.js';
+import type { Alert, AlertSink } from './alerts.js';
+
+/** The part of a nodemailer transporter the channel uses. */
+export interface MailTransport {
+  sendMail(mail: { from: string; to: string; subject: string; text: string }): Promise<unknown>;
+  close(): void;
+}
+
+export interface EmailChannelOptions {
+  readonly config: AlertEmailConfig;
+  readonly logger: Logger;
+  /** Values that must never appear in a mail (API keys, passwords). */
+  readonly secrets?: readonly string[];
+  /** Default: SMTP to config.smtpServer. Tests pass a capturing transport. */
+  readonly transport?: MailTransport;
+  readonly now?: () => Date;
+}
+
+export interface EmailChannel {
+  readonly sink: AlertSink;
+  readonly stats: { readonly sent: number; readonly failed: number; readonly pending: number };
+  /** Resolves once no mail is being sent (a batch waiting for its interval does not count). */
+  idle(): Promise<void>;
+  /** Sends what is still waiting (a last mail on shutdown), then closes the transport. */
+  close(): Promise<void>;
+}
+
+interface Pending {
+  readonly alert: Alert;
+  readonly at: Date;
+}
+
+export function createSmtpTransport(config: AlertEmailConfig): MailTransport {
+  return nodemailer.createTransport({
+    host: config.smtpServer,
+    port: config.smtpPort,
+    // 465 is implicit TLS; other ports upgrade with STARTTLS when the server offers it.
+    secure: config.smtpPort === 465,
+    ...(config.smtpUser ? { auth: { user: config.smtpUser, pass: config.smtpPassword ?? '' } } : {}),
+    // Bounded, so an unreachable server delays one mail instead of a shutdown.
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  });
+}
+
+export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
+  const { config } = opts;
+  const log = opts.logger.child({ actor: 'email' });
+  const transport = opts.transport ?? createSmtpTransport(config);
+  const now = opts.now ?? (() => new Date());
+  const intervalMs = config.minIntervalSeconds * 1000;
+  const scrub = scrubber([...(opts.secrets ?? []), config.smtpPassword ?? '']);
+  const pending: Pending[] = [];
+  const stats = { sent: 0, failed: 0, pending: 0 };
+  let lastSentAt: number | null = null;
+  let sending: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+
+  function pump(): void {
+    if (sending || timer || pending.length === 0) return;
+    const wait = lastSentAt === null ? 0 : lastSentAt + intervalMs - now().getTime();
+    if (wait <= 0) {
+      send();
+      return;
+    }
+    timer = setTimeout(() => {
+      timer = null;
+      pump();
+    }, wait);
+    timer.unref();
+  }
+
+  function send(): void {
+    const batch = pending.splice(0);
+    stats.pending = 0;
+    lastSentAt = now().getTime();
+    const mail = { from: config.sender, to: config.receiver, ...compose(batch, scrub) };
+    sending = transport
+      .sendMail(mail)
+      .then(() => {
+        stats.sent++;
+        log.debug({ alerts: batch.length }, 'alert mail sent');
+      })
+      .catch((err: unknown) => {
+        stats.failed++;
+        const error = err as { message?: unknown; code?: unknown };
+        log.error(
+          { code: error.code, reason: scrub(String(error.message ?? err)), alerts: batch.length },
+          'alert mail could not be sent',
+        );
+      })
+      .finally(() => {
+        sending = null;
+        if (!closed) pump();
+      });
+  }
+
+  return {
+    sink(alert) {
+      if (closed || alert.level === 'info') return;
+      pending.push({ alert, at: now() });
+      stats.pending = pending.length;
+      pump();
+    },
+    stats,
+    async idle() {
+      while (sending) await sending;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      while (sending) await sending;
+      if (pending.length > 0) {
+        send();
+        await sending;
+      }
+      transport.close();
+    },
+  };
+}
+
+const LEVEL_ORDER = { error: 0, warn: 1, info: 2 } as const;
+
+/** Subject and plain-text body for one or more alerts, worst first in the subject. */
+export function compose(
+  batch: readonly Pending[],
+  scrub: (text: string) => string = (t) => t,
+): { subject: string; text: string } {
+  const first = batch[0];
+  if (!first) throw new Error('an alert mail needs at least one alert');
+  const worst =
+    [...batch].sort((a, b) => LEVEL_ORDER[a.alert.level] - LEVEL_ORDER[b.alert.level])[0] ?? first;
+  const where = (a: Alert) =>
+    [a.asset, a.cycleId === undefined ? '' : `cycle ${a.cycleId}`].filter(Boolean).join(' ');
+  const subject =
+    batch.length === 1
+      ? `[dca-bot] ${first.alert.level.toUpperCase()} ${first.alert.code} ${where(first.alert)}`.trim()
+      : `[dca-bot] ${batch.length} alerts, worst ${worst.alert.level.toUpperCase()} ${worst.alert.code}`;
+  const lines = [
+    `dca-bot on ${hostname()} raised ${batch.length === 1 ? 'an alert' : `${batch.length} alerts`}:`,
+    '',
+    ...batch.flatMap(({ alert, at }) => [
+      `${at.toISOString()}  ${alert.level.toUpperCase()}  ${alert.code}  ${where(alert)}`.trimEnd(),
+      `  ${alert.message}`,
+      '',
+    ]),
+    'Every alert is also in the bot log (pino, `alert: true`).',
+  ];
+  return { subject: scrub(subject), text: scrub(lines.join('\n')) };
+}
+
+function scrubber(secrets: readonly string[]): (text: string) => string {
+  const values = secrets.filter((s) => s.length >= 4);
+  return (text) => values.reduce((t, s) => t.split(s).join('[redacted]'), text);
+}
