@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: integration files each start servers and a database, so run two at a time.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './tests/helpers/summaryReporter.ts'],
   },
 });
