@@ -1,0 +1,130 @@
+/**
+ * The process tree as `npm start` builds it (`startBot`), on a throwaway MariaDB database and an
+ * in-memory exchange, with `n` assets whose cycles already hold coin bought at 60,000: a quote whose
+ * ask stays inside (59,100, 60,600) changes nothing but the machine's latest quote, one at or below
+ * 59,100 triggers a safety order. A probe on XState inspection counts machine steps on QUOTE events
+ * and times them, so the benchmark counts decisions taken, not quotes accepted.
+ */
+import type { DestinationStream } from 'pino';
+import type { InspectionEvent } from 'xstate';
+import { type Bot, startBot } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import type { Quote } from '../src/domain.js';
+import { createLogger } from '../src/logger.js';
+import { dec } from '../src/money.js';
+import { createCycle, updateCycle } from '../src/store/cycles.js';
+import type { Pool } from '../src/store/db.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../tests/helpers/db.js';
+import { createMemoryExchange, type MemoryExchange } from './memoryExchange.js';
+
+export const ENTRY_PRICE = dec('60000');
+
+/** Counts and times machine steps on QUOTE events; `acceptedAt` is set by whoever feeds quotes. */
+export class StepProbe {
+  steps = 0;
+  acceptedAt = 0;
+  /** Accept → step, in ms, while recording. */
+  readonly latencies: number[] = [];
+  recording = false;
+  /** When the last QUOTE step left a cycle in `buying` (the order decision), in ms. */
+  decidedAt = 0;
+
+  readonly inspect = (ev: InspectionEvent): void => {
+    if (ev.type !== '@xstate.snapshot' || ev.event.type !== 'QUOTE') return;
+    const now = performance.now();
+    this.steps++;
+    if (this.recording) this.latencies.push(now - this.acceptedAt);
+    if ((ev.snapshot as { value?: unknown }).value === 'buying') this.decidedAt = now;
+  };
+}
+
+export interface BenchAsset {
+  readonly id: number;
+  readonly symbol: string;
+}
+
+export interface Tree {
+  readonly bot: Bot;
+  readonly db: TestDatabase;
+  readonly exchange: MemoryExchange;
+  readonly probe: StepProbe;
+  readonly assets: readonly BenchAsset[];
+  close(): Promise<void>;
+}
+
+/** `BN00/USD`, `BN01/USD`…: valid symbols for dca_assets. */
+export const symbolOf = (i: number): string => `BN${String(i).padStart(2, '0')}/USD`;
+
+/** A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. */
+export async function seedHoldingAssets(n: number): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
+  const db = await createTestDatabase();
+  const assets: BenchAsset[] = [];
+  for (let i = 0; i < n; i++) {
+    const symbol = symbolOf(i);
+    const id = await insertAsset(db.pool, { asset_symbol: symbol, max_safety_orders: 100 });
+    await holdCoin(db.pool, id);
+    assets.push({ id, symbol });
+  }
+  return { db, assets };
+}
+
+async function holdCoin(pool: Pool, assetId: number): Promise<void> {
+  const cycle = await createCycle(pool, assetId, 'watching');
+  const bought = dec('0.001');
+  await updateCycle(pool, cycle.id, cycle.version, {
+    quantity: bought.times('0.9975'),
+    boughtQuantity: bought,
+    averagePurchasePrice: ENTRY_PRICE,
+    costBasis: bought.times(ENTRY_PRICE),
+    lastOrderFillPrice: ENTRY_PRICE,
+  });
+}
+
+/** Logs go through pino at `info`, as in production, into a sink: their cost counts, not the I/O. */
+const sink: DestinationStream = { write: () => {} };
+
+export async function startTree(n: number): Promise<Tree> {
+  const { db, assets } = await seedHoldingAssets(n);
+  const exchange = createMemoryExchange();
+  const probe = new StepProbe();
+  const config = loadConfig({
+    DCA_MODE: 'sim',
+    DB_HOST: db.cfg.host,
+    DB_PORT: String(db.cfg.port),
+    DB_USER: db.cfg.user,
+    DB_PASSWORD: db.cfg.password,
+    DB_NAME: db.cfg.database,
+    ASSET_POLL_SECONDS: '3600',
+    QUOTE_STALE_SECONDS: '3600',
+  });
+  const bot = await startBot({
+    config,
+    logger: createLogger({ level: 'info' }, sink),
+    pool: db.pool,
+    exchange,
+    inspect: probe.inspect,
+  });
+  if (bot.registry.all().length !== n) {
+    throw new Error(`expected ${n} asset actors, got ${bot.registry.all().length}`);
+  }
+  return {
+    bot,
+    db,
+    exchange,
+    probe,
+    assets,
+    async close() {
+      await bot.stop('benchmark done');
+      await db.drop();
+    },
+  };
+}
+
+/** `count` distinct non-triggering quotes for a symbol: asks walk inside the band, bid 10 below. */
+export function quotesInBand(symbol: string, count: number): Quote[] {
+  const at = new Date();
+  return Array.from({ length: count }, (_, i) => {
+    const ask = dec(59_700 + ((i * 37) % 600));
+    return { symbol, bid: ask.minus(10), ask, at };
+  });
+}
