@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dec } from '../../src/money.js';
+import { getCycle, getLatestCycle } from '../../src/store/cycles.js';
+import { insertAsset } from '../helpers/db.js';
+import { waitFor } from '../helpers/sim.js';
+import { type Harness, insertCycle, quoteUntil, startHarness } from './harness.js';
+
+/** A cycle that bought `qty` at `price` and now waits for a take-profit. */
+const holding = (qty: string, price: string) => ({
+  quantity: dec(qty),
+  boughtQuantity: dec(qty),
+  averagePurchasePrice: dec(price),
+  lastOrderFillPrice: dec(price),
+  costBasis: dec(qty).mul(price),
+});
+
+describe('the consistency checker', () => {
+  let h: Harness;
+  const ids = { btc: 0, eth: 0, sol: 0 };
+  const cycles = { eth: 0, sol: 0 };
+
+  // BTC/USD buys through the bot; ETH/USD and SOL/USD hold coin the exchange agrees with at first.
+  beforeAll(async () => {
+    h = await startHarness({
+      symbols: ['BTC/USD', 'ETH/USD', 'SOL/USD'],
+      setup: async (pool, sim) => {
+        ids.btc = await insertAsset(pool);
+        ids.eth = await insertAsset(pool, { asset_symbol: 'ETH/USD' });
+        ids.sol = await insertAsset(pool, { asset_symbol: 'SOL/USD' });
+        cycles.eth = (await insertCycle(pool, ids.eth, 'watching', holding('0.5', '3000'))).id;
+        cycles.sol = (await insertCycle(pool, ids.sol, 'watching', holding('10', '100'))).id;
+        sim.setPosition('ETH/USD', '0.49875', '3000');
+        sim.setPosition('SOL/USD', '9.975', '100');
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('leaves cycles alone while the exchange agrees with them, fees included', async () => {
+    const run = await h.bot.caretakers.consistency.runOnce(new Date());
+    expect(run).toEqual({ reconciled: [], positionMissing: [], positionShort: [] });
+  });
+
+  it('reconciles a buying cycle whose order ended without a trade update', async () => {
+    const actor = h.bot.registry.get('BTC/USD')!;
+    h.sim.faults.holdOrders();
+    await quoteUntil(
+      h.sim,
+      { symbol: 'BTC/USD', bid: '50000', ask: '50010' },
+      () => actor.view().cycle?.latestOrderId != null,
+      'base order submitted',
+    );
+    const cycleId = actor.cycleId!;
+    expect((await h.bot.caretakers.consistency.runOnce(new Date())).reconciled).toEqual([]);
+
+    // The expiry's trade update is held back (as if lost while the socket was down).
+    h.sim.faults.reorderTradeUpdates(2);
+    h.sim.expireOrder(actor.view().cycle!.clientOrderId!);
+    const run = await h.bot.caretakers.consistency.runOnce(new Date());
+
+    expect(run.reconciled).toEqual([cycleId]);
+    await waitFor(() => actor.view().state === 'watching', 5_000, 'cycle back to watching');
+    expect((await getCycle(h.db.pool, cycleId))?.status).toBe('watching');
+    h.sim.faults.reset();
+  });
+
+  it('ends a watching cycle whose position vanished in error and starts a new watching cycle', async () => {
+    h.sim.setPosition('ETH/USD', '0', '3000');
+    const run = await h.bot.caretakers.consistency.runOnce(new Date());
+
+    expect(run.positionMissing).toEqual([cycles.eth]);
+    const actor = h.bot.registry.get('ETH/USD')!;
+    await waitFor(() => actor.cycleId !== cycles.eth, 5_000, 'a new cycle');
+    const failed = await getCycle(h.db.pool, cycles.eth);
+    expect(failed?.status).toBe('error');
+    expect(failed?.completedAt).toBeInstanceOf(Date);
+    const next = await getLatestCycle(h.db.pool, ids.eth);
+    expect(next).toMatchObject({ status: 'watching', latestOrderId: null, completedAt: null });
+    expect(next?.quantity.isZero()).toBe(true);
+  });
+
+  it('raises an alert when the position is more than 1% short of what the cycle holds', async () => {
+    h.sim.setPosition('SOL/USD', '9.5', '100');
+    const run = await h.bot.caretakers.consistency.runOnce(new Date());
+
+    expect(run.positionShort).toEqual([cycles.sol]);
+    const alert = h.lines.find((l) => l['alert'] === true && l['code'] === 'POSITION_SHORT');
+    expect(alert).toMatchObject({ asset: 'SOL/USD', cycleId: cycles.sol, level: 40 });
+    expect(h.bot.registry.get('SOL/USD')?.view().state).toBe('watching');
+  });
+});
