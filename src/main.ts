@@ -7,10 +7,12 @@
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
 import { type Config, loadConfig, loadDotenv, redactedConfig } from './config.js';
+import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
 import { createAlpacaExchange } from './exchange/alpaca.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
+import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
 import { createLogger, type Logger } from './logger.js';
 import { type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
@@ -62,7 +64,11 @@ async function run(config: Config, logger: Logger): Promise<number> {
   let sim: Simulator | null = null;
   let stopFeed: (() => void) | null = null;
   let pool: Pool | null = null;
+  let inspector: StatelyInspector | null = null;
+  let dashboard: Dashboard | null = null;
   const cleanup = async () => {
+    await dashboard?.close().catch(() => undefined);
+    await inspector?.stop().catch(() => undefined);
     stopFeed?.();
     await pool?.end().catch(() => undefined);
     await sim?.close().catch(() => undefined);
@@ -94,7 +100,28 @@ async function run(config: Config, logger: Logger): Promise<number> {
 
     const exchange = createAlpacaExchange(endpoints, { logger: logger.child({ actor: 'exchange' }) });
     await logBanner(config, endpoints, pool, logger);
-    const bot = await startBot({ config, logger, pool, exchange });
+    // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
+    const inspection = createInspectionHub(logger);
+    if (config.inspect) {
+      inspector = await startStatelyInspector({ logger: logger.child({ actor: 'inspector' }) });
+      inspection.subscribe(inspector.inspect);
+    }
+    const watched = config.inspect || config.dashboard.port > 0;
+    const bot = await startBot({
+      config,
+      logger,
+      pool,
+      exchange,
+      ...(watched ? { inspect: inspection.inspect } : {}),
+    });
+    if (config.dashboard.port > 0) {
+      try {
+        dashboard = await createDashboard({ bot, pool, config, logger, inspection });
+      } catch (err) {
+        await bot.stop('the dashboard could not start');
+        throw err;
+      }
+    }
 
     const exit = await new Promise<number>((resolve) => {
       let stopping = false;

@@ -1,0 +1,191 @@
+/**
+ * The dashboard's live feed: listens to the actors' inspect events, keeps the newest snapshot of
+ * each cycle machine, and publishes the whole page state as one JSON text — at most once per
+ * `minIntervalMs` however fast quotes arrive (like quotes themselves, only the newest state
+ * matters), and at least once per `refreshMs` so supervisor changes and countdowns show.
+ *
+ * The ledger is read from MySQL only when an order-related event happened (or every
+ * `ledgerRefreshMs`): quotes alone never touch the database.
+ */
+import type { Logger } from 'pino';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { AssetRegistry } from '../actors/registry.js';
+import type { CycleContext } from '../machines/cycleTypes.js';
+import type { Queryable } from '../store/db.js';
+import type { Supervisor } from '../supervisor.js';
+import { buildState, type MachineState } from './model.js';
+import { type LedgerSnapshot, readLedger } from './queries.js';
+
+export interface InspectionSource {
+  subscribe(listener: (event: InspectionEvent) => void): () => void;
+}
+
+export interface FeedDeps {
+  readonly registry: AssetRegistry;
+  readonly supervisor: Pick<Supervisor, 'status'>;
+  readonly db: Queryable;
+  readonly mode: string;
+  readonly logger: Logger;
+  readonly inspection?: InspectionSource;
+  /** Values that must never appear in what the page receives. */
+  readonly secrets?: readonly string[];
+  readonly now?: () => Date;
+  readonly minIntervalMs?: number;
+  readonly refreshMs?: number;
+  readonly ledgerRefreshMs?: number;
+}
+
+type Listener = (json: string) => void;
+
+const CYCLE_ACTOR = /^cycle-(\d+)$/;
+/** Events that change nothing in the ledger: they alone never trigger a database read. */
+const LEDGER_QUIET = new Set(['QUOTE', 'TICK', 'xstate.init']);
+
+export class DashboardFeed {
+  private readonly machines = new Map<number, MachineState>();
+  private readonly listeners = new Set<Listener>();
+  private ledger: LedgerSnapshot | null = null;
+  private ledgerAt: Date | null = null;
+  private ledgerError: string | null = null;
+  private ledgerDirty = true;
+  private latest = '';
+  private lastPushAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private refresher: NodeJS.Timeout | null = null;
+  private pushing: Promise<void> | null = null;
+  private again = false;
+  private unsubscribe: (() => void) | null = null;
+  private stopped = false;
+  private readonly now: () => Date;
+  private readonly scrubbers: readonly [string, string][];
+
+  constructor(private readonly deps: FeedDeps) {
+    this.now = deps.now ?? (() => new Date());
+    // Matched in the JSON text, so look for each secret as JSON would write it.
+    this.scrubbers = (deps.secrets ?? [])
+      .filter((s) => s.length >= 6)
+      .map((s) => [JSON.stringify(s).slice(1, -1), '[redacted]']);
+  }
+
+  async start(): Promise<void> {
+    this.unsubscribe = this.deps.inspection?.subscribe((e) => this.onInspect(e)) ?? null;
+    this.refresher = setInterval(() => this.schedule(), this.deps.refreshMs ?? 1000);
+    this.refresher.unref();
+    await this.push();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.refresher) clearInterval(this.refresher);
+    this.listeners.clear();
+  }
+
+  /** The newest page state as JSON. */
+  current(): string {
+    return this.latest;
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private onInspect(event: InspectionEvent): void {
+    // Inspection events carry the live actor; its id (`cycle-<id>`) names the cycle.
+    const cycleId = cycleIdOf(event.actorRef as AnyActorRef);
+    if (cycleId === null) return;
+    if (event.type === '@xstate.snapshot') {
+      const snapshot = event.snapshot as { value?: unknown; context?: CycleContext; status?: string };
+      if (!snapshot.context) return;
+      const value = String(snapshot.value);
+      const before = this.machines.get(cycleId);
+      if (before?.value !== value) this.ledgerDirty = true;
+      this.machines.set(cycleId, { value, context: snapshot.context });
+    } else if (event.type === '@xstate.event') {
+      if (!LEDGER_QUIET.has(event.event.type)) this.ledgerDirty = true;
+      return; // the snapshot that follows carries the change
+    } else if (event.type === '@xstate.actor') {
+      this.ledgerDirty = true;
+    } else {
+      return;
+    }
+    this.schedule();
+  }
+
+  /** Pushes now if the last push is old enough, otherwise once the interval has passed. */
+  private schedule(): void {
+    if (this.stopped || this.timer) return;
+    const wait = Math.max(0, this.lastPushAt + (this.deps.minIntervalMs ?? 200) - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.push();
+    }, wait);
+    this.timer.unref();
+  }
+
+  private async push(): Promise<void> {
+    if (this.pushing) {
+      this.again = true;
+      return this.pushing;
+    }
+    this.pushing = this.build().finally(() => {
+      this.pushing = null;
+      if (this.again) {
+        this.again = false;
+        this.schedule();
+      }
+    });
+    return this.pushing;
+  }
+
+  private async build(): Promise<void> {
+    const now = this.now();
+    const stale =
+      !this.ledgerAt || now.getTime() - this.ledgerAt.getTime() >= (this.deps.ledgerRefreshMs ?? 5000);
+    if (this.ledgerDirty || stale) await this.readLedger(now);
+    if (this.stopped) return;
+    const views = this.deps.registry.all().map((a) => a.view());
+    // Forget machines of cycles that ended: their asset now shows its next cycle.
+    const live = new Set(views.map((v) => v.cycle?.id));
+    for (const id of this.machines.keys()) if (!live.has(id)) this.machines.delete(id);
+    const state = buildState({
+      now,
+      mode: this.deps.mode,
+      views,
+      machines: this.machines,
+      ledger: this.ledger,
+      ledgerAt: this.ledgerAt,
+      ledgerError: this.ledgerError,
+      supervisor: this.deps.supervisor.status(),
+    });
+    this.lastPushAt = Date.now();
+    this.latest = this.scrub(JSON.stringify(state));
+    for (const listener of this.listeners) listener(this.latest);
+  }
+
+  private async readLedger(now: Date): Promise<void> {
+    this.ledgerDirty = false;
+    try {
+      this.ledger = await readLedger(this.deps.db);
+      this.ledgerAt = now;
+      this.ledgerError = null;
+    } catch (err) {
+      // The page keeps the last ledger it had and says why it is old; the bot is not affected.
+      if (this.ledgerError === null) this.deps.logger.warn({ err }, 'dashboard could not read the ledger');
+      this.ledgerError = 'the database is unreachable; orders and P&L may be out of date';
+    }
+  }
+
+  private scrub(json: string): string {
+    let out = json;
+    for (const [secret, mask] of this.scrubbers) out = out.replaceAll(secret, mask);
+    return out;
+  }
+}
+
+function cycleIdOf(ref: AnyActorRef | undefined): number | null {
+  const match = ref ? CYCLE_ACTOR.exec(ref.id) : null;
+  return match ? Number(match[1]) : null;
+}

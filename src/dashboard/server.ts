@@ -1,0 +1,168 @@
+/**
+ * The local dashboard (DESIGN §9): a node:http server with one static page (no build step, no CDN)
+ * and a Server-Sent Events feed of the page state. Read-only: nothing on it can change the bot.
+ *
+ *   GET /            the page              GET /events      SSE: one `data:` line per state
+ *   GET /state.json  the current state     GET /app.js, /statechart.js, /style.css
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { Bot } from '../app.js';
+import { type Config, configSecrets } from '../config.js';
+import type { Pool } from '../store/db.js';
+import { hostAllowed, tokenMatches } from './auth.js';
+import { DashboardFeed, type InspectionSource } from './feed.js';
+
+export interface DashboardDeps {
+  readonly bot: Pick<Bot, 'registry' | 'supervisor'>;
+  readonly pool: Pool;
+  readonly config: Config;
+  readonly logger: Logger;
+  /** The actors' inspect events (src/inspect.ts hub); without it the page refreshes once a second. */
+  readonly inspection?: InspectionSource;
+  /** Lowest time between two states sent to the page (default 200 ms: at most 5 per second). */
+  readonly minIntervalMs?: number;
+}
+
+export interface Dashboard {
+  /** Where it listens (without the token). */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const STATIC: Record<string, { file: string; type: string }> = {
+  '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
+  '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/statechart.js': { file: 'statechart.js', type: 'text/javascript; charset=utf-8' },
+  '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
+};
+
+/** The page's own code is not data: only the page itself and its data need the token. */
+const OPEN_PATHS = new Set(['/app.js', '/statechart.js', '/style.css']);
+
+const SECURITY_HEADERS = {
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  // The token may be in the page's URL: never send it on as a Referer.
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+const HEARTBEAT_MS = 15_000;
+
+export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
+  const { config, logger } = deps;
+  const log = logger.child({ actor: 'dashboard' });
+  const files = await loadStatic();
+  const feed = new DashboardFeed({
+    registry: deps.bot.registry,
+    supervisor: deps.bot.supervisor,
+    db: deps.pool,
+    mode: config.mode,
+    logger: log,
+    secrets: configSecrets(config),
+    ...(deps.inspection ? { inspection: deps.inspection } : {}),
+    ...(deps.minIntervalMs === undefined ? {} : { minIntervalMs: deps.minIntervalMs }),
+  });
+  const streams = new Set<ServerResponse>();
+  const { host, token } = config.dashboard;
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'method not allowed');
+    if (!hostAllowed(req, host)) return reply(res, 403, 'unexpected Host header');
+    if (!OPEN_PATHS.has(url.pathname) && !tokenMatches(req, url, token)) {
+      return reply(res, 401, 'this dashboard needs its token: ?token=… or Authorization: Bearer …');
+    }
+    if (url.pathname === '/events') return openStream(req, res);
+    if (url.pathname === '/state.json') {
+      res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': 'application/json' });
+      return void res.end(feed.current());
+    }
+    const file = files.get(url.pathname);
+    if (!file) return reply(res, 404, 'not found');
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.type });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  });
+
+  function openStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      Connection: 'keep-alive',
+    });
+    res.write('retry: 2000\n\n');
+    // A slow client gets the newest state when it has drained, never a backlog of old ones.
+    let waiting: string | null = null;
+    let blocked = false;
+    const send = (json: string) => {
+      if (blocked) {
+        waiting = json;
+        return;
+      }
+      blocked = !res.write(`data: ${json}\n\n`);
+    };
+    res.on('drain', () => {
+      blocked = false;
+      const next = waiting;
+      waiting = null;
+      if (next !== null) send(next);
+    });
+    const unsubscribe = feed.subscribe(send);
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    streams.add(res);
+    const done = () => {
+      unsubscribe();
+      clearInterval(heartbeat);
+      streams.delete(res);
+    };
+    req.on('close', done);
+    res.on('error', done);
+    const current = feed.current();
+    if (current) send(current);
+  }
+
+  await feed.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.dashboard.port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+  log.info({ url, token: token ? 'required' : 'none' }, `dashboard on ${url}`);
+
+  return {
+    url,
+    async close() {
+      feed.stop();
+      for (const res of streams) res.end();
+      streams.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function reply(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
+  res.end(`${message}\n`);
+}
+
+async function loadStatic(): Promise<Map<string, { body: Buffer; type: string }>> {
+  const dir = new URL('./public/', import.meta.url);
+  const entries = await Promise.all(
+    Object.entries(STATIC).map(
+      async ([path, { file, type }]) => [path, { body: await readFile(new URL(file, dir)), type }] as const,
+    ),
+  );
+  return new Map(entries);
+}

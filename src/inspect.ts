@@ -1,0 +1,178 @@
+/**
+ * Watching the actors: one fan-out point for XState inspection events (the dashboard and the Stately
+ * inspector both listen), and the Stately inspector hook-up — `createWebSocketInspector` talking to
+ * the local relay from `@statelyai/inspect/server`, whose page embeds stately.ai/inspect.
+ *
+ * Whatever leaves the process is sanitised: Decimals become strings, Dates ISO strings, and keys
+ * that name a secret are dropped, so a context can never carry a key into a browser.
+ */
+import { createServer, connect as netConnect } from 'node:net';
+import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
+import { createInspectorServer } from '@statelyai/inspect/server';
+import type { Logger } from 'pino';
+import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
+import { Decimal } from './money.js';
+
+export type InspectionListener = (event: InspectionEvent) => void;
+
+/** Where the actors send their inspection events; anyone may listen. */
+export interface InspectionHub {
+  /** Pass this as `inspect` to startBot (and so to every actor). */
+  readonly inspect: InspectionListener;
+  subscribe(listener: InspectionListener): () => void;
+}
+
+export function createInspectionHub(logger?: Logger): InspectionHub {
+  const listeners = new Set<InspectionListener>();
+  return {
+    inspect(event) {
+      for (const listener of listeners) {
+        // A watcher's bug must never reach the actor that is being watched.
+        try {
+          listener(event);
+        } catch (err) {
+          logger?.warn({ err }, 'an inspection listener failed');
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}
+
+const SECRET_KEY = /secret|password|passwd|token|apikey|api_key|keyid|key_id|authorization|credential/i;
+const MAX_DEPTH = 8;
+
+/** A JSON-safe copy: Decimals as strings, Dates as ISO strings, secret-named keys left out. */
+export function sanitize(value: unknown, depth = 0): unknown {
+  if (value === null || value === undefined) return value ?? null;
+  if (Decimal.isDecimal(value)) return (value as Decimal).toFixed();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'function' || typeof value === 'symbol') return undefined;
+  if (typeof value !== 'object') return value;
+  if (depth >= MAX_DEPTH) return '[…]';
+  if (Array.isArray(value)) return value.map((v) => sanitize(v, depth + 1) ?? null);
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (SECRET_KEY.test(key)) continue;
+    const clean = sanitize(v, depth + 1);
+    if (clean !== undefined) out[key] = clean;
+  }
+  return out;
+}
+
+export interface StatelyInspector {
+  /** The page to open: the relay's bridge, which embeds Stately's inspector and feeds it. */
+  readonly url: string;
+  /** The relay's websocket (where the inspector client sends, and where tests can listen). */
+  readonly relayUrl: string;
+  readonly inspect: InspectionListener;
+  stop(): Promise<void>;
+}
+
+export interface StatelyInspectorOptions {
+  /** Relay port; 0 (default) picks a free one. */
+  readonly port?: number;
+  readonly logger?: Logger;
+  /** How often live actors are announced again (default 10 s); see below. */
+  readonly reannounceMs?: number;
+}
+
+/**
+ * Starts the local relay and an inspector client connected to it. The relay replays only its last
+ * 200 messages to a page opened later, so live actors are announced again every few seconds (a page
+ * opened after a cycle started still learns its machine), and TICKs are not sent at all: they would
+ * push everything else out of that window and change nothing a person wants to see.
+ */
+export async function startStatelyInspector(opts: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
+  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  // The relay has no error handler of its own: a taken port would crash the process, so check first.
+  if (!(await isFree(port))) throw new Error(`the inspector relay port ${port} is in use`);
+  const relay = createInspectorServer({ port, autoOpen: false });
+  await waitUntilListening(port);
+
+  const relayUrl = `ws://localhost:${port}`;
+  const client = createWebSocketInspector({
+    url: relayUrl,
+    maxDeferredEvents: 1000,
+    filter: (event) => !isTick(event),
+    sanitizeContext: (context) => sanitize(context) as Record<string, unknown>,
+    sanitizeEvent: (event) => sanitize(event) as AnyEventObject,
+  });
+
+  const live = new Map<string, AnyActorRef>();
+  const reannounce = setInterval(() => {
+    for (const [sessionId, ref] of live) {
+      const snapshot = ref.getSnapshot() as { status?: string; value?: unknown; context?: unknown };
+      if (snapshot.status !== 'active') {
+        live.delete(sessionId);
+        continue;
+      }
+      client.actor(ref, { status: 'active', value: snapshot.value, context: snapshot.context });
+    }
+  }, opts.reannounceMs ?? 10_000);
+  reannounce.unref();
+
+  const url = `http://localhost:${port}`;
+  opts.logger?.info({ url }, `XState inspector: open ${url} (Stately's inspector, fed by the local relay)`);
+  return {
+    url,
+    relayUrl,
+    inspect(event) {
+      if (event.type === '@xstate.actor') live.set(event.actorRef.sessionId, event.actorRef as AnyActorRef);
+      client.inspect.next?.(event);
+    },
+    async stop() {
+      clearInterval(reannounce);
+      live.clear();
+      client.stop();
+      relay.stop();
+    },
+  };
+}
+
+function isTick(event: StatelyInspectionEvent): boolean {
+  return (
+    (event.type === '@xstate.event' || event.type === '@xstate.snapshot') && event.event?.type === 'TICK'
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, () => probe.close(() => resolve(true)));
+  });
+}
+
+async function waitUntilListening(port: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = netConnect(port, 'localhost');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the inspector relay did not start on port ${port}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
