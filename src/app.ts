@@ -119,16 +119,18 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     {
       id: 'tradeUpdates',
       restart: 'permanent',
-      start: async () => {
-        tradeUpdates.start();
+      // A stream whose credentials were refused never reconnects: crash, so the supervisor retries
+      // and, past its intensity, exits non-zero instead of running deaf.
+      start: async (ctx) => {
+        tradeUpdates.start(ctx.fail);
         return { stop: () => tradeUpdates.stop() };
       },
     },
     {
       id: 'marketData',
       restart: 'permanent',
-      start: async () => {
-        marketData.start();
+      start: async (ctx) => {
+        marketData.start(ctx.fail);
         return { stop: () => marketData.stop() };
       },
     },

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Quote } from '../domain.js';
+import { ExchangeError } from '../errors.js';
 import type { ExchangeStreams, QuoteStreamHandle } from '../exchange/types.js';
 import type { AlertSink } from './alerts.js';
 import type { AssetRegistry } from './registry.js';
@@ -37,7 +38,8 @@ export class MarketDataActor {
     this.now = deps.now ?? Date.now;
   }
 
-  start(): void {
+  /** `onFatal`: the stream gave up for good (refused credentials); the supervisor decides what next. */
+  start(onFatal?: (err: Error) => void): void {
     const { exchange, registry } = this.deps;
     this.stream = exchange.quotes(registry.symbols(), {
       onMessage: (q) => this.accept(q),
@@ -45,8 +47,9 @@ export class MarketDataActor {
         this.log.info({ reconnect, symbols: registry.symbols() }, 'quote stream connected'),
       onDisconnected: (reason) => this.log.warn({ reason }, 'quote stream disconnected; reconnecting'),
       onError: (err) => {
-        this.counters.malformed++;
         this.log.warn({ err }, 'quote stream error');
+        if (err instanceof ExchangeError && err.kind === 'auth') onFatal?.(err);
+        else this.counters.malformed++;
       },
     });
     this.unsubscribe = registry.onChange(() => this.stream?.setSymbols(registry.symbols()));

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { TradeUpdate } from '../domain.js';
+import { ExchangeError } from '../errors.js';
 import type { ExchangeStreams, StreamHandle } from '../exchange/types.js';
 import type { AssetRegistry } from './registry.js';
 
@@ -23,7 +24,8 @@ export class TradeUpdatesActor {
     this.log = deps.logger.child({ actor: 'tradeUpdates' });
   }
 
-  start(): void {
+  /** `onFatal`: the stream gave up for good (refused credentials); the supervisor decides what next. */
+  start(onFatal?: (err: Error) => void): void {
     this.stream = this.deps.exchange.tradeUpdates({
       onMessage: (u) => this.route(u),
       onConnected: ({ reconnect }) => {
@@ -33,7 +35,10 @@ export class TradeUpdatesActor {
         for (const actor of this.deps.registry.all()) actor.reconcile();
       },
       onDisconnected: (reason) => this.log.warn({ reason }, 'trade updates disconnected; reconnecting'),
-      onError: (err) => this.log.warn({ err }, 'trade updates stream error'),
+      onError: (err) => {
+        this.log.warn({ err }, 'trade updates stream error');
+        if (err instanceof ExchangeError && err.kind === 'auth') onFatal?.(err);
+      },
     });
   }
 
