@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, dbEnv, insertCycle } from '../helpers/cli.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+
+let db: TestDatabase;
+let env: NodeJS.ProcessEnv;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  env = dbEnv(db.cfg);
+  const btc = await insertAsset(db.pool);
+  await insertCycle(db.pool, btc, { status: 'complete', realized_pnl: '1.5', completed_at: new Date() });
+  // Holding after a base fill at 100 and one safety order at 98.5; a safety buy is in flight.
+  await insertCycle(db.pool, btc, {
+    status: 'buying',
+    quantity: '0.4',
+    average_purchase_price: '99.25',
+    safety_orders: 1,
+    last_order_fill_price: '98.5',
+    client_order_id: 'dca-2-so2-1',
+    latest_order_id: 'alpaca-7',
+  });
+  const eth = await insertAsset(db.pool, { asset_symbol: 'ETH/USD', is_enabled: false });
+  await insertCycle(db.pool, eth, { status: 'cooldown' });
+  await insertAsset(db.pool, { asset_symbol: 'SOL/USD' });
+  await insertAsset(db.pool, { asset_symbol: 'DOGE/USD', base_order_amount: '0' });
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('status', () => {
+  it("shows each asset's current cycle with its trigger prices, one line each", async () => {
+    const run = await cli(['status'], env);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^SYMBOL\s+ENABLED\s+CYCLE\s+STATUS\s+QUANTITY\s+AVG PRICE\s+SAFETY\s+IN FLIGHT/,
+    );
+    // Next safety: 98.5 × (1 − 1.5 %) = 97.0225; take profit: 99.25 × 1.01 = 100.2425.
+    expect(lines[1]?.split(/\s+/)).toEqual([
+      'BTC/USD',
+      'yes',
+      '2',
+      'buying',
+      '0.4',
+      '99.25',
+      '1/5',
+      'dca-2-so2-1',
+      '97.0225',
+      '100.2425',
+    ]);
+    expect(lines[2]?.split(/\s+/)).toEqual([
+      'ETH/USD',
+      'no',
+      '3',
+      'cooldown',
+      '0',
+      '-',
+      '0/5',
+      '-',
+      '-',
+      '-',
+    ]);
+    expect(lines[3]).toMatch(/^SOL\/USD\s+yes\s+-\s+no cycle yet/);
+    expect(lines[4]).toMatch(/^DOGE\/USD\s+yes\s+-\s+INVALID/);
+    expect(run.stdout).toContain(
+      'DOGE/USD is invalid and skipped by the bot: base_order_amount must be greater than 0',
+    );
+  });
+
+  it('prints JSON with decimals as strings', async () => {
+    const run = await cli(['status', '--json'], env);
+    expect(run.code).toBe(0);
+    const { assets } = run.json<{ assets: Record<string, unknown>[] }>();
+    expect(assets.map((a) => a['symbol'])).toEqual(['BTC/USD', 'ETH/USD', 'SOL/USD', 'DOGE/USD']);
+    expect(assets[0]).toEqual({
+      symbol: 'BTC/USD',
+      enabled: true,
+      valid: true,
+      reason: null,
+      cycle: {
+        id: 2,
+        status: 'buying',
+        quantity: '0.4',
+        averagePurchasePrice: '99.25',
+        safetyOrders: 1,
+        maxSafetyOrders: 5,
+        inFlightOrder: { clientOrderId: 'dca-2-so2-1', orderId: 'alpaca-7' },
+        lastOrderFillPrice: '98.5',
+        costBasis: '0',
+        nextSafetyPrice: '97.0225',
+        takeProfitPrice: '100.2425',
+        createdAt: expect.any(String),
+      },
+    });
+    expect(assets[2]).toMatchObject({ symbol: 'SOL/USD', cycle: null });
+    expect(assets[3]).toMatchObject({ symbol: 'DOGE/USD', valid: false, cycle: null });
+  });
+
+  it('is a usage error with an argument it does not take', async () => {
+    const run = await cli(['status', 'BTC/USD'], env);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('unexpected argument "BTC/USD"');
+  });
+});
