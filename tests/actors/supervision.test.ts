@@ -1,0 +1,121 @@
+/**
+ * The process tree in-process (`startBot`, exactly what `npm start` builds) against the simulator
+ * through the real SDK and a throwaway MariaDB: a real crash in one asset actor — its database
+ * writes fail — is contained, restarted from the database, and the other asset keeps trading.
+ */
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type Bot, startBot } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import { dec } from '../../src/money.js';
+import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { currentCycle, waitUntil } from '../helpers/bot.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+
+const BTC = 'BTC/USD';
+const ETH = 'ETH/USD';
+
+let sim: Simulator;
+let db: TestDatabase;
+let bot: Bot | null = null;
+
+beforeEach(async () => {
+  [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
+});
+
+afterEach(async () => {
+  await bot?.stop('test over');
+  bot = null;
+  await Promise.all([sim.close(), db.drop()]);
+});
+
+async function start(): Promise<Bot> {
+  const { cfg } = db;
+  const config = loadConfig({
+    DCA_MODE: 'sim',
+    DB_HOST: cfg.host,
+    DB_PORT: String(cfg.port),
+    DB_USER: cfg.user,
+    DB_PASSWORD: cfg.password,
+    DB_NAME: cfg.database,
+    ASSET_POLL_SECONDS: '1',
+  });
+  const exchange = createAlpacaExchange(sim.endpoints, {
+    reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
+  });
+  bot = await startBot({ config, logger: pino({ level: 'silent' }), pool: db.pool, exchange, tickMs: 100 });
+  return bot;
+}
+
+/** A real failure at the actor's next write: MariaDB refuses any UPDATE of this asset's cycles. */
+async function breakCycleWrites(assetId: number): Promise<void> {
+  await db.pool.query(
+    `CREATE TRIGGER refuse_cycle_writes BEFORE UPDATE ON dca_cycles FOR EACH ROW
+       BEGIN
+         IF NEW.asset_id = ${Number(assetId)} THEN
+           SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'disk full (test)';
+         END IF;
+       END`,
+  );
+}
+
+const repairCycleWrites = () => db.pool.query('DROP TRIGGER refuse_cycle_writes');
+
+function childOf(b: Bot, id: string) {
+  return b.supervisor.status().find((c) => c.id === id);
+}
+
+describe('a crashing asset actor', () => {
+  it('is restarted from the database while the other asset keeps trading', async () => {
+    const btcId = await insertAsset(db.pool, { asset_symbol: BTC, base_order_amount: '20' });
+    const ethId = await insertAsset(db.pool, {
+      asset_symbol: ETH,
+      base_order_amount: '20',
+      safety_order_amount: '20',
+      safety_order_deviation: '1.5',
+    });
+    await breakCycleWrites(btcId);
+    const running = await start();
+    // BTC's write-ahead fails before its POST: the actor crashes and nothing reaches the exchange,
+    // while ETH buys its base order.
+    await waitUntil(
+      async () => {
+        sim.publishQuote(BTC, '49990', '50000');
+        sim.publishQuote(ETH, '1999.9', '2000');
+        const eth = await currentCycle(db.pool, ethId);
+        return (childOf(running, `asset:${BTC}`)?.restarts ?? 0) >= 1 && !!eth && dec(eth.quantity).gt(0);
+      },
+      (both) => both,
+      { what: 'the BTC actor to crash and ETH to buy', intervalMs: 100 },
+    );
+    expect(childOf(running, `asset:${BTC}`)?.lastError).toMatch(/disk full/);
+    expect(sim.listOrders().filter((o) => o.symbol === BTC)).toEqual([]);
+
+    // ETH keeps trading after BTC's crash: 1.5 % below its fill it buys a safety order.
+    await waitUntil(
+      () => {
+        sim.publishQuote(ETH, '1959.9', '1960');
+        return currentCycle(db.pool, ethId);
+      },
+      (c) => c?.safety_orders === 1 && c.status === 'watching',
+      { what: 'ETH to buy its base and first safety order', intervalMs: 100 },
+    );
+    expect(sim.listOrders().filter((o) => o.symbol === ETH && o.status === 'filled')).toHaveLength(2);
+
+    // Once writes work again the restarted BTC actor trades from what the database holds.
+    await repairCycleWrites();
+    const btc = await waitUntil(
+      () => {
+        sim.publishQuote(BTC, '49990', '50000');
+        return currentCycle(db.pool, btcId);
+      },
+      (c) => c?.status === 'watching' && dec(c.quantity).gt(0),
+      { what: 'BTC to buy after its restart', timeoutMs: 15_000, intervalMs: 100 },
+    );
+    expect(btc!.client_order_id).toBe(`dca-${btc!.id}-base-1`);
+    expect(childOf(running, `asset:${BTC}`)?.state).toBe('running');
+    expect(childOf(running, `asset:${ETH}`)).toMatchObject({ state: 'running', restarts: 0 });
+    expect(childOf(running, 'tradeUpdates')?.restarts).toBe(0);
+  });
+});
