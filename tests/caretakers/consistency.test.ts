@@ -3,6 +3,7 @@ import { dec } from '../../src/money.js';
 import { getCycle, getLatestCycle } from '../../src/store/cycles.js';
 import { insertAsset } from '../helpers/db.js';
 import { waitFor } from '../helpers/sim.js';
+import { type SmtpServer, startSmtpServer } from '../helpers/smtp.js';
 import { type Harness, insertCycle, quoteUntil, startHarness } from './harness.js';
 
 /** A cycle that bought `qty` at `price` and now waits for a take-profit. */
@@ -16,13 +17,22 @@ const holding = (qty: string, price: string) => ({
 
 describe('the consistency checker', () => {
   let h: Harness;
+  let smtp: SmtpServer;
   const ids = { btc: 0, eth: 0, sol: 0 };
   const cycles = { eth: 0, sol: 0 };
 
   // BTC/USD buys through the bot; ETH/USD and SOL/USD hold coin the exchange agrees with at first.
   beforeAll(async () => {
+    smtp = await startSmtpServer();
     h = await startHarness({
       symbols: ['BTC/USD', 'ETH/USD', 'SOL/USD'],
+      env: {
+        ALERT_EMAIL_SENDER: 'bot@example.test',
+        ALERT_EMAIL_RECEIVER: 'owner@example.test',
+        ALERT_EMAIL_SMTP_SERVER: '127.0.0.1',
+        ALERT_EMAIL_SMTP_PORT: String(smtp.port),
+        ALERT_EMAIL_MIN_INTERVAL_SECONDS: '0',
+      },
       setup: async (pool, sim) => {
         ids.btc = await insertAsset(pool);
         ids.eth = await insertAsset(pool, { asset_symbol: 'ETH/USD' });
@@ -36,6 +46,7 @@ describe('the consistency checker', () => {
   });
   afterAll(async () => {
     await h?.close();
+    await smtp?.close();
   });
 
   it('leaves cycles alone while the exchange agrees with them, fees included', async () => {
@@ -89,5 +100,12 @@ describe('the consistency checker', () => {
     const alert = h.lines.find((l) => l['alert'] === true && l['code'] === 'POSITION_SHORT');
     expect(alert).toMatchObject({ asset: 'SOL/USD', cycleId: cycles.sol, level: 40 });
     expect(h.bot.registry.get('SOL/USD')?.view().state).toBe('watching');
+  });
+
+  it('mails its alerts through the channel configured by ALERT_EMAIL_*', async () => {
+    await waitFor(() => smtp.mails.some((m) => m.data.includes('POSITION_SHORT')), 10_000, 'the alert mail');
+    const mail = smtp.mails.find((m) => m.data.includes('POSITION_SHORT'));
+    expect(mail?.to).toEqual(['owner@example.test']);
+    expect(mail?.data).toContain(`SOL/USD cycle ${cycles.sol}`);
   });
 });

@@ -29,6 +29,8 @@ export interface HarnessOptions {
   readonly symbols: readonly string[];
   /** Asset actor TICK period; an hour by default so time moves only when a test says so. */
   readonly tickMs?: number;
+  /** More environment, e.g. ALERT_EMAIL_* to mail alerts. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 const HOUR_SECONDS = '3600';
@@ -56,6 +58,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     COOLDOWN_CHECK_INTERVAL_SECONDS: HOUR_SECONDS,
     CONSISTENCY_INTERVAL_SECONDS: HOUR_SECONDS,
     ORDER_STALE_SECONDS: '300',
+    ...opts.env,
   });
   const lines: Record<string, unknown>[] = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
