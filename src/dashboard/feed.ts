@@ -130,6 +130,9 @@ export class DashboardFeed {
       this.again = true;
       return this.pushing;
     }
+    // A timer set while the previous push was still building may fire too early: wait again.
+    if (Date.now() < this.lastPushAt + (this.deps.minIntervalMs ?? 200)) return this.schedule();
+    this.lastPushAt = Date.now();
     this.pushing = this.build().finally(() => {
       this.pushing = null;
       if (this.again) {
@@ -160,7 +163,6 @@ export class DashboardFeed {
       ledgerError: this.ledgerError,
       supervisor: this.deps.supervisor.status(),
     });
-    this.lastPushAt = Date.now();
     this.latest = this.scrub(JSON.stringify(state));
     for (const listener of this.listeners) listener(this.latest);
   }

@@ -12,11 +12,13 @@ import type { Logger } from 'pino';
 import type { Bot } from '../app.js';
 import { type Config, configSecrets } from '../config.js';
 import type { Pool } from '../store/db.js';
+import type { Supervisor } from '../supervisor.js';
 import { hostAllowed, tokenMatches } from './auth.js';
 import { DashboardFeed, type InspectionSource } from './feed.js';
 
 export interface DashboardDeps {
-  readonly bot: Pick<Bot, 'registry' | 'supervisor'>;
+  /** The running bot (only its registry and its supervisor's status are read). */
+  readonly bot: { readonly registry: Bot['registry']; readonly supervisor: Pick<Supervisor, 'status'> };
   readonly pool: Pool;
   readonly config: Config;
   readonly logger: Logger;
