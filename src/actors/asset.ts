@@ -15,6 +15,7 @@ import { createActor, type InspectionEvent } from 'xstate';
 import type { AssetConfig, AssetRules, CycleRow, OrderSnapshot, Quote, TradeUpdate } from '../domain.js';
 import { DcaError, ExchangeError } from '../errors.js';
 import type { ExchangeRest } from '../exchange/types.js';
+import { failpoint } from '../failpoints.js';
 import type { CycleActor, CycleInput } from '../machines/cycle.js';
 import { cycleMachine, toCyclePatch } from '../machines/cycle.js';
 import type { Decimal } from '../money.js';
@@ -156,6 +157,8 @@ export class AssetActor {
   /** A trade update for one of this asset's orders: recorded in the ledger, then given to the cycle. */
   onTradeUpdate(update: TradeUpdate): void {
     this.enqueue(async () => {
+      // Test hook (no-op in production): a crash with the fill on the wire and nothing recorded.
+      if (update.event === 'fill') failpoint(`before-fill-persisted-${update.order.side}`);
       await this.recordOrder(update.order);
       const event = tradeUpdateToEvent(update);
       if (event) await this.process(event);
@@ -275,6 +278,8 @@ export class AssetActor {
         step: submit.step,
         intent: submit.order,
       });
+      // Test hook (no-op in production): a crash between the write-ahead and the POST.
+      failpoint(`after-write-ahead-${submit.order.side}`);
     } else if (patchChanged(cycle, patch)) {
       this.cycle = await updateCycle(this.deps.pool, cycle.id, cycle.version, patch);
     }
@@ -351,6 +356,8 @@ export class AssetActor {
     );
     try {
       const order = await this.deps.exchange.submitOrder(o);
+      // Test hook (no-op in production): a crash after the exchange took the order, before we record it.
+      failpoint(`after-post-${o.side}`);
       this.enqueueResult(async () => {
         await this.recordOrder(order);
         await this.process({ type: 'ORDER_SUBMITTED', clientOrderId, orderId: order.id });
