@@ -1,0 +1,77 @@
+/**
+ * The page state built from an asset actor's view: trigger prices against the right side of the
+ * quote, the cooldown countdown, and only the fields the page shows.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AssetView } from '../../src/actors/asset.js';
+import { buildState, type ModelInput } from '../../src/dashboard/model.js';
+import { dec } from '../../src/money.js';
+import { aCycleRow, anAsset, at, someRules } from '../helpers/cycle.js';
+
+function view(overrides: Partial<AssetView> = {}): AssetView {
+  return {
+    asset: anAsset(),
+    rules: someRules(),
+    cycle: aCycleRow(),
+    state: 'watching',
+    lastQuote: { symbol: 'BTC/USD', bid: dec('50400'), ask: dec('50410'), at: at(0) },
+    ...overrides,
+  };
+}
+
+function stateOf(v: AssetView, extra: Partial<ModelInput> = {}) {
+  return buildState({
+    now: at(10),
+    mode: 'sim',
+    views: [v],
+    machines: new Map(),
+    ledger: null,
+    ledgerAt: null,
+    ledgerError: null,
+    supervisor: [],
+    ...extra,
+  });
+}
+
+const holding = aCycleRow({
+  quantity: dec('0.000399'),
+  averagePurchasePrice: dec('50000'),
+  lastOrderFillPrice: dec('50000'),
+  safetyOrders: 1,
+});
+
+describe('buildState', () => {
+  it('shows no triggers while nothing is held', () => {
+    const [panel] = stateOf(view()).assets;
+    expect(panel).toMatchObject({ quantity: '0', nextSafety: null, takeProfit: null, averagePrice: null });
+  });
+
+  it('compares the take-profit with the bid and the next safety order with the ask', () => {
+    const [panel] = stateOf(view({ cycle: holding })).assets;
+    expect(panel?.takeProfit).toEqual({ price: '50500.00', against: 'bid', distancePercent: '0.20' });
+    expect(panel?.nextSafety).toEqual({ price: '49250.00', against: 'ask', distancePercent: '2.30' });
+    expect(panel).toMatchObject({ quantity: '0.000399', averagePrice: '50000.00', safetyOrdersUsed: 1 });
+  });
+
+  it('offers no further safety order once all are used', () => {
+    const [panel] = stateOf(view({ cycle: { ...holding, safetyOrders: 5 } })).assets;
+    expect(panel?.nextSafety).toBeNull();
+  });
+
+  it('counts the cooldown down from the previous cycle and shows the early-restart price', () => {
+    const cooling = view({
+      state: 'cooldown',
+      asset: anAsset({ cooldownPeriod: 300, lastSellPrice: dec('51000') }),
+    });
+    const context = { previousCompletedAt: at(0), asset: cooling.asset } as never;
+    const machines = new Map([[7, { value: 'cooldown', context }]]);
+    const [panel] = stateOf(cooling, { machines, now: at(100) }).assets;
+    expect(panel?.cooldownRemainingSeconds).toBe(200);
+    expect(panel?.earlyRestart?.price).toBe('49980.00');
+  });
+
+  it('copies no configuration into the page state', () => {
+    const json = JSON.stringify(stateOf(view({ cycle: holding })));
+    expect(json).not.toMatch(/baseOrderAmount|secret|password|keyId/i);
+  });
+});
