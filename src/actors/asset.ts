@@ -29,7 +29,15 @@ import {
 import type { Pool } from '../store/db.js';
 import { recordOrderState, writeAheadOrder } from '../store/orders.js';
 import type { Alert } from './alerts.js';
-import { type CycleEvent, type Intent, patchChanged, tradeUpdateToEvent } from './assetEvents.js';
+import {
+  type CycleEvent,
+  type Intent,
+  patchChanged,
+  type RowSources,
+  rowSourcesOf,
+  sameRowSources,
+  tradeUpdateToEvent,
+} from './assetEvents.js';
 import { retrying } from './retry.js';
 
 export interface AssetActorDeps {
@@ -63,6 +71,8 @@ export class AssetActor {
   private cycle: CycleRow | null = null;
   private machine: CycleActor | null = null;
   private intents: Intent[] = [];
+  /** What the stored row was last projected from; see `settle`. */
+  private settledFrom: RowSources | null = null;
   private lane: Promise<void> = Promise.resolve();
   private pendingQuote: Quote | null = null;
   private lastQuote: Quote | null = null;
@@ -237,6 +247,7 @@ export class AssetActor {
     actor.subscribe({ error: (err) => this.crash(err) });
     this.cycle = cycle;
     this.machine = actor;
+    this.settledFrom = null;
     actor.start();
     this.log.info({ cycleId: cycle.id, status: cycle.status }, 'cycle resumed');
     // The machine may have emitted intents on start; a cycle restored mid-order reconciles first.
@@ -261,6 +272,10 @@ export class AssetActor {
     const intents = this.intents;
     this.intents = [];
     const snapshot = machine.getSnapshot();
+    // Most quotes change nothing but the machine's latest quote: when no intent left and nothing the
+    // row is projected from moved, the row is already stored; skip building and comparing the patch.
+    const sources = rowSourcesOf(snapshot);
+    if (intents.length === 0 && sameRowSources(this.settledFrom, sources)) return;
     if (snapshot.status === 'done') {
       await this.finish(cycle, snapshot);
       for (const intent of intents) if (intent.type === 'alert') this.perform(intent);
@@ -283,6 +298,7 @@ export class AssetActor {
     } else if (patchChanged(cycle, patch)) {
       this.cycle = await updateCycle(this.deps.pool, cycle.id, cycle.version, patch);
     }
+    this.settledFrom = sources;
     for (const intent of intents) this.perform(intent);
   }
 

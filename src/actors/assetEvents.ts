@@ -1,5 +1,5 @@
 /** Translation between the outside world and the cycle machine's events and intents. */
-import type { EmittedFrom, EventFrom } from 'xstate';
+import type { EmittedFrom, EventFrom, SnapshotFrom } from 'xstate';
 import type { CycleRow, TradeUpdate } from '../domain.js';
 import type { cycleMachine } from '../machines/cycle.js';
 import type { Decimal } from '../money.js';
@@ -44,4 +44,32 @@ export function patchChanged(row: CycleRow, patch: CyclePatch): boolean {
     if (!same(row[key as keyof CycleRow], value)) return true;
   }
   return false;
+}
+
+/**
+ * The parts of a snapshot `toCyclePatch` reads. The machine's updates are pure and keep unchanged
+ * context fields by reference, so identical references mean an identical patch.
+ */
+export interface RowSources {
+  readonly value: unknown;
+  readonly ledger: unknown;
+  readonly inFlight: unknown;
+  readonly clientOrderId: string | null;
+  readonly completedAt: Date | null;
+}
+
+export function rowSourcesOf(snapshot: SnapshotFrom<typeof cycleMachine>): RowSources {
+  const { ledger, inFlight, clientOrderId, completedAt } = snapshot.context;
+  return { value: snapshot.value, ledger, inFlight, clientOrderId, completedAt };
+}
+
+export function sameRowSources(a: RowSources | null, b: RowSources): boolean {
+  return (
+    a !== null &&
+    a.value === b.value &&
+    a.ledger === b.ledger &&
+    a.inFlight === b.inFlight &&
+    a.clientOrderId === b.clientOrderId &&
+    a.completedAt === b.completedAt
+  );
 }
