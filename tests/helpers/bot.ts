@@ -253,8 +253,9 @@ export async function ledgerOf(db: Queryable, assetId: number): Promise<LedgerRe
 }
 
 /**
- * Publishes a quote again and again until `done` holds: the bot's quote subscription may not be up
- * yet, and a quote is state (repeating it changes nothing for a bot that already acted on it).
+ * Publishes a quote, then waits for `done`; publishes it again only after `republishMs` without
+ * effect (the bot's quote subscription may not be up yet: such a quote is never delivered). Waiting
+ * between repeats keeps a stale repeat from reaching the bot after the test has moved on.
  */
 export async function quoteUntil(
   sim: Pick<Simulator, 'publishQuote'>,
@@ -262,14 +263,19 @@ export async function quoteUntil(
   bid: string,
   ask: string,
   done: () => boolean | Promise<boolean>,
-  opts: WaitOptions = {},
+  opts: WaitOptions & { readonly republishMs?: number } = {},
 ): Promise<void> {
+  const republishMs = opts.republishMs ?? 1_000;
+  let lastPublish = 0;
   await waitUntil(
     async () => {
-      sim.publishQuote(symbol, bid, ask);
+      if (Date.now() - lastPublish >= republishMs) {
+        sim.publishQuote(symbol, bid, ask);
+        lastPublish = Date.now();
+      }
       return done();
     },
     (ok) => ok,
-    { intervalMs: 100, what: `${symbol} ${bid}/${ask} to take effect`, ...opts },
+    { intervalMs: 25, what: `${symbol} ${bid}/${ask} to take effect`, ...opts },
   );
 }
