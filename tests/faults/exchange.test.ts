@@ -1,0 +1,143 @@
+/**
+ * Exchange faults against the process tree in-process (startBot + the simulator + a throwaway
+ * MariaDB): dropped and refused streams, failing and hanging POSTs, duplicated, reordered and
+ * partial trade updates. Each ends with the bot's books matching the exchange's fills and never two
+ * live orders for one cycle step.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Bot } from '../../src/app.js';
+import { dec } from '../../src/money.js';
+import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { startInProcessBot } from '../helpers/inProcessBot.js';
+import { bookkeepingViolations, duplicateStepOrders } from '../helpers/invariants.js';
+
+const BTC = 'BTC/USD';
+const FEE = dec('0.0025');
+const BUY_QUOTE = ['49990', '50000'] as const;
+const SELL_QUOTE = ['50600', '50610'] as const;
+
+let sim: Simulator;
+let db: TestDatabase;
+let bot: Bot | null = null;
+let assetId: number;
+
+beforeEach(async () => {
+  [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
+  assetId = await insertAsset(db.pool, { asset_symbol: BTC, base_order_amount: '20', cooldown_period: 60 });
+  const started = await startInProcessBot({ sim, db });
+  bot = started.bot;
+  await started.trading([BTC]);
+});
+
+afterEach(async () => {
+  await bot?.stop('test over');
+  bot = null;
+  await Promise.all([sim.close(), db.drop()]);
+});
+
+const cycles = () => cyclesOf(db.pool, assetId);
+const quantity = async () => dec((await cycles())[0]?.quantity ?? 0);
+const orderPlaced = () => sim.listOrders().length > 0;
+const filledSteps = () =>
+  sim
+    .listOrders()
+    .filter((o) => o.filledQty.gt(0))
+    .map((o) => `${o.side} ${o.clientOrderId.split('-')[2]} ${o.status}`);
+
+/** Waits until the database agrees with every fill on the exchange (the bot catches up by itself). */
+async function booksMatchExchange(): Promise<void> {
+  const violations = await waitUntil(
+    () => bookkeepingViolations(db.pool, assetId, sim.listOrders(), FEE),
+    (v) => v.length === 0,
+    { what: 'the books to match the exchange', timeoutMs: 10_000 },
+  ).catch((err: Error) => [err.message]);
+  expect(violations).toEqual([]);
+  expect(duplicateStepOrders(sim.listOrders())).toEqual([]);
+}
+
+const NET_BASE = dec('0.0004').mul(dec(1).minus(FEE));
+const baseBooked = async () => (await quantity()).eq(NET_BASE);
+const cycleComplete = async () => (await cycles())[0]?.status === 'complete';
+
+describe('streams', () => {
+  it('applies a buy fill missed while the trade stream was dropped and refused, after it reconnects', async () => {
+    sim.faults.holdOrders();
+    await quoteUntil(sim, BTC, ...BUY_QUOTE, orderPlaced);
+    sim.faults.refuseStream('trading', { ms: 1_000 });
+    sim.faults.dropStream('trading');
+    sim.faults.releaseOrders();
+    expect(sim.listOrders()[0]!.status).toBe('filled');
+    await waitUntil(baseBooked, Boolean, { what: 'the missed fill booked', timeoutMs: 10_000 });
+    await booksMatchExchange();
+  });
+
+  it('applies a sell fill missed while the trade stream was dropped, after it reconnects', async () => {
+    await quoteUntil(sim, BTC, ...BUY_QUOTE, baseBooked);
+    sim.faults.holdOrders();
+    await quoteUntil(sim, BTC, ...SELL_QUOTE, () => sim.listOrders().length === 2);
+    sim.faults.refuseStream('trading', { ms: 1_000 });
+    sim.faults.dropStream('trading');
+    sim.faults.releaseOrders();
+    await waitUntil(cycleComplete, Boolean, { what: 'the missed sell booked', timeoutMs: 10_000 });
+    expect(filledSteps()).toEqual(['buy base filled', 'sell tp filled']);
+    await booksMatchExchange();
+  });
+
+  it('trades on quotes again once a dropped and refused data stream is back', async () => {
+    sim.faults.refuseStream('data', { ms: 1_500 });
+    sim.faults.dropStream('data');
+    await quoteUntil(sim, BTC, ...BUY_QUOTE, baseBooked, { timeoutMs: 10_000 });
+    await booksMatchExchange();
+  });
+});
+
+describe('failing order submissions', () => {
+  it.each([
+    ['a 503', () => sim.faults.failNextRest(1, 503)],
+    ['a 500', () => sim.faults.failNextRest(1, 500)],
+    ['a 429', () => sim.faults.failNextRest(1, 429)],
+    ['a response slower than the request timeout', () => sim.faults.delayNextOrders(2_500)],
+    ['a connection cut without a response', () => sim.faults.hangUpNextOrders(1)],
+  ])('after %s still buys the base order exactly once', async (_what, inject) => {
+    inject();
+    await quoteUntil(sim, BTC, ...BUY_QUOTE, baseBooked, { timeoutMs: 10_000 });
+    expect(filledSteps()).toEqual(['buy base filled']);
+    await booksMatchExchange();
+  });
+});
+
+describe('trade updates', () => {
+  it('books duplicated and reordered partial fills once, from the cumulative order state', async () => {
+    sim.faults.setPartialFills('0.25');
+    sim.faults.duplicateTradeUpdates(3);
+    sim.faults.reorderTradeUpdates(3);
+    await quoteUntil(sim, BTC, ...BUY_QUOTE, baseBooked, { timeoutMs: 10_000 });
+    expect(filledSteps()).toEqual(['buy base filled']);
+    await booksMatchExchange();
+  });
+
+  it('books the filled part of a buy canceled after partial fills', async () => {
+    // Each matching quote fills a quarter; quotes stop once the order exists and has a fill.
+    sim.faults.setPartialFills('0.25');
+    await quoteUntil(sim, BTC, ...BUY_QUOTE, orderPlaced);
+    if (sim.listOrders()[0]!.filledQty.isZero()) sim.publishQuote(BTC, ...BUY_QUOTE);
+    // A partial fill is recorded in the ledger; the cycle books an order's fills once it ends.
+    await waitUntil(
+      () => ledgerOf(db.pool, assetId),
+      (rows) => rows.some((r) => dec(r.filled_qty).gt(0)),
+      { what: 'a partial fill recorded' },
+    );
+    sim.cancelOrder(sim.listOrders()[0]!.id);
+    const canceled = sim.listOrders()[0]!;
+    expect(canceled.status).toBe('canceled');
+    await waitUntil(
+      async () => (await cycles())[0]?.latest_order_id ?? null,
+      (id) => id === null,
+      { what: 'the cancel booked' },
+    );
+    expect((await quantity()).toFixed()).toBe(canceled.filledQty.mul(dec(1).minus(FEE)).toFixed());
+    await booksMatchExchange();
+  });
+});

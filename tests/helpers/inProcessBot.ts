@@ -1,0 +1,75 @@
+/**
+ * The process tree in-process (`startBot`, what `npm start` builds) against a simulator and a
+ * throwaway database, with test-sized timings: fast stream reconnects, short REST timeouts, fast
+ * TICKs, log lines kept in memory. A restart is `bot.stop()` and a new start on the same database.
+ */
+import pino from 'pino';
+import { type Bot, startBot } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import type { Simulator } from '../../src/sim/index.js';
+import type { Pool } from '../../src/store/db.js';
+import { waitUntil } from './bot.js';
+import type { TestDatabase } from './db.js';
+
+export interface InProcessBotOptions {
+  readonly sim: Pick<Simulator, 'endpoints'>;
+  readonly db: Pick<TestDatabase, 'cfg' | 'pool'>;
+  /** The pool the bot uses (e.g. one through a TCP proxy); default db.pool. */
+  readonly pool?: Pool;
+  /** A POST that takes longer is ambiguous (default 1 s here). */
+  readonly requestTimeoutMs?: number;
+  /** Extra config variables. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly logLevel?: string;
+}
+
+export interface InProcessBot {
+  readonly bot: Bot;
+  /** Every log line at info and above, parsed. */
+  readonly lines: Array<{ msg: string; [field: string]: unknown }>;
+  /** Resolves once the trade stream is connected and every symbol's cycle runs. */
+  trading(symbols: readonly string[]): Promise<void>;
+}
+
+export async function startInProcessBot(opts: InProcessBotOptions): Promise<InProcessBot> {
+  const { cfg } = opts.db;
+  const config = loadConfig({
+    DCA_MODE: 'sim',
+    DB_HOST: cfg.host,
+    DB_PORT: String(cfg.port),
+    DB_USER: cfg.user,
+    DB_PASSWORD: cfg.password,
+    DB_NAME: cfg.database,
+    ASSET_POLL_SECONDS: '1',
+    ...opts.env,
+  });
+  const exchange = createAlpacaExchange(opts.sim.endpoints, {
+    requestTimeoutMs: opts.requestTimeoutMs ?? 1_000,
+    reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
+  });
+  const lines: InProcessBot['lines'] = [];
+  const echo = process.env['DCA_FAULT_LOG'] === 'stdout';
+  const logger = pino(
+    { level: opts.logLevel ?? 'info' },
+    {
+      write(line: string) {
+        if (echo) process.stdout.write(line);
+        lines.push(JSON.parse(line));
+      },
+    },
+  );
+  const bot = await startBot({ config, logger, pool: opts.pool ?? opts.db.pool, exchange, tickMs: 100 });
+  const logged = (test: (l: InProcessBot['lines'][number]) => boolean) => () => lines.some(test);
+  return {
+    bot,
+    lines,
+    async trading(symbols) {
+      const wanted = [
+        logged((l) => l.msg === 'trade updates connected'),
+        ...symbols.map((s) => logged((l) => l.msg === 'cycle resumed' && l['asset'] === s)),
+      ];
+      await waitUntil(() => wanted.every((w) => w()), Boolean, { what: `trading ${symbols.join(', ')}` });
+    },
+  };
+}
