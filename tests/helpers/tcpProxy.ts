@@ -1,0 +1,63 @@
+/**
+ * A TCP proxy (node:net) between the bot and MariaDB, so a test can take "the database" away from
+ * one bot without stopping the shared server other test files use. `cut()` destroys every open
+ * connection and refuses new ones (accepted, then reset at once, as a dead host's RST); `restore()`
+ * forwards again.
+ */
+import net from 'node:net';
+
+export interface TcpProxy {
+  readonly port: number;
+  cut(): void;
+  restore(): void;
+  /** Connections forwarded so far. */
+  readonly accepted: () => number;
+  close(): Promise<void>;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const live = new Set<net.Socket>();
+  let down = false;
+  let accepted = 0;
+  const server = net.createServer((client) => {
+    if (down) {
+      client.resetAndDestroy();
+      return;
+    }
+    accepted++;
+    const upstream = net.connect(target.port, target.host);
+    live.add(client);
+    live.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      live.delete(client);
+      live.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  const destroyAll = () => {
+    for (const s of live) s.destroy();
+    live.clear();
+  };
+  return {
+    port,
+    cut() {
+      down = true;
+      destroyAll();
+    },
+    restore() {
+      down = false;
+    },
+    accepted: () => accepted,
+    async close() {
+      destroyAll();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
