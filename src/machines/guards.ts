@@ -21,6 +21,33 @@ export const POSITION_RECHECK_MS = 5 * 60 * 1000;
 
 type Args = { context: CycleContext; event: CycleEvent };
 
+/**
+ * Trigger prices depend only on a price and a percentage that change with a fill or a settings edit,
+ * not with a quote; Decimals are immutable, so the result is cached per (price, percent) pair and a
+ * quote that triggers nothing allocates nothing.
+ */
+function cachedTrigger(
+  fn: (price: Decimal, pct: Decimal) => Decimal,
+): (price: Decimal, pct: Decimal) => Decimal {
+  const cache = new WeakMap<Decimal, WeakMap<Decimal, Decimal>>();
+  return (price, pct) => {
+    let byPct = cache.get(price);
+    if (!byPct) {
+      byPct = new WeakMap();
+      cache.set(price, byPct);
+    }
+    let trigger = byPct.get(pct);
+    if (!trigger) {
+      trigger = fn(price, pct);
+      byPct.set(pct, trigger);
+    }
+    return trigger;
+  };
+}
+const safetyTrigger = cachedTrigger(safetyTriggerPrice);
+const takeProfitTrigger = cachedTrigger(takeProfitPrice);
+const earlyRestartTrigger = cachedTrigger(earlyRestartPrice);
+
 /** The event's quote, if it is a usable one. */
 function validQuote(event: CycleEvent): LatestQuote | null {
   if (event.type !== 'QUOTE' || !isValidQuote(event.bid, event.ask)) return null;
@@ -66,7 +93,7 @@ export const cycleGuards = {
     const { ledger, asset } = context;
     if (quote === null || !isHolding(context) || ledger.lastOrderFillPrice === null) return false;
     if (ledger.safetyOrders >= asset.maxSafetyOrders) return false;
-    return quote.ask.lte(safetyTriggerPrice(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
+    return quote.ask.lte(safetyTrigger(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
   },
   safetyOrderFits: ({ context, event }: Args) =>
     event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context),
@@ -76,7 +103,7 @@ export const cycleGuards = {
     const { ledger, asset } = context;
     return (
       ledger.averagePurchasePrice.gt(0) &&
-      quote.bid.gte(takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent))
+      quote.bid.gte(takeProfitTrigger(ledger.averagePurchasePrice, asset.takeProfitPercent))
     );
   },
   isBaseOrderDue: ({ context, event }: Args) =>
@@ -109,7 +136,7 @@ export const cycleGuards = {
     const quote = validQuote(event);
     const { lastSellPrice, buyOrderPriceDeviationPercent } = context.asset;
     if (quote === null || lastSellPrice === null) return false;
-    return quote.ask.lte(earlyRestartPrice(lastSellPrice, buyOrderPriceDeviationPercent));
+    return quote.ask.lte(earlyRestartTrigger(lastSellPrice, buyOrderPriceDeviationPercent));
   },
 
   isInFlightSubmission: ({ context, event }: Args) =>
