@@ -95,8 +95,10 @@ export async function bookkeepingViolations(
 
 function cycleViolations(c: CycleRecord, orders: readonly SimOrder[], feeRate: Decimal): string[] {
   const keep = dec(1).minus(feeRate);
-  const buys = orders.filter((o) => o.side === 'buy');
-  const sells = orders.filter((o) => o.side === 'sell');
+  // An open order's fills are booked when it ends (the cycle waits on it); count ended orders only.
+  const ended = orders.filter((o) => !OPEN.has(o.status));
+  const buys = ended.filter((o) => o.side === 'buy');
+  const sells = ended.filter((o) => o.side === 'sell');
   const sum = (list: readonly SimOrder[], f: (o: SimOrder) => Decimal) =>
     list.reduce((acc, o) => acc.plus(f(o)), dec(0));
   const bought = sum(buys, (o) => o.filledQty);

@@ -1,0 +1,148 @@
+/**
+ * The randomized run: many seeded schedules mixing prices that cross the triggers with faults
+ * (tests/helpers/schedules.ts), each against a fresh simulator and database with the process tree
+ * in-process. After each schedule the faults stop and, once the bot has caught up, (a) no cycle step
+ * has two orders that are not dead without a fill, (b) every cycle's row equals the fills the
+ * simulator reports for it, (c) every fill on the exchange is in dca_orders and in its cycle.
+ *
+ * DCA_FAULT_SEEDS sets how many seeds run (default 10), DCA_FAULT_SEED_BASE the first one.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Bot } from '../../src/app.js';
+import { dec } from '../../src/money.js';
+import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { waitUntil } from '../helpers/bot.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { startInProcessBot } from '../helpers/inProcessBot.js';
+import { bookkeepingViolations, duplicateStepOrders } from '../helpers/invariants.js';
+import { type Step, schedule } from '../helpers/schedules.js';
+
+const BTC = 'BTC/USD';
+const FEE = dec('0.0025');
+const SEEDS = Number(process.env['DCA_FAULT_SEEDS'] || 10);
+const FIRST_SEED = Number(process.env['DCA_FAULT_SEED_BASE'] || 1);
+const STEPS = 24;
+const REQUEST_TIMEOUT_MS = 400;
+
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+interface Run {
+  readonly sim: Simulator;
+  readonly db: TestDatabase;
+  bot: Bot;
+}
+
+async function startTrading(sim: Simulator, db: TestDatabase): Promise<Bot> {
+  const started = await startInProcessBot({ sim, db, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+  await started.trading([BTC]);
+  return started.bot;
+}
+
+async function apply(run: Run, step: Step): Promise<void> {
+  const { faults } = run.sim;
+  switch (step.kind) {
+    case 'quote':
+      run.sim.publishQuote(BTC, step.bid, step.ask);
+      return pause(80);
+    case 'dropTrading':
+      faults.dropStream('trading');
+      return;
+    case 'refuseTrading':
+      faults.refuseStream('trading', { ms: step.ms });
+      faults.dropStream('trading');
+      return;
+    case 'dropData':
+      faults.dropStream('data');
+      return;
+    case 'failRest':
+      faults.failNextRest(1, step.status);
+      return;
+    case 'delayOrder':
+      faults.delayNextOrders(REQUEST_TIMEOUT_MS * 3);
+      return;
+    case 'hangUpOrder':
+      faults.hangUpNextOrders(1);
+      return;
+    case 'duplicate':
+      faults.duplicateTradeUpdates(step.count);
+      return;
+    case 'reorder':
+      faults.reorderTradeUpdates(step.count);
+      return;
+    case 'partialFills':
+      faults.setPartialFills(step.ratio);
+      return;
+    case 'restart':
+      await run.bot.stop('restart in schedule');
+      run.bot = await startTrading(run.sim, run.db);
+      return;
+  }
+}
+
+/** Violations left once the bot has had time to catch up (the last quote repeated: quotes are state). */
+async function settledViolations(run: Run, assetId: number, last: Step | undefined): Promise<string[]> {
+  const check = async () => [
+    ...duplicateStepOrders(run.sim.listOrders()),
+    ...(await bookkeepingViolations(run.db.pool, assetId, run.sim.listOrders(), FEE)),
+  ];
+  try {
+    return await waitUntil(
+      async () => {
+        if (last?.kind === 'quote') run.sim.publishQuote(BTC, last.bid, last.ask);
+        return check();
+      },
+      (v) => v.length === 0,
+      { timeoutMs: 8_000, intervalMs: 100 },
+    );
+  } catch {
+    return check();
+  }
+}
+
+/** Runs one schedule; returns its violations and how many orders the exchange received. */
+async function runSeed(seed: number): Promise<{ violations: string[]; orders: number }> {
+  const [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
+  const run: Run = { sim, db, bot: null as unknown as Bot };
+  try {
+    const assetId = await insertAsset(db.pool, {
+      asset_symbol: BTC,
+      base_order_amount: '20',
+      safety_order_amount: '20',
+      max_safety_orders: 3,
+      safety_order_deviation: '1.5',
+      take_profit_percent: '1',
+      cooldown_period: 1,
+    });
+    run.bot = await startTrading(sim, db);
+    const steps = schedule(seed, STEPS);
+    for (const step of steps) await apply(run, step);
+    sim.faults.reset();
+    const last = steps.filter((s) => s.kind === 'quote').at(-1);
+    const violations = await settledViolations(run, assetId, last);
+    return { violations, orders: sim.listOrders().length };
+  } finally {
+    await run.bot?.stop('seed over');
+    await Promise.all([sim.close(), db.drop()]);
+  }
+}
+
+describe('randomized fault schedules', () => {
+  it(
+    `keep one live order per step and books equal to the exchange's fills (${SEEDS} seeds)`,
+    async () => {
+      const failures: Record<number, string[]> = {};
+      let orders = 0;
+      for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+        const result = await runSeed(seed);
+        if (result.violations.length > 0) failures[seed] = result.violations;
+        orders += result.orders;
+      }
+      if (process.env['DCA_FAULT_REPORT'])
+        console.log(
+          `seeds: ${SEEDS}, orders placed: ${orders}, failing seeds: ${Object.keys(failures).length}`,
+        );
+      expect(failures).toEqual({});
+    },
+    SEEDS * 20_000,
+  );
+});

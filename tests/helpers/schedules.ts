@@ -1,0 +1,62 @@
+/**
+ * Seeded fault schedules for the randomized run: a price path that crosses the buy, safety and
+ * take-profit triggers, mixed with faults (stream drops and refusals, 5xx, 429, slow and cut POSTs,
+ * duplicated and reordered updates, partial fills, bot restarts). The same seed gives the same
+ * schedule, so a failing seed can be replayed alone.
+ */
+export type Step =
+  | { readonly kind: 'quote'; readonly bid: string; readonly ask: string }
+  | { readonly kind: 'dropTrading' }
+  | { readonly kind: 'refuseTrading'; readonly ms: number }
+  | { readonly kind: 'dropData' }
+  | { readonly kind: 'failRest'; readonly status: number }
+  | { readonly kind: 'delayOrder' }
+  | { readonly kind: 'hangUpOrder' }
+  | { readonly kind: 'duplicate'; readonly count: number }
+  | { readonly kind: 'reorder'; readonly count: number }
+  | { readonly kind: 'partialFills'; readonly ratio: string | null }
+  | { readonly kind: 'restart' };
+
+/** mulberry32: small, fast and good enough to spread schedules. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FAULTS: readonly ((r: () => number) => Step)[] = [
+  () => ({ kind: 'dropTrading' }),
+  (r) => ({ kind: 'refuseTrading', ms: 200 + Math.floor(r() * 600) }),
+  () => ({ kind: 'dropData' }),
+  (r) => ({ kind: 'failRest', status: [500, 503, 429][Math.floor(r() * 3)]! }),
+  () => ({ kind: 'delayOrder' }),
+  () => ({ kind: 'hangUpOrder' }),
+  (r) => ({ kind: 'duplicate', count: 1 + Math.floor(r() * 4) }),
+  (r) => ({ kind: 'reorder', count: 2 + Math.floor(r() * 2) }),
+  (r) => ({ kind: 'partialFills', ratio: r() < 0.5 ? null : ['0.25', '0.5'][Math.floor(r() * 2)]! }),
+  () => ({ kind: 'restart' }),
+];
+
+/**
+ * `length` steps; about a third are faults. Prices move in steps of up to ±1.2 % around 50000 so a
+ * run buys, adds safety orders and takes profits.
+ */
+export function schedule(seed: number, length: number): Step[] {
+  const r = prng(seed);
+  const steps: Step[] = [];
+  let mid = 50_000;
+  for (let i = 0; i < length; i++) {
+    if (r() < 0.35) {
+      steps.push(FAULTS[Math.floor(r() * FAULTS.length)]!(r));
+      continue;
+    }
+    mid = Math.round(mid * (1 + (r() - 0.5) * 0.024));
+    steps.push({ kind: 'quote', bid: String(mid - 5), ask: String(mid + 5) });
+  }
+  return steps;
+}
