@@ -15,7 +15,7 @@ import type { Queryable } from '../../store/db.js';
 import type { AlertSink } from '../alerts.js';
 import type { AssetActor } from '../asset.js';
 import type { AssetRegistry } from '../registry.js';
-import { Periodic } from './interval.js';
+import { Caretaker } from './interval.js';
 
 export interface ConsistencyDeps {
   readonly pool: Queryable;
@@ -39,30 +39,14 @@ export interface ConsistencyRun {
 
 const DEAD = new Set<string>(DEAD_ORDER_STATUSES);
 
-export class ConsistencyChecker {
-  private readonly log: Logger;
-  private readonly periodic: Periodic;
+export class ConsistencyChecker extends Caretaker<ConsistencyRun> {
   private readonly shortTolerance: Decimal;
   private readonly submitGraceMs: number;
 
   constructor(private readonly deps: ConsistencyDeps) {
-    this.log = deps.logger.child({ actor: 'consistency' });
+    super('consistency', deps);
     this.shortTolerance = deps.shortTolerance ?? dec('0.01');
     this.submitGraceMs = deps.submitGraceMs ?? 60_000;
-    this.periodic = new Periodic({
-      everyMs: deps.everyMs,
-      now: deps.now,
-      logger: this.log,
-      run: (now) => this.runOnce(now).then(() => undefined),
-    });
-  }
-
-  start(onCrash: (err: unknown) => void): void {
-    this.periodic.start(onCrash);
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
   }
 
   async runOnce(now: Date): Promise<ConsistencyRun> {

@@ -8,7 +8,7 @@ import { cooldownExpired } from '../../machines/decisions.js';
 import { getPreviousCompletedAt, listCycles } from '../../store/cycles.js';
 import type { Queryable } from '../../store/db.js';
 import type { AssetRegistry } from '../registry.js';
-import { Periodic } from './interval.js';
+import { Caretaker } from './interval.js';
 
 export interface CooldownManagerDeps {
   readonly pool: Queryable;
@@ -18,26 +18,9 @@ export interface CooldownManagerDeps {
   readonly everyMs: number;
 }
 
-export class CooldownManager {
-  private readonly log: Logger;
-  private readonly periodic: Periodic;
-
+export class CooldownManager extends Caretaker<number[]> {
   constructor(private readonly deps: CooldownManagerDeps) {
-    this.log = deps.logger.child({ actor: 'cooldownManager' });
-    this.periodic = new Periodic({
-      everyMs: deps.everyMs,
-      now: deps.now,
-      logger: this.log,
-      run: (now) => this.runOnce(now).then(() => undefined),
-    });
-  }
-
-  start(onCrash: (err: unknown) => void): void {
-    this.periodic.start(onCrash);
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
+    super('cooldownManager', deps);
   }
 
   /** Sends TICK to the actor of every cooldown cycle whose period has passed; returns their ids. */

@@ -85,3 +85,35 @@ export class Periodic {
     this.schedule();
   }
 }
+
+export interface CaretakerOptions {
+  readonly logger: Logger;
+  readonly everyMs: number;
+  readonly now: () => Date;
+}
+
+/** A caretaker: one named job on the shared heartbeat. Subclasses write `runOnce`; tests call it directly. */
+export abstract class Caretaker<Run> {
+  protected readonly log: Logger;
+  private readonly periodic: Periodic;
+
+  constructor(name: string, opts: CaretakerOptions) {
+    this.log = opts.logger.child({ actor: name });
+    this.periodic = new Periodic({
+      everyMs: opts.everyMs,
+      now: opts.now,
+      logger: this.log,
+      run: (now) => this.runOnce(now).then(() => undefined),
+    });
+  }
+
+  start(onCrash: (err: unknown) => void): void {
+    this.periodic.start(onCrash);
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  abstract runOnce(now: Date): Promise<Run>;
+}

@@ -14,7 +14,7 @@ import { ExchangeError } from '../../errors.js';
 import type { ExchangeRest } from '../../exchange/types.js';
 import { listCycles } from '../../store/cycles.js';
 import type { Queryable } from '../../store/db.js';
-import { Periodic } from './interval.js';
+import { Caretaker } from './interval.js';
 
 export interface OrderManagerDeps {
   readonly pool: Queryable;
@@ -46,26 +46,9 @@ export function cancelReason(
   return owned ? null : 'orphan';
 }
 
-export class OrderManager {
-  private readonly log: Logger;
-  private readonly periodic: Periodic;
-
+export class OrderManager extends Caretaker<OrderManagerRun> {
   constructor(private readonly deps: OrderManagerDeps) {
-    this.log = deps.logger.child({ actor: 'orderManager' });
-    this.periodic = new Periodic({
-      everyMs: deps.everyMs,
-      now: deps.now,
-      logger: this.log,
-      run: (now) => this.runOnce(now).then(() => undefined),
-    });
-  }
-
-  start(onCrash: (err: unknown) => void): void {
-    this.periodic.start(onCrash);
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
+    super('orderManager', deps);
   }
 
   async runOnce(now: Date): Promise<OrderManagerRun> {
