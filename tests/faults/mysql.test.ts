@@ -72,7 +72,9 @@ describe('MySQL unavailable for 10 s', () => {
     proxy.restore();
     const booked = async () => dec((await cyclesOf(db.pool, assetId))[0]?.quantity ?? 0).gt(0);
     await quoteUntil(sim, BTC, '49990', '50000', booked, { timeoutMs: 30_000, intervalMs: 200 });
-    expect(sim.listOrders().map((o) => `${o.clientOrderId.split('-')[2]} ${o.status}`)).toEqual(['base filled']);
+    expect(sim.listOrders().map((o) => `${o.clientOrderId.split('-')[2]} ${o.status}`)).toEqual([
+      'base filled',
+    ]);
     expect(bot.supervisor.status().filter((c) => c.state !== 'running')).toEqual([]);
     expect(duplicateStepOrders(sim.listOrders())).toEqual([]);
     expect(await bookkeepingViolations(db.pool, assetId, sim.listOrders(), FEE)).toEqual([]);
