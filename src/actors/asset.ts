@@ -27,7 +27,7 @@ import {
   updateCycle,
 } from '../store/cycles.js';
 import type { Pool } from '../store/db.js';
-import { recordOrderState, writeAheadOrder } from '../store/orders.js';
+import { closeUnsentOrder, recordOrderState, writeAheadOrder } from '../store/orders.js';
 import type { Alert } from './alerts.js';
 import {
   type CycleEvent,
@@ -392,9 +392,11 @@ export class AssetActor {
           message: `order ${clientOrderId} rejected: ${reason}`,
         });
       }
-      this.enqueue(() =>
-        this.process({ type: 'ORDER_SUBMIT_FAILED', clientOrderId, ambiguous: !definitive, reason }),
-      );
+      // The answer to a request already sent: applied even while stopping, like a success.
+      this.enqueueResult(async () => {
+        if (definitive) await closeUnsentOrder(this.deps.pool, clientOrderId, 'rejected');
+        await this.process({ type: 'ORDER_SUBMIT_FAILED', clientOrderId, ambiguous: !definitive, reason });
+      });
     }
   }
 
@@ -423,6 +425,7 @@ export class AssetActor {
       if (order === undefined) return;
       this.enqueueResult(async () => {
         if (order) await this.recordOrder(order);
+        else await closeUnsentOrder(this.deps.pool, clientOrderId, 'not_accepted');
         await this.process({ type: 'RECONCILED', order });
       });
     });

@@ -157,6 +157,24 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
   );
 }
 
+/**
+ * Closes a ledger row whose order never reached the exchange's books: refused outright
+ * (`rejected`), or looked up after an ambiguous submit and not found (`not_accepted`). Only a row
+ * still `pending` changes; should the order turn up after all, recordOrderState overwrites it.
+ */
+export async function closeUnsentOrder(
+  db: Queryable,
+  clientOrderId: string,
+  status: 'rejected' | 'not_accepted',
+): Promise<void> {
+  await execute(
+    db,
+    `UPDATE dca_orders SET status = ?, closed_at = COALESCE(closed_at, CURRENT_TIMESTAMP)
+     WHERE client_order_id = ? AND status = 'pending'`,
+    [status, clientOrderId],
+  );
+}
+
 export async function getLedgerOrder(db: Queryable, clientOrderId: string): Promise<LedgerOrder | null> {
   const rows = await selectRows(db, `SELECT ${COLUMNS} FROM dca_orders WHERE client_order_id = ?`, [
     clientOrderId,

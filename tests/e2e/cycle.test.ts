@@ -12,6 +12,7 @@ import {
   type CycleRecord,
   currentCycle,
   cyclesOf,
+  ledgerOf,
   quoteUntil,
   spawnBot,
   waitUntil,
@@ -226,6 +227,8 @@ describe('buys that do not go through', () => {
     expectAmount(c.quantity, '0');
     expect(sim.listOrders()).toEqual([]);
     expect(running.lines.some((l) => l['definitive'] === true)).toBe(true);
+    const ledger = await ledgerOf(db.pool, assetId);
+    expect(ledger.map((o) => [o.client_order_id, o.status])).toContainEqual([c.client_order_id, 'rejected']);
   });
 
   it('keeps the filled part of a buy canceled after a partial fill', async () => {

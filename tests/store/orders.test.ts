@@ -5,6 +5,7 @@ import { StaleWriteError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
 import { createCycle, getCycle } from '../../src/store/cycles.js';
 import {
+  closeUnsentOrder,
   getLedgerOrder,
   listLedgerOrders,
   recordOrderState,
@@ -219,5 +220,37 @@ describe('listLedgerOrders', () => {
     expect((await listLedgerOrders(db.pool, { cycleId: a.cycle.id })).map((o) => o.cycleId)).toEqual([
       a.cycle.id,
     ]);
+  });
+});
+
+describe('closeUnsentOrder', () => {
+  it('closes a pending row the exchange refused', async () => {
+    const { intent } = await writtenAhead();
+    await closeUnsentOrder(db.pool, intent.clientOrderId, 'rejected');
+    const row = await getLedgerOrder(db.pool, intent.clientOrderId);
+    expect(row?.status).toBe('rejected');
+    expect(row?.closedAt).toBeInstanceOf(Date);
+  });
+
+  it('leaves a row the exchange already reported on alone', async () => {
+    const { intent } = await writtenAhead();
+    await recordOrderState(db.pool, snapshot(intent, { id: 'alpaca-order-unsent-1', status: 'new' }));
+    await closeUnsentOrder(db.pool, intent.clientOrderId, 'not_accepted');
+    expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('new');
+  });
+
+  it('yields to the real state if the order turns up after all', async () => {
+    const { intent } = await writtenAhead();
+    await closeUnsentOrder(db.pool, intent.clientOrderId, 'not_accepted');
+    await recordOrderState(
+      db.pool,
+      snapshot(intent, {
+        id: 'alpaca-order-unsent-2',
+        status: 'filled',
+        filledQty: intent.qty,
+        filledAvgPrice: dec('64000'),
+      }),
+    );
+    expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('filled');
   });
 });
