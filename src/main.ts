@@ -6,7 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
-import { type Config, loadConfig, loadDotenv, redactedConfig } from './config.js';
+import { type Config, configSecrets, loadConfig, loadDotenv, redactedConfig } from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
@@ -56,7 +56,8 @@ async function main(): Promise<number> {
     }
     throw err;
   }
-  const logger = createLogger(config.log);
+  // Known secret values are scrubbed from error messages and stacks, where redact paths cannot reach.
+  const logger = createLogger({ ...config.log, secrets: configSecrets(config) });
   return run(config, logger);
 }
 
