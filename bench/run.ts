@@ -8,6 +8,7 @@ import { type Bench, type BenchRow, renderTable } from './table.js';
 const benches: Record<string, () => Promise<Bench>> = {
   simulator: async () => (await import('./sim.js')).benchSimulator,
   tree: async () => (await import('./tree.js')).benchTree,
+  process: async () => (await import('./process.js')).benchProcess,
 };
 
 const filter = process.argv[2];

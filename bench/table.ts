@@ -27,7 +27,7 @@ export function renderTable(rows: readonly BenchRow[]): string {
     fmt(r.value),
     r.unit,
     fmt(r.baseline),
-    r.ratio === undefined ? '' : `${r.ratio.toFixed(1)}x`,
+    r.ratio === undefined ? '' : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(1)}x`,
     r.target ?? '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
