@@ -4,6 +4,8 @@
  * duplicated and reordered updates, partial fills, bot restarts). The same seed gives the same
  * schedule, so a failing seed can be replayed alone.
  */
+import { mulberry32 } from '../../src/sim/feeds.js';
+
 export type Step =
   | { readonly kind: 'quote'; readonly bid: string; readonly ask: string }
   | { readonly kind: 'dropTrading' }
@@ -17,17 +19,8 @@ export type Step =
   | { readonly kind: 'partialFills'; readonly ratio: string | null }
   | { readonly kind: 'restart' };
 
-/** mulberry32: small, fast and good enough to spread schedules. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The simulator's seeded PRNG, so a schedule and a price walk with one seed are reproducible alike. */
+export const prng = mulberry32;
 
 const FAULTS: readonly ((r: () => number) => Step)[] = [
   () => ({ kind: 'dropTrading' }),
