@@ -12,6 +12,7 @@ import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { type CyclePatch, createCycle, getLatestCycle, updateCycle } from '../../src/store/cycles.js';
 import type { Pool, Queryable } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { botEnv } from '../helpers/env.js';
 import { waitFor } from '../helpers/sim.js';
 
 export interface Harness {
@@ -41,18 +42,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   await opts.setup?.(db.pool, sim);
   const e = sim.endpoints;
   const config = loadConfig({
-    DCA_MODE: 'paper',
-    APCA_API_KEY_ID: e.keyId,
-    APCA_API_SECRET_KEY: e.secretKey,
-    APCA_API_BASE_URL: e.baseUrl,
-    APCA_API_DATA_URL: e.dataUrl,
-    APCA_API_STREAM_URL: e.streamUrl,
-    APCA_API_DATA_STREAM_URL: e.dataStreamUrl,
-    DB_HOST: db.cfg.host,
-    DB_PORT: String(db.cfg.port),
-    DB_USER: db.cfg.user,
-    DB_PASSWORD: db.cfg.password,
-    DB_NAME: db.cfg.database,
+    ...botEnv(e, db.cfg),
     ASSET_POLL_SECONDS: HOUR_SECONDS,
     ORDER_MANAGER_INTERVAL_SECONDS: HOUR_SECONDS,
     COOLDOWN_CHECK_INTERVAL_SECONDS: HOUR_SECONDS,

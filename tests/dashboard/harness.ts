@@ -11,6 +11,7 @@ import { createInspectionHub, type InspectionHub } from '../../src/inspect.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { getLatestCycle } from '../../src/store/cycles.js';
 import { createTestDatabase, insertAsset, type SeedAssetColumns, type TestDatabase } from '../helpers/db.js';
+import { botEnv } from '../helpers/env.js';
 import { waitFor } from '../helpers/sim.js';
 
 export const BTC = 'BTC/USD';
@@ -48,18 +49,7 @@ export async function startWatchedBot(
   const assetId = await insertAsset(db.pool, WATCHED_ASSET);
   const e = sim.endpoints;
   const config = loadConfig({
-    DCA_MODE: 'paper',
-    APCA_API_KEY_ID: e.keyId,
-    APCA_API_SECRET_KEY: e.secretKey,
-    APCA_API_BASE_URL: e.baseUrl,
-    APCA_API_DATA_URL: e.dataUrl,
-    APCA_API_STREAM_URL: e.streamUrl,
-    APCA_API_DATA_STREAM_URL: e.dataStreamUrl,
-    DB_HOST: db.cfg.host,
-    DB_PORT: String(db.cfg.port),
-    DB_USER: db.cfg.user,
-    DB_PASSWORD: db.cfg.password,
-    DB_NAME: db.cfg.database,
+    ...botEnv(e, db.cfg),
     ASSET_POLL_SECONDS: '3600',
     DASHBOARD_TOKEN: opts.token,
   });

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Simulator } from '../../src/sim/index.js';
 import type { Queryable } from '../../src/store/db.js';
 import type { TestDatabase } from './db.js';
+import { botEnv } from './env.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -56,18 +57,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !BOT_VARIABLE.test(k)));
   const env: NodeJS.ProcessEnv = {
     ...inherited,
-    DCA_MODE: 'paper',
-    APCA_API_KEY_ID: endpoints.keyId,
-    APCA_API_SECRET_KEY: endpoints.secretKey,
-    APCA_API_BASE_URL: endpoints.baseUrl,
-    APCA_API_DATA_URL: endpoints.dataUrl,
-    APCA_API_STREAM_URL: endpoints.streamUrl,
-    APCA_API_DATA_STREAM_URL: endpoints.dataStreamUrl,
-    DB_HOST: cfg.host,
-    DB_PORT: String(cfg.port),
-    DB_USER: cfg.user,
-    DB_PASSWORD: cfg.password,
-    DB_NAME: cfg.database,
+    ...botEnv(endpoints, cfg),
     ASSET_POLL_SECONDS: '1',
     LOG_LEVEL: 'debug',
     LOG_PRETTY: 'false',
