@@ -116,24 +116,10 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   };
 
   const children: ChildSpec[] = [
-    {
-      id: 'tradeUpdates',
-      restart: 'permanent',
-      // A stream whose credentials were refused never reconnects: crash, so the supervisor retries
-      // and, past its intensity, exits non-zero instead of running deaf.
-      start: async (ctx) => {
-        tradeUpdates.start(ctx.fail);
-        return { stop: () => tradeUpdates.stop() };
-      },
-    },
-    {
-      id: 'marketData',
-      restart: 'permanent',
-      start: async (ctx) => {
-        marketData.start(ctx.fail);
-        return { stop: () => marketData.stop() };
-      },
-    },
+    // A stream whose credentials were refused never reconnects: it reports a crash, so the supervisor
+    // retries and, past its intensity, exits non-zero instead of running deaf.
+    serviceChild('tradeUpdates', tradeUpdates),
+    serviceChild('marketData', marketData),
     {
       id: 'assets',
       restart: 'permanent',
@@ -142,9 +128,9 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
         return { stop: () => assets.stop() };
       },
     },
-    caretakerChild('orderManager', caretakers.orderManager),
-    caretakerChild('cooldownManager', caretakers.cooldownManager),
-    caretakerChild('consistency', caretakers.consistency),
+    serviceChild('orderManager', caretakers.orderManager),
+    serviceChild('cooldownManager', caretakers.cooldownManager),
+    serviceChild('consistency', caretakers.consistency),
   ];
 
   supervisor = createSupervisor({
@@ -177,19 +163,20 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   };
 }
 
-interface Caretaker {
+/** A long-running part (stream, caretaker) that reports an unexpected failure through `onCrash`. */
+interface Service {
   start(onCrash: (err: unknown) => void): void;
   stop(): Promise<void>;
 }
 
-/** A caretaker under the supervisor: a run that fails unexpectedly crashes it and it is restarted. */
-function caretakerChild(id: string, caretaker: Caretaker): ChildSpec {
+/** A service under the supervisor: when it reports a crash it is stopped and started again. */
+function serviceChild(id: string, service: Service): ChildSpec {
   return {
     id,
     restart: 'permanent',
     start: async (ctx) => {
-      caretaker.start((err) => ctx.fail(err));
-      return { stop: () => caretaker.stop() };
+      service.start((err) => ctx.fail(err));
+      return { stop: () => service.stop() };
     },
   };
 }
