@@ -81,6 +81,8 @@ export class AssetActor {
   private ticker: NodeJS.Timeout | null = null;
   /** Work started by intents (POSTs, look-ups) that stop() lets finish. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Client order ids being looked up: a reconnect, a caretaker and a restart may all ask at once. */
+  private readonly lookingUp = new Set<string>();
   private readonly log: Logger;
 
   constructor(
@@ -416,6 +418,8 @@ export class AssetActor {
   }
 
   private lookUpOrder(clientOrderId: string, orderId: string | null): void {
+    if (this.lookingUp.has(clientOrderId)) return;
+    this.lookingUp.add(clientOrderId);
     const { exchange } = this.deps;
     const work = retrying(async () => {
       const byClient = await exchange.getOrderByClientId(clientOrderId);
@@ -429,7 +433,7 @@ export class AssetActor {
         await this.process({ type: 'RECONCILED', order });
       });
     });
-    this.track(work);
+    this.track(work.finally(() => this.lookingUp.delete(clientOrderId)));
   }
 
   private async recordOrder(order: OrderSnapshot): Promise<void> {

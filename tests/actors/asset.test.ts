@@ -1,0 +1,87 @@
+/**
+ * The asset actor on its own, against a real MariaDB and an in-memory exchange: what it asks the
+ * exchange, and how often.
+ */
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createMemoryExchange, type MemoryExchange } from '../../bench/memoryExchange.js';
+import { AssetActor } from '../../src/actors/asset.js';
+import { dec } from '../../src/money.js';
+import { getAsset } from '../../src/store/assets.js';
+import { waitUntil } from '../helpers/bot.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+
+let db: TestDatabase;
+let exchange: MemoryExchange;
+let actor: AssetActor | null = null;
+
+beforeEach(async () => {
+  db = await createTestDatabase();
+  exchange = createMemoryExchange();
+});
+
+afterEach(async () => {
+  await actor?.stop();
+  actor = null;
+  await db.drop();
+});
+
+async function startActor(): Promise<AssetActor> {
+  const assetId = await insertAsset(db.pool, { asset_symbol: 'BTC/USD' });
+  const asset = await getAsset(db.pool, assetId);
+  if (!asset) throw new Error('asset not inserted');
+  const started = new AssetActor(asset, {
+    pool: db.pool,
+    exchange,
+    logger: pino({ level: 'silent' }),
+    feeRate: dec('0.0025'),
+    now: () => new Date(),
+    alert: () => {},
+    fail: (err) => {
+      throw err;
+    },
+    tickMs: 3_600_000,
+  });
+  await started.start();
+  actor = started;
+  return started;
+}
+
+describe('AssetActor', () => {
+  it('asks the exchange once when several parties ask it to reconcile the same order at once', async () => {
+    const a = await startActor();
+    a.offerQuote({ symbol: 'BTC/USD', bid: dec('49990'), ask: dec('50000'), at: new Date() });
+    await waitUntil(
+      async () => exchange.submitted,
+      (n) => n === 1,
+      { what: 'the base order submitted', timeoutMs: 5_000 },
+    );
+
+    let lookUps = 0;
+    const lookUp = exchange.getOrderByClientId.bind(exchange);
+    exchange.getOrderByClientId = async (id) => {
+      lookUps++;
+      await new Promise((r) => setTimeout(r, 100));
+      return lookUp(id);
+    };
+    // A stream reconnect, the consistency caretaker and another reconnect, all within one look-up.
+    a.reconcile();
+    a.reconcile();
+    a.reconcile();
+    await waitUntil(
+      async () => lookUps,
+      (n) => n >= 1,
+      { what: 'a look-up', timeoutMs: 5_000 },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lookUps).toBe(1);
+
+    // Once it has answered, the next request looks again.
+    a.reconcile();
+    await waitUntil(
+      async () => lookUps,
+      (n) => n === 2,
+      { what: 'a second look-up', timeoutMs: 5_000 },
+    );
+  });
+});
