@@ -3,6 +3,7 @@
  * pairs; tests that need other rules pass their own list.
  */
 import { randomUUID } from 'node:crypto';
+import { toSlashSymbol } from '../exchange/symbols.js';
 import { type DecimalInput, dec } from '../money.js';
 import type { SimAsset } from './types.js';
 
@@ -65,15 +66,5 @@ export function buildAssets(inputs: readonly SimAssetInput[]): Map<string, SimAs
 
 /** `BTCUSD`, `btc/usd` and `BTC/USD` all name `BTC/USD` (positions use the slash-less form). */
 export function normalizeSymbol(symbol: string): string {
-  const s = symbol.trim().toUpperCase();
-  if (s.includes('/')) return s;
-  for (const quote of ['USDT', 'USDC', 'USD', 'BTC']) {
-    if (s.length > quote.length && s.endsWith(quote)) return `${s.slice(0, -quote.length)}/${quote}`;
-  }
-  return s;
-}
-
-/** `BTC/USD` → `BTCUSD`, the form Alpaca uses for crypto positions. */
-export function positionSymbol(symbol: string): string {
-  return symbol.replace('/', '');
+  return toSlashSymbol(symbol.trim().toUpperCase());
 }

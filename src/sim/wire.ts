@@ -3,8 +3,8 @@
  * a field does not apply, ISO timestamps, snake_case keys. These are what the SDK's `*FromJSON`
  * mappers read.
  */
+import { toCompactSymbol } from '../exchange/symbols.js';
 import { type Decimal, ZERO } from '../money.js';
-import { positionSymbol } from './assets.js';
 import type { SimAccount, SimAsset, SimOrder, SimPosition, SimQuote, SimTradeUpdate } from './types.js';
 
 const str = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
@@ -60,7 +60,7 @@ export function positionJson(p: SimPosition, quote: SimQuote | undefined): Recor
   const plpc = costBasis.isZero() ? ZERO : pl.div(costBasis);
   return {
     asset_id: p.assetId,
-    symbol: positionSymbol(p.symbol),
+    symbol: toCompactSymbol(p.symbol),
     exchange: 'CRYPTO',
     asset_class: 'crypto',
     asset_marginable: false,
