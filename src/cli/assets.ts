@@ -3,20 +3,22 @@
  * validated by the bot's own row parser first, so what the CLI stores is what the bot will trade.
  */
 import type { AssetConfig } from '../domain.js';
+import {
+  findAssetRow,
+  listAssetRows,
+  parseOrReason,
+  setAssetEnabled,
+  updateAssetSettings,
+} from '../store/assets.js';
 import type { Queryable } from '../store/db.js';
 import { type Parsed, parseCommand, positionals } from './args.js';
 import {
   ASSET_FLAGS,
   type AssetFlag,
   duplicate,
-  findAssetRow,
   insertAssetRow,
-  listAssetRows,
-  parseOrReason,
   type Row,
   requireAssetRow,
-  setAssetEnabled,
-  updateAssetRow,
   validateAssetRow,
   worstCaseCapital,
 } from './assetRows.js';
@@ -228,7 +230,7 @@ async function set(argv: readonly string[], io: CliIo): Promise<number> {
     if (sizing.some((c) => c in changes)) {
       println(io, await checkAgainstExchange(io, asset, exchangeCheck(parsed)));
     }
-    await updateAssetRow(pool, asset);
+    await updateAssetSettings(pool, asset);
     const before = (column: string) => String(row[column]);
     const after = assetJson(asset) as Record<string, unknown>;
     println(io, `updated ${symbol}:`);

@@ -5,9 +5,9 @@
 import { type AssetConfig, type CycleRow, TERMINAL_STATUSES } from '../domain.js';
 import { safetyTriggerPrice, takeProfitPrice } from '../machines/decisions.js';
 import type { Decimal } from '../money.js';
+import { listAssetRows, parseOrReason } from '../store/assets.js';
 import { getLatestCycle } from '../store/cycles.js';
 import { parseCommand, positionals } from './args.js';
-import { listAssetRows, parseOrReason } from './assetRows.js';
 import { withPool } from './db.js';
 import { type CliIo, EXIT_OK, formatTable, plain, price, printJson, println } from './io.js';
 

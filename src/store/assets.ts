@@ -6,6 +6,7 @@ import type { AssetConfig } from '../domain.js';
 import { DcaError } from '../errors.js';
 import { type Decimal, dec, decOrNull, toPlain } from '../money.js';
 import { execute, type Queryable, selectRows } from './db.js';
+import type { Row } from './rows.js';
 
 export interface InvalidAssetRow {
   id: number;
@@ -28,12 +29,9 @@ export async function loadAssets(
   const assets: AssetConfig[] = [];
   const invalid: InvalidAssetRow[] = [];
   for (const row of rows) {
-    try {
-      assets.push(parseAssetRow(row));
-    } catch (err) {
-      if (!(err instanceof DcaError) || err.code !== 'ASSET_INVALID') throw err;
-      invalid.push({ id: Number(row['id']), symbol: String(row['asset_symbol']), reason: reasonOf(err) });
-    }
+    const asset = parseOrReason(row);
+    if (typeof asset !== 'string') assets.push(asset);
+    else invalid.push({ id: Number(row['id']), symbol: String(row['asset_symbol']), reason: asset });
   }
   return { assets, invalid };
 }
@@ -44,8 +42,85 @@ export async function getAsset(db: Queryable, id: number): Promise<AssetConfig |
 }
 
 export async function getAssetBySymbol(db: Queryable, symbol: string): Promise<AssetConfig | null> {
+  const row = await findAssetRow(db, symbol);
+  return row ? parseAssetRow(row) : null;
+}
+
+/** Every row unparsed (invalid ones included), oldest first: for tools that show what the bot skips. */
+export async function listAssetRows(db: Queryable): Promise<Row[]> {
+  return selectRows(db, `SELECT ${COLUMNS} FROM dca_assets ORDER BY id`);
+}
+
+/** The unparsed row for a symbol, or null: an invalid row can still be found and fixed. */
+export async function findAssetRow(db: Queryable, symbol: string): Promise<Row | null> {
   const rows = await selectRows(db, `SELECT ${COLUMNS} FROM dca_assets WHERE asset_symbol = ?`, [symbol]);
-  return rows[0] ? parseAssetRow(rows[0]) : null;
+  return rows[0] ?? null;
+}
+
+/** The operator's columns; settingValues() lists an asset's values in this order. */
+const SETTINGS = [
+  'is_enabled',
+  'base_order_amount',
+  'safety_order_amount',
+  'max_safety_orders',
+  'safety_order_deviation',
+  'take_profit_percent',
+  'cooldown_period',
+  'buy_order_price_deviation_percent',
+] as const;
+
+function settingValues(asset: AssetConfig): unknown[] {
+  return [
+    asset.enabled,
+    toPlain(asset.baseOrderAmount),
+    toPlain(asset.safetyOrderAmount),
+    asset.maxSafetyOrders,
+    toPlain(asset.safetyOrderDeviation),
+    toPlain(asset.takeProfitPercent),
+    asset.cooldownPeriod,
+    toPlain(asset.buyOrderPriceDeviationPercent),
+  ];
+}
+
+/** Inserts an asset's symbol and settings (its id and last sell price are the table's); returns the id. */
+export async function insertAsset(db: Queryable, asset: AssetConfig): Promise<number> {
+  const { insertId } = await execute(
+    db,
+    `INSERT INTO dca_assets (asset_symbol, ${SETTINGS.join(', ')}) VALUES (?, ${SETTINGS.map(() => '?').join(', ')})`,
+    [asset.symbol, ...settingValues(asset)],
+  );
+  return insertId;
+}
+
+/** Rewrites the operator's settings of asset `asset.id`; last_sell_price belongs to the bot and is kept. */
+export async function updateAssetSettings(db: Queryable, asset: AssetConfig): Promise<void> {
+  await execute(db, `UPDATE dca_assets SET ${SETTINGS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
+    ...settingValues(asset),
+    asset.id,
+  ]);
+}
+
+export async function setAssetEnabled(db: Queryable, id: number, enabled: boolean): Promise<void> {
+  await execute(db, 'UPDATE dca_assets SET is_enabled = ? WHERE id = ?', [enabled, id]);
+}
+
+/**
+ * Where a valid asset would not survive its columns (sql/001: DECIMAL(20,10) amounts, DECIMAL(10,4)
+ * percents, INT seconds): MySQL would round or refuse the value instead of storing what was typed.
+ */
+export function assetColumnProblems(asset: AssetConfig): string[] {
+  const problems: string[] = [];
+  const fits = (column: string, value: Decimal, intDigits: number, places: number) => {
+    if (value.decimalPlaces() > places) problems.push(`${column} allows at most ${places} decimal places`);
+    if (value.abs().gte(`1e${intDigits}`)) problems.push(`${column} must be less than 1e${intDigits}`);
+  };
+  fits('base_order_amount', asset.baseOrderAmount, 10, 10);
+  fits('safety_order_amount', asset.safetyOrderAmount, 10, 10);
+  fits('safety_order_deviation', asset.safetyOrderDeviation, 6, 4);
+  fits('take_profit_percent', asset.takeProfitPercent, 6, 4);
+  fits('buy_order_price_deviation_percent', asset.buyOrderPriceDeviationPercent, 6, 4);
+  if (asset.cooldownPeriod > 2_147_483_647) problems.push('cooldown_period must fit a 32-bit INT');
+  return problems;
 }
 
 export async function setLastSellPrice(db: Queryable, assetId: number, price: Decimal): Promise<void> {
@@ -53,7 +128,7 @@ export async function setLastSellPrice(db: Queryable, assetId: number, price: De
 }
 
 /** Validates and maps one row; throws DcaError('ASSET_INVALID') listing every reason. */
-export function parseAssetRow(row: Record<string, unknown>): AssetConfig {
+export function parseAssetRow(row: Row): AssetConfig {
   const id = Number(row['id']);
   const symbol = String(row['asset_symbol'] ?? '');
   const reasons: string[] = [];
@@ -124,7 +199,13 @@ export function parseAssetRow(row: Record<string, unknown>): AssetConfig {
   };
 }
 
-function reasonOf(err: DcaError): string {
-  const reasons = err.details['reasons'];
-  return Array.isArray(reasons) ? reasons.join('; ') : err.message;
+/** The row parsed as the bot loads it, or the reasons (joined) it would skip it. */
+export function parseOrReason(row: Row): AssetConfig | string {
+  try {
+    return parseAssetRow(row);
+  } catch (err) {
+    if (!(err instanceof DcaError) || err.code !== 'ASSET_INVALID') throw err;
+    const reasons = err.details['reasons'];
+    return Array.isArray(reasons) ? reasons.join('; ') : err.message;
+  }
 }

@@ -2,11 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DcaError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
 import {
+  assetColumnProblems,
+  findAssetRow,
   getAsset,
   getAssetBySymbol,
   loadAssets,
   parseAssetRow,
+  setAssetEnabled,
   setLastSellPrice,
+  insertAsset as storeAsset,
+  updateAssetSettings,
 } from '../../src/store/assets.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 
@@ -75,6 +80,40 @@ describe('assets', () => {
   it('stores the last sell price exactly', async () => {
     await setLastSellPrice(db.pool, eth, dec('3456.1234567891'));
     expect((await getAsset(db.pool, eth))?.lastSellPrice?.toFixed()).toBe('3456.1234567891');
+  });
+});
+
+describe('operator writes', () => {
+  it('stores a new asset, rewrites its settings and toggles it, keeping the last sell price', async () => {
+    const template = await getAsset(db.pool, btc);
+    if (template === null) throw new Error('seed asset missing');
+    const id = await storeAsset(db.pool, { ...template, symbol: 'ADA/USD', baseOrderAmount: dec('7.25') });
+    expect(await getAssetBySymbol(db.pool, 'ADA/USD')).toMatchObject({
+      id,
+      enabled: true,
+      lastSellPrice: null,
+    });
+    await setLastSellPrice(db.pool, id, dec('0.5'));
+    await updateAssetSettings(db.pool, { ...template, id, symbol: 'ADA/USD', maxSafetyOrders: 2 });
+    await setAssetEnabled(db.pool, id, false);
+    const stored = await getAsset(db.pool, id);
+    expect(stored).toMatchObject({ enabled: false, maxSafetyOrders: 2, cooldownPeriod: 300 });
+    expect(stored?.baseOrderAmount.toFixed()).toBe('20');
+    expect(stored?.lastSellPrice?.toFixed()).toBe('0.5');
+  });
+
+  it('finds an invalid row unparsed so it can be fixed', async () => {
+    expect(await findAssetRow(db.pool, 'btc-usd')).toMatchObject({ id: bad, take_profit_percent: '0.0000' });
+    expect(await findAssetRow(db.pool, 'XRP/USD')).toBeNull();
+  });
+
+  it('names the settings their columns would round', async () => {
+    const asset = await getAsset(db.pool, btc);
+    if (asset === null) throw new Error('seed asset missing');
+    expect(assetColumnProblems(asset)).toEqual([]);
+    expect(assetColumnProblems({ ...asset, takeProfitPercent: dec('1.23456') })).toEqual([
+      'take_profit_percent allows at most 4 decimal places',
+    ]);
   });
 });
 
