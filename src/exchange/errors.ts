@@ -11,9 +11,6 @@
 import { errors } from '@alpacahq/alpaca-trade-api';
 import { ExchangeError, type ExchangeErrorKind } from '../errors.js';
 
-/** Alpaca's 403 code for "insufficient buying power / qty". */
-export const INSUFFICIENT_FUNDS_CODE = 40310000;
-
 export interface ErrorContext {
   /** What was attempted, for the message, e.g. `submit order dca-1-base-1`. */
   readonly operation: string;
