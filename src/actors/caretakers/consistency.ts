@@ -15,7 +15,7 @@ import type { Queryable } from '../../store/db.js';
 import type { AlertSink } from '../alerts.js';
 import type { AssetActor } from '../asset.js';
 import type { AssetRegistry } from '../registry.js';
-import { Caretaker } from './interval.js';
+import { actorsByCycle, Caretaker } from './interval.js';
 
 export interface ConsistencyDeps {
   readonly pool: Queryable;
@@ -56,8 +56,9 @@ export class ConsistencyChecker extends Caretaker<ConsistencyRun> {
       positionShort: [] as number[],
     };
     const cycles = await listCycles(this.deps.pool, { statuses: ['buying', 'selling', 'watching'] });
+    const actors = actorsByCycle(this.deps.registry);
     for (const cycle of cycles) {
-      const actor = this.deps.registry.all().find((a) => a.cycleId === cycle.id);
+      const actor = actors.get(cycle.id);
       if (!actor) continue;
       if (cycle.status === 'watching') {
         if (cycle.quantity.gt(0)) await this.checkPosition(cycle, actor, run);

@@ -8,7 +8,7 @@ import { cooldownExpired } from '../../machines/decisions.js';
 import { getPreviousCompletedAt, listCycles } from '../../store/cycles.js';
 import type { Queryable } from '../../store/db.js';
 import type { AssetRegistry } from '../registry.js';
-import { Caretaker } from './interval.js';
+import { actorsByCycle, Caretaker } from './interval.js';
 
 export interface CooldownManagerDeps {
   readonly pool: Queryable;
@@ -27,9 +27,11 @@ export class CooldownManager extends Caretaker<number[]> {
   async runOnce(now: Date): Promise<number[]> {
     const { pool, registry } = this.deps;
     const ticked: number[] = [];
-    for (const cycle of await listCycles(pool, { statuses: ['cooldown'] })) {
+    const cycles = await listCycles(pool, { statuses: ['cooldown'] });
+    const actors = actorsByCycle(registry);
+    for (const cycle of cycles) {
       // Only the actor hosting this very cycle: a row it has already moved past needs nothing.
-      const actor = registry.all().find((a) => a.cycleId === cycle.id);
+      const actor = actors.get(cycle.id);
       if (!actor) continue;
       const previousCompletedAt = await getPreviousCompletedAt(pool, cycle.assetId, cycle.id);
       if (!cooldownExpired(previousCompletedAt, actor.view().asset.cooldownPeriod, now)) continue;

@@ -6,6 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { DcaError, ExchangeError } from '../../errors.js';
+import type { AssetActor } from '../asset.js';
+import type { AssetRegistry } from '../registry.js';
 
 export interface PeriodicOptions {
   readonly everyMs: number;
@@ -116,4 +118,11 @@ export abstract class Caretaker<Run> {
   }
 
   abstract runOnce(now: Date): Promise<Run>;
+}
+
+/** The live actors by the id of the cycle each hosts, built once per run instead of a scan per cycle. */
+export function actorsByCycle(registry: AssetRegistry): Map<number, AssetActor> {
+  const byCycle = new Map<number, AssetActor>();
+  for (const actor of registry.all()) if (actor.cycleId !== null) byCycle.set(actor.cycleId, actor);
+  return byCycle;
 }
