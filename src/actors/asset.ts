@@ -16,7 +16,7 @@ import type { AssetConfig, AssetRules, CycleRow, OrderSnapshot, Quote, TradeUpda
 import { DcaError, ExchangeError } from '../errors.js';
 import type { ExchangeRest } from '../exchange/types.js';
 import { failpoint } from '../failpoints.js';
-import type { CycleActor, CycleInput } from '../machines/cycle.js';
+import type { CycleActor, CycleInput, CycleSnapshot } from '../machines/cycle.js';
 import { cycleMachine, toCyclePatch } from '../machines/cycle.js';
 import type { Decimal } from '../money.js';
 import {
@@ -33,8 +33,6 @@ import {
   type CycleEvent,
   type Intent,
   patchChanged,
-  type RowSources,
-  rowSourcesOf,
   sameRowSources,
   tradeUpdateToEvent,
 } from './assetEvents.js';
@@ -71,8 +69,8 @@ export class AssetActor {
   private cycle: CycleRow | null = null;
   private machine: CycleActor | null = null;
   private intents: Intent[] = [];
-  /** What the stored row was last projected from; see `settle`. */
-  private settledFrom: RowSources | null = null;
+  /** The snapshot the stored row was last projected from; see `settle`. */
+  private settledFrom: CycleSnapshot | null = null;
   private lane: Promise<void> = Promise.resolve();
   private pendingQuote: Quote | null = null;
   private lastQuote: Quote | null = null;
@@ -276,8 +274,7 @@ export class AssetActor {
     const snapshot = machine.getSnapshot();
     // Most quotes change nothing but the machine's latest quote: when no intent left and nothing the
     // row is projected from moved, the row is already stored; skip building and comparing the patch.
-    const sources = rowSourcesOf(snapshot);
-    if (intents.length === 0 && sameRowSources(this.settledFrom, sources)) return;
+    if (intents.length === 0 && sameRowSources(this.settledFrom, snapshot)) return;
     if (snapshot.status === 'done') {
       await this.finish(cycle, snapshot);
       for (const intent of intents) if (intent.type === 'alert') this.perform(intent);
@@ -300,11 +297,11 @@ export class AssetActor {
     } else if (patchChanged(cycle, patch)) {
       this.cycle = await updateCycle(this.deps.pool, cycle.id, cycle.version, patch);
     }
-    this.settledFrom = sources;
+    this.settledFrom = snapshot;
     for (const intent of intents) this.perform(intent);
   }
 
-  private async finish(cycle: CycleRow, snapshot: ReturnType<CycleActor['getSnapshot']>): Promise<void> {
+  private async finish(cycle: CycleRow, snapshot: CycleSnapshot): Promise<void> {
     const output = snapshot.output;
     if (!output) throw new DcaError('INVARIANT', `cycle ${cycle.id} ended without output`);
     const { finished, next } = await finishCycle(this.deps.pool, {

@@ -1,7 +1,7 @@
 /** Translation between the outside world and the cycle machine's events and intents. */
-import type { EmittedFrom, EventFrom, SnapshotFrom } from 'xstate';
+import type { EmittedFrom, EventFrom } from 'xstate';
 import type { CycleRow, TradeUpdate } from '../domain.js';
-import type { cycleMachine } from '../machines/cycle.js';
+import type { CycleSnapshot, cycleMachine } from '../machines/cycle.js';
 import type { Decimal } from '../money.js';
 import type { CyclePatch } from '../store/cycles.js';
 
@@ -47,29 +47,20 @@ export function patchChanged(row: CycleRow, patch: CyclePatch): boolean {
 }
 
 /**
- * The parts of a snapshot `toCyclePatch` reads. The machine's updates are pure and keep unchanged
- * context fields by reference, so identical references mean an identical patch.
+ * True when `b` projects to the same row as `a`: the fields `toCyclePatch` reads are the same
+ * references. The machine's updates are pure and keep unchanged context fields by reference, so this
+ * answers without building a patch or allocating anything — it runs on every quote.
  */
-export interface RowSources {
-  readonly value: unknown;
-  readonly ledger: unknown;
-  readonly inFlight: unknown;
-  readonly clientOrderId: string | null;
-  readonly completedAt: Date | null;
-}
-
-export function rowSourcesOf(snapshot: SnapshotFrom<typeof cycleMachine>): RowSources {
-  const { ledger, inFlight, clientOrderId, completedAt } = snapshot.context;
-  return { value: snapshot.value, ledger, inFlight, clientOrderId, completedAt };
-}
-
-export function sameRowSources(a: RowSources | null, b: RowSources): boolean {
+export function sameRowSources(a: CycleSnapshot | null, b: CycleSnapshot): boolean {
+  if (a === null) return false;
+  if (a === b) return true;
+  const x = a.context;
+  const y = b.context;
   return (
-    a !== null &&
     a.value === b.value &&
-    a.ledger === b.ledger &&
-    a.inFlight === b.inFlight &&
-    a.clientOrderId === b.clientOrderId &&
-    a.completedAt === b.completedAt
+    x.ledger === y.ledger &&
+    x.inFlight === y.inFlight &&
+    x.clientOrderId === y.clientOrderId &&
+    x.completedAt === y.completedAt
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rowSourcesOf, sameRowSources } from '../../src/actors/assetEvents.js';
+import { sameRowSources } from '../../src/actors/assetEvents.js';
 import { dec } from '../../src/money.js';
 import { aCycleInput, aCycleRow, quote, startCycle } from '../helpers/cycle.js';
 
@@ -21,21 +21,21 @@ function holdingCycle() {
 describe('row sources (what the stored cycle row is projected from)', () => {
   it('stay the same after a quote that only moves the latest price', () => {
     const cycle = holdingCycle();
-    const before = rowSourcesOf(cycle.actor.getSnapshot());
+    const before = cycle.actor.getSnapshot();
     cycle.actor.send(quote('59990', '60000'));
-    expect(sameRowSources(before, rowSourcesOf(cycle.actor.getSnapshot()))).toBe(true);
+    expect(sameRowSources(before, cycle.actor.getSnapshot())).toBe(true);
   });
 
   it('change when a quote crosses the safety trigger and an order is placed', () => {
     const cycle = holdingCycle();
-    const before = rowSourcesOf(cycle.actor.getSnapshot());
+    const before = cycle.actor.getSnapshot();
     cycle.actor.send(quote('59090', '59100'));
     expect(cycle.state()).toBe('buying');
-    expect(sameRowSources(before, rowSourcesOf(cycle.actor.getSnapshot()))).toBe(false);
+    expect(sameRowSources(before, cycle.actor.getSnapshot())).toBe(false);
   });
 
   it('are never the same as nothing settled yet', () => {
     const cycle = holdingCycle();
-    expect(sameRowSources(null, rowSourcesOf(cycle.actor.getSnapshot()))).toBe(false);
+    expect(sameRowSources(null, cycle.actor.getSnapshot())).toBe(false);
   });
 });
