@@ -31,6 +31,12 @@ export class AssetRegistry {
     return [...this.bySymbol.keys()];
   }
 
+  /** The actor hosting cycle `cycleId` right now, if any. */
+  byCycle(cycleId: number): AssetActor | undefined {
+    for (const actor of this.bySymbol.values()) if (actor.cycleId === cycleId) return actor;
+    return undefined;
+  }
+
   /**
    * The actor owning an order: by the cycle id in the bot's client order id, then by symbol (an
    * update for an older cycle of the asset goes to the asset, whose current cycle ignores it).
@@ -39,8 +45,7 @@ export class AssetRegistry {
   ownerOf(order: OrderSnapshot): AssetActor | undefined {
     const parts = parseClientOrderId(order.clientOrderId);
     if (!parts) return undefined;
-    for (const actor of this.bySymbol.values()) if (actor.cycleId === parts.cycleId) return actor;
-    return this.bySymbol.get(order.symbol);
+    return this.byCycle(parts.cycleId) ?? this.bySymbol.get(order.symbol);
   }
 
   /** Called whenever the set of live actors changes (the market-data stream re-subscribes). */
