@@ -88,15 +88,6 @@ export async function latestStatus(db: Queryable, assetId: number): Promise<Cycl
   return (await getLatestCycle(db, assetId))?.status;
 }
 
-/** Polls an async condition (a database read) every 20 ms. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000, what = 'condition') {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 export const minutesFromNow = (minutes: number): Date => new Date(Date.now() + minutes * 60_000);
 
 /** Publishes the quote every 50 ms until `done` holds: the quote stream subscribes asynchronously. */
