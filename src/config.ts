@@ -224,9 +224,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return deepFreeze(build(parsed.data));
 }
 
-/** Only the DB_* variables: for tools (migrations) that must not need exchange keys. */
+/**
+ * Only the DB_* variables (and DCA_MODE, which picks the default database): for tools such as
+ * migrations and the CLI that must not need exchange keys, yet must reach the database the bot uses.
+ */
 export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
   const schema = envSchema.pick({
+    DCA_MODE: true,
     DB_HOST: true,
     DB_PORT: true,
     DB_USER: true,
@@ -237,14 +241,7 @@ export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
   }
-  const e = parsed.data;
-  return Object.freeze({
-    host: e.DB_HOST,
-    port: e.DB_PORT,
-    user: e.DB_USER,
-    password: e.DB_PASSWORD,
-    database: e.DB_NAME ?? DEFAULT_DB_NAME,
-  });
+  return Object.freeze(dbConfig(parsed.data));
 }
 
 /** Only the variables the schema knows: the rest of the environment is none of its business. */
@@ -289,13 +286,7 @@ function build(e: Env): Config {
       streamUrl: e.APCA_API_STREAM_URL ?? defaultStreamUrl(baseUrl),
       dataStreamUrl: e.APCA_API_DATA_STREAM_URL ?? DEFAULT_DATA_STREAM_URL,
     },
-    db: {
-      host: e.DB_HOST,
-      port: e.DB_PORT,
-      user: e.DB_USER,
-      password: e.DB_PASSWORD,
-      database: e.DB_NAME ?? (e.DCA_MODE === 'sim' ? SIM_DB_NAME : DEFAULT_DB_NAME),
-    },
+    db: dbConfig(e),
     log: { level: e.LOG_LEVEL, file: e.LOG_FILE, pretty: e.LOG_PRETTY },
     intervals: {
       orderStaleSeconds: e.ORDER_STALE_SECONDS,
@@ -321,6 +312,18 @@ function build(e: Env): Config {
             minIntervalSeconds: e.ALERT_EMAIL_MIN_INTERVAL_SECONDS,
           }
         : null,
+  };
+}
+
+function dbConfig(
+  e: Pick<Env, 'DCA_MODE' | 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD' | 'DB_NAME'>,
+): DbConfig {
+  return {
+    host: e.DB_HOST,
+    port: e.DB_PORT,
+    user: e.DB_USER,
+    password: e.DB_PASSWORD,
+    database: e.DB_NAME ?? (e.DCA_MODE === 'sim' ? SIM_DB_NAME : DEFAULT_DB_NAME),
   };
 }
 

@@ -150,6 +150,11 @@ describe('loadConfig', () => {
     });
     expect(() => loadDbConfig({ DB_PORT: '70000' })).toThrow(ConfigError);
   });
+
+  it('gives the tools the database the bot uses in sim mode', () => {
+    expect(loadDbConfig({ DCA_MODE: 'sim' }).database).toBe('dca_bot_sim');
+    expect(loadDbConfig({ DCA_MODE: 'sim', DB_NAME: 'mine' }).database).toBe('mine');
+  });
 });
 
 describe('redactedConfig', () => {
