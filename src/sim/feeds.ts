@@ -60,15 +60,19 @@ export function randomWalkFeed(
   const random = mulberry32(opts.seed ?? 1);
   const drift = opts.drift ?? 0;
   const vol = opts.volatility ?? 0.001;
-  const mids = new Map(Object.entries(opts.start).map(([s, p]) => [s, dec(p, `start price of ${s}`)]));
+  // Increments are looked up once, here: an unknown symbol fails the caller now, not a timer later.
+  const walks = Object.entries(opts.start).map(([symbol, p]) => ({
+    symbol,
+    mid: dec(p, `start price of ${symbol}`),
+    increment: incrementOf(symbol),
+  }));
   const spread = dec(opts.spreadBps ?? 10).div(10000);
   return {
     step() {
-      for (const [symbol, mid] of mids) {
+      for (const w of walks) {
         const z = gaussian(random);
-        const next = mid.mul(dec(drift - (vol * vol) / 2 + vol * z).exp());
-        mids.set(symbol, next);
-        publishAround(symbol, next, spread, publish, incrementOf(symbol));
+        w.mid = w.mid.mul(dec(drift - (vol * vol) / 2 + vol * z).exp());
+        publishAround(w.symbol, w.mid, spread, publish, w.increment);
       }
       return true;
     },

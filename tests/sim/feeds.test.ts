@@ -58,6 +58,15 @@ describe('price feeds', () => {
     }
   });
 
+  it('refuses a walk over a symbol it cannot price when it is built, not on a later step', () => {
+    const unknown = (symbol: string): Decimal => {
+      throw new Error(`asset not found for ${symbol}`);
+    };
+    expect(() => randomWalkFeed({ start: { 'NOPE/USD': '1' } }, recorder().publish, unknown)).toThrow(
+      /NOPE\/USD/,
+    );
+  });
+
   it('replays CSV quotes with a symbol column', () => {
     const r = recorder();
     const feed = csvFeed('time,symbol,bid,ask\n1,BTC/USD,100,101\n2,ETH/USD,10,10.5\n', {}, r.publish, cent);
