@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AlertEmailConfig } from '../config.js';
+import { scrub } from '../exchange/errors.js';
 import type { Alert, AlertSink } from './alerts.js';
 
 /** The part of a nodemailer transporter the channel uses. */
@@ -41,7 +42,7 @@ interface Pending {
   readonly at: Date;
 }
 
-export function createSmtpTransport(config: AlertEmailConfig): MailTransport {
+function createSmtpTransport(config: AlertEmailConfig): MailTransport {
   return nodemailer.createTransport({
     host: config.smtpServer,
     port: config.smtpPort,
@@ -61,7 +62,8 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
   const transport = opts.transport ?? createSmtpTransport(config);
   const now = opts.now ?? (() => new Date());
   const intervalMs = config.minIntervalSeconds * 1000;
-  const scrub = scrubber([...(opts.secrets ?? []), config.smtpPassword ?? '']);
+  const secrets = [...(opts.secrets ?? []), config.smtpPassword ?? ''];
+  const mask = (text: string) => scrub(text, secrets);
   const pending: Pending[] = [];
   const stats = { sent: 0, failed: 0, pending: 0 };
   let lastSentAt: number | null = null;
@@ -87,7 +89,7 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
     const batch = pending.splice(0);
     stats.pending = 0;
     lastSentAt = now().getTime();
-    const mail = { from: config.sender, to: config.receiver, ...compose(batch, scrub) };
+    const mail = { from: config.sender, to: config.receiver, ...compose(batch, mask) };
     sending = transport
       .sendMail(mail)
       .then(() => {
@@ -98,7 +100,7 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
         stats.failed++;
         const error = err as { message?: unknown; code?: unknown };
         log.error(
-          { code: error.code, reason: scrub(String(error.message ?? err)), alerts: batch.length },
+          { code: error.code, reason: mask(String(error.message ?? err)), alerts: batch.length },
           'alert mail could not be sent',
         );
       })
@@ -137,9 +139,9 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
 const LEVEL_ORDER = { error: 0, warn: 1, info: 2 } as const;
 
 /** Subject and plain-text body for one or more alerts, worst first in the subject. */
-export function compose(
+function compose(
   batch: readonly Pending[],
-  scrub: (text: string) => string = (t) => t,
+  mask: (text: string) => string,
 ): { subject: string; text: string } {
   const first = batch[0];
   if (!first) throw new Error('an alert mail needs at least one alert');
@@ -161,10 +163,5 @@ export function compose(
     ]),
     'Every alert is also in the bot log (pino, `alert: true`).',
   ];
-  return { subject: scrub(subject), text: scrub(lines.join('\n')) };
-}
-
-function scrubber(secrets: readonly string[]): (text: string) => string {
-  const values = secrets.filter((s) => s.length >= 4);
-  return (text) => values.reduce((t, s) => t.split(s).join('[redacted]'), text);
+  return { subject: mask(subject), text: mask(lines.join('\n')) };
 }
