@@ -1,17 +1,14 @@
 /**
- * `npm run migrate`: applies pending migrations to the database named by DB_* (from the
- * environment or `.env`), creating the database when the user may. Needs no Alpaca keys.
+ * `npm run migrate`: the same command as `dca-bot migrate` (applies pending migrations to the
+ * database named by DB_* from the environment or `.env`, creating it when the user may; needs no
+ * Alpaca keys).
  */
-import { loadDbConfig, loadDotenv } from '../config.js';
-import { migrate } from './migrate.js';
+import { runCli } from '../cli/run.js';
+import { loadDotenv } from '../config.js';
 
 loadDotenv();
-try {
-  const db = loadDbConfig();
-  const print = (line: string) => process.stdout.write(`${line}\n`);
-  print(`migrating ${db.user}@${db.host}:${db.port}/${db.database}`);
-  await migrate(db, { createDatabase: true, log: print });
-} catch (err) {
-  process.stderr.write(`migrate: ${(err as Error).message}\n`);
-  process.exitCode = 1;
-}
+process.exitCode = await runCli(['migrate', ...process.argv.slice(2)], {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});
