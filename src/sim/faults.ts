@@ -1,6 +1,7 @@
 /**
  * Fault injection: every control is a small counter or flag that the server consults at the one
- * point where the fault applies. All faults are off after `reset()`.
+ * point where the fault applies. All faults are off after `reset()`, which leaves the simulator as
+ * its options configured it.
  */
 import type { DecimalInput } from '../money.js';
 
@@ -15,6 +16,8 @@ export interface FaultTargets {
   dropStream(stream: StreamName): number;
   setMatchingPaused(paused: boolean): void;
   setPartialFillRatio(ratio: DecimalInput | null): void;
+  /** Back to the simulator's configured `partialFillRatio` (an option, not a fault). */
+  restorePartialFillRatio(): void;
 }
 
 interface Refusal {
@@ -99,7 +102,7 @@ export class SimFaults {
     this.#flushHeld();
     this.#reorderSize = 0;
     this.targets.setMatchingPaused(false);
-    this.targets.setPartialFillRatio(null);
+    this.targets.restorePartialFillRatio();
   }
 
   // --- consulted by the server ---

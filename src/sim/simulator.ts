@@ -71,12 +71,13 @@ export interface Simulator {
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const keys = { keyId: opts.keyId ?? 'SIMKEY', secretKey: opts.secretKey ?? 'SIMSECRET' };
   const ratio = opts.partialFillRatio;
+  const configuredRatio = ratio === undefined || ratio === null ? null : dec(ratio, 'partialFillRatio');
   const engine = new Engine({
     assets: buildAssets(opts.assets ?? DEFAULT_ASSETS),
     cash: dec(opts.cash ?? '100000', 'cash'),
     feeRate: dec(opts.feeRate ?? '0.0025', 'feeRate'),
     now: opts.now ?? (() => new Date()),
-    partialFillRatio: ratio === undefined || ratio === null ? null : dec(ratio, 'partialFillRatio'),
+    partialFillRatio: configuredRatio,
   });
   const tradingStream = new TradingStreamServer(keys);
   const dataStream = new DataStreamServer(keys, {
@@ -91,6 +92,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     setPartialFillRatio(r) {
       engine.partialFillRatio = r === null ? null : dec(r, 'partial fill ratio');
+    },
+    restorePartialFillRatio() {
+      engine.partialFillRatio = configuredRatio;
     },
   });
   const emitUpdate = (frame: unknown) => tradingStream.broadcast(frame);

@@ -1,5 +1,6 @@
 import type { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '../../src/sim/simulator.js';
 import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
 
 let h: SimHarness;
@@ -161,5 +162,21 @@ describe('fault injection, observed through the SDK', () => {
     h.sim.faults.setPartialFills(null);
     h.sim.publishQuote('BTC/USD', '60000', '60010');
     expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('filled');
+  });
+
+  it('keeps the partial fill ratio the simulator was started with across a reset', async () => {
+    const sim = await startSimulator({ partialFillRatio: '0.5' });
+    try {
+      sim.faults.setPartialFills(null);
+      sim.faults.reset();
+      sim.publishQuote('BTC/USD', '60000', '60010');
+      const o = sim.placeOrder({ symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.002' });
+      expect([sim.getOrder(o.id)?.status, sim.getOrder(o.id)?.filledQty.toFixed()]).toEqual([
+        'partially_filled',
+        '0.001',
+      ]);
+    } finally {
+      await sim.close();
+    }
   });
 });
