@@ -32,9 +32,13 @@ export function poolOptions(cfg: DbConfig, extra: Partial<PoolOptions> = {}): Po
 export function createPool(cfg: DbConfig): Pool {
   const pool = mysql.createPool(poolOptions(cfg));
   // The session zone must match `timezone: 'Z'` so CURRENT_TIMESTAMP defaults and NOW() are UTC.
-  // mysql2 exposes the raw callback connection on the underlying pool's 'connection' event.
+  // mysql2 exposes the raw callback connection on the underlying pool's 'connection' event. Without
+  // a callback a failed SET is emitted as an 'error' nobody listens to, which kills the process; and
+  // a session left in the server's zone must not be used, so it is destroyed instead.
   pool.pool.on('connection', (conn) => {
-    conn.query("SET time_zone = '+00:00'");
+    conn.query("SET time_zone = '+00:00'", (err: Error | null) => {
+      if (err) conn.destroy();
+    });
   });
   return pool;
 }
