@@ -119,7 +119,8 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
   const isDead = (DEAD as string[]).includes(order.status);
   const closedAt = isDead ? (order.filledAt ?? order.updatedAt ?? new Date()) : null;
   // MySQL evaluates SET assignments left to right, each seeing the previous ones: filled_qty is
-  // assigned last so every CASE compares against the stored (older) quantity.
+  // assigned last so every CASE compares against the stored (older) quantity, and closed_at follows
+  // the status just assigned (a row closed as not_accepted that turns up live is open again).
   await execute(
     db,
     `UPDATE dca_orders SET
@@ -135,7 +136,7 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
          WHEN CAST(? AS DECIMAL(30, 15)) < filled_qty THEN fee
          ELSE COALESCE(?, fee) END,
        submitted_at = COALESCE(submitted_at, ?),
-       closed_at = COALESCE(closed_at, ?),
+       closed_at = CASE WHEN status IN (?) THEN COALESCE(closed_at, ?) ELSE NULL END,
        filled_qty = GREATEST(filled_qty, CAST(? AS DECIMAL(30, 15)))
      WHERE client_order_id = ?`,
     [
@@ -150,6 +151,7 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
       filled,
       fee === undefined ? null : toPlain(fee),
       order.createdAt,
+      DEAD,
       closedAt,
       filled,
       order.clientOrderId,

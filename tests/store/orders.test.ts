@@ -253,4 +253,14 @@ describe('closeUnsentOrder', () => {
     );
     expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('filled');
   });
+
+  it('opens the row again if the order turns up still working', async () => {
+    const { intent } = await writtenAhead();
+    await closeUnsentOrder(db.pool, intent.clientOrderId, 'not_accepted');
+    await recordOrderState(db.pool, snapshot(intent, { id: 'alpaca-order-unsent-3', status: 'new' }));
+    expect(await getLedgerOrder(db.pool, intent.clientOrderId)).toMatchObject({
+      status: 'new',
+      closedAt: null,
+    });
+  });
 });
