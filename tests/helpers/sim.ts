@@ -63,23 +63,19 @@ export async function waitFor(
 
 /**
  * A connected, listening trade_updates client that records every update. `connections()` counts
- * authenticated connections whose `listen` was acknowledged (the SDK sends `listen` twice on each
- * connect, so acknowledgements are not counted directly).
+ * connections whose `listen` was acknowledged: the subscription is registered once, before
+ * connecting, and the SDK re-sends it (one `listen`) after each authentication.
  */
 export async function listenTradeUpdates(h: SimHarness, overrides: Record<string, unknown> = {}) {
   const stream = h.sdk.tradeStream(overrides);
   const updates: streaming.TradeUpdate[] = [];
-  let connects = 0;
-  let ready = 0;
+  let acknowledged = 0;
   stream.onTradeUpdate((u) => updates.push(u));
   stream.on(streaming.EVENT.SUBSCRIPTION, () => {
-    ready = connects;
+    acknowledged++;
   });
-  stream.onConnect(() => {
-    connects++;
-    stream.subscribeTradeUpdates();
-  });
+  stream.subscribeTradeUpdates();
   stream.connect();
-  await waitFor(() => ready >= 1, 3_000, 'trade_updates listening');
-  return { stream, updates, connections: () => ready };
+  await waitFor(() => acknowledged >= 1, 3_000, 'trade_updates listening');
+  return { stream, updates, connections: () => acknowledged };
 }

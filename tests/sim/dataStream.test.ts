@@ -1,6 +1,7 @@
-import type { streaming } from '@alpacahq/alpaca-trade-api';
+import { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { createSdkClients } from '../../src/exchange/sdk.js';
 import { type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
 
 let h: SimHarness;
@@ -17,13 +18,12 @@ async function connectedCryptoStream(symbols: string[]) {
   let subscribed = false;
   stream.onQuote((q) => quotes.push(q));
   stream.onTrade((t) => trades.push(t));
-  stream.on('subscription', () => {
+  stream.on(streaming.EVENT.SUBSCRIPTION, () => {
     subscribed = true;
   });
-  stream.onConnect(() => {
-    stream.subscribeForQuotes(symbols);
-    stream.subscribeForTrades(symbols);
-  });
+  // Registered before connecting: the SDK sends them in one subscribe frame once authenticated.
+  stream.subscribeForQuotes(symbols);
+  stream.subscribeForTrades(symbols);
   stream.connect();
   await waitFor(() => subscribed, 3_000, 'subscription');
   return { stream, quotes, trades };
@@ -83,7 +83,6 @@ describe('crypto market-data stream', () => {
   });
 
   it('rejects wrong keys with 402 and the SDK gives up', async () => {
-    const { createSdkClients } = await import('../../src/exchange/sdk.js');
     const wrong = createSdkClients({ ...h.sim.endpoints, secretKey: 'WRONG' }).cryptoStream({
       pingIntervalMs: 0,
     });

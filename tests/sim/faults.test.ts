@@ -1,4 +1,4 @@
-import type { streaming } from '@alpacahq/alpaca-trade-api';
+import { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/sim/simulator.js';
 import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
@@ -97,21 +97,18 @@ describe('fault injection, observed through the SDK', () => {
   it('drops and refuses the crypto stream for a time; quotes resume after the reconnect', async () => {
     const stream = h.sdk.cryptoStream();
     const quotes: streaming.StreamQuote[] = [];
-    let connects = 0;
-    let subscribedOn = 0;
+    // One subscribe per connection (the SDK re-sends it after each authentication), so one ack each.
+    let subscriptions = 0;
     stream.onQuote((q) => quotes.push(q));
-    stream.on('subscription', () => {
-      subscribedOn = connects;
+    stream.on(streaming.EVENT.SUBSCRIPTION, () => {
+      subscriptions++;
     });
-    stream.onConnect(() => {
-      connects++;
-      stream.subscribeForQuotes(['BTC/USD']);
-    });
+    stream.subscribeForQuotes(['BTC/USD']);
     stream.connect();
-    await waitFor(() => subscribedOn >= 1, 3_000, 'subscription');
+    await waitFor(() => subscriptions >= 1, 3_000, 'subscription');
     h.sim.faults.refuseStream('data', { ms: 150 });
     expect(h.sim.faults.dropStream('data')).toBe(1);
-    await waitFor(() => subscribedOn >= 2, 5_000, 'resubscribed');
+    await waitFor(() => subscriptions >= 2, 5_000, 'resubscribed');
     h.sim.publishQuote('BTC/USD', '60100', '60110');
     await waitFor(() => quotes.length >= 1, 3_000, 'quote after reconnect');
     expect(quotes[0]!.bidPrice).toBe(60100);

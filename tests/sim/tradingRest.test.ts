@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createSdkClients } from '../../src/exchange/sdk.js';
 import { type SimHarness, startSimHarness } from '../helpers/sim.js';
 
 let h: SimHarness;
@@ -183,10 +184,7 @@ describe('trading REST through the SDK', () => {
   });
 
   it('refuses a request with the wrong keys with 401', async () => {
-    const wrong = (await import('../../src/exchange/sdk.js')).createSdkClients(
-      { ...h.sim.endpoints, secretKey: 'wrong' },
-      { getRetries: 0 },
-    );
+    const wrong = createSdkClients({ ...h.sim.endpoints, secretKey: 'wrong' }, { getRetries: 0 });
     const denied = await rejection(wrong.account.getAccount());
     expect([denied.status, denied.code]).toEqual([401, 40110000]);
   });

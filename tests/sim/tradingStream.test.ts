@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSdkClients } from '../../src/exchange/sdk.js';
 import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
 
 let h: SimHarness;
@@ -54,7 +55,6 @@ describe('trade_updates stream through the SDK', () => {
   });
 
   it('fails authentication with wrong keys and does not reconnect', async () => {
-    const { createSdkClients } = await import('../../src/exchange/sdk.js');
     const wrong = createSdkClients({ ...h.sim.endpoints, keyId: 'WRONG' }).tradeStream({ pingIntervalMs: 0 });
     wrong.connect();
     const result = await wrong.waitForAuthenticationResult(3_000);
