@@ -147,12 +147,8 @@ const oneOf = <T extends string>(values: readonly T[], fallback: T) =>
 
 const feeBps = field((v, fail) => {
   if (v === undefined) return dec(25);
-  let d: Decimal | null = null;
-  try {
-    d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
-  } catch {
-    d = null;
-  }
+  // The pattern admits only plain non-negative decimals, which dec() always parses.
+  const d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
   if (d === null || d.gt(10_000)) return fail(`expected basis points from 0 to 10000, got ${show(v)}`);
   return d;
 });
@@ -364,7 +360,6 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     feeRate: config.feeRate.toFixed(),
     alertEmail: config.alertEmail && {
       ...config.alertEmail,
-      smtpUser: config.alertEmail.smtpUser,
       smtpPassword: mask(config.alertEmail.smtpPassword),
     },
   };
