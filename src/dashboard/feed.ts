@@ -74,12 +74,15 @@ export class DashboardFeed {
     await this.push();
   }
 
-  stop(): void {
+  /** No further states; resolves once a state being built (maybe a ledger read) has finished. */
+  async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.refresher) clearInterval(this.refresher);
     this.listeners.clear();
+    // Its failure, if any, was logged by whoever started it.
+    await this.pushing?.catch(() => undefined);
   }
 
   /** The newest page state as JSON. */
@@ -120,7 +123,10 @@ export class DashboardFeed {
     const wait = Math.max(0, this.lastPushAt + (this.deps.minIntervalMs ?? 200) - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.push();
+      // A watcher's bug must not become an unhandled rejection that ends the bot: log it, try next time.
+      this.push().catch((err: unknown) =>
+        this.deps.logger.error({ err }, 'dashboard state could not be built'),
+      );
     }, wait);
     this.timer.unref();
   }

@@ -143,7 +143,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   return {
     url,
     async close() {
-      feed.stop();
+      await feed.stop();
       for (const res of streams) res.end();
       streams.clear();
       await new Promise<void>((resolve) => {
