@@ -129,13 +129,19 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   }
 
   await feed.start();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.dashboard.port, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.dashboard.port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nobody gets a handle to close: the feed's subscription and timers must not outlive the failure.
+    await feed.stop();
+    throw err;
+  }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   log.info({ url, token: token ? 'required' : 'none' }, `dashboard on ${url}`);

@@ -125,6 +125,27 @@ describe('the dashboard server', () => {
     expect(body).not.toContain(TOKEN);
   });
 
+  it('refuses to start on a port in use and leaves no feed listening to the actors', async () => {
+    let listening = 0;
+    const inspection = {
+      subscribe: () => {
+        listening++;
+        return () => void listening--;
+      },
+    };
+    const taken = Number(new URL(dashboard.url).port);
+    const config = loadConfig({ DCA_MODE: 'sim', DB_NAME: db.cfg.database, DASHBOARD_PORT: String(taken) });
+    const second = createDashboard({
+      bot: { registry: new AssetRegistry(), supervisor: { status: () => [] } },
+      pool: db.pool,
+      config,
+      logger: pino({ level: 'silent' }),
+      inspection,
+    });
+    await expect(second).rejects.toThrow(/EADDRINUSE/);
+    expect(listening).toBe(0);
+  });
+
   it('sends at most five states a second however fast the actors change', async () => {
     let timer: NodeJS.Timeout | undefined;
     const event = {
