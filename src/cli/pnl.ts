@@ -2,8 +2,8 @@
  * `dca-bot pnl [--since DATE] [--until DATE]`: realized P&L per asset and in total, from the
  * `realized_pnl` of the cycles that completed in the period. Sums are decimal, never float.
  */
-import { dec, ZERO } from '../money.js';
-import { selectRows } from '../store/db.js';
+import { ZERO } from '../money.js';
+import { realizedPnlBySymbol } from '../store/cycles.js';
 import { parseCommand, positionals } from './args.js';
 import { withPool } from './db.js';
 import { type CliIo, EXIT_OK, formatTable, plain, price, printJson, println, UsageError } from './io.js';
@@ -12,12 +12,6 @@ export const PNL_USAGE = `usage: dca-bot pnl [--since DATE] [--until DATE] [--js
   realized P&L of the cycles completed in the period, per asset and in total
   DATE is a UTC day (2026-01-31: the whole day is included) or an ISO timestamp
   (2026-01-31T12:00:00Z: --since includes it, --until stops just before it)`;
-
-interface PnlLine {
-  readonly symbol: string;
-  cycles: number;
-  realizedPnl: ReturnType<typeof dec>;
-}
 
 export async function pnlCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const options = {
@@ -34,34 +28,7 @@ export async function pnlCommand(argv: readonly string[], io: CliIo): Promise<nu
     throw new UsageError('--since must be before --until', PNL_USAGE);
   }
 
-  const rows = await withPool(io, (pool) => {
-    const where = ["c.status = 'complete'", 'c.realized_pnl IS NOT NULL'];
-    const params: unknown[] = [];
-    if (since) {
-      where.push('c.completed_at >= ?');
-      params.push(since);
-    }
-    if (until) {
-      where.push('c.completed_at < ?');
-      params.push(until);
-    }
-    return selectRows(
-      pool,
-      `SELECT a.asset_symbol, c.realized_pnl FROM dca_cycles c JOIN dca_assets a ON a.id = c.asset_id
-        WHERE ${where.join(' AND ')} ORDER BY a.asset_symbol, c.id`,
-      params,
-    );
-  });
-
-  const bySymbol = new Map<string, PnlLine>();
-  for (const row of rows) {
-    const symbol = String(row['asset_symbol']);
-    const line = bySymbol.get(symbol) ?? { symbol, cycles: 0, realizedPnl: ZERO };
-    line.cycles += 1;
-    line.realizedPnl = line.realizedPnl.plus(dec(String(row['realized_pnl']), 'realized_pnl'));
-    bySymbol.set(symbol, line);
-  }
-  const lines = [...bySymbol.values()];
+  const lines = await withPool(io, (pool) => realizedPnlBySymbol(pool, { since, until }));
   const total = {
     cycles: lines.reduce((n, l) => n + l.cycles, 0),
     realizedPnl: lines.reduce((sum, l) => sum.plus(l.realizedPnl), ZERO),

@@ -7,7 +7,7 @@ import { DcaError, StaleWriteError } from '../errors.js';
 import { type Decimal, toPlain } from '../money.js';
 import { setLastSellPrice } from './assets.js';
 import { execute, type Pool, type Queryable, selectRows, withTransaction } from './db.js';
-import { date, dateOrNull, decimal, decimalOrNull, num, type Row, textOrNull } from './rows.js';
+import { date, dateOrNull, decimal, decimalOrNull, num, type Row, text, textOrNull } from './rows.js';
 
 export type CyclePatch = Partial<Omit<CycleRow, 'id' | 'assetId' | 'createdAt' | 'updatedAt' | 'version'>>;
 
@@ -112,6 +112,45 @@ export async function listCycles(
     params.push(Math.max(0, Math.floor(opts.limit)));
   }
   return (await selectRows(db, sql, params)).map(parseCycleRow);
+}
+
+export interface RealizedPnl {
+  readonly symbol: string;
+  readonly cycles: number;
+  readonly realizedPnl: Decimal;
+}
+
+/**
+ * Realized P&L of the cycles completed in [since, until) (either bound optional), per asset symbol,
+ * summed by MySQL on the DECIMAL column (exact). Assets without such a cycle are left out.
+ */
+export async function realizedPnlBySymbol(
+  db: Queryable,
+  period: { since: Date | null; until: Date | null },
+): Promise<RealizedPnl[]> {
+  const where = ["c.status = 'complete'", 'c.realized_pnl IS NOT NULL'];
+  const params: unknown[] = [];
+  if (period.since) {
+    where.push('c.completed_at >= ?');
+    params.push(period.since);
+  }
+  if (period.until) {
+    where.push('c.completed_at < ?');
+    params.push(period.until);
+  }
+  const rows = await selectRows(
+    db,
+    `SELECT a.asset_symbol, COUNT(*) AS cycles, SUM(c.realized_pnl) AS realized_pnl
+       FROM dca_cycles c JOIN dca_assets a ON a.id = c.asset_id
+      WHERE ${where.join(' AND ')}
+      GROUP BY a.asset_symbol ORDER BY a.asset_symbol`,
+    params,
+  );
+  return rows.map((row) => ({
+    symbol: text(row, 'asset_symbol'),
+    cycles: num(row, 'cycles'),
+    realizedPnl: decimal(row, 'realized_pnl'),
+  }));
 }
 
 /** A fresh cycle: nothing held, the columns' defaults for everything else. */

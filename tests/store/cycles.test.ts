@@ -9,6 +9,7 @@ import {
   getLatestCycle,
   getPreviousCompletedAt,
   listCycles,
+  realizedPnlBySymbol,
   updateCycle,
 } from '../../src/store/cycles.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
@@ -146,5 +147,32 @@ describe('finishCycle', () => {
       }),
     ).rejects.toBeInstanceOf(StaleWriteError);
     expect(await listCycles(db.pool, { assetId: other })).toHaveLength(1);
+  });
+});
+
+describe('realizedPnlBySymbol', () => {
+  it('sums the completed cycles of a period per symbol, exactly', async () => {
+    const a = await insertAsset(db.pool, { asset_symbol: 'PNA/USD' });
+    const b = await insertAsset(db.pool, { asset_symbol: 'PNB/USD' });
+    const complete = async (assetId: number, pnl: string, at: string) => {
+      const c = await createCycle(db.pool, assetId, 'selling');
+      await updateCycle(db.pool, c.id, 0, {
+        status: 'complete',
+        realizedPnl: dec(pnl),
+        completedAt: new Date(at),
+      });
+    };
+    await complete(a, '0.1', '2030-01-01T00:00:00Z');
+    await complete(a, '0.2', '2030-01-02T00:00:00Z');
+    await complete(b, '-0.05', '2030-01-02T12:00:00Z');
+    await complete(b, '9', '2030-01-03T00:00:00Z');
+    const lines = await realizedPnlBySymbol(db.pool, {
+      since: new Date('2030-01-01T00:00:00Z'),
+      until: new Date('2030-01-03T00:00:00Z'),
+    });
+    expect(lines.map((l) => [l.symbol, l.cycles, l.realizedPnl.toFixed()])).toEqual([
+      ['PNA/USD', 2, '0.3'],
+      ['PNB/USD', 1, '-0.05'],
+    ]);
   });
 });
