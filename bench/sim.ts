@@ -12,10 +12,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { streaming } from '@alpacahq/alpaca-trade-api';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createSdkClients } from '../src/exchange/sdk.js';
 import type { ExchangeEndpoints } from '../src/exchange/types.js';
-import { startSimulator } from '../src/sim/simulator.js';
+import { type Simulator, startSimulator } from '../src/sim/simulator.js';
 import type { Bench, BenchRow } from './table.js';
 
 const GROUP = 'simulator';
@@ -46,10 +47,10 @@ async function simQuotes(): Promise<number> {
   let received = 0;
   let subscribed = false;
   stream.onQuote(() => received++);
-  stream.on('subscription', () => {
+  stream.on(streaming.EVENT.SUBSCRIPTION, () => {
     subscribed = true;
   });
-  stream.onConnect(() => stream.subscribeForQuotes(['BTC/USD']));
+  stream.subscribeForQuotes(['BTC/USD']);
   stream.connect();
   while (!subscribed) await tick();
   const rate = await quoteRate(
@@ -96,16 +97,27 @@ async function roundTripRate(roundTrip: () => Promise<void>, concurrency: number
   return done / ((performance.now() - start) / 1000);
 }
 
-async function simOrders(concurrency: number): Promise<number> {
+/** A simulator with cash for every order a slice can place, and a quote they fill against. */
+async function orderSim(): Promise<Simulator> {
   const sim = await startSimulator({ cash: '1000000000' });
   sim.publishQuote('BTC/USD', '60000', '60010');
-  const { orders } = createSdkClients(sim.endpoints, { getRetries: 0 });
-  const rate = await roundTripRate(async () => {
+  return sim;
+}
+
+/** One round-trip through the SDK: submit a small market buy, then read it back by id. */
+function sdkRoundTrip(endpoints: ExchangeEndpoints): () => Promise<void> {
+  const { orders } = createSdkClients(endpoints, { getRetries: 0 });
+  return async () => {
     const o = await orders.postOrder({
       postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.0001', timeInForce: 'gtc' },
     });
     await orders.getOrderByOrderID({ orderId: o.id! });
-  }, concurrency);
+  };
+}
+
+async function simOrders(concurrency: number): Promise<number> {
+  const sim = await orderSim();
+  const rate = await roundTripRate(sdkRoundTrip(sim.endpoints), concurrency);
   await sim.close();
   return rate;
 }
@@ -120,13 +132,7 @@ async function simOrdersOnOwnThread(concurrency: number): Promise<number> {
     worker.once('message', resolve);
     worker.once('error', reject);
   });
-  const { orders } = createSdkClients(endpoints, { getRetries: 0 });
-  const rate = await roundTripRate(async () => {
-    const o = await orders.postOrder({
-      postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.0001', timeInForce: 'gtc' },
-    });
-    await orders.getOrderByOrderID({ orderId: o.id! });
-  }, concurrency);
+  const rate = await roundTripRate(sdkRoundTrip(endpoints), concurrency);
   worker.postMessage('close');
   await new Promise((r) => worker.once('exit', r));
   return rate;
@@ -134,8 +140,7 @@ async function simOrdersOnOwnThread(concurrency: number): Promise<number> {
 
 /** The same round-trip with bare fetch (no SDK): separates the simulator's cost from the client's. */
 async function simOrdersFetch(concurrency: number): Promise<number> {
-  const sim = await startSimulator({ cash: '1000000000' });
-  sim.publishQuote('BTC/USD', '60000', '60010');
+  const sim = await orderSim();
   const headers = {
     'APCA-API-KEY-ID': sim.endpoints.keyId,
     'APCA-API-SECRET-KEY': sim.endpoints.secretKey,
