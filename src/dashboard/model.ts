@@ -60,7 +60,7 @@ export interface AssetPanel {
   readonly takeProfit: TriggerView | null;
   readonly earlyRestart: TriggerView | null;
   readonly inFlight: InFlightView | null;
-  /** ISO time the cooldown ends (the page counts down), or null outside cooldown. */
+  /** ISO time the cooldown ends, or null outside cooldown (the page shows the seconds below, refreshed each second). */
   readonly cooldownEndsAt: string | null;
   readonly cooldownRemainingSeconds: number | null;
 }
@@ -254,13 +254,13 @@ function trigger(
 }
 
 /** Prices to the asset's price increment (at least cents). */
-export function formatPrice(value: Decimal, rules: AssetRules | null): string {
+function formatPrice(value: Decimal, rules: AssetRules | null): string {
   const dp = Math.max(2, rules ? rules.priceIncrement.decimalPlaces() : 2);
   return value.toFixed(dp);
 }
 
 /** Quantities to the asset's trade increment, without trailing zeros. */
-export function formatQty(value: Decimal, rules: AssetRules | null): string {
+function formatQty(value: Decimal, rules: AssetRules | null): string {
   const dp = rules ? rules.minTradeIncrement.decimalPlaces() : 9;
   return value.toDecimalPlaces(dp).toFixed();
 }
