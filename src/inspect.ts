@@ -88,9 +88,11 @@ export interface StatelyInspectorOptions {
  * push everything else out of that window and change nothing a person wants to see.
  */
 export async function startStatelyInspector(opts: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
-  const port = opts.port && opts.port > 0 ? opts.port : await freePort();
+  const asked = opts.port && opts.port > 0 ? opts.port : null;
   // The relay has no error handler of its own: a taken port would crash the process, so check first.
-  if (!(await isFree(port))) throw new Error(`the inspector relay port ${port} is in use`);
+  if (asked !== null && !(await isFree(asked)))
+    throw new Error(`the inspector relay port ${asked} is in use`);
+  const port = asked ?? (await freePort());
   const relay = createInspectorServer({ port, autoOpen: false });
   await waitUntilListening(port);
 
