@@ -67,6 +67,13 @@ function int(value: string, name: string): number {
   return n;
 }
 
+/** A NaN volatility would only surface as an uncaught error from the feed timer; refuse it here. */
+function positive(value: string, name: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) fail(`--${name} must be a positive number`);
+  return n;
+}
+
 function startPrices(symbols: string | undefined, prices: string | undefined): Record<string, DecimalInput> {
   const list = symbols
     ? symbols.split(',').map((s) => s.trim().toUpperCase())
@@ -105,12 +112,17 @@ const sim = await startSimulator({
 const interval = int(args.interval, 'interval');
 if (args.csv) sim.startCsvReplay(args.csv, { intervalMs: interval });
 else if (!args['no-walk']) {
-  sim.startRandomWalk({
-    start: startPrices(args.symbols, args.prices),
-    seed: int(args.seed, 'seed'),
-    volatility: Number(args.volatility),
-    intervalMs: interval,
-  });
+  try {
+    sim.startRandomWalk({
+      start: startPrices(args.symbols, args.prices),
+      seed: int(args.seed, 'seed'),
+      volatility: positive(args.volatility, 'volatility'),
+      intervalMs: interval,
+    });
+  } catch (err) {
+    // An unknown symbol: the simulator lists no such asset.
+    fail((err as Error).message);
+  }
 }
 
 const e = sim.endpoints;

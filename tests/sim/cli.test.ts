@@ -55,4 +55,24 @@ describe('npm run sim', () => {
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
   });
+
+  it('refuses a bad walk setting with exit code 2 and the usage, before printing any URL', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/sim/cli.ts', '--port', '0', '--symbols', 'NOPE/USD', '--prices', '1'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      err += String(d);
+    });
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(2);
+    expect(err).toMatch(/asset not found for NOPE\/USD[\s\S]*usage: npm run sim/);
+    expect(out).not.toContain('APCA_API_');
+  });
 });
