@@ -74,8 +74,6 @@ export interface StatelyInspector {
 }
 
 export interface StatelyInspectorOptions {
-  /** Relay port; 0 (default) picks a free one. */
-  readonly port?: number;
   readonly logger?: Logger;
   /** How often live actors are announced again (default 10 s); see below. */
   readonly reannounceMs?: number;
@@ -88,11 +86,8 @@ export interface StatelyInspectorOptions {
  * push everything else out of that window and change nothing a person wants to see.
  */
 export async function startStatelyInspector(opts: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
-  const asked = opts.port && opts.port > 0 ? opts.port : null;
-  // The relay has no error handler of its own: a taken port would crash the process, so check first.
-  if (asked !== null && !(await isFree(asked)))
-    throw new Error(`the inspector relay port ${asked} is in use`);
-  const port = asked ?? (await freePort());
+  // A port just found free: the relay has no error handler of its own, so a taken one would crash the process.
+  const port = await freePort();
   const relay = createInspectorServer({ port, autoOpen: false });
   await waitUntilListening(port);
 
@@ -151,14 +146,6 @@ function freePort(): Promise<number> {
       const port = typeof address === 'object' && address ? address.port : 0;
       probe.close(() => resolve(port));
     });
-  });
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, () => probe.close(() => resolve(true)));
   });
 }
 
