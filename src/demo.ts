@@ -2,22 +2,28 @@
  * Sim mode's demo: an asset to trade when `dca_assets` is empty, and a lively random-walk feed so a
  * newcomer sees full cycles (base, safety orders, take-profit, cooldown) within a minute or two.
  */
+import type { AssetConfig } from './domain.js';
+import { dec } from './money.js';
 import type { Simulator } from './sim/index.js';
+import { insertAsset, listAssetRows } from './store/assets.js';
 import type { Pool } from './store/db.js';
 
 /** Settings tuned to the demo feed's volatility, not advice for real money. */
-const DEMO_ASSETS = [
+const DEMO_ASSETS: readonly AssetConfig[] = [
   {
+    id: 0, // assigned by the database
     symbol: 'BTC/USD',
-    base: '20',
-    safety: '20',
-    maxSafety: 5,
-    deviation: '0.5',
-    takeProfit: '0.5',
-    cooldown: 20,
-    restartDrop: '0.5',
+    enabled: true,
+    baseOrderAmount: dec('20'),
+    safetyOrderAmount: dec('20'),
+    maxSafetyOrders: 5,
+    safetyOrderDeviation: dec('0.5'),
+    takeProfitPercent: dec('0.5'),
+    cooldownPeriod: 20,
+    buyOrderPriceDeviationPercent: dec('0.5'),
+    lastSellPrice: null,
   },
-] as const;
+];
 
 const START_PRICES: Record<string, string> = {
   'BTC/USD': '60000',
@@ -26,20 +32,10 @@ const START_PRICES: Record<string, string> = {
   'DOGE/USD': '0.15',
 };
 
-/** Inserts the demo assets (naming only the seed's columns) if the table is empty; returns their symbols. */
+/** Inserts the demo assets if `dca_assets` is empty; returns their symbols. */
 export async function seedDemoAssets(pool: Pool): Promise<string[]> {
-  const [rows] = await pool.query('SELECT COUNT(*) AS n FROM dca_assets');
-  const count = Number((rows as Array<{ n: number | string }>)[0]?.n ?? 0);
-  if (count > 0) return [];
-  for (const a of DEMO_ASSETS) {
-    await pool.execute(
-      `INSERT INTO dca_assets (asset_symbol, is_enabled, base_order_amount, safety_order_amount,
-         max_safety_orders, safety_order_deviation, take_profit_percent, cooldown_period,
-         buy_order_price_deviation_percent)
-       VALUES (?, TRUE, ?, ?, ?, ?, ?, ?, ?)`,
-      [a.symbol, a.base, a.safety, a.maxSafety, a.deviation, a.takeProfit, a.cooldown, a.restartDrop],
-    );
-  }
+  if ((await listAssetRows(pool)).length > 0) return [];
+  for (const asset of DEMO_ASSETS) await insertAsset(pool, asset);
   return DEMO_ASSETS.map((a) => a.symbol);
 }
 
