@@ -6,6 +6,7 @@
  */
 import pino, { type DestinationStream, type Logger, type StreamEntry } from 'pino';
 import pinoPretty from 'pino-pretty';
+import { maskSecrets, REDACTED } from './secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -19,7 +20,7 @@ export interface LoggerOptions {
   readonly secrets?: readonly (string | null | undefined)[];
 }
 
-export const CENSOR = '[redacted]';
+export const CENSOR = REDACTED;
 
 /** Keys whose values are secrets wherever they appear: config fields, env names, HTTP headers. */
 const SECRET_KEYS = [
@@ -69,9 +70,9 @@ export function createLogger(opts: LoggerOptions, destination?: DestinationStrea
         logMethod(args, method) {
           if (secrets.length === 0) return method.apply(this, args);
           const first = args[0];
-          const scrubbed = args.map((a) => (typeof a === 'string' ? scrubString(a, secrets) : a));
+          const scrubbed = args.map((a) => (typeof a === 'string' ? maskSecrets(a, secrets) : a));
           if (first instanceof Error && typeof args[1] !== 'string') {
-            return method.call(this, first, scrubString(first.message, secrets));
+            return method.call(this, first, maskSecrets(first.message, secrets));
           }
           return method.apply(this, scrubbed as Parameters<typeof method>);
         },
@@ -114,7 +115,7 @@ function makeErrSerializer(secrets: readonly string[]) {
 }
 
 function scrub(value: unknown, secrets: readonly string[], depth: number): unknown {
-  if (typeof value === 'string') return scrubString(value, secrets);
+  if (typeof value === 'string') return maskSecrets(value, secrets);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (value instanceof Headers) return scrub(Object.fromEntries(value.entries()), secrets, depth + 1);
   if (value instanceof Response) {
@@ -128,11 +129,5 @@ function scrub(value: unknown, secrets: readonly string[], depth: number): unkno
   if (Array.isArray(value)) return value.map((v) => scrub(v, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = scrub(v, secrets, depth + 1);
-  return out;
-}
-
-function scrubString(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (out.includes(secret)) out = out.replaceAll(secret, CENSOR);
   return out;
 }

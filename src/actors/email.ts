@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AlertEmailConfig } from '../config.js';
-import { scrub } from '../exchange/errors.js';
+import { maskSecrets } from '../secrets.js';
 import type { Alert, AlertSink } from './alerts.js';
 
 /** The part of a nodemailer transporter the channel uses. */
@@ -63,7 +63,7 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
   const now = opts.now ?? (() => new Date());
   const intervalMs = config.minIntervalSeconds * 1000;
   const secrets = [...(opts.secrets ?? []), config.smtpPassword ?? ''];
-  const mask = (text: string) => scrub(text, secrets);
+  const mask = (text: string) => maskSecrets(text, secrets);
   const pending: Pending[] = [];
   const stats = { sent: 0, failed: 0, pending: 0 };
   let lastSentAt: number | null = null;

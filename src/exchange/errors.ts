@@ -10,6 +10,7 @@
  */
 import { errors } from '@alpacahq/alpaca-trade-api';
 import { ExchangeError, type ExchangeErrorKind } from '../errors.js';
+import { maskSecrets } from '../secrets.js';
 
 export interface ErrorContext {
   /** What was attempted, for the message, e.g. `submit order dca-1-base-1`. */
@@ -22,15 +23,6 @@ export interface ErrorContext {
 
 /** Network errors raised before the request left this machine: nothing can have been applied. */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/** Replaces every occurrence of a secret with `[redacted]`. */
-export function scrub(message: string, secrets: readonly string[]): string {
-  let out = message;
-  for (const s of secrets) {
-    if (s.length > 0) out = out.split(s).join('[redacted]');
-  }
-  return out;
-}
 
 function numericCode(code: number | string | undefined): number | undefined {
   const n = typeof code === 'string' ? Number(code) : code;
@@ -72,8 +64,8 @@ function fromFetchError(error: errors.FetchError, ctx: ErrorContext): ExchangeEr
   const message = mayHaveApplied
     ? `${ctx.operation}: request ${what}; it may have been applied`
     : `${ctx.operation}: request ${what}`;
-  return new ExchangeError(mayHaveApplied ? 'ambiguous' : 'unavailable', scrub(message, ctx.secrets), {
-    details: { operation: scrub(ctx.operation, ctx.secrets), networkCode: code, timedOut },
+  return new ExchangeError(mayHaveApplied ? 'ambiguous' : 'unavailable', maskSecrets(message, ctx.secrets), {
+    details: { operation: maskSecrets(ctx.operation, ctx.secrets), networkCode: code, timedOut },
   });
 }
 
@@ -81,10 +73,10 @@ function fromApiError(error: errors.ApiError, ctx: ErrorContext): ExchangeError 
   const alpacaCode = numericCode(error.code);
   const kind = kindForStatus(error.status, alpacaCode);
   const message = `${ctx.operation}: HTTP ${error.status}: ${error.message}`;
-  return new ExchangeError(kind, scrub(message, ctx.secrets), {
+  return new ExchangeError(kind, maskSecrets(message, ctx.secrets), {
     status: error.status,
     ...(alpacaCode === undefined ? {} : { alpacaCode }),
-    details: { operation: scrub(ctx.operation, ctx.secrets), requestId: error.requestId },
+    details: { operation: maskSecrets(ctx.operation, ctx.secrets), requestId: error.requestId },
   });
 }
 

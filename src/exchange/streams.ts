@@ -15,7 +15,7 @@ import { streaming } from '@alpacahq/alpaca-trade-api';
 import type { Logger } from 'pino';
 import type { Quote, TradeUpdate } from '../domain.js';
 import { ExchangeError } from '../errors.js';
-import { scrub } from './errors.js';
+import { maskSecrets } from '../secrets.js';
 import { isSupportedOrderType, mapStreamQuote, mapTradeUpdate } from './mappers.js';
 import type { SdkClients } from './sdk.js';
 import type { QuoteStreamHandle, StreamHandle, StreamHandlers, StreamState } from './types.js';
@@ -39,7 +39,7 @@ class StreamSession<T> {
   ) {
     stream.onError((raw) => {
       // Server error frames are echoed as they came; never let a credential ride along.
-      const message = scrub(raw, secrets);
+      const message = maskSecrets(raw, secrets);
       this.lastError = message;
       this.report(new Error(`${name}: ${message}`));
     });
