@@ -68,13 +68,8 @@ function childOf(b: Bot, id: string) {
 
 describe('a crashing asset actor', () => {
   it('is restarted from the database while the other asset keeps trading', async () => {
-    const btcId = await insertAsset(db.pool, { asset_symbol: BTC, base_order_amount: '20' });
-    const ethId = await insertAsset(db.pool, {
-      asset_symbol: ETH,
-      base_order_amount: '20',
-      safety_order_amount: '20',
-      safety_order_deviation: '1.5',
-    });
+    const btcId = await insertAsset(db.pool);
+    const ethId = await insertAsset(db.pool, { asset_symbol: ETH });
     await breakCycleWrites(btcId);
     const running = await start();
     // BTC's write-ahead fails before its POST: the actor crashes and nothing reaches the exchange,

@@ -23,17 +23,12 @@ import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/d
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
 
-/** $20 base at 50000 buys 0.0004; $19.60 safety at 49000 also buys 0.0004 (round numbers). */
-const ASSET = {
-  asset_symbol: BTC,
-  base_order_amount: '20',
-  safety_order_amount: '19.6',
-  max_safety_orders: 3,
-  safety_order_deviation: '1.5',
-  take_profit_percent: '1',
-  cooldown_period: 2,
-  buy_order_price_deviation_percent: '2',
-};
+/**
+ * The seed's BTC/USD row (insertAsset's default: $20 base, 1.5 % deviation, 1 % take profit, 2 %
+ * early restart) with a $19.60 safety order and a 2 s cooldown: $20 at 50000 buys 0.0004, and so
+ * does $19.60 at 49000 (round numbers).
+ */
+const ASSET = { safety_order_amount: '19.6', max_safety_orders: 3, cooldown_period: 2 };
 
 let sim: Simulator;
 let db: TestDatabase;

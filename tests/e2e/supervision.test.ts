@@ -26,7 +26,7 @@ let assetId: number;
 
 beforeEach(async () => {
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-  assetId = await insertAsset(db.pool, { asset_symbol: BTC, base_order_amount: '20' });
+  assetId = await insertAsset(db.pool);
 });
 
 afterEach(async () => {

@@ -20,16 +20,8 @@ import { bookkeepingViolations, duplicateStepOrders } from '../helpers/invariant
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
-const ASSET = {
-  asset_symbol: BTC,
-  base_order_amount: '20',
-  safety_order_amount: '20',
-  max_safety_orders: 3,
-  safety_order_deviation: '1.5',
-  take_profit_percent: '1',
-  cooldown_period: 60,
-  buy_order_price_deviation_percent: '2',
-};
+/** The seed's BTC/USD row (insertAsset's default: $20 orders, 1 % take profit), 3 safety orders, a 60 s cooldown. */
+const ASSET = { max_safety_orders: 3, cooldown_period: 60 };
 /** A base buy at 50000 (0.0004 BTC); then a bid 1 % above it takes the profit. */
 const BUY_QUOTE = ['49990', '50000'] as const;
 const SELL_QUOTE = ['50600', '50610'] as const;

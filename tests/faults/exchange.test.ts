@@ -25,7 +25,7 @@ let assetId: number;
 
 beforeEach(async () => {
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-  assetId = await insertAsset(db.pool, { asset_symbol: BTC, base_order_amount: '20', cooldown_period: 60 });
+  assetId = await insertAsset(db.pool, { cooldown_period: 60 });
   const started = await startInProcessBot({ sim, db });
   bot = started.bot;
   await started.trading([BTC]);

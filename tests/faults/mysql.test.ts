@@ -30,7 +30,7 @@ beforeEach(async () => {
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
   proxy = await startTcpProxy({ host: db.cfg.host, port: db.cfg.port });
   proxied = createPool({ ...db.cfg, host: '127.0.0.1', port: proxy.port });
-  assetId = await insertAsset(db.pool, { asset_symbol: BTC, base_order_amount: '20', cooldown_period: 60 });
+  assetId = await insertAsset(db.pool, { cooldown_period: 60 });
 });
 
 afterEach(async () => {

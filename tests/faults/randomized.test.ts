@@ -104,15 +104,8 @@ async function runSeed(seed: number): Promise<{ violations: string[]; orders: nu
   const [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
   const run: Run = { sim, db, bot: null as unknown as Bot };
   try {
-    const assetId = await insertAsset(db.pool, {
-      asset_symbol: BTC,
-      base_order_amount: '20',
-      safety_order_amount: '20',
-      max_safety_orders: 3,
-      safety_order_deviation: '1.5',
-      take_profit_percent: '1',
-      cooldown_period: 1,
-    });
+    // The seed's BTC/USD row (insertAsset's default) with a 1 s cooldown, so a schedule runs cycles.
+    const assetId = await insertAsset(db.pool, { max_safety_orders: 3, cooldown_period: 1 });
     run.bot = await startTrading(sim, db);
     const steps = schedule(seed, STEPS);
     for (const step of steps) await apply(run, step);
