@@ -15,6 +15,7 @@ import { dec } from '../src/money.js';
 import { createCycle, updateCycle } from '../src/store/cycles.js';
 import type { Pool } from '../src/store/db.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../tests/helpers/db.js';
+import { dbEnv } from '../tests/helpers/env.js';
 import { createMemoryExchange, type MemoryExchange } from './memoryExchange.js';
 
 export const ENTRY_PRICE = dec('60000');
@@ -89,11 +90,7 @@ export async function startTree(n: number): Promise<Tree> {
   const probe = new StepProbe();
   const config = loadConfig({
     DCA_MODE: 'sim',
-    DB_HOST: db.cfg.host,
-    DB_PORT: String(db.cfg.port),
-    DB_USER: db.cfg.user,
-    DB_PASSWORD: db.cfg.password,
-    DB_NAME: db.cfg.database,
+    ...dbEnv(db.cfg),
     ASSET_POLL_SECONDS: '3600',
     QUOTE_STALE_SECONDS: '3600',
   });

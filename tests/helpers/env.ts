@@ -11,6 +11,13 @@ export function botEnv(endpoints: ExchangeEndpoints, db: DbConfig): Record<strin
     APCA_API_DATA_URL: endpoints.dataUrl,
     APCA_API_STREAM_URL: endpoints.streamUrl,
     APCA_API_DATA_STREAM_URL: endpoints.dataStreamUrl,
+    ...dbEnv(db),
+  };
+}
+
+/** Only the DB_* variables, for a bot whose exchange is handed to it in-process. */
+export function dbEnv(db: DbConfig): Record<string, string> {
+  return {
     DB_HOST: db.host,
     DB_PORT: String(db.port),
     DB_USER: db.user,

@@ -11,6 +11,7 @@ import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
 import { waitUntil } from './bot.js';
 import type { TestDatabase } from './db.js';
+import { botEnv } from './env.js';
 
 export interface InProcessBotOptions {
   readonly sim: Pick<Simulator, 'endpoints'>;
@@ -33,14 +34,10 @@ export interface InProcessBot {
 }
 
 export async function startInProcessBot(opts: InProcessBotOptions): Promise<InProcessBot> {
-  const { cfg } = opts.db;
+  // The child-process bot's environment: startBot reads neither the mode nor the endpoints, the
+  // exchange below is built from them.
   const config = loadConfig({
-    DCA_MODE: 'sim',
-    DB_HOST: cfg.host,
-    DB_PORT: String(cfg.port),
-    DB_USER: cfg.user,
-    DB_PASSWORD: cfg.password,
-    DB_NAME: cfg.database,
+    ...botEnv(opts.sim.endpoints, opts.db.cfg),
     ASSET_POLL_SECONDS: '1',
     ...opts.env,
   });
