@@ -3,15 +3,13 @@
  * through the real SDK and a throwaway MariaDB: a real crash in one asset actor — its database
  * writes fail — is contained, restarted from the database, and the other asset keeps trading.
  */
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type Bot, startBot } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { currentCycle, waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { startInProcessBot } from '../helpers/inProcessBot.js';
 
 const BTC = 'BTC/USD';
 const ETH = 'ETH/USD';
@@ -31,20 +29,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<Bot> {
-  const { cfg } = db;
-  const config = loadConfig({
-    DCA_MODE: 'sim',
-    DB_HOST: cfg.host,
-    DB_PORT: String(cfg.port),
-    DB_USER: cfg.user,
-    DB_PASSWORD: cfg.password,
-    DB_NAME: cfg.database,
-    ASSET_POLL_SECONDS: '1',
-  });
-  const exchange = createAlpacaExchange(sim.endpoints, {
-    reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
-  });
-  bot = await startBot({ config, logger: pino({ level: 'silent' }), pool: db.pool, exchange, tickMs: 100 });
+  ({ bot } = await startInProcessBot({ sim, db, logLevel: 'silent' }));
   return bot;
 }
 
