@@ -14,6 +14,7 @@ import type {
 } from '../src/domain.js';
 import type { Exchange, QuoteStreamHandle, StreamHandle, StreamHandlers } from '../src/exchange/types.js';
 import { type Decimal, dec } from '../src/money.js';
+import { orderFor } from '../tests/helpers/orders.js';
 
 export interface MemoryExchange extends Exchange {
   /** Called synchronously when the bot POSTs an order (after its write-ahead). */
@@ -52,23 +53,7 @@ export function createMemoryExchange(): MemoryExchange {
     async submitOrder(intent: OrderIntent): Promise<OrderSnapshot> {
       submitted++;
       exchange.onSubmit?.(intent);
-      const order: OrderSnapshot = {
-        id: `mem-${nextId++}`,
-        clientOrderId: intent.clientOrderId,
-        symbol: intent.symbol,
-        side: intent.side,
-        type: intent.type,
-        status: 'new',
-        qty: intent.qty,
-        notional: null,
-        limitPrice: intent.limitPrice,
-        filledQty: dec(0),
-        filledAvgPrice: null,
-        timeInForce: intent.timeInForce,
-        createdAt: new Date(),
-        updatedAt: null,
-        filledAt: null,
-      };
+      const order = orderFor(intent, { id: `mem-${nextId++}`, createdAt: new Date() });
       byClientId.set(order.clientOrderId, order);
       return order;
     },

@@ -12,6 +12,7 @@ import {
   writeAheadOrder,
 } from '../../src/store/orders.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { orderFor } from '../helpers/orders.js';
 
 let db: TestDatabase;
 let assetId: number;
@@ -35,25 +36,9 @@ function baseIntent(cycleId: number): OrderIntent {
   };
 }
 
+/** The exchange's answer for `intent`, submitted at 10:00 on 1 March. */
 function snapshot(intent: OrderIntent, over: Partial<OrderSnapshot>): OrderSnapshot {
-  return {
-    id: 'alpaca-order-1',
-    clientOrderId: intent.clientOrderId,
-    symbol: intent.symbol,
-    side: intent.side,
-    type: intent.type,
-    status: 'new',
-    qty: intent.qty,
-    notional: null,
-    limitPrice: intent.limitPrice,
-    filledQty: dec(0),
-    filledAvgPrice: null,
-    timeInForce: intent.timeInForce,
-    createdAt: new Date('2026-03-01T10:00:00Z'),
-    updatedAt: null,
-    filledAt: null,
-    ...over,
-  };
+  return orderFor(intent, { id: 'alpaca-order-1', createdAt: new Date('2026-03-01T10:00:00Z'), ...over });
 }
 
 /** A cycle moved to buying with its base order written ahead. */
