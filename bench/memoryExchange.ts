@@ -19,8 +19,6 @@ import { orderFor } from '../tests/helpers/orders.js';
 export interface MemoryExchange extends Exchange {
   /** Called synchronously when the bot POSTs an order (after its write-ahead). */
   onSubmit: ((intent: OrderIntent) => void) | null;
-  /** The position every symbol reports (null: none). */
-  position: Decimal | null;
   /** Fills an open order completely at `price` and pushes the `fill` trade update. */
   fill(clientOrderId: string, price: Decimal): void;
   readonly submitted: number;
@@ -42,7 +40,6 @@ export function createMemoryExchange(): MemoryExchange {
 
   const exchange: MemoryExchange = {
     onSubmit: null,
-    position: null,
     get submitted() {
       return submitted;
     },
@@ -68,9 +65,8 @@ export function createMemoryExchange(): MemoryExchange {
     async listOrders() {
       return [...byClientId.values()];
     },
-    async getPosition(symbol: string): Promise<Position | null> {
-      const qty = exchange.position;
-      return qty === null ? null : { symbol, qty, qtyAvailable: qty, avgEntryPrice: dec('60000') };
+    async getPosition(): Promise<Position | null> {
+      return null;
     },
     async listPositions() {
       return [];

@@ -29,8 +29,6 @@ export interface BotProcess {
   readonly child: ChildProcess;
   /** Every JSON line written so far. */
   readonly lines: LogLine[];
-  /** Everything written to stderr (non-JSON: config problems, a fatal stack). */
-  stderr(): string;
   readonly exited: Promise<BotExit>;
   /** Resolves with the first line (already written or still to come) that matches. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
@@ -93,6 +91,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
       }
     }
   });
+  // Not JSON (config problems, a fatal stack): shown when a wait fails.
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -107,7 +106,6 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
   return {
     child,
     lines,
-    stderr: () => stderr,
     exited,
     waitForLog(match, timeoutMs = 15_000, what = 'a log line') {
       const seen = lines.find(match);

@@ -19,12 +19,12 @@ const OPEN = new Set(['new', 'partially_filled']);
 /** DECIMAL(30,15) columns: compare at a precision the column keeps. */
 const PLACES = 12;
 
-export function isDeadWithoutFill(o: SimOrder): boolean {
+function isDeadWithoutFill(o: SimOrder): boolean {
   return DEAD.has(o.status) && o.filledQty.isZero();
 }
 
 /** The simulator's bot orders, keyed by cycle id. */
-export function ordersByCycle(orders: readonly SimOrder[]): Map<number, SimOrder[]> {
+function ordersByCycle(orders: readonly SimOrder[]): Map<number, SimOrder[]> {
   const byCycle = new Map<number, SimOrder[]>();
   for (const o of orders) {
     const parts = parseClientOrderId(o.clientOrderId);
@@ -50,11 +50,6 @@ export function duplicateStepOrders(orders: readonly SimOrder[]): string[] {
     .map(
       ([key, list]) => `step ${key} has ${list.length} live or filled orders: ${list.map(show).join(', ')}`,
     );
-}
-
-/** (a, weaker) At most one open order per (cycle, step) right now. */
-export function duplicateOpenOrders(orders: readonly SimOrder[]): string[] {
-  return duplicateStepOrders(orders.filter((o) => OPEN.has(o.status)));
 }
 
 /** (b) + (c): the database agrees with the simulator's fills. */

@@ -19,9 +19,6 @@ export type Step =
   | { readonly kind: 'partialFills'; readonly ratio: string | null }
   | { readonly kind: 'restart' };
 
-/** The simulator's seeded PRNG, so a schedule and a price walk with one seed are reproducible alike. */
-export const prng = mulberry32;
-
 const FAULTS: readonly ((r: () => number) => Step)[] = [
   () => ({ kind: 'dropTrading' }),
   (r) => ({ kind: 'refuseTrading', ms: 200 + Math.floor(r() * 600) }),
@@ -40,7 +37,8 @@ const FAULTS: readonly ((r: () => number) => Step)[] = [
  * run buys, adds safety orders and takes profits.
  */
 export function schedule(seed: number, length: number): Step[] {
-  const r = prng(seed);
+  // The simulator's seeded PRNG: a schedule and a price walk with one seed are reproducible alike.
+  const r = mulberry32(seed);
   const steps: Step[] = [];
   let mid = 50_000;
   for (let i = 0; i < length; i++) {

@@ -10,21 +10,17 @@ export interface TcpProxy {
   readonly port: number;
   cut(): void;
   restore(): void;
-  /** Connections forwarded so far. */
-  readonly accepted: () => number;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const live = new Set<net.Socket>();
   let down = false;
-  let accepted = 0;
   const server = net.createServer((client) => {
     if (down) {
       client.resetAndDestroy();
       return;
     }
-    accepted++;
     const upstream = net.connect(target.port, target.host);
     live.add(client);
     live.add(upstream);
@@ -54,7 +50,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     restore() {
       down = false;
     },
-    accepted: () => accepted,
     async close() {
       destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
