@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, createMachine, SimulatedClock } from 'xstate';
 import { createSupervisor, SupervisorGaveUpError, type SupervisorOptions } from '../src/supervisor.js';
-import { Probe } from './supervision/probeChild.js';
+import { flush, Probe } from './supervision/probeChild.js';
 
 const quick = { backoff: { initialMs: 5, maxMs: 20, factor: 2 } } satisfies Partial<SupervisorOptions>;
 
@@ -14,11 +14,6 @@ async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
 }
-
-/** Lets every settled promise run its callbacks; the simulated clock does not move. */
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
-};
 
 const stateOf = (sup: { status(): { id: string; state: string }[] }, id: string) =>
   sup.status().find((s) => s.id === id)?.state;

@@ -13,9 +13,14 @@ export interface ProbeOptions {
   failStarts?: number;
   /** Starts wait for `finishStart()` / `failStart()`. */
   holdStart?: boolean;
-  /** Stops with these reasons wait for `finishStop()`; 'never' makes every stop hang. */
+  /** A stop whose reason this accepts waits for `finishStop()` (`() => true`: every stop hangs). */
   holdStop?: (reason: string) => boolean;
   tickMs?: number;
+}
+
+/** Lets every settled promise run its callbacks; a simulated clock does not move. */
+export async function flush(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
 interface Deferred {

@@ -9,7 +9,7 @@ import {
   restartsWithin,
 } from '../../src/supervision/restartPolicy.js';
 import { type ChildState, createSupervisor, type SupervisorExit } from '../../src/supervisor.js';
-import { Probe } from './probeChild.js';
+import { flush, Probe } from './probeChild.js';
 
 type PolicySnapshot = SnapshotFrom<typeof restartPolicyMachine>;
 
@@ -95,10 +95,6 @@ const expectedStatus: Record<string, ChildState> = {
   stopped: 'stopped',
   failed: 'failed',
   escalated: 'failed',
-};
-
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
 /** The system under test: a real supervisor with one probe child and a simulated clock. */
