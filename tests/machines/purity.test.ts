@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const MACHINES_DIR = new URL('../../src/machines/', import.meta.url).pathname;
+const MACHINES_DIR = fileURLToPath(new URL('../../src/machines/', import.meta.url));
 const PURE_MODULES = new Set(['xstate', '../money.js', '../domain.js', '../clientOrderId.js']);
 const SIBLING = /^\.\/[\w.-]+\.js$/;
 
