@@ -13,11 +13,17 @@ import {
   T0,
 } from '../helpers/cycle.js';
 
-/** A cycle that bought its base order: 0.000333333 BTC at 60000, net of the 0.25% fee. */
-function holdingCycle(overrides: Parameters<typeof aCycleInput>[0] = {}) {
+/** A fresh cycle whose base order (dca-7-base-1, a limit buy at 60000) has just been placed. */
+function buyingCycle(overrides: Parameters<typeof aCycleInput>[0] = {}) {
   const cycle = startCycle(aCycleInput(overrides));
   cycle.actor.send(quote('59990', '60000'));
   cycle.actor.send({ type: 'POSITION_NONE' });
+  return cycle;
+}
+
+/** A cycle that bought its base order: 0.000333333 BTC at 60000, net of the 0.25% fee. */
+function holdingCycle(overrides: Parameters<typeof aCycleInput>[0] = {}) {
+  const cycle = buyingCycle(overrides);
   cycle.actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-base-1', '0.000333333', '60000') });
   return cycle;
 }
@@ -221,9 +227,7 @@ describe('cycle machine: holding', () => {
 
 describe('cycle machine: orders in flight', () => {
   it('records the Alpaca order id when the submission is acknowledged', () => {
-    const { actor, context } = startCycle();
-    actor.send(quote('59990', '60000'));
-    actor.send({ type: 'POSITION_NONE' });
+    const { actor, context } = buyingCycle();
     actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: 'dca-7-base-1', orderId: 'a-1' });
     expect(context().inFlight?.orderId).toBe('a-1');
     expect(toCyclePatch(actor.getSnapshot())).toMatchObject({
@@ -234,9 +238,7 @@ describe('cycle machine: orders in flight', () => {
   });
 
   it('records a partial fill for display without booking it', () => {
-    const { actor, context } = startCycle();
-    actor.send(quote('59990', '60000'));
-    actor.send({ type: 'POSITION_NONE' });
+    const { actor, context } = buyingCycle();
     const partial = filledOrder('dca-7-base-1', '0.0001', '60000', { status: 'partially_filled' });
     actor.send({ type: 'ORDER_PARTIALLY_FILLED', order: partial });
     expect(context().inFlight?.filledQty.toString()).toBe('0.0001');
@@ -250,9 +252,7 @@ describe('cycle machine: orders in flight', () => {
   });
 
   it('ignores order events about an order the cycle is not waiting on', () => {
-    const { actor, state, context } = startCycle();
-    actor.send(quote('59990', '60000'));
-    actor.send({ type: 'POSITION_NONE' });
+    const { actor, state, context } = buyingCycle();
     actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-9-base-1', '1', '60000') });
     actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: 'dca-9-base-1', orderId: 'x' });
     expect(state()).toBe('buying');
@@ -285,9 +285,7 @@ describe('cycle machine: orders in flight', () => {
   });
 
   it('returns to watching after a definitive submit failure and retries with the next attempt', () => {
-    const { actor, state, ofType } = startCycle();
-    actor.send(quote('59990', '60000'));
-    actor.send({ type: 'POSITION_NONE' });
+    const { actor, state, ofType } = buyingCycle();
     actor.send({
       type: 'ORDER_SUBMIT_FAILED',
       clientOrderId: 'dca-7-base-1',
@@ -321,9 +319,7 @@ describe('cycle machine: orders in flight', () => {
   });
 
   it('stays and asks for reconciliation after an ambiguous submit failure', () => {
-    const { actor, state, ofType } = startCycle();
-    actor.send(quote('59990', '60000'));
-    actor.send({ type: 'POSITION_NONE' });
+    const { actor, state, ofType } = buyingCycle();
     actor.send({
       type: 'ORDER_SUBMIT_FAILED',
       clientOrderId: 'dca-7-base-1',
@@ -347,9 +343,7 @@ describe('cycle machine: orders in flight', () => {
     ],
     ['still open', filledOrder('dca-7-base-1', '0', '0', { status: 'new' }), 'buying', '0'],
   ])('applies a reconciled order that was %s', (_label, order, expectedState, bought) => {
-    const { actor, state, context } = startCycle();
-    actor.send(quote('59990', '60000'));
-    actor.send({ type: 'POSITION_NONE' });
+    const { actor, state, context } = buyingCycle();
     actor.send({ type: 'RECONCILED', order });
     expect(state()).toBe(expectedState);
     expect(context().ledger.boughtQuantity.toString()).toBe(bought);
