@@ -112,12 +112,13 @@ describe('cycle machine: base order', () => {
     expect(ofType('alert')).toEqual([expect.objectContaining({ level: 'error', code: 'ORDER_TOO_SMALL' })]);
   });
 
-  it('places no base order while disabled, and does again after ENABLE', () => {
+  it('places no base order while disabled, asks again after ENABLE, and skips it if disabled meanwhile', () => {
     const { actor, ofType, state } = startCycle(aCycleInput({ asset: anAsset({ enabled: false }) }));
     actor.send(quote('59990', '60000'));
     expect(ofType('checkPosition')).toEqual([]);
     actor.send({ type: 'ENABLE' });
     actor.send(quote('59990', '60000'));
+    expect(ofType('checkPosition')).toHaveLength(1);
     actor.send({ type: 'DISABLE' });
     actor.send({ type: 'POSITION_NONE' });
     expect(state()).toBe('watching');
