@@ -16,7 +16,7 @@ import {
   waitUntilTrading,
 } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
-import { bookkeepingViolations, duplicateStepOrders } from '../helpers/invariants.js';
+import { invariantViolations } from '../helpers/invariants.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -54,9 +54,7 @@ const baseBooked = async () => dec((await cycles())[0]?.quantity ?? 0).gt(0);
 const cycleComplete = async () => (await cycles())[0]?.status === 'complete';
 
 async function expectInvariants(): Promise<void> {
-  const orders = sim.listOrders();
-  expect(duplicateStepOrders(orders)).toEqual([]);
-  expect(await bookkeepingViolations(db.pool, assetId, orders, FEE)).toEqual([]);
+  expect(await invariantViolations(db.pool, assetId, sim.listOrders(), FEE)).toEqual([]);
 }
 
 const filledSteps = () =>

@@ -14,7 +14,7 @@ import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
-import { bookkeepingViolations, duplicateStepOrders } from '../helpers/invariants.js';
+import { invariantViolations } from '../helpers/invariants.js';
 import { type Step, schedule } from '../helpers/schedules.js';
 
 const BTC = 'BTC/USD';
@@ -81,10 +81,7 @@ async function apply(run: Run, step: Step): Promise<void> {
 
 /** Violations left once the bot has had time to catch up (the last quote repeated: quotes are state). */
 async function settledViolations(run: Run, assetId: number, last: Step | undefined): Promise<string[]> {
-  const check = async () => [
-    ...duplicateStepOrders(run.sim.listOrders()),
-    ...(await bookkeepingViolations(run.db.pool, assetId, run.sim.listOrders(), FEE)),
-  ];
+  const check = () => invariantViolations(run.db.pool, assetId, run.sim.listOrders(), FEE);
   try {
     return await waitUntil(
       async () => {

@@ -37,7 +37,7 @@ function ordersByCycle(orders: readonly SimOrder[]): Map<number, SimOrder[]> {
 }
 
 /** (a) At most one order per (cycle, step) that is not dead without a fill. */
-export function duplicateStepOrders(orders: readonly SimOrder[]): string[] {
+function duplicateStepOrders(orders: readonly SimOrder[]): string[] {
   const seen = new Map<string, SimOrder[]>();
   for (const o of orders) {
     const parts = parseClientOrderId(o.clientOrderId);
@@ -53,7 +53,7 @@ export function duplicateStepOrders(orders: readonly SimOrder[]): string[] {
 }
 
 /** (b) + (c): the database agrees with the simulator's fills. */
-export async function bookkeepingViolations(
+async function bookkeepingViolations(
   db: Queryable,
   assetId: number,
   orders: readonly SimOrder[],
@@ -86,6 +86,16 @@ export async function bookkeepingViolations(
     }
   }
   return out;
+}
+
+/** (a), (b) and (c) together: every way the bot's books and orders disagree with the exchange. */
+export async function invariantViolations(
+  db: Queryable,
+  assetId: number,
+  orders: readonly SimOrder[],
+  feeRate: Decimal,
+): Promise<string[]> {
+  return [...duplicateStepOrders(orders), ...(await bookkeepingViolations(db, assetId, orders, feeRate))];
 }
 
 function cycleViolations(c: CycleRecord, orders: readonly SimOrder[], feeRate: Decimal): string[] {
