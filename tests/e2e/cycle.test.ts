@@ -171,14 +171,8 @@ describe('buys that do not go through', () => {
   it('places no base order while a position already exists', async () => {
     sim.setPosition(BTC, '0.01', '45000');
     const running = await startTrading();
-    sim.publishQuote(BTC, '49990', '50000');
-    await waitUntil(
-      () => {
-        sim.publishQuote(BTC, '49990', '50000');
-        return running.lines.some((l) => l['code'] === 'POSITION_EXISTS');
-      },
-      (seen) => seen,
-      { what: 'the POSITION_EXISTS alert' },
+    await quoteUntil(sim, BTC, '49990', '50000', () =>
+      running.lines.some((l) => l['code'] === 'POSITION_EXISTS'),
     );
     expect(sim.listOrders()).toEqual([]);
     const c = (await cycle())!;
