@@ -35,21 +35,29 @@ async function measure(n: number): Promise<{ rss: number; peak: number; orders: 
       priceIncrement: '0.01',
     })),
   });
-  const db = await createTestDatabase();
-  for (const symbol of symbols) {
-    await insertAsset(db.pool, {
-      asset_symbol: symbol,
-      safety_order_deviation: '0.3',
-      take_profit_percent: '0.3',
-      cooldown_period: 1,
-    });
-  }
-  const bot = spawnBot({
-    sim,
-    db,
-    env: { LOG_LEVEL: 'info', ASSET_POLL_SECONDS: '30', NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '' },
+  const db = await createTestDatabase().catch(async (err: unknown) => {
+    await sim.close();
+    throw err;
   });
+  let bot: ReturnType<typeof spawnBot> | null = null;
   try {
+    for (const symbol of symbols) {
+      await insertAsset(db.pool, {
+        asset_symbol: symbol,
+        safety_order_deviation: '0.3',
+        take_profit_percent: '0.3',
+        cooldown_period: 1,
+      });
+    }
+    bot = spawnBot({
+      sim,
+      db,
+      env: {
+        LOG_LEVEL: 'info',
+        ASSET_POLL_SECONDS: '30',
+        NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+      },
+    });
     if (n > 0) await waitUntilTrading(bot, symbols);
     else await new Promise((r) => setTimeout(r, 2_000));
     const start: Record<string, string> = {};
@@ -63,8 +71,9 @@ async function measure(n: number): Promise<{ rss: number; peak: number; orders: 
     const mem = await rssOf(pid);
     return { ...mem, orders: sim.listOrders().length };
   } finally {
-    await bot.stop('SIGTERM').catch(() => undefined);
-    await bot.kill();
+    // SIGTERM first so the bot shuts down as in production; kill() only if it did not.
+    await bot?.stop('SIGTERM');
+    await bot?.kill();
     await sim.close();
     await db.drop();
   }
