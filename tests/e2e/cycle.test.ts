@@ -214,7 +214,7 @@ describe('buys that do not go through', () => {
       (r) => r.client_order_id !== null && r.status === 'watching',
       'watching again',
     );
-    expect(c.client_order_id).toMatch(new RegExp(`^dca-${c.id}-base-\\d+$`));
+    expect(c.client_order_id).toMatch(new RegExp(`^dca-${inst}-${c.id}-base-\\d+$`));
     expect(c.latest_order_id).toBeNull();
     expectAmount(c.quantity, '0');
     expect(sim.listOrders()).toEqual([]);
