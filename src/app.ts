@@ -14,9 +14,11 @@ import { createEmailChannel, type EmailChannel } from './actors/email.js';
 import { MarketDataActor } from './actors/marketData.js';
 import { AssetRegistry } from './actors/registry.js';
 import { TradeUpdatesActor } from './actors/tradeUpdates.js';
+import type { Installation } from './clientOrderId.js';
 import { type Config, configSecrets } from './config.js';
 import type { Exchange } from './exchange/types.js';
 import type { Pool } from './store/db.js';
+import { loadInstallation } from './store/installation.js';
 import { type ChildSpec, createSupervisor, type Supervisor } from './supervisor.js';
 
 export interface BotDeps {
@@ -30,6 +32,8 @@ export interface BotDeps {
   readonly alertChannels?: readonly AlertSink[];
   /** Faster TICKs for tests (default 1000 ms). */
   readonly tickMs?: number;
+  /** This database's installation; read from dca_installation when not given. */
+  readonly installation?: Installation;
 }
 
 export interface Bot {
@@ -44,6 +48,7 @@ export interface Bot {
     readonly consistency: ConsistencyChecker;
   };
   readonly alert: AlertSink;
+  readonly installation: Installation;
   /** null when no ALERT_EMAIL_* is configured. */
   readonly email: EmailChannel | null;
   stop(reason?: string): Promise<void>;
@@ -53,12 +58,14 @@ export interface Bot {
 export async function startBot(deps: BotDeps): Promise<Bot> {
   const { config, logger, pool, exchange } = deps;
   const now = deps.now ?? (() => new Date());
+  // Every client order id carries it; orders without this installation's prefix are never ours.
+  const installation = deps.installation ?? (await loadInstallation(pool));
   const email = config.alertEmail
     ? createEmailChannel({ config: config.alertEmail, logger, secrets: configSecrets(config) })
     : null;
   const channels = [...(deps.alertChannels ?? []), ...(email ? [email.sink] : [])];
   const alert = createAlerts(logger, { channels });
-  const registry = new AssetRegistry();
+  const registry = new AssetRegistry(installation);
   const tradeUpdates = new TradeUpdatesActor({ exchange, registry, logger });
   const marketData = new MarketDataActor({
     exchange,
@@ -81,6 +88,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     actorDeps: {
       exchange,
       feeRate: config.feeRate,
+      installationId: installation.id,
       now,
       ...(deps.inspect ? { inspect: deps.inspect } : {}),
       ...(deps.tickMs ? { tickMs: deps.tickMs } : {}),
@@ -93,6 +101,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
       pool,
       exchange,
       logger,
+      installation,
       now,
       everyMs: intervals.orderManagerSeconds * 1000,
       staleMs: intervals.orderStaleSeconds * 1000,
@@ -155,6 +164,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     assets,
     caretakers,
     alert,
+    installation,
     email,
     stop: async (reason = 'stop requested') => {
       await started.stop(reason);

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'DB_UNAVAILABLE'
   | 'STALE_WRITE'
+  | 'INSTANCE_LOCKED'
   | 'INVARIANT';
 
 export class DcaError extends Error {

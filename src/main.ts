@@ -1,8 +1,10 @@
 /**
- * `npm start`: the composition root. config → logger → (simulator) → MySQL → exchange → supervisor.
+ * `npm start`: the composition root. config → logger → instance lock → (simulator) → MySQL →
+ * exchange → supervisor.
  *
- * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up (systemd restarts
- * the process); 2 for a configuration problem (restarting would not help).
+ * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up, when another
+ * instance already runs on the database, or when the instance lock was lost (systemd restarts the
+ * process); 2 for a configuration problem (restarting would not help).
  */
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
@@ -18,6 +20,7 @@ import { type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
 import { createPool, type Pool } from './store/db.js';
+import { acquireInstanceLock, type InstanceLock, InstanceLockedError } from './store/instanceLock.js';
 import { migrate } from './store/migrate.js';
 
 const USAGE = `usage: npm start [-- --sim] [-- --inspect]
@@ -67,13 +70,37 @@ async function run(config: Config, logger: Logger): Promise<number> {
   let pool: Pool | null = null;
   let inspector: StatelyInspector | null = null;
   let dashboard: Dashboard | null = null;
+  let lock: InstanceLock | null = null;
+  let lockLost: Error | null = null;
   const cleanup = async () => {
     await dashboard?.close().catch(() => undefined);
     await inspector?.stop().catch(() => undefined);
     stopFeed?.();
     await pool?.end().catch(() => undefined);
     await sim?.close().catch(() => undefined);
+    await lock?.release();
   };
+
+  // First of all, before a stream opens or a caretaker runs: one instance per database.
+  try {
+    lock = await acquireInstanceLock(config.db);
+  } catch (err) {
+    if (err instanceof InstanceLockedError) {
+      process.stderr.write(`dca-bot: cannot start, ${err.message}\n`);
+    } else {
+      logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
+    }
+    return 1;
+  }
+  const lostLock = lock.lost.then((err) => {
+    lockLost = err;
+    // Another instance may take the lock now: nothing more is written, so no order is decided
+    // (write-ahead comes first); what is in flight is reconciled by the next start.
+    void pool?.end().catch(() => undefined);
+    logger.fatal({ err }, 'instance lock lost; stopping so that a restart takes it again');
+    process.stderr.write(`dca-bot: stopping, ${err.message}\n`);
+    return 1;
+  });
 
   try {
     let endpoints: ExchangeEndpoints;
@@ -124,7 +151,9 @@ async function run(config: Config, logger: Logger): Promise<number> {
       }
     }
 
+    if (lockLost) throw lockLost;
     const exit = await new Promise<number>((resolve) => {
+      void lostLock.then(resolve);
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals) => {
         if (stopping) return;

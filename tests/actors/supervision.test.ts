@@ -8,7 +8,7 @@ import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { currentCycle, waitUntil } from '../helpers/bot.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, insertAsset, installationIdOf, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 
 const BTC = 'BTC/USD';
@@ -93,7 +93,7 @@ describe('a crashing asset actor', () => {
       (c) => c?.status === 'watching' && dec(c.quantity).gt(0),
       { what: 'BTC to buy after its restart', timeoutMs: 15_000, intervalMs: 100 },
     );
-    expect(btc!.client_order_id).toBe(`dca-${btc!.id}-base-1`);
+    expect(btc!.client_order_id).toBe(`dca-${await installationIdOf(db.pool)}-${btc!.id}-base-1`);
     expect(childOf(running, `asset:${BTC}`)?.state).toBe('running');
     expect(childOf(running, `asset:${ETH}`)).toMatchObject({ state: 'running', restarts: 0 });
     expect(childOf(running, 'tradeUpdates')?.restarts).toBe(0);

@@ -40,7 +40,10 @@ beforeAll(async () => {
     DASHBOARD_TOKEN: TOKEN,
   });
   dashboard = await createDashboard({
-    bot: { registry: new AssetRegistry(), supervisor: { status: () => children } },
+    bot: {
+      registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+      supervisor: { status: () => children },
+    },
     pool: db.pool,
     config,
     logger: pino({ level: 'silent' }),
@@ -136,7 +139,10 @@ describe('the dashboard server', () => {
     const taken = Number(new URL(dashboard.url).port);
     const config = loadConfig({ DCA_MODE: 'sim', DB_NAME: db.cfg.database, DASHBOARD_PORT: String(taken) });
     const second = createDashboard({
-      bot: { registry: new AssetRegistry(), supervisor: { status: () => [] } },
+      bot: {
+        registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+        supervisor: { status: () => [] },
+      },
       pool: db.pool,
       config,
       logger: pino({ level: 'silent' }),

@@ -49,6 +49,12 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   };
 }
 
+/** The database's installation id: the second part of every client order id the bot places there. */
+export async function installationIdOf(db: Queryable): Promise<string> {
+  const [rows] = await db.query('SELECT installation_id FROM dca_installation');
+  return (rows as { installation_id: string }[])[0]!.installation_id;
+}
+
 /** Removes a database made by these helpers (also for tests that create one without a pool). */
 export async function dropDatabase(name: string): Promise<void> {
   if (!/^dca_test_[0-9a-f]+$/.test(name)) throw new Error(`refusing to drop ${name}: not a test database`);
