@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { createCycle, getCycle, updateCycle } from '../../src/store/cycles.js';
 import { currentCycle, waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
@@ -166,5 +167,48 @@ describe('an asset actor that keeps crashing', () => {
     );
     expect(dec(btc!.cost_basis).gt(20)).toBe(true);
     expect(childOf(running, `asset:${BTC}`)?.state).toBe('running');
+  });
+});
+
+describe('a crashed caretaker', () => {
+  it('comes back as a new instance from its factory, and the new one does the work', async () => {
+    const ethId = await insertAsset(db.pool, { asset_symbol: ETH });
+    const cycle = await createCycle(db.pool, ethId, 'watching');
+    await updateCycle(db.pool, cycle.id, cycle.version, {
+      quantity: dec('0.5'),
+      boughtQuantity: dec('0.5'),
+      averagePurchasePrice: dec('2000'),
+      lastOrderFillPrice: dec('2000'),
+      costBasis: dec('1000'),
+    });
+    sim.setPosition(ETH, '0.5', '2000');
+    const tree = await startInProcessBot({ sim, db, env: { CONSISTENCY_INTERVAL_SECONDS: '1' } });
+    bot = tree.bot;
+    const running = tree.bot;
+    await tree.trading([ETH]);
+    const first = running.caretakers.consistency;
+
+    // A bug-shaped failure (not a passing outage): the table it reads is gone.
+    await db.pool.query('RENAME TABLE dca_cycles TO dca_cycles_away');
+    await waitUntil(
+      () => childOf(running, 'consistency'),
+      (child) => (child?.restarts ?? 0) >= 1 && child?.state === 'running',
+      { what: 'the consistency caretaker to crash and restart' },
+    );
+    await db.pool.query('RENAME TABLE dca_cycles_away TO dca_cycles');
+    expect(childOf(running, 'consistency')?.lastError).toMatch(/dca_cycles/);
+    const second = running.caretakers.consistency;
+    expect(second).not.toBe(first);
+
+    // The fresh instance checks on its own timer: the position vanishes, and two checks later the
+    // cycle ends in error.
+    sim.setPosition(ETH, '0', '2000');
+    await waitUntil(
+      () => currentCycle(db.pool, ethId),
+      (c) => c !== undefined && c.id !== cycle.id,
+      { what: 'the new consistency instance to end the cycle', timeoutMs: 15_000 },
+    );
+    expect((await getCycle(db.pool, cycle.id))?.status).toBe('error');
+    expect(childOf(running, 'consistency')?.state).toBe('running');
   });
 });
