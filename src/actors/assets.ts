@@ -26,6 +26,7 @@ import {
 } from '../supervisor.js';
 import type { AlertSink } from './alerts.js';
 import { AssetActor, type AssetActorDeps } from './asset.js';
+import { SupervisionReport } from './assetsReport.js';
 import type { AssetRegistry } from './registry.js';
 
 /** How hard the assets supervisor tries before it parks an asset, and how it retries a parked one. */
@@ -73,6 +74,8 @@ export class AssetsManager {
   private readonly running = new Map<string, AssetConfig>();
   private readonly idle = new Map<string, IdleAsset>();
   private readonly reportedInvalid = new Set<string>();
+  private readonly assetIds = new Map<string, number>();
+  private readonly report: SupervisionReport;
   private readonly supervisor: Supervisor;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
@@ -81,6 +84,7 @@ export class AssetsManager {
 
   constructor(private readonly deps: AssetsManagerDeps) {
     this.log = deps.logger.child({ actor: 'assets' });
+    this.report = new SupervisionReport(deps.pool, this.log);
     const supervision = { ...DEFAULT_ASSET_SUPERVISION, ...deps.supervision };
     this.supervisor = createSupervisor({
       children: [],
@@ -91,13 +95,15 @@ export class AssetsManager {
       shutdownMs: 15_000,
       logger: this.log,
       ...(deps.clock ? { clock: deps.clock } : {}),
-      onPark: (childId, reason, retryAt) =>
+      onPark: (childId, reason, retryAt) => {
         deps.alert({
           level: 'error',
           code: 'ASSET_PARKED',
           asset: childId.replace(/^asset:/, ''),
           message: `${childId} parked: ${reason}; the other assets trade on; retried at ${retryAt.toISOString()} or when its row changes`,
-        }),
+        });
+        void this.publish();
+      },
     });
   }
 
@@ -105,6 +111,7 @@ export class AssetsManager {
   async start(): Promise<void> {
     this.stopped = false;
     try {
+      await this.report.clear();
       await this.supervisor.start();
       await this.sync();
     } catch (err) {
@@ -130,6 +137,7 @@ export class AssetsManager {
     if (this.timer) clearInterval(this.timer);
     await this.polling;
     await this.supervisor.stop('shutdown');
+    await this.report.close();
   }
 
   /**
@@ -166,6 +174,7 @@ export class AssetsManager {
     }
     const wanted = new Map<string, AssetConfig>();
     for (const asset of assets) {
+      this.assetIds.set(asset.symbol, asset.id);
       if (asset.enabled || (await this.holdsSomething(asset))) wanted.set(asset.symbol, asset);
     }
     for (const [symbol, asset] of wanted) {
@@ -194,6 +203,12 @@ export class AssetsManager {
         await this.supervisor.stopChild(assetChildId(symbol));
       }
     }
+    await this.publish();
+  }
+
+  /** Records the parked and idle assets for `dca-bot status` (best effort, again at the next poll). */
+  private publish(): Promise<void> {
+    return this.report.publish(this.status(), this.assetIds);
   }
 
   private async holdsSomething(asset: AssetConfig): Promise<boolean> {

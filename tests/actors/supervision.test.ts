@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { listAssetSupervision } from '../../src/store/assetSupervision.js';
 import { createCycle, getCycle, updateCycle } from '../../src/store/cycles.js';
 import { currentCycle, waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
@@ -153,6 +154,14 @@ describe('an asset actor that keeps crashing', () => {
     expect(alerts.filter((l) => l['code'] === 'SUPERVISOR_ESCALATED')).toEqual([]);
     expect(exited).toBe(false);
     expect(childOf(running, 'assets')).toMatchObject({ state: 'running', restarts: 0 });
+    // What `dca-bot status` reads from the database.
+    const report = await waitUntil(
+      () => listAssetSupervision(db.pool),
+      (rows) => rows.has(btcId),
+      { what: 'the parked asset recorded for the status command' },
+    );
+    expect(report.get(btcId)).toMatchObject({ state: 'parked', nextRetryAt: parked.nextRetryAt });
+    expect(report.has(ethId)).toBe(false);
 
     // An operator fixes the cause and edits the row: the next poll retries the parked asset.
     await repairCycleWrites();
@@ -167,6 +176,11 @@ describe('an asset actor that keeps crashing', () => {
     );
     expect(dec(btc!.cost_basis).gt(20)).toBe(true);
     expect(childOf(running, `asset:${BTC}`)?.state).toBe('running');
+    await waitUntil(
+      () => listAssetSupervision(db.pool),
+      (rows) => rows.size === 0,
+      { what: 'the parked report cleared once it trades again' },
+    );
   });
 });
 

@@ -17,6 +17,7 @@ import {
   waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
+import { cli, dbEnv } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type InProcessBot, startInProcessBot } from '../helpers/inProcessBot.js';
 
@@ -204,5 +205,12 @@ describe('one unlisted pair stops every asset (defect 3)', () => {
     expect(childOf(t.bot, `asset:${BTC}`)).toMatchObject({ state: 'running', restarts: 0 });
     expect(t.bot.registry.symbols()).toEqual([BTC]);
     expect(sim.listOrders().filter((o) => o.symbol !== BTC)).toEqual([]);
+
+    // `dca-bot status`, another process, shows what the bot keeps idle and why.
+    const status = await cli(['status'], dbEnv(db.cfg));
+    expect(status.stdout).toMatch(/^XYZ\/USD is idle in the bot since \S+: is not listed by the exchange;/m);
+    expect(status.stdout).toMatch(
+      /^SOL\/USD is idle in the bot since \S+: is not tradable on the exchange;/m,
+    );
   }, 60_000);
 });
