@@ -142,6 +142,8 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     {
       id: 'assets',
       restart: 'permanent',
+      // Each asset actor may take up to 15 s to let a POST on the wire answer; within systemd's 30 s.
+      shutdownMs: 20_000,
       start: async () => {
         const manager = assets.build();
         await manager.start();
