@@ -8,6 +8,7 @@ import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
 import { DEFAULT_ASSETS } from '../../src/sim/assets.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { listAssetSupervision } from '../../src/store/assetSupervision.js';
 import {
   type BotProcess,
   currentCycle,
@@ -141,6 +142,28 @@ describe('one unlisted pair stops every asset (defect 3)', () => {
   const alertsOf = (t: InProcessBot, code: string) =>
     t.lines.filter((l) => l['alert'] === true && l['code'] === code);
   const childOf = (b: Bot, id: string) => b.supervisor.status().find((c) => c.id === id);
+
+  it('starts an idle asset at the next asset poll once the exchange lists its pair', async () => {
+    const btcId = await insertAsset(db.pool);
+    // The first REST call, the start-up look-up of BTC/USD, answers 404 as for an unlisted pair.
+    sim.faults.failNextRest(1, 404);
+    tree = await startInProcessBot({ sim, db });
+    const t = tree;
+    await waitUntil(
+      () => alertsOf(t, 'ASSET_UNLISTED').length,
+      (n) => n === 1,
+      { what: 'BTC idle as unlisted' },
+    );
+    expect(await listAssetSupervision(db.pool)).toHaveProperty('size', 1);
+
+    await t.trading([BTC]);
+    expect(childOf(t.bot, `asset:${BTC}`)).toMatchObject({ state: 'running', restarts: 0 });
+    await waitUntil(
+      () => listAssetSupervision(db.pool),
+      (rows) => !rows.has(btcId),
+      { what: 'the idle report cleared' },
+    );
+  });
 
   it('keeps an unlisted and a non-tradable pair idle with one alert each while BTC completes a cycle', async () => {
     const btcId = await insertAsset(db.pool);
