@@ -73,6 +73,9 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
     case 'reorder-updates':
       f.reorderTradeUpdates(count(2));
       break;
+    case 'hide-position':
+      f.hidePosition(text(b.symbol, 'symbol'), count(1));
+      break;
     case 'hold-orders':
       f.holdOrders();
       break;

@@ -50,7 +50,7 @@ export async function handleTradingRest(
   if (positionSymbol !== null && method === 'GET') {
     const symbol = normalizeSymbol(positionSymbol);
     const position = engine.positions().find((p) => p.symbol === symbol || p.assetId === positionSymbol);
-    if (!position) throw notFound('position does not exist');
+    if (!position || faults.takeHiddenPosition(position.symbol)) throw notFound('position does not exist');
     return sendJson(res, 200, positionJson(position, engine.quote(position.symbol)));
   }
   if (path === '/v2/assets' && method === 'GET') {

@@ -4,6 +4,7 @@
  * TICKs, log lines kept in memory. A restart is `bot.stop()` and a new start on the same database.
  */
 import pino from 'pino';
+import type { AssetSupervision } from '../../src/actors/assets.js';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
@@ -23,6 +24,8 @@ export interface InProcessBotOptions {
   /** Extra config variables. */
   readonly env?: Readonly<Record<string, string>>;
   readonly logLevel?: string;
+  /** Shorter intensities and park retries for the assets supervisor. */
+  readonly assetSupervision?: Partial<AssetSupervision>;
 }
 
 export interface InProcessBot {
@@ -56,7 +59,14 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
       },
     },
   );
-  const bot = await startBot({ config, logger, pool: opts.pool ?? opts.db.pool, exchange, tickMs: 100 });
+  const bot = await startBot({
+    config,
+    logger,
+    pool: opts.pool ?? opts.db.pool,
+    exchange,
+    tickMs: 100,
+    ...(opts.assetSupervision ? { assetSupervision: opts.assetSupervision } : {}),
+  });
   const logged = (test: (l: InProcessBot['lines'][number]) => boolean) => () => lines.some(test);
   return {
     bot,
