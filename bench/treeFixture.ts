@@ -86,7 +86,7 @@ const sink: DestinationStream = { write: () => {} };
 
 export async function startTree(n: number): Promise<Tree> {
   const { db, assets } = await seedHoldingAssets(n);
-  const exchange = createMemoryExchange();
+  const exchange = createMemoryExchange({ latestAsk: ENTRY_PRICE });
   const probe = new StepProbe();
   const config = loadConfig({
     DCA_MODE: 'sim',

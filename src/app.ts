@@ -59,13 +59,21 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   const channels = [...(deps.alertChannels ?? []), ...(email ? [email.sink] : [])];
   const alert = createAlerts(logger, { channels });
   const registry = new AssetRegistry();
-  const tradeUpdates = new TradeUpdatesActor({ exchange, registry, logger });
   const marketData = new MarketDataActor({
     exchange,
     registry,
     logger,
     alert,
     staleAfterMs: config.quoteStaleSeconds * 1000,
+    band: { percent: config.quoteBand.percent, confirmMs: config.quoteBand.confirmSeconds * 1000 },
+  });
+  const tradeUpdates = new TradeUpdatesActor({
+    exchange,
+    registry,
+    logger,
+    db: pool,
+    alert,
+    plausibleRange: (symbol) => marketData.plausibleRange(symbol),
   });
 
   // The supervisor exists before the manager that adds asset children to it.
