@@ -12,11 +12,12 @@
  * `maxAgeMs` (a long gap in the feed), quotes are held until REST agrees with them.
  *
  * This file is pure (no I/O, the clock comes in as `now`): the actor does the REST call and reports
- * the answer with `confirmed`. Hot path: an in-band quote costs three Decimal comparisons and, at
- * most once per `sampleMs`, one sample; nothing else is allocated.
+ * the answer with `confirmed`. Hot path: an in-band quote costs four Decimal comparisons that
+ * allocate nothing (compare.ts) and, at most once per `sampleMs`, one sample.
  */
 import type { Quote } from '../domain.js';
-import { type Decimal, HUNDRED, ONE } from '../money.js';
+import { type Decimal, HUNDRED, ONE, ZERO } from '../money.js';
+import { compare } from './compare.js';
 
 /** Out-of-band quotes in a row before REST is asked whether the jump is real. */
 export const CONFIRM_QUOTES = 3;
@@ -56,9 +57,9 @@ export type Confirmation =
   | { readonly kind: 'confirmed-reference'; readonly reference: Decimal }
   | { readonly kind: 'unconfirmed'; readonly reason: string };
 
-/** Positive on both sides and not crossed. Decimal comparisons only (no allocation). */
+/** Positive on both sides and not crossed. Allocates nothing (see compare.ts). */
 export function isSaneQuote(q: Pick<Quote, 'bid' | 'ask'>): boolean {
-  return q.bid.isFinite() && q.ask.isFinite() && q.bid.gt(0) && q.bid.lte(q.ask);
+  return q.bid.isFinite() && q.ask.isFinite() && compare(q.bid, ZERO) > 0 && compare(q.bid, q.ask) <= 0;
 }
 
 /** True when both sides of `q` lie within `fraction` of `reference`. */
@@ -111,7 +112,7 @@ export class QuoteBand {
     const lo = this.lo;
     const hi = this.hi;
     const live = lo !== null && hi !== null && now - this.lastAcceptedAt <= this.opts.maxAgeMs;
-    if (live && q.ask.lte(hi) && q.bid.gte(lo)) {
+    if (live && compare(q.ask, hi) <= 0 && compare(q.bid, lo) >= 0) {
       this.lastAcceptedAt = now;
       if (now - this.sampledAt >= this.sampleMs) this.sample(q, now);
       if (this.outCount === 0) return 'accept';
@@ -204,7 +205,7 @@ export class QuoteBand {
     for (let i = 0; i < n; i++) {
       const v = this.samples[i] as Decimal;
       let j = i - 1;
-      while (j >= 0 && (s[j] as Decimal).gt(v)) {
+      while (j >= 0 && compare(s[j] as Decimal, v) > 0) {
         s[j + 1] = s[j] as Decimal;
         j--;
       }
