@@ -56,7 +56,9 @@ describe('loadConfig', () => {
         `DCA_QUOTE_BAND_PERCENT: expected a percent above 0 and at most 50, got "${bad}"`,
       );
     }
-    expect(() => loadConfig({ ...KEYS, DCA_QUOTE_CONFIRM_SECONDS: '0' })).toThrow(/DCA_QUOTE_CONFIRM_SECONDS/);
+    expect(() => loadConfig({ ...KEYS, DCA_QUOTE_CONFIRM_SECONDS: '0' })).toThrow(
+      /DCA_QUOTE_CONFIRM_SECONDS/,
+    );
   });
 
   it('returns a deeply frozen object', () => {
