@@ -167,6 +167,8 @@ export class MarketDataActor {
   private confirmed(symbol: string, band: QuoteBand, outcome: Confirmation): void {
     if (this.stopped) return;
     switch (outcome.kind) {
+      case 'settled':
+        return;
       case 'rebased':
         if (outcome.from === null) {
           this.log.info({ asset: symbol, reference: outcome.to.toFixed() }, 'first quotes confirmed by REST');

@@ -46,8 +46,10 @@ export type QuoteVerdict = 'accept' | 'recovered' | 'reject' | 'hold' | 'invalid
  * What REST's answer meant. `rebased`: REST agrees with the stream; the reference follows it and
  * `deliver` is the newest stream quote, now plausible. `confirmed-reference`: REST agrees with the
  * reference, not the stream: a glitch. `unconfirmed`: no usable answer, or it agrees with neither.
+ * `settled`: quotes came back into the band while REST was asked; nothing to decide.
  */
 export type Confirmation =
+  | { readonly kind: 'settled' }
   | {
       readonly kind: 'rebased';
       readonly from: Decimal | null;
@@ -146,6 +148,7 @@ export class QuoteBand {
   /** REST's latest quote (null: none, or the call failed). */
   confirmed(rest: Quote | null, now: number): Confirmation {
     this.asking = false;
+    if (this.outCount === 0) return { kind: 'settled' };
     if (rest === null || !isSaneQuote(rest))
       return { kind: 'unconfirmed', reason: 'REST has no usable quote' };
     const restMid = rest.bid.plus(rest.ask).div(2);

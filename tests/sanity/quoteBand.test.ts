@@ -132,6 +132,15 @@ describe('QuoteBand', () => {
     expect(band.check(q('34900', '34910'), 7_020)).toBe('accept');
   });
 
+  it('has nothing to decide when quotes came back into the band while REST was asked', () => {
+    const band = confirmedBand();
+    for (let t = 1_000; t <= 7_000; t += 1_000) band.check(q(1e-300, 2e-300), t);
+    band.asked(7_000);
+    expect(band.check(q('50000', '50010'), 7_001)).toBe('recovered');
+    expect(band.confirmed(q(1e-300, 2e-300), 7_010)).toEqual({ kind: 'settled' });
+    expect(band.reference(7_010)?.toFixed()).toBe('50000');
+  });
+
   it('treats a reference older than maxAgeMs as none: quotes are held until REST confirms', () => {
     const band = confirmedBand();
     expect(band.reference(60_000)?.toFixed()).toBe('50000');
