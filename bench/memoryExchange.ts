@@ -31,7 +31,8 @@ const RULES = {
   priceIncrement: dec('0.01'),
 };
 
-export function createMemoryExchange(): MemoryExchange {
+/** `latestAsk`: REST's latest quote for every symbol (the market-data actor confirms its first quote). */
+export function createMemoryExchange(opts: { readonly latestAsk?: Decimal } = {}): MemoryExchange {
   const byClientId = new Map<string, OrderSnapshot>();
   let tradeHandlers: StreamHandlers<TradeUpdate> | null = null;
   let nextId = 1;
@@ -74,8 +75,9 @@ export function createMemoryExchange(): MemoryExchange {
     async getAssetRules(symbol: string): Promise<AssetRules> {
       return { symbol, ...RULES };
     },
-    async getLatestQuote() {
-      return null;
+    async getLatestQuote(symbol: string) {
+      const ask = opts.latestAsk;
+      return ask === undefined ? null : { symbol, bid: ask.minus(10), ask, at: new Date() };
     },
 
     tradeUpdates(handlers) {

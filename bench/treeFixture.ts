@@ -86,13 +86,16 @@ const sink: DestinationStream = { write: () => {} };
 
 export async function startTree(n: number): Promise<Tree> {
   const { db, assets } = await seedHoldingAssets(n);
-  const exchange = createMemoryExchange();
+  const exchange = createMemoryExchange({ latestAsk: ENTRY_PRICE });
   const probe = new StepProbe();
   const config = loadConfig({
     DCA_MODE: 'sim',
     ...dbEnv(db.cfg),
     ASSET_POLL_SECONDS: '3600',
     QUOTE_STALE_SECONDS: '3600',
+    // The trigger samples walk each of their assets down 1.5 % at a time, about 15 % within seconds:
+    // under the default band that is (rightly) a jump to confirm, not the quote path being measured.
+    DCA_QUOTE_BAND_PERCENT: '20',
   });
   const bot = await startBot({
     config,

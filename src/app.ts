@@ -76,7 +76,6 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
 
   // Crash-only: each child's factory builds a fresh instance for every (re)start; nothing of a
   // crashed instance is reused. `live` holds the instance running now, for the Bot's getters.
-  const tradeUpdates = new Live(() => new TradeUpdatesActor({ exchange, registry, logger }));
   const marketData = new Live(
     () =>
       new MarketDataActor({
@@ -85,6 +84,18 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
         logger,
         alert,
         staleAfterMs: config.quoteStaleSeconds * 1000,
+        band: { percent: config.quoteBand.percent, confirmMs: config.quoteBand.confirmSeconds * 1000 },
+      }),
+  );
+  const tradeUpdates = new Live(
+    () =>
+      new TradeUpdatesActor({
+        exchange,
+        registry,
+        logger,
+        db: pool,
+        alert,
+        plausibleRange: (symbol) => marketData.peek()?.plausibleRange(symbol) ?? null,
       }),
   );
   const assets = new Live(
@@ -217,6 +228,11 @@ class Live<T> {
 
   build(): T {
     this.latest = this.make();
+    return this.latest;
+  }
+
+  /** The instance running now, or undefined before the child's first start. */
+  peek(): T | undefined {
     return this.latest;
   }
 

@@ -57,6 +57,8 @@ export interface Config {
   readonly inspect: boolean;
   readonly assetPollSeconds: number;
   readonly quoteStaleSeconds: number;
+  /** The plausibility band of quotes (DCA_QUOTE_BAND_PERCENT, DCA_QUOTE_CONFIRM_SECONDS). */
+  readonly quoteBand: { readonly percent: Decimal; readonly confirmSeconds: number };
   /** 0 = a random free port. */
   readonly simPort: number;
   /** null when no alert e-mail is configured. */
@@ -153,6 +155,14 @@ const feeBps = field((v, fail) => {
   return d;
 });
 
+const bandPercent = field((v, fail) => {
+  if (v === undefined) return dec(10);
+  const d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
+  if (d === null || d.lte(0) || d.gt(50))
+    return fail(`expected a percent above 0 and at most 50, got ${show(v)}`);
+  return d;
+});
+
 const email = field((v, fail) => {
   if (v === undefined) return null;
   if (!/^[^\s@]+@[^\s@]+$/.test(v)) fail(`expected an e-mail address, got ${show(v)}`);
@@ -191,6 +201,8 @@ const envSchema = z.object({
   DCA_FEE_BPS: feeBps,
   ASSET_POLL_SECONDS: int(1, 86_400, 30),
   QUOTE_STALE_SECONDS: int(1, 86_400, 60),
+  DCA_QUOTE_BAND_PERCENT: bandPercent,
+  DCA_QUOTE_CONFIRM_SECONDS: int(1, 3_600, 5),
   SIM_PORT: int(0, 65_535, 0),
   ALERT_EMAIL_SENDER: email,
   ALERT_EMAIL_RECEIVER: email,
@@ -295,6 +307,7 @@ function build(e: Env): Config {
     inspect: e.DCA_INSPECT,
     assetPollSeconds: e.ASSET_POLL_SECONDS,
     quoteStaleSeconds: e.QUOTE_STALE_SECONDS,
+    quoteBand: { percent: e.DCA_QUOTE_BAND_PERCENT, confirmSeconds: e.DCA_QUOTE_CONFIRM_SECONDS },
     simPort: e.SIM_PORT,
     alertEmail:
       e.ALERT_EMAIL_SENDER && e.ALERT_EMAIL_RECEIVER && e.ALERT_EMAIL_SMTP_SERVER
@@ -358,6 +371,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     db: { ...config.db, password: mask(config.db.password) },
     dashboard: { ...config.dashboard, token: mask(config.dashboard.token) },
     feeRate: config.feeRate.toFixed(),
+    quoteBand: { ...config.quoteBand, percent: config.quoteBand.percent.toFixed() },
     alertEmail: config.alertEmail && {
       ...config.alertEmail,
       smtpPassword: mask(config.alertEmail.smtpPassword),

@@ -44,7 +44,21 @@ describe('loadConfig', () => {
     expect(c.feeRate.toFixed()).toBe('0.0025');
     expect(c.dashboard).toEqual({ port: 0, host: '127.0.0.1', token: null });
     expect([c.inspect, c.assetPollSeconds, c.quoteStaleSeconds, c.simPort]).toEqual([false, 30, 60, 0]);
+    expect([c.quoteBand.percent.toFixed(), c.quoteBand.confirmSeconds]).toEqual(['10', 5]);
     expect(c.alertEmail).toBeNull();
+  });
+
+  it('reads the quote band and refuses a band of zero or wider than 50 %', () => {
+    const c = loadConfig({ ...KEYS, DCA_QUOTE_BAND_PERCENT: '12.5', DCA_QUOTE_CONFIRM_SECONDS: '2' });
+    expect([c.quoteBand.percent.toFixed(), c.quoteBand.confirmSeconds]).toEqual(['12.5', 2]);
+    for (const bad of ['0', '51', '-5', 'ten']) {
+      expect(() => loadConfig({ ...KEYS, DCA_QUOTE_BAND_PERCENT: bad })).toThrow(
+        `DCA_QUOTE_BAND_PERCENT: expected a percent above 0 and at most 50, got "${bad}"`,
+      );
+    }
+    expect(() => loadConfig({ ...KEYS, DCA_QUOTE_CONFIRM_SECONDS: '0' })).toThrow(
+      /DCA_QUOTE_CONFIRM_SECONDS/,
+    );
   });
 
   it('returns a deeply frozen object', () => {

@@ -58,6 +58,13 @@ export interface Simulator {
   expireOrder(idOrClientId: string): SimOrder;
   setPosition(symbol: string, qty: DecimalInput, avgPrice: DecimalInput): void;
   setCash(cash: DecimalInput): void;
+  /**
+   * A raw quote on the market-data stream only (a feed glitch): the book, matching and REST's latest
+   * quote keep the last published quote.
+   */
+  injectStreamQuote(symbol: string, bid: number, ask: number): void;
+  /** A raw `trade_updates` frame (`data` as given) to every listener; the engine knows nothing of it. */
+  injectTradeUpdate(data: Record<string, unknown>): void;
   readonly faults: SimFaults;
   /** Runs a seeded GBM walk over the given symbols; returns stop. */
   startRandomWalk(opts: RandomWalkOptions): () => void;
@@ -72,11 +79,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const keys = { keyId: opts.keyId ?? 'SIMKEY', secretKey: opts.secretKey ?? 'SIMSECRET' };
   const ratio = opts.partialFillRatio;
   const configuredRatio = ratio === undefined || ratio === null ? null : dec(ratio, 'partialFillRatio');
+  const now = opts.now ?? (() => new Date());
   const engine = new Engine({
     assets: buildAssets(opts.assets ?? DEFAULT_ASSETS),
     cash: dec(opts.cash ?? '100000', 'cash'),
     feeRate: dec(opts.feeRate ?? '0.0025', 'feeRate'),
-    now: opts.now ?? (() => new Date()),
+    now,
     partialFillRatio: configuredRatio,
   });
   const tradingStream = new TradingStreamServer(keys);
@@ -158,6 +166,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     expireOrder: (id) => engine.expire(id),
     setPosition: (symbol, qty, avgPrice) => engine.setPosition(symbol, qty, avgPrice),
     setCash: (cash) => engine.ledger.setCash(cash),
+    injectStreamQuote: (symbol, bid, ask) =>
+      dataStream.publishRawQuote(engine.asset(symbol).symbol, bid, ask, now()),
+    injectTradeUpdate: (data) => tradingStream.broadcast(data),
     faults,
     startRandomWalk: (o) => track(runFeed(randomWalkFeed(o, publish, incrementOf), o.intervalMs ?? 250)),
     startCsvReplay: (source, o) =>
