@@ -112,7 +112,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
     if (config.inspect) {
-      inspector = await startStatelyInspector({ logger: logger.child({ actor: 'inspector' }) });
+      inspector = await startStatelyInspector({
+        logger: logger.child({ actor: 'inspector' }),
+        host: config.inspectHost,
+      });
       inspection.subscribe(inspector.inspect);
     }
     const watched = config.inspect || config.dashboard.port > 0;

@@ -126,7 +126,7 @@ describe('a secret too short to mask in text (a DB password `dca`)', () => {
     log.error({ err: new Error("Table 'x.dca_assets' doesn't exist") }, 'asset poll failed');
     const [info, error] = out.lines();
     expect(info?.['msg']).toBe('loaded 3 rows from dca_assets');
-    expect((error?.['err'] as { message?: string }).message).toBe("Table 'x.dca_assets' doesn't exist");
+    expect(error?.['err']).toMatchObject({ message: "Table 'x.dca_assets' doesn't exist" });
     expect(out.text()).not.toContain(`${CENSOR}_assets`);
   });
 

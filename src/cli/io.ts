@@ -39,11 +39,23 @@ export class RefusedError extends Error {
  * and the like: a value from the database (an asset symbol holding terminal escape codes) must
  * never reach the operator's terminal raw, where it could rewrite the screen or hide a line.
  */
-const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+function unprintable(code: number): boolean {
+  return (
+    (code <= 0x1f && code !== 0x0a) ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
 
 /** `text` with every control character escaped; safe to print on a terminal. */
 export function printable(text: string): string {
-  return text.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    out += unprintable(code) ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
 }
 
 /** One line of text output for people; every control character in it is escaped. */

@@ -39,6 +39,7 @@ function dcaBot(args: readonly string[]): Promise<{ code: number | null; stdout:
   });
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly the characters looked for.
 const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/;
 
 describe('text output of values from the database', () => {
