@@ -11,6 +11,7 @@ import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect
 import type { Logger } from 'pino';
 import { configure as configureStringify } from 'safe-stable-stringify';
 import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
+import { isLoopbackHost } from './config.js';
 import { type InspectorRelay, startInspectorRelay } from './inspectRelay.js';
 import { Decimal } from './money.js';
 
@@ -124,6 +125,12 @@ export async function startStatelyInspector(opts: StatelyInspectorOptions = {}):
   reannounce.unref();
 
   const url = relay.pageUrl;
+  if (!isLoopbackHost(opts.host ?? '127.0.0.1')) {
+    opts.logger?.warn(
+      { host: opts.host },
+      'the inspector relay listens beyond this machine (DCA_INSPECT_HOST): anyone with its URL sees every cycle',
+    );
+  }
   opts.logger?.info(
     { url, listening: relay.address },
     `XState inspector: open ${url} (Stately's inspector, fed by the local relay; the path is this run's token)`,

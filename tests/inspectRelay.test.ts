@@ -105,9 +105,15 @@ describe('where the relay listens', () => {
     expect(await reachable('127.0.0.1', portOf(i.relayUrl))).toBe(true);
   });
 
-  it('binds another interface only when DCA_INSPECT_HOST names one', async () => {
-    const i = await inspector({ host: '0.0.0.0' });
+  it('binds another interface only when DCA_INSPECT_HOST names one, and warns that it does', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const i = await startStatelyInspector({ logger, host: '0.0.0.0' });
+    started.push(i);
     expect(i.relay.address.host).toBe('0.0.0.0');
+    expect(lines.some((l) => l['level'] === 40 && String(l['msg']).includes('beyond this machine'))).toBe(
+      true,
+    );
     const external = externalIPv4();
     if (external) expect(await reachable(external, portOf(i.relayUrl))).toBe(true);
   });
