@@ -8,14 +8,21 @@
  */
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
-import { type Config, configSecrets, loadConfig, loadDotenv, redactedConfig } from './config.js';
+import {
+  type Config,
+  configSecrets,
+  loadConfig,
+  loadDotenv,
+  namedConfigSecrets,
+  redactedConfig,
+} from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
 import { createAlpacaExchange } from './exchange/alpaca.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, warnWeakSecrets } from './logger.js';
 import { type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
@@ -61,6 +68,7 @@ async function main(): Promise<number> {
   }
   // Known secret values are scrubbed from error messages and stacks, where redact paths cannot reach.
   const logger = createLogger({ ...config.log, secrets: configSecrets(config) });
+  warnWeakSecrets(logger, namedConfigSecrets(config));
   return run(config, logger);
 }
 
@@ -131,7 +139,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
     if (config.inspect) {
-      inspector = await startStatelyInspector({ logger: logger.child({ actor: 'inspector' }) });
+      inspector = await startStatelyInspector({
+        logger: logger.child({ actor: 'inspector' }),
+        host: config.inspectHost,
+      });
       inspection.subscribe(inspector.inspect);
     }
     const watched = config.inspect || config.dashboard.port > 0;
