@@ -157,7 +157,10 @@ describe('the dashboard server', () => {
     const base = loadConfig({ DCA_MODE: 'sim' });
     const config = { ...base, dashboard: { port: 0, host: '0.0.0.0', token: null } };
     const open = createDashboard({
-      bot: { registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }), supervisor: { status: () => [] } },
+      bot: {
+        registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+        supervisor: { status: () => [] },
+      },
       pool: db.pool,
       config,
       logger: pino({ level: 'silent' }),
@@ -173,7 +176,10 @@ describe('the dashboard server', () => {
     const logger = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
     const config = loadConfig({ DCA_MODE: 'sim', DASHBOARD_PORT: '0' });
     const plain = await createDashboard({
-      bot: { registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }), supervisor: { status: () => [] } },
+      bot: {
+        registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+        supervisor: { status: () => [] },
+      },
       pool: db.pool,
       config,
       logger,
