@@ -67,7 +67,7 @@ describe('an inspector relay flooded with huge frames', () => {
     const page = String(lines.find((l) => String(l['msg']).startsWith('XState inspector: open'))?.['url']);
     const relayUrl = page.replace(/^http/, 'ws');
 
-    const frame = Buffer.alloc(60 * 1024 * 1024, 0x41);
+    const frame = Buffer.alloc(16 * 1024 * 1024, 0x41);
     for (let round = 0; round < 5; round++) {
       const flooders = await Promise.all([open(relayUrl), open(relayUrl), open(relayUrl)]);
       for (const f of flooders) f.ws.send(frame);
@@ -85,5 +85,5 @@ describe('an inspector relay flooded with huge frames', () => {
 
     bot.kill('SIGTERM');
     expect(await exited).toBe(0);
-  });
+  }, 120_000);
 });
