@@ -51,7 +51,9 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
   const count = (fallback: number) => (b.count === undefined ? fallback : int(b.count, 'count'));
   switch (name) {
     case 'fail-rest':
-      f.failNextRest(count(1), b.status === undefined ? 503 : int(b.status, 'status'));
+      f.failNextRest(count(1), b.status === undefined ? 503 : int(b.status, 'status'), {
+        ...(b.retry_after === undefined ? {} : { retryAfterS: int(b.retry_after, 'retry_after') }),
+      });
       break;
     case 'delay-orders':
       f.delayNextOrders(int(b.ms, 'ms'), count(1));

@@ -50,13 +50,18 @@ export interface FaultTargets {
   restorePartialFillRatio(): void;
 }
 
+export interface RestFailure {
+  readonly status: number;
+  readonly retryAfterS?: number;
+}
+
 interface Refusal {
   until: number;
   attempts: number;
 }
 
 export class SimFaults {
-  #restFailures: { count: number; status: number } = { count: 0, status: 503 };
+  #restFailures: RestFailure & { count: number } = { count: 0, status: 503 };
   readonly #orderFaults: OrderResponseFault[] = [];
   readonly #creationDelays: CreationDelay[] = [];
   readonly #pathDelays: PathDelay[] = [];
@@ -71,9 +76,16 @@ export class SimFaults {
 
   constructor(private readonly targets: FaultTargets) {}
 
-  /** The next `count` trading/data REST calls answer `status` (500, 503, 429, ...) without effect. */
-  failNextRest(count: number, status = 503): void {
-    this.#restFailures = { count, status };
+  /**
+   * The next `count` trading/data REST calls answer `status` (500, 503, 429, ...) without effect.
+   * A 429 is Alpaca's (code 42910000, the rate-limit headers), with Retry-After if `retryAfterS`.
+   */
+  failNextRest(count: number, status = 503, opts: { retryAfterS?: number } = {}): void {
+    this.#restFailures = {
+      count,
+      status,
+      ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
+    };
   }
 
   /** The next `count` order submissions are created, but their responses wait `ms` (a client timeout). */
@@ -170,11 +182,12 @@ export class SimFaults {
 
   // --- consulted by the server ---
 
-  /** @internal A status to fail this REST call with, or null. */
-  takeRestFailure(): number | null {
-    if (this.#restFailures.count <= 0) return null;
-    this.#restFailures.count -= 1;
-    return this.#restFailures.status;
+  /** @internal How to fail this REST call, or null. */
+  takeRestFailure(): RestFailure | null {
+    const f = this.#restFailures;
+    if (f.count <= 0) return null;
+    f.count -= 1;
+    return { status: f.status, ...(f.retryAfterS === undefined ? {} : { retryAfterS: f.retryAfterS }) };
   }
 
   /** @internal How to answer this order submission, or null for normally. */

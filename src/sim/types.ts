@@ -18,7 +18,13 @@ export type SimOrderStatus =
   | 'expired'
   | 'rejected';
 
-export const OPEN_STATUSES: readonly SimOrderStatus[] = ['new', 'partially_filled'];
+/** Statuses of an order that is not final (it reserves cash or coin; `status=open` lists it). */
+export const OPEN_STATUSES: readonly SimOrderStatus[] = [
+  'pending_new',
+  'new',
+  'partially_filled',
+  'pending_cancel',
+];
 
 export interface SimAsset {
   readonly id: string;
@@ -83,6 +89,8 @@ export interface SimQuote {
   readonly symbol: string;
   readonly bid: Decimal;
   readonly ask: Decimal;
+  readonly bidSize: Decimal;
+  readonly askSize: Decimal;
   readonly at: Date;
 }
 
@@ -97,7 +105,15 @@ export interface SimTrade {
 
 /** One trade_updates event, ready to render. */
 export interface SimTradeUpdate {
-  readonly event: 'new' | 'partial_fill' | 'fill' | 'canceled' | 'expired' | 'rejected';
+  readonly event:
+    | 'pending_new'
+    | 'new'
+    | 'partial_fill'
+    | 'fill'
+    | 'pending_cancel'
+    | 'canceled'
+    | 'expired'
+    | 'rejected';
   /** A snapshot of the order at the time of the event. */
   readonly order: SimOrder;
   readonly at: Date;

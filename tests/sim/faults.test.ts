@@ -1,7 +1,13 @@
 import { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/sim/simulator.js';
-import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
+import {
+  listenTradeUpdates,
+  type SimHarness,
+  startSimHarness,
+  waitFor,
+  waitForOrder,
+} from '../helpers/sim.js';
 
 let h: SimHarness;
 
@@ -21,7 +27,7 @@ const limitBuy = (clientOrderId?: string) =>
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
       timeInForce: 'gtc',
       ...(clientOrderId ? { clientOrderId } : {}),
@@ -66,7 +72,7 @@ describe('fault injection, observed through the SDK', () => {
     const placed = await limitBuy('late-first-1');
     expect(placed.status).toBe('pending_new');
     expect(await statusOf(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-first-1' }))).toBe(404);
-    await waitFor(() => h.sim.getOrder('late-first-1') !== undefined, 3_000, 'late creation');
+    await waitForOrder(h.sim, 'late-first-1', 'new');
     const found = await h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-first-1' });
     expect([found.id, found.status]).toEqual([placed.id, 'new']);
   });
@@ -146,7 +152,7 @@ describe('fault injection, observed through the SDK', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
     });
     await waitFor(() => connections() >= 2, 3_000, 'reconnect');
@@ -154,7 +160,7 @@ describe('fault injection, observed through the SDK', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
     });
     await waitFor(() => updates.length >= 1, 3_000, 'update after reconnect');
@@ -199,7 +205,7 @@ describe('fault injection, observed through the SDK', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
     });
     h.sim.cancelOrder(o.id);
@@ -222,8 +228,12 @@ describe('fault injection, observed through the SDK', () => {
       postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.001', timeInForce: 'gtc' },
     });
     h.sim.publishQuote('BTC/USD', '60000', '60010');
+    await waitForOrder(h.sim, placed.id!, 'new');
+    // Past the longest default fill latency (20 ms), a held order is still unfilled.
+    await new Promise((r) => setTimeout(r, 60));
     expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('new');
     h.sim.faults.releaseOrders();
+    await waitForOrder(h.sim, placed.id!, 'filled');
     expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('filled');
   });
 
@@ -232,11 +242,12 @@ describe('fault injection, observed through the SDK', () => {
     const placed = await h.sdk.orders.postOrder({
       postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.002', timeInForce: 'gtc' },
     });
+    await waitForOrder(h.sim, placed.id!, 'partially_filled');
     const part = await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! });
     expect([part.status, part.filledQty]).toEqual(['partially_filled', '0.001']);
     h.sim.faults.setPartialFills(null);
     h.sim.publishQuote('BTC/USD', '60000', '60010');
-    expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('filled');
+    await waitForOrder(h.sim, placed.id!, 'filled');
   });
 
   it('keeps the partial fill ratio the simulator was started with across a reset', async () => {

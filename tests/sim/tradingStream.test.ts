@@ -33,17 +33,18 @@ describe('trade_updates stream through the SDK', () => {
       symbol: 'ETH/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.1',
-      limitPrice: '10',
+      qty: '1',
+      limitPrice: '100',
     });
     const b = h.sim.placeOrder({
       symbol: 'ETH/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.1',
-      limitPrice: '10',
+      qty: '1',
+      limitPrice: '100',
     });
     await h.sdk.orders.deleteOrderByOrderID({ orderId: a.id });
+    await waitFor(() => updates.some((u) => u.event === 'canceled'), 3_000, 'canceled');
     h.sim.expireOrder(b.id);
     await waitFor(() => updates.length >= 4, 3_000, 'four updates');
     expect(updates.map((u) => [u.event, u.order.id])).toEqual([
