@@ -175,6 +175,59 @@ describe('trading REST through the SDK', () => {
     expect(both.status).toBe(422);
   });
 
+  it('answers field errors with 422 code 40010001, and a crypto rule broken with 42210000', async () => {
+    const base = { symbol: 'BTC/USD', side: 'buy', type: 'limit', qty: '0.01', limitPrice: '1000' } as const;
+    const clientOrderId = cid();
+    await h.sdk.orders.postOrder({ postOrderRequest: { ...base, timeInForce: 'gtc', clientOrderId } });
+    const refusals = await Promise.all([
+      rejection(h.sdk.orders.postOrder({ postOrderRequest: { ...base, timeInForce: 'gtc', clientOrderId } })),
+      rejection(
+        h.sdk.orders.postOrder({ postOrderRequest: { ...base, qty: undefined, timeInForce: 'gtc' } }),
+      ),
+      rejection(
+        h.sdk.orders.postOrder({ postOrderRequest: { ...base, limitPrice: undefined, timeInForce: 'gtc' } }),
+      ),
+      rejection(
+        h.sdk.orders.postOrder({
+          postOrderRequest: { ...base, timeInForce: 'gtc', clientOrderId: 'x'.repeat(129) },
+        }),
+      ),
+    ]);
+    expect(refusals.map((r) => [r.status, r.code])).toEqual(Array(4).fill([422, 40010001]));
+    const tif = await rejection(
+      h.sdk.orders.postOrder({ postOrderRequest: { ...base, timeInForce: 'fok' } }),
+    );
+    expect([tif.status, tif.code]).toEqual([422, 42210000]);
+  });
+
+  it('answers 404 for a position path with a bare slash, as Alpaca, and finds the encoded forms', async () => {
+    h.sim.setPosition('SOL/USD', '2', '100');
+    const e = h.sim.endpoints;
+    const get = (path: string) =>
+      fetch(`${e.baseUrl}${path}`, {
+        headers: { 'APCA-API-KEY-ID': e.keyId, 'APCA-API-SECRET-KEY': e.secretKey },
+      }).then((r) => r.status);
+    expect(await get('/v2/positions/SOL/USD')).toBe(404);
+    expect(await get('/v2/positions/SOL%2FUSD')).toBe(200);
+    expect(await get('/v2/positions/SOLUSD')).toBe(200);
+  });
+
+  it('names every response with an X-Request-ID, which the SDK keeps on its errors', async () => {
+    const e = h.sim.endpoints;
+    const res = await fetch(`${e.baseUrl}/v2/account`, {
+      headers: { 'APCA-API-KEY-ID': e.keyId, 'APCA-API-SECRET-KEY': e.secretKey },
+    });
+    const first = res.headers.get('x-request-id');
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    const again = await fetch(`${e.baseUrl}/v2/account`, {
+      headers: { 'APCA-API-KEY-ID': e.keyId, 'APCA-API-SECRET-KEY': e.secretKey },
+    });
+    expect(again.headers.get('x-request-id')).not.toBe(first);
+    await expect(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'nope' })).rejects.toMatchObject({
+      requestId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+  });
+
   it('lists crypto assets with their trading increments', async () => {
     const assets = await h.sdk.assets.getV2Assets({ assetClass: 'crypto' });
     expect(assets.map((a) => a.symbol)).toEqual(['BTC/USD', 'ETH/USD', 'SOL/USD', 'DOGE/USD']);
