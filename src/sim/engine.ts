@@ -169,8 +169,8 @@ export class Engine {
    */
   activateLater(id: string): void {
     const order = this.#byId.get(id);
-    if (!order || order.status !== 'pending_new' || !this.#latency) return;
     const latency = this.#latency;
+    if (order?.status !== 'pending_new' || latency === null) return;
     this.#schedule(latency.accept(), () => {
       // A cancel that came first wins; its own timer ends the order.
       if (order.status !== 'pending_new') return;

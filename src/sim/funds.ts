@@ -40,7 +40,7 @@ export function costBasis(r: FundsRequest): Decimal | null {
 /** Alpaca refuses a crypto order worth less than its minimum (10 USD at the time of writing). */
 export function checkMinimumValue(r: FundsRequest, minimum: Decimal): void {
   const cost = costBasis(r);
-  if (minimum.gt(0) && cost !== null && cost.lt(minimum)) {
+  if (cost?.lt(minimum) && minimum.gt(0)) {
     throw new SimApiError(
       403,
       40310000,

@@ -34,12 +34,18 @@ export class TradingStreamServer {
   /** Sends one `trade_updates` frame to every listening client. */
   broadcast(data: unknown): void {
     const payload = { stream: 'trade_updates', data };
+    // Each encoding is rendered once, and only if some client needs it.
     let json: Buffer | null = null;
     let packed: Uint8Array | null = null;
     for (const [ws, c] of this.#clients) {
       if (!c.listening) continue;
-      if (c.msgpack) ws.send((packed ??= encode(payload)));
-      else ws.send((json ??= Buffer.from(JSON.stringify(payload))));
+      if (c.msgpack) {
+        packed = packed ?? encode(payload);
+        ws.send(packed);
+      } else {
+        json = json ?? Buffer.from(JSON.stringify(payload));
+        ws.send(json);
+      }
     }
   }
 
