@@ -13,6 +13,8 @@ export interface RateLimitState {
 
 export class RateLimiter {
   readonly #windows = new Map<string, { start: number; used: number }>();
+  /** Requests counted since start, per key (the REST budget a client used). */
+  readonly #totals = new Map<string, number>();
 
   constructor(
     /** Requests per window; 0 turns limiting off (the headers still say 0 remaining of 0). */
@@ -34,8 +36,14 @@ export class RateLimiter {
       this.#windows.set(key, w);
     }
     w.used += 1;
+    this.#totals.set(key, (this.#totals.get(key) ?? 0) + 1);
     const allowed = !this.enabled || w.used <= this.limit;
     return { allowed, headers: this.#headers(w, allowed ? this.limit - w.used : 0) };
+  }
+
+  /** Requests of `key` since start (keys are `trading:<key id>` and `data:<key id>`). */
+  total(key: string): number {
+    return this.#totals.get(key) ?? 0;
   }
 
   #headers(w: { start: number }, remaining: number): Record<string, string> {

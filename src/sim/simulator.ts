@@ -81,6 +81,8 @@ export interface Simulator {
   setPosition(symbol: string, qty: DecimalInput, avgPrice: DecimalInput): void;
   setCash(cash: DecimalInput): void;
   readonly faults: SimFaults;
+  /** REST requests made so far with the simulator's key, trading and market data apart. */
+  restRequests(): { trading: number; data: number };
   /** Runs a seeded GBM walk over the given symbols; returns stop. */
   startRandomWalk(opts: RandomWalkOptions): () => void;
   /** Replays CSV quotes or bars (text or file path) every `intervalMs`; returns stop. */
@@ -193,6 +195,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     setPosition: (symbol, qty, avgPrice) => engine.setPosition(symbol, qty, avgPrice),
     setCash: (cash) => engine.ledger.setCash(cash),
     faults,
+    restRequests: () => ({
+      trading: rateLimiter.total(`trading:${keys.keyId}`),
+      data: rateLimiter.total(`data:${keys.keyId}`) + rateLimiter.total('data:'),
+    }),
     startRandomWalk: (o) => track(runFeed(randomWalkFeed(o, publish, incrementOf), o.intervalMs ?? 250)),
     startCsvReplay: (source, o) =>
       track(runFeed(csvFeed(source, o, publish, incrementOf), o.intervalMs ?? 250)),
