@@ -11,8 +11,8 @@ import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
-import { waitForOrder } from '../helpers/sim.js';
 import { invariantViolations } from '../helpers/invariants.js';
+import { waitForOrder } from '../helpers/sim.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
