@@ -177,8 +177,9 @@ describe('the order manager against the simulator', () => {
   });
 
   it("never cancels another installation's orders or old pre-installation ones on the same account (defect 5)", async () => {
-    h.sim.setPosition('BTC/USD', '0.01', '50000');
-    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.001' } as const;
+    h.sim.setPosition('BTC/USD', '0.05', '50000');
+    // Each order is worth at least the exchange's 10 USD minimum.
+    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
     const left = [
       h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: 'dca-otherone-1-base-1' }),
       h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-otherone-1-tp-2' }),
@@ -195,7 +196,7 @@ describe('the order manager against the simulator', () => {
 
 describe('the order manager of a database upgraded in place (defect 5)', () => {
   let h: Harness;
-  const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.001' } as const;
+  const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
 
   beforeAll(async () => {
     h = await startHarness({
@@ -207,11 +208,11 @@ describe('the order manager of a database upgraded in place (defect 5)', () => {
         await insertCycle(pool, assetId, 'watching');
         await pool.query(
           `INSERT INTO dca_orders (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty)
-           VALUES (?, ?, 'dca-1-tp-2', 'tp', 'sell', 'limit', 'gtc', 0.001)`,
+           VALUES (?, ?, 'dca-1-tp-2', 'tp', 'sell', 'limit', 'gtc', 0.01)`,
           [old.id, assetId],
         );
         await pool.query('UPDATE dca_installation SET legacy_cycle_max = 2');
-        sim.setPosition('BTC/USD', '0.01', '50000');
+        sim.setPosition('BTC/USD', '0.05', '50000');
         sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-1-tp-2' });
         // Same cycle range, but this database never placed it: a re-created database's predecessor did.
         sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-2-tp-9' });
@@ -226,7 +227,7 @@ describe('the order manager of a database upgraded in place (defect 5)', () => {
     const run = await h.bot.caretakers.orderManager.runOnce(minutesFromNow(10));
 
     expect(run.canceled).toEqual([{ clientOrderId: 'dca-1-tp-2', reason: 'orphan' }]);
-    expect(h.sim.getOrder('dca-1-tp-2')?.status).toBe('canceled');
+    await waitForOrder(h.sim, 'dca-1-tp-2', 'canceled');
     expect(h.sim.getOrder('dca-2-tp-9')?.status).toBe('new');
   });
 });
