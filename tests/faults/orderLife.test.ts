@@ -20,6 +20,9 @@ const keepQuoting = (x: RealisticBot, ms: number) =>
     () => undefined,
   );
 
+/** The first cycle's base order id under the bot's installation. */
+const baseId = (x: RealisticBot) => `dca-${x.bot.installation.id}-1-base-1`;
+
 describe('the bot on a realistic order life', () => {
   it('buys once when the POST is answered pending_new and the order is invisible for 1.5 s', async () => {
     r = await startRealisticBot();
@@ -27,7 +30,7 @@ describe('the bot on a realistic order life', () => {
     const x = r;
     await quoteUntil(x.sim, BTC, '49990', '50000', x.baseBooked, { timeoutMs: 15_000 });
     await keepQuoting(x, 2_000);
-    expect(filledOrders(x.sim, 'buy')).toEqual(['dca-1-base-1 filled']);
+    expect(filledOrders(x.sim, 'buy')).toEqual([`${baseId(x)} filled`]);
     expect(await x.invariantViolations()).toEqual([]);
   });
 
@@ -38,12 +41,12 @@ describe('the bot on a realistic order life', () => {
     await quoteUntil(x.sim, BTC, '49990', '50000', () => x.sim.listOrders().length === 1);
     await settle(300);
     const run = await x.bot.caretakers.orderManager.runOnce(new Date(Date.now() + 600_000));
-    expect(run.canceled).toEqual([{ clientOrderId: 'dca-1-base-1', reason: 'stale_buy' }]);
+    expect(run.canceled).toEqual([{ clientOrderId: baseId(x), reason: 'stale_buy' }]);
     await keepQuoting(x, 1_000);
     expect(x.sim.listOrders().map((o) => o.status)).toEqual(['pending_cancel']);
     x.sim.faults.releaseOrders();
     await keepQuoting(x, 2_000);
-    expect(filledOrders(x.sim, 'buy')).toEqual(['dca-1-base-1 filled']);
+    expect(filledOrders(x.sim, 'buy')).toEqual([`${baseId(x)} filled`]);
     expect(await x.baseBooked()).toBe(true);
     expect(await x.invariantViolations()).toEqual([]);
   });

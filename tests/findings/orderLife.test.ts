@@ -18,6 +18,9 @@ const keepQuoting = (x: RealisticBot, ms: number) =>
     () => undefined,
   );
 
+/** The first cycle's base order id under the bot's installation. */
+const baseId = (x: RealisticBot) => `dca-${x.bot.installation.id}-1-base-1`;
+
 describe.runIf(process.env['DCA_FINDINGS'] === '1')('defects found by the realistic simulator', () => {
   it('buys the base once when a timed-out POST creates its order only after the look-up found none', async () => {
     // Defect: after an ambiguous submit, one 404 from GET by client_order_id is taken as "never
@@ -27,7 +30,7 @@ describe.runIf(process.env['DCA_FINDINGS'] === '1')('defects found by the realis
     x.sim.faults.delayNextCreations(2_500, 1, 'after');
     await quoteUntil(x.sim, BTC, '49990', '50000', x.baseBooked, { timeoutMs: 15_000 });
     await keepQuoting(x, 3_000);
-    expect(filledOrders(x.sim, 'buy')).toEqual(['dca-1-base-1 filled']);
+    expect(filledOrders(x.sim, 'buy')).toEqual([`${baseId(x)} filled`]);
     expect(await x.invariantViolations()).toEqual([]);
   });
 
