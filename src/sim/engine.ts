@@ -90,16 +90,40 @@ export class Engine {
     return this.#trades.get(normalizeSymbol(symbol));
   }
 
-  /** Accepts an order (or throws the SimApiError Alpaca would answer with) and matches it at once. */
-  submit(req: SimOrderRequest, external = false): SimOrder {
+  /**
+   * The order this request would create, as Alpaca would first answer it (`pending_new`), or the
+   * SimApiError it would be refused with now. Nothing is created.
+   */
+  draft(req: SimOrderRequest): SimOrder {
+    return { ...this.#build(req, { external: false }), status: 'pending_new' };
+  }
+
+  /**
+   * Accepts an order (or throws the SimApiError Alpaca would answer with) and matches it at once.
+   * `id` presets the order id (a creation the client was already told about).
+   */
+  submit(req: SimOrderRequest, opts: { external?: boolean; id?: string } = {}): SimOrder {
+    const order = this.#build(req, opts);
+    const quote = this.#quotes.get(order.symbol);
+    this.#orders.push(order);
+    this.#open.add(order);
+    this.#byId.set(order.id, order);
+    this.#byClientId.set(order.clientOrderId, order);
+    const accepted = { ...order };
+    this.#emitUpdate('new', order);
+    if (quote) this.#matchOrder(order, quote);
+    return accepted;
+  }
+
+  #build(req: SimOrderRequest, opts: { external?: boolean; id?: string }): SimOrder {
     const c = checkOrderRequest(req, this.assets);
     const clientOrderId = c.clientOrderId ?? randomUUID();
     if (this.#byClientId.has(clientOrderId)) throw unprocessable('client_order_id must be unique');
     const quote = this.#quotes.get(c.asset.symbol);
     this.#checkBalance(c.asset, c.side, c.qty, c.notional, c.limitPrice, quote);
     const now = this.#now();
-    const order: SimOrder = {
-      id: randomUUID(),
+    return {
+      id: opts.id ?? randomUUID(),
       clientOrderId,
       symbol: c.asset.symbol,
       assetId: c.asset.id,
@@ -121,16 +145,8 @@ export class Engine {
       // The collar is measured from the quote the order was placed against (or its first quote).
       collarReference: quote && c.type === 'market' ? (c.side === 'buy' ? quote.ask : quote.bid) : null,
       fillRatio: c.fillRatio,
-      external,
+      external: opts.external ?? false,
     };
-    this.#orders.push(order);
-    this.#open.add(order);
-    this.#byId.set(order.id, order);
-    this.#byClientId.set(clientOrderId, order);
-    const accepted = { ...order };
-    this.#emitUpdate('new', order);
-    if (quote) this.#matchOrder(order, quote);
-    return accepted;
   }
 
   /** Cancels an open order; 404 if unknown, 422 if it can no longer be canceled. */

@@ -47,8 +47,29 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, p: Serve
   if (keysRequired && (keyId !== p.keys.keyId || secret !== p.keys.secretKey)) throw unauthorized();
   const failure = p.faults.takeRestFailure();
   if (failure !== null) throw injectedFailure(failure);
+  const delay = p.faults.takePathDelay(route.method, rawPath(req));
+  if (delay?.when === 'before') await new Promise((r) => setTimeout(r, delay.ms));
+  if (delay?.when === 'after') deferEnd(res, delay.ms);
   if (isData) return handleDataRest(route, res, p.engine);
   return handleTradingRest(route, req, res, p.engine, p.faults);
+}
+
+/** The request path as sent, still percent-encoded (what a route pattern is written against). */
+function rawPath(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+/** Holds the response back for `ms`: the answer is what the state was now, delivered late. */
+function deferEnd(res: ServerResponse, ms: number): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    setTimeout(() => {
+      if (!res.destroyed) end(...args);
+    }, ms);
+    return res;
+  }) as ServerResponse['end'];
 }
 
 function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, p: ServerParts): void {

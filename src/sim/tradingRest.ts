@@ -6,9 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeSymbol } from './assets.js';
 import type { Engine } from './engine.js';
 import { badRequest, notFound, unprocessable } from './errors.js';
-import type { SimFaults } from './faults.js';
+import type { CreationDelay, SimFaults } from './faults.js';
 import { type Route, readJson, sendEmpty, sendJson } from './http.js';
-import { OPEN_STATUSES, type SimOrder } from './types.js';
+import { OPEN_STATUSES, type SimOrder, type SimOrderRequest } from './types.js';
 import { accountJson, assetJson, orderJson, positionJson } from './wire.js';
 
 export async function handleTradingRest(
@@ -71,7 +71,7 @@ export async function handleTradingRest(
 
 async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: Engine, faults: SimFaults) {
   const body = await readJson(req);
-  const order = engine.submit({
+  const request: SimOrderRequest = {
     symbol: String(body.symbol ?? ''),
     side: body.side as 'buy' | 'sell',
     type: body.type as 'market' | 'limit',
@@ -80,16 +80,49 @@ async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: En
     notional: body.notional as string | undefined,
     limitPrice: body.limit_price as string | undefined,
     clientOrderId: body.client_order_id as string | undefined,
-  });
+  };
+  const creation = faults.takeCreationDelay();
+  if (creation) return submitLater(request, creation, res, engine);
+  const order = engine.submit(request);
   const fault = faults.takeOrderResponseFault();
   if (fault?.kind === 'hang_up') {
     // The order exists; the client only sees a reset connection (an ambiguous submit).
     res.socket?.destroy();
     return;
   }
-  if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+  if (fault?.kind === 'delay') await sleep(fault.ms);
   if (!res.destroyed) sendJson(res, 200, orderJson(order));
 }
+
+/**
+ * A submission the exchange validates now but creates only `ms` later (its order book lags its
+ * front door): until then no GET finds the order, whatever the POST was answered.
+ */
+async function submitLater(
+  request: SimOrderRequest,
+  delay: CreationDelay,
+  res: ServerResponse,
+  engine: Engine,
+) {
+  const draft = engine.draft(request);
+  const create = sleep(delay.ms).then(() =>
+    // A request that is no longer valid (the cash went elsewhere, the id was reused) is dropped.
+    engine.submit({ ...request, clientOrderId: draft.clientOrderId }, { id: draft.id }),
+  );
+  if (delay.answer === 'first') {
+    create.catch(() => undefined);
+    return sendJson(res, 200, orderJson(draft));
+  }
+  if (delay.answer === 'hang_up') {
+    create.catch(() => undefined);
+    res.socket?.destroy();
+    return;
+  }
+  const order = await create;
+  if (!res.destroyed) sendJson(res, 200, orderJson(order));
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** GET /v2/orders filters: status, limit (≤ 500, default 50), after/until, direction, symbols, side. */
 export function listOrders(engine: Engine, query: URLSearchParams): SimOrder[] {

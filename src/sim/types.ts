@@ -8,7 +8,15 @@ export type SimSide = 'buy' | 'sell';
 export type SimOrderType = 'market' | 'limit';
 
 /** Alpaca order statuses the simulator produces. */
-export type SimOrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled' | 'expired' | 'rejected';
+export type SimOrderStatus =
+  | 'pending_new'
+  | 'new'
+  | 'partially_filled'
+  | 'pending_cancel'
+  | 'filled'
+  | 'canceled'
+  | 'expired'
+  | 'rejected';
 
 export const OPEN_STATUSES: readonly SimOrderStatus[] = ['new', 'partially_filled'];
 

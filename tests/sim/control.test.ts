@@ -60,6 +60,30 @@ describe('HTTP control surface', () => {
     expect((await h.sdk.account.getAccount()).status).toBe('ACTIVE');
   });
 
+  it('delays an order creation and one REST route by name', async () => {
+    await control('POST', '/faults/delay-creation', { ms: 200, count: 1, answer: 'first' });
+    const placed = await h.sdk.orders.postOrder({
+      postOrderRequest: {
+        symbol: 'BTC/USD',
+        side: 'buy',
+        type: 'limit',
+        qty: '0.01',
+        limitPrice: '1000',
+        timeInForce: 'gtc',
+        clientOrderId: 'control-late-1',
+      },
+    });
+    expect(placed.status).toBe('pending_new');
+    expect(h.sim.getOrder('control-late-1')).toBeUndefined();
+    await control('POST', '/faults/delay-path', { route: 'GET /v2/account', ms: 250, count: 1 });
+    const started = Date.now();
+    await h.sdk.account.getAccount();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(240);
+    expect(h.sim.getOrder('control-late-1')?.id).toBe(placed.id);
+    expect((await control('POST', '/faults/delay-path', { route: 'no slash', ms: 1 })).status).toBe(422);
+    expect((await control('POST', '/faults/delay-creation', { ms: 1, answer: 'never' })).status).toBe(422);
+  });
+
   it('answers an unknown route or fault with 404 and a bad body with 422', async () => {
     expect((await control('POST', '/faults/meteor', {})).status).toBe(404);
     expect((await control('POST', '/quotes', { symbol: 'BTC/USD' })).status).toBe(422);

@@ -61,6 +61,84 @@ describe('fault injection, observed through the SDK', () => {
     expect(found.status).toBe('new');
   });
 
+  it('answers a submission at once as pending_new while the order is not yet created', async () => {
+    h.sim.faults.delayNextCreations(300, 1, 'first');
+    const placed = await limitBuy('late-first-1');
+    expect(placed.status).toBe('pending_new');
+    expect(await statusOf(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-first-1' }))).toBe(404);
+    await waitFor(() => h.sim.getOrder('late-first-1') !== undefined, 3_000, 'late creation');
+    const found = await h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-first-1' });
+    expect([found.id, found.status]).toEqual([placed.id, 'new']);
+  });
+
+  it('answers a submission only once its delayed creation happened', async () => {
+    h.sim.faults.delayNextCreations(300, 1, 'after');
+    let answered = false;
+    const posting = limitBuy('late-after-1').then((o) => {
+      answered = true;
+      return o;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await statusOf(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-after-1' }))).toBe(404);
+    expect(answered).toBe(false);
+    const placed = await posting;
+    expect((await h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-after-1' })).id).toBe(
+      placed.id,
+    );
+  });
+
+  it('times a submission out whose creation comes after the client gave up, and creates it then', async () => {
+    h.sim.faults.delayNextCreations(2_300, 1, 'after');
+    expect(await statusOf(limitBuy('late-timeout-1'))).not.toBe('ok');
+    expect(h.sim.getOrder('late-timeout-1')).toBeUndefined();
+    await waitFor(() => h.sim.getOrder('late-timeout-1') !== undefined, 3_000, 'late creation');
+  });
+
+  it('cuts the connection of a submission at once and creates the order later', async () => {
+    h.sim.faults.delayNextCreations(200, 1, 'hang_up');
+    expect(await statusOf(limitBuy('late-hangup-1'))).not.toBe('ok');
+    expect(await statusOf(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-hangup-1' }))).toBe(
+      404,
+    );
+    await waitFor(() => h.sim.getOrder('late-hangup-1') !== undefined, 3_000, 'late creation');
+  });
+
+  it('refuses an invalid submission at once even when creation is delayed', async () => {
+    h.sim.faults.delayNextCreations(200, 1, 'first');
+    const bad = h.sdk.orders.postOrder({
+      postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'limit', qty: '0.001', timeInForce: 'gtc' },
+    });
+    expect(await statusOf(bad)).toBe(422);
+  });
+
+  it('slows one REST route with a stale answer, leaving the others fast', async () => {
+    h.sim.setPosition('ETH/USD', '1', '2000');
+    h.sim.faults.delayPath('GET /v2/positions/*', 300);
+    const order: string[] = [];
+    const slow = h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'ETH/USD' }).then((p) => {
+      order.push('position');
+      return p;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    h.sim.setPosition('ETH/USD', '2', '2000');
+    await h.sdk.account.getAccount().then(() => order.push('account'));
+    expect((await slow).qty).toBe('1');
+    expect(order).toEqual(['account', 'position']);
+    h.sim.faults.reset();
+    expect((await h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'ETH/USD' })).qty).toBe('2');
+  });
+
+  it('slows a route before answering, for a count of requests, with the state at answer time', async () => {
+    h.sim.setPosition('SOL/USD', '1', '100');
+    h.sim.faults.delayPath('GET /v2/positions/*', 300, { when: 'before', count: 1 });
+    const slow = h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'SOL/USD' });
+    await new Promise((r) => setTimeout(r, 30));
+    h.sim.setPosition('SOL/USD', '3', '100');
+    // The rule was used up by the first read, so this one is not held behind it.
+    expect((await h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'SOL/USD' })).qty).toBe('3');
+    expect((await slow).qty).toBe('3');
+  });
+
   it('drops the trade_updates socket; the SDK reconnects and no update is replayed', async () => {
     const { updates, connections } = await listenTradeUpdates(h);
     h.sim.faults.dropStream('trading');
