@@ -13,11 +13,11 @@
 import {
   type ActorRefFrom,
   and,
-  not,
   assign,
   type DoneStateEvent,
   emit,
   enqueueActions,
+  not,
   type SnapshotFrom,
   setup,
 } from 'xstate';

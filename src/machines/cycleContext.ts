@@ -58,7 +58,11 @@ export function inFlightFromRow(row: CycleRow): InFlightOrder | null {
 /** A persisted back-off resumes where it was; its delay restarts from the first step. */
 function backoffFromRow(row: CycleRow, policy: OrderPolicy): Backoff | null {
   if (row.backoffUntil === null) return null;
-  return { until: row.backoffUntil, reason: row.backoffReason ?? 'refused', delayMs: policy.backoff.initialMs };
+  return {
+    until: row.backoffUntil,
+    reason: row.backoffReason ?? 'refused',
+    delayMs: policy.backoff.initialMs,
+  };
 }
 
 function resumePlan(row: CycleRow, inFlight: InFlightOrder | null): ResumePlan | null {

@@ -128,7 +128,8 @@ export const cycleGuards = {
   isSafetyOrderDue: ({ context, event }: Args) => {
     const quote = validQuote(event);
     const { ledger, asset } = context;
-    if (!mayDecideOn(context, quote) || !isHolding(context) || ledger.lastOrderFillPrice === null) return false;
+    if (!mayDecideOn(context, quote) || !isHolding(context) || ledger.lastOrderFillPrice === null)
+      return false;
     if (ledger.safetyOrders >= asset.maxSafetyOrders) return false;
     return quote.ask.lte(safetyTrigger(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
   },
@@ -194,7 +195,7 @@ export const cycleGuards = {
   /** The first look-up after the POST ended found nothing: wait a grace period and look again. */
   isFirstNotFound: ({ context, event }: Args) => {
     const inFlight = notFound(context, event);
-    return inFlight !== null && inFlight.postEnded && inFlight.notFoundSince === null;
+    return inFlight?.postEnded === true && inFlight.notFoundSince === null;
   },
   /** Found nothing again a grace period after the first miss: the order was never accepted. */
   isNotFoundAfterGrace: ({ context, event }: Args) =>

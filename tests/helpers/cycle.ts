@@ -293,7 +293,10 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
       return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), later(since, 300).getTime())) };
     case 'tick:grace': {
       const since = inFlight?.notFoundSince ?? c.now;
-      return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), since.getTime() + c.policy.lookupGraceMs)) };
+      return {
+        type: 'TICK',
+        now: new Date(Math.max(c.now.getTime(), since.getTime() + c.policy.lookupGraceMs)),
+      };
     }
     case 'tick:backoff-over': {
       const until = c.backoff?.until ?? c.now;

@@ -48,7 +48,12 @@ describe('cycle machine: unknown orders', () => {
 
   it('defect 3: after an ambiguous submit one miss waits and a second miss a grace period later gives the order up', () => {
     const { actor, state, ofType } = buyingCycle();
-    actor.send({ type: 'ORDER_SUBMIT_FAILED', clientOrderId: 'dca-7-base-1', ambiguous: true, reason: 'timeout' });
+    actor.send({
+      type: 'ORDER_SUBMIT_FAILED',
+      clientOrderId: 'dca-7-base-1',
+      ambiguous: true,
+      reason: 'timeout',
+    });
     actor.send({ type: 'RECONCILED', order: null });
     expect(state()).toBe('buying');
     // Another miss before the grace is over (a reconnect's look-up) concludes nothing either.
@@ -66,7 +71,12 @@ describe('cycle machine: unknown orders', () => {
 
   it('defect 3: keeps an order that the second look-up finds after all', () => {
     const { actor, state, context } = buyingCycle();
-    actor.send({ type: 'ORDER_SUBMIT_FAILED', clientOrderId: 'dca-7-base-1', ambiguous: true, reason: 'reset' });
+    actor.send({
+      type: 'ORDER_SUBMIT_FAILED',
+      clientOrderId: 'dca-7-base-1',
+      ambiguous: true,
+      reason: 'reset',
+    });
     actor.send({ type: 'RECONCILED', order: null });
     actor.send({ type: 'TICK', now: at(GRACE_S) });
     const late = filledOrder('dca-7-base-1', '0', '0', { status: 'new', id: 'late-1' });
@@ -99,7 +109,9 @@ describe('cycle machine: refusals back the asset off', () => {
     actor.send(refused('dca-7-base-2'));
     expect(context().backoff).toMatchObject({ until: at(15), delayMs: 10_000 });
     expect(ofType('alert').filter((a) => a.code === 'ORDER_REFUSED')).toHaveLength(1);
-    expect(ofType('alert')[0]?.message).toContain('waiting after refusal: insufficient balance for USD until');
+    expect(ofType('alert')[0]?.message).toContain(
+      'waiting after refusal: insufficient balance for USD until',
+    );
     expect(toCyclePatch(actor.getSnapshot())).toMatchObject({
       backoffUntil: at(15),
       backoffReason: 'insufficient balance for USD',

@@ -134,7 +134,10 @@ export class AssetActor {
       ...(this.deps.inspect ? { inspect: this.deps.inspect } : {}),
     });
     await this.host.host(cycle);
-    this.ticker = setInterval(() => this.send({ type: 'TICK', now: this.deps.now() }), this.deps.tickMs ?? 1000);
+    this.ticker = setInterval(
+      () => this.send({ type: 'TICK', now: this.deps.now() }),
+      this.deps.tickMs ?? 1000,
+    );
     this.ticker.unref();
   }
 
@@ -203,7 +206,8 @@ export class AssetActor {
       'asset actor failed; waiting for its requests in flight, then the supervisor restarts it',
     );
     const drained = await this.executor.drain(this.deps.crashDrainMs ?? CRASH_DRAIN_MS);
-    if (!drained) this.log.warn({ inFlight: this.executor.busy }, 'requests still in flight after the crash wait');
+    if (!drained)
+      this.log.warn({ inFlight: this.executor.busy }, 'requests still in flight after the crash wait');
     this.host?.stopMachine();
     this.deps.fail(err);
   }
