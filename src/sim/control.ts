@@ -53,6 +53,9 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
     case 'fail-rest':
       f.failNextRest(count(1), b.status === undefined ? 503 : int(b.status, 'status'));
       break;
+    case 'fail-orders':
+      f.failNextOrders(count(1), b.status === undefined ? 429 : int(b.status, 'status'));
+      break;
     case 'delay-orders':
       f.delayNextOrders(int(b.ms, 'ms'), count(1));
       break;
