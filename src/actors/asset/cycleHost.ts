@@ -103,6 +103,8 @@ export class CycleHost {
     const machine = this.machine;
     if (!machine) return;
     machine.send(event as never);
+    // A machine that threw has failed the mailbox: what it holds now must not be stored.
+    if (this.deps.mailbox.isFailed) return;
     await this.settle();
   }
 
