@@ -5,12 +5,12 @@
  * a throwaway MariaDB; every check is against what the simulator (the exchange) holds.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { InProcessBot } from '../helpers/inProcessBot.js';
-import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { currentCycle, waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import type { InProcessBot } from '../helpers/inProcessBot.js';
+import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
 import { type RestCounter, restCounter } from '../helpers/restCounter.js';
 
