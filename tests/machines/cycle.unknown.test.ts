@@ -152,6 +152,22 @@ describe('cycle machine: refusals back the asset off', () => {
     expect(ofType('checkPosition')).toHaveLength(1);
   });
 
+  it('reads the position again before retrying a take-profit refused for insufficient quantity', () => {
+    const { actor, ofType, state } = holdingCycle();
+    actor.send(quote('60600', '60610', at(1)));
+    actor.send({ type: 'POSITION_FOUND', qty: dec('1'), qtyAvailable: dec('1') });
+    expect(state()).toBe('selling');
+    actor.send({ ...refused('dca-7-tp-2'), reason: 'insufficient qty available for order' });
+    expect(state()).toBe('watching');
+    actor.send(quote('60600', '60610', at(2)));
+    expect(ofType('checkPosition').filter((c) => c.purpose === 'sell')).toHaveLength(1);
+    actor.send(quote('60600', '60610', at(6)));
+    expect(ofType('checkPosition').filter((c) => c.purpose === 'sell')).toHaveLength(2);
+    actor.send({ type: 'POSITION_FOUND', qty: dec('0.0003'), qtyAvailable: dec('0.0003') });
+    expect(ofType('submitOrder').at(-1)?.order).toMatchObject({ clientOrderId: 'dca-7-tp-3', side: 'sell' });
+    expect(ofType('submitOrder').at(-1)?.order.qty.toString()).toBe('0.0003');
+  });
+
   it('backs off a take-profit too small to sell instead of asking for the position on every quote', () => {
     const { actor, ofType, state } = holdingCycle();
     for (let s = 0; s < 20; s++) {
