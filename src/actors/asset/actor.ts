@@ -149,7 +149,7 @@ export class AssetActor {
     // A POST already sent still gets its answer recorded (the order id); nothing new is decided.
     this.executor.halt();
     for (;;) {
-      await this.executor.drain(Number.POSITIVE_INFINITY);
+      await this.executor.drain();
       await this.mailbox.idle();
       if (this.executor.busy === 0) break;
     }

@@ -70,9 +70,13 @@ export class OrderExecutor {
   }
 
   /** Waits until every request has ended, at most `timeoutMs`; true when nothing is left running. */
-  async drain(timeoutMs: number): Promise<boolean> {
+  async drain(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0) {
+      if (!Number.isFinite(timeoutMs)) {
+        await Promise.allSettled([...this.inFlight]);
+        continue;
+      }
       const left = deadline - Date.now();
       if (left <= 0) return false;
       let timer: NodeJS.Timeout | undefined;
