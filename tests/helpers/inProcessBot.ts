@@ -8,6 +8,7 @@ import type { AssetSupervision } from '../../src/actors/assets.js';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import type { Exchange } from '../../src/exchange/types.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
 import { waitUntil } from './bot.js';
@@ -26,6 +27,8 @@ export interface InProcessBotOptions {
   readonly logLevel?: string;
   /** Shorter intensities and park retries for the assets supervisor. */
   readonly assetSupervision?: Partial<AssetSupervision>;
+  /** Wraps the exchange the bot uses, e.g. to count its REST calls (tests/helpers/restCounter.ts). */
+  readonly wrapExchange?: (exchange: Exchange) => Exchange;
 }
 
 export interface InProcessBot {
@@ -44,10 +47,11 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     ASSET_POLL_SECONDS: '1',
     ...opts.env,
   });
-  const exchange = createAlpacaExchange(opts.sim.endpoints, {
+  const real = createAlpacaExchange(opts.sim.endpoints, {
     requestTimeoutMs: opts.requestTimeoutMs ?? 1_000,
     reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
   });
+  const exchange = opts.wrapExchange ? opts.wrapExchange(real) : real;
   const lines: InProcessBot['lines'] = [];
   const echo = process.env['DCA_FAULT_LOG'] === 'stdout';
   const logger = pino(
