@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { toCyclePatch } from '../../src/machines/cycle.js';
 import { dec } from '../../src/money.js';
-import { aCycleInput, aCycleRow, at, filledOrder, quote, startCycle } from '../helpers/cycle.js';
+import { aCycleInput, aCycleRow, at, cid, filledOrder, quote, startCycle } from '../helpers/cycle.js';
 
 const GRACE_S = 5;
 
@@ -20,7 +20,7 @@ function buyingCycle() {
 
 function holdingCycle() {
   const cycle = buyingCycle();
-  cycle.actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-base-1', '0.000333333', '60000') });
+  cycle.actor.send({ type: 'ORDER_FILLED', order: filledOrder(cid('7-base-1'), '0.000333333', '60000') });
   return cycle;
 }
 
@@ -38,9 +38,9 @@ describe('cycle machine: unknown orders', () => {
     actor.send({ type: 'RECONCILED', order: null });
     expect(state()).toBe('buying');
     expect(context().inFlight?.notFoundSince).toBeNull();
-    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: 'dca-7-base-1', orderId: 'a-1' });
+    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: cid('7-base-1'), orderId: 'a-1' });
     expect(context().inFlight?.orderId).toBe('a-1');
-    actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-base-1', '0.000333333', '60000') });
+    actor.send({ type: 'ORDER_FILLED', order: filledOrder(cid('7-base-1'), '0.000333333', '60000') });
     expect(state()).toBe('watching');
     expect(context().ledger.boughtQuantity.toString()).toBe('0.000333333');
     expect(ofType('submitOrder')).toHaveLength(1);
@@ -50,7 +50,7 @@ describe('cycle machine: unknown orders', () => {
     const { actor, state, ofType } = buyingCycle();
     actor.send({
       type: 'ORDER_SUBMIT_FAILED',
-      clientOrderId: 'dca-7-base-1',
+      clientOrderId: cid('7-base-1'),
       ambiguous: true,
       reason: 'timeout',
     });
@@ -66,20 +66,20 @@ describe('cycle machine: unknown orders', () => {
     expect(ofType('reconcileOrder')).toHaveLength(2);
     actor.send({ type: 'RECONCILED', order: null });
     expect(state()).toBe('watching');
-    expect(ofType('closeUnsentOrder')).toEqual([{ type: 'closeUnsentOrder', clientOrderId: 'dca-7-base-1' }]);
+    expect(ofType('closeUnsentOrder')).toEqual([{ type: 'closeUnsentOrder', clientOrderId: cid('7-base-1') }]);
   });
 
   it('defect 3: keeps an order that the second look-up finds after all', () => {
     const { actor, state, context } = buyingCycle();
     actor.send({
       type: 'ORDER_SUBMIT_FAILED',
-      clientOrderId: 'dca-7-base-1',
+      clientOrderId: cid('7-base-1'),
       ambiguous: true,
       reason: 'reset',
     });
     actor.send({ type: 'RECONCILED', order: null });
     actor.send({ type: 'TICK', now: at(GRACE_S) });
-    const late = filledOrder('dca-7-base-1', '0', '0', { status: 'new', id: 'late-1' });
+    const late = filledOrder(cid('7-base-1'), '0', '0', { status: 'new', id: 'late-1' });
     actor.send({ type: 'RECONCILED', order: late });
     expect(state()).toBe('buying');
     expect(context().inFlight).toMatchObject({ orderId: 'late-1', notFoundSince: null });
@@ -87,7 +87,7 @@ describe('cycle machine: unknown orders', () => {
 
   it('gives up a restored order only after two misses a grace period apart', () => {
     const { actor, state } = startCycle(
-      aCycleInput({ cycle: aCycleRow({ status: 'buying', clientOrderId: 'dca-7-base-1' }) }),
+      aCycleInput({ cycle: aCycleRow({ status: 'buying', clientOrderId: cid('7-base-1') }) }),
     );
     actor.send({ type: 'RECONCILED', order: null });
     expect(state()).toBe('buying');
@@ -100,13 +100,13 @@ describe('cycle machine: unknown orders', () => {
 describe('cycle machine: refusals back the asset off', () => {
   it('places no order during the back-off, doubles it per refusal and alerts once per episode', () => {
     const { actor, ofType, context } = buyingCycle();
-    actor.send(refused('dca-7-base-1'));
+    actor.send(refused(cid('7-base-1')));
     expect(context().backoff).toMatchObject({ until: at(5), delayMs: 5_000 });
     for (let s = 1; s < 5; s++) actor.send(quote('59990', '60000', at(s)));
     expect(ofType('checkPosition')).toHaveLength(1);
     actor.send(quote('59990', '60000', at(5)));
     actor.send({ type: 'POSITION_NONE' });
-    actor.send(refused('dca-7-base-2'));
+    actor.send(refused(cid('7-base-2')));
     expect(context().backoff).toMatchObject({ until: at(15), delayMs: 10_000 });
     expect(ofType('alert').filter((a) => a.code === 'ORDER_REFUSED')).toHaveLength(1);
     expect(ofType('alert')[0]?.message).toContain(
@@ -122,21 +122,21 @@ describe('cycle machine: refusals back the asset off', () => {
     const { actor, context } = buyingCycle();
     let attempt = 1;
     for (let i = 0; i < 10; i++) {
-      actor.send(refused(`dca-7-base-${attempt}`));
+      actor.send(refused(cid(`7-base-${attempt}`)));
       const until = context().backoff!.until;
       actor.send(quote('59990', '60000', until));
       actor.send({ type: 'POSITION_NONE' });
       attempt++;
     }
     expect(context().backoff?.delayMs).toBe(300_000);
-    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: `dca-7-base-${attempt}`, orderId: 'a-ok' });
+    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: cid(`7-base-${attempt}`), orderId: 'a-ok' });
     expect(context().backoff).toBeNull();
     expect(toCyclePatch(actor.getSnapshot())).toMatchObject({ backoffUntil: null, backoffReason: null });
   });
 
   it('backs off after a 429 on the POST without looking the order up', () => {
     const { actor, state, context, ofType } = buyingCycle();
-    actor.send(refused('dca-7-base-1', { rateLimited: true }));
+    actor.send(refused(cid('7-base-1'), { rateLimited: true }));
     expect(state()).toBe('watching');
     expect(context().backoff?.reason).toBe('rate limited by the exchange (429)');
     expect(ofType('reconcileOrder')).toEqual([]);
@@ -157,14 +157,14 @@ describe('cycle machine: refusals back the asset off', () => {
     actor.send(quote('60600', '60610', at(1)));
     actor.send({ type: 'POSITION_FOUND', qty: dec('1'), qtyAvailable: dec('1') });
     expect(state()).toBe('selling');
-    actor.send({ ...refused('dca-7-tp-2'), reason: 'insufficient qty available for order' });
+    actor.send({ ...refused(cid('7-tp-2')), reason: 'insufficient qty available for order' });
     expect(state()).toBe('watching');
     actor.send(quote('60600', '60610', at(2)));
     expect(ofType('checkPosition').filter((c) => c.purpose === 'sell')).toHaveLength(1);
     actor.send(quote('60600', '60610', at(6)));
     expect(ofType('checkPosition').filter((c) => c.purpose === 'sell')).toHaveLength(2);
     actor.send({ type: 'POSITION_FOUND', qty: dec('0.0003'), qtyAvailable: dec('0.0003') });
-    expect(ofType('submitOrder').at(-1)?.order).toMatchObject({ clientOrderId: 'dca-7-tp-3', side: 'sell' });
+    expect(ofType('submitOrder').at(-1)?.order).toMatchObject({ clientOrderId: cid('7-tp-3'), side: 'sell' });
     expect(ofType('submitOrder').at(-1)?.order.qty.toString()).toBe('0.0003');
   });
 
