@@ -8,6 +8,7 @@ import { OrderExecutor } from '../../src/actors/asset/orderExecutor.js';
 import type { OrderIntent } from '../../src/domain.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import { dec } from '../../src/money.js';
+import { orderWithinBand } from '../../src/sanity/orderBand.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { createCycle } from '../../src/store/cycles.js';
 import { getLedgerOrder, writeAheadOrder } from '../../src/store/orders.js';
@@ -79,6 +80,23 @@ describe('OrderExecutor', () => {
     const intent = await writtenAhead();
     sim.faults.failNextOrders(1, 403);
     expect(await executor.submit(intent)).toMatchObject({ type: 'ORDER_SUBMIT_FAILED', ambiguous: false });
+    expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('rejected');
+  });
+
+  it('sends no order the last look finds implausible, and answers it as a refusal', async () => {
+    const intent = await writtenAhead();
+    const refused: string[] = [];
+    const looking = new OrderExecutor({
+      exchange: createAlpacaExchange(sim.endpoints, { requestTimeoutMs: 1_000 }),
+      db: db.pool,
+      logger: pino({ level: 'silent' }),
+      // The reference says 60,000 ±10 %: a limit at 50,000 is outside the band.
+      lastLook: (o) => orderWithinBand(o, dec('60000'), dec('10'), dec('20')),
+      onImplausible: (_o, verdict) => refused.push(verdict.code),
+    });
+    expect(await looking.submit(intent)).toMatchObject({ type: 'ORDER_SUBMIT_FAILED', ambiguous: false });
+    expect(refused).toEqual(['LIMIT_OUT_OF_BAND']);
+    expect(sim.getOrder(intent.clientOrderId)).toBeUndefined();
     expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('rejected');
   });
 

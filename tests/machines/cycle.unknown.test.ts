@@ -66,7 +66,9 @@ describe('cycle machine: unknown orders', () => {
     expect(ofType('reconcileOrder')).toHaveLength(2);
     actor.send({ type: 'RECONCILED', order: null });
     expect(state()).toBe('watching');
-    expect(ofType('closeUnsentOrder')).toEqual([{ type: 'closeUnsentOrder', clientOrderId: cid('7-base-1') }]);
+    expect(ofType('closeUnsentOrder')).toEqual([
+      { type: 'closeUnsentOrder', clientOrderId: cid('7-base-1') },
+    ]);
   });
 
   it('defect 3: keeps an order that the second look-up finds after all', () => {

@@ -12,11 +12,13 @@
  */
 import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
-import type { AssetConfig, AssetRules, CycleRow, Quote, TradeUpdate } from '../../domain.js';
+import { readClientOrderId } from '../../clientOrderId.js';
+import type { AssetConfig, AssetRules, CycleRow, OrderIntent, Quote, TradeUpdate } from '../../domain.js';
 import type { ExchangeRest } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import type { Decimal } from '../../money.js';
+import { type BandVerdict, orderWithinBand } from '../../sanity/orderBand.js';
 import { createCycle, getLatestCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
 import { recordOrderState } from '../../store/orders.js';
@@ -50,6 +52,11 @@ export interface AssetActorDeps {
   readonly policy?: OrderPolicy;
   /** Bound on the wait for in-flight requests after a crash (default CRASH_DRAIN_MS). */
   readonly crashDrainMs?: number;
+  /** The market-data actor's plausible price, for the last look before each POST. */
+  readonly market?: {
+    referencePrice(symbol: string): Decimal | null;
+    readonly bandPercent: Decimal;
+  };
 }
 
 export interface AssetView {
@@ -82,6 +89,32 @@ export class AssetActor {
       db: deps.pool,
       logger: this.log,
       ...(deps.retryMs ? { retryMs: deps.retryMs } : {}),
+      ...(deps.market
+        ? { lastLook: (o) => this.lastLook(o), onImplausible: (o, v) => this.implausible(o, v) }
+        : {}),
+    });
+  }
+
+  /** An order against the market's plausible price; a buy against the USD amount it was sized from. */
+  private lastLook(order: OrderIntent): BandVerdict {
+    const market = this.deps.market!;
+    const step = readClientOrderId(order.clientOrderId)?.step;
+    const usd =
+      order.side !== 'buy'
+        ? null
+        : step === 'base'
+          ? this.asset.baseOrderAmount
+          : this.asset.safetyOrderAmount;
+    return orderWithinBand(order, market.referencePrice(order.symbol), market.bandPercent, usd);
+  }
+
+  private implausible(order: OrderIntent, verdict: Exclude<BandVerdict, { ok: true }>): void {
+    this.deps.alert({
+      level: 'error',
+      code: 'ORDER_IMPLAUSIBLE',
+      asset: this.asset.symbol,
+      ...(this.cycleId === null ? {} : { cycleId: this.cycleId }),
+      message: `order ${order.clientOrderId} not sent (${verdict.code}): ${verdict.message}`,
     });
   }
 

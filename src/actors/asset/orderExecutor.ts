@@ -10,12 +10,16 @@
  * - a look-up never runs while this executor's POST for the same client order id is unanswered:
  *   the exchange may not have created the order yet, so a 404 then would mean nothing;
  * - concurrent look-ups of one order, and concurrent position reads, share one request.
+ * And the last look: an order that is not plausible against the market (its limit outside the quote
+ * band, a buy larger than its USD amount buys at the lowest plausible price) never leaves; it is
+ * refused here like an exchange refusal, so the machine backs off.
  */
 import type { Logger } from 'pino';
 import type { OrderIntent, OrderSnapshot } from '../../domain.js';
 import { ExchangeError } from '../../errors.js';
 import type { ExchangeRest } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
+import type { BandVerdict } from '../../sanity/orderBand.js';
 import type { Queryable } from '../../store/db.js';
 import { closeUnsentOrder, recordOrderState } from '../../store/orders.js';
 import type { CycleEvent } from '../assetEvents.js';
@@ -27,6 +31,10 @@ export interface OrderExecutorDeps {
   readonly logger: Logger;
   /** Retry delays for the GETs the machine waits on (look-ups, position reads). */
   readonly retryMs?: { readonly initial: number; readonly max: number };
+  /** The last look before a POST (see orderWithinBand); every order passes when absent. */
+  readonly lastLook?: (order: OrderIntent) => BandVerdict;
+  /** Told when the last look refuses an order. */
+  readonly onImplausible?: (order: OrderIntent, verdict: Exclude<BandVerdict, { ok: true }>) => void;
 }
 
 /** A submission's answer, as the machine hears it. */
@@ -139,6 +147,21 @@ export class OrderExecutor {
       },
       'submitting order',
     );
+    const look = this.deps.lastLook?.(o);
+    if (look && !look.ok) {
+      this.log.error(
+        { event: 'order_implausible', clientOrderId, code: look.code, reason: look.message },
+        'order not sent: implausible against the market',
+      );
+      this.deps.onImplausible?.(o, look);
+      await closeUnsentOrder(this.deps.db, clientOrderId, 'rejected');
+      return {
+        type: 'ORDER_SUBMIT_FAILED',
+        clientOrderId,
+        ambiguous: false,
+        reason: `not sent: ${look.message}`,
+      };
+    }
     let order: OrderSnapshot;
     try {
       order = await this.deps.exchange.submitOrder(o);
