@@ -19,6 +19,7 @@ import {
   waitUntilTrading,
 } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, installationIdOf, type TestDatabase } from '../helpers/db.js';
+import { waitFor } from '../helpers/sim.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -229,6 +230,8 @@ describe('buys that do not go through', () => {
     await quoteUntil(sim, BTC, '49990', '50000', orderCount(1));
     const placed = nth(0);
     await untilCycle((r) => r.latest_order_id === placed.id, 'the order id recorded');
+    // The exchange fills a quarter some milliseconds after accepting the order.
+    await waitFor(() => sim.getOrder(placed.id)?.filledQty.gt(0) ?? false, 3_000, 'a partial fill');
     const canceled = sim.cancelOrder(placed.id);
     expect(canceled.filledQty.gt(0) && canceled.filledQty.lt(canceled.qty!)).toBe(true);
 
