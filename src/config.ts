@@ -54,6 +54,8 @@ export interface Config {
   readonly feeRate: Decimal;
   /** port 0 = dashboard off. */
   readonly dashboard: { readonly port: number; readonly host: string; readonly token: string | null };
+  /** The probes and /metrics listener; port 0 = off. */
+  readonly health: { readonly port: number; readonly host: string };
   readonly inspect: boolean;
   readonly assetPollSeconds: number;
   readonly quoteStaleSeconds: number;
@@ -197,6 +199,8 @@ const envSchema = z.object({
   DASHBOARD_PORT: int(0, 65_535, 0),
   DASHBOARD_HOST: str('127.0.0.1'),
   DASHBOARD_TOKEN: optionalStr,
+  HEALTH_PORT: int(0, 65_535, 0),
+  HEALTH_HOST: str('127.0.0.1'),
   DCA_INSPECT: bool(false),
   DCA_FEE_BPS: feeBps,
   ASSET_POLL_SECONDS: int(1, 86_400, 30),
@@ -304,6 +308,7 @@ function build(e: Env): Config {
     },
     feeRate: e.DCA_FEE_BPS.div(10_000),
     dashboard: { port: e.DASHBOARD_PORT, host: e.DASHBOARD_HOST, token: e.DASHBOARD_TOKEN },
+    health: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     inspect: e.DCA_INSPECT,
     assetPollSeconds: e.ASSET_POLL_SECONDS,
     quoteStaleSeconds: e.QUOTE_STALE_SECONDS,

@@ -18,6 +18,7 @@ import type { ExchangeRest } from '../exchange/types.js';
 import { failpoint } from '../failpoints.js';
 import type { CycleActor, CycleInput, CycleSnapshot } from '../machines/cycle.js';
 import { cycleMachine, toCyclePatch } from '../machines/cycle.js';
+import type { OrderMetrics } from '../metrics/metrics.js';
 import type { Decimal } from '../money.js';
 import {
   createCycle,
@@ -55,6 +56,8 @@ export interface AssetActorDeps {
   readonly tickMs?: number;
   /** Retry delays for REST look-ups the machine waits on. */
   readonly retryMs?: { readonly initial: number; readonly max: number };
+  /** Orders sent and refused, fills, tick-to-order latency (/metrics). */
+  readonly metrics?: OrderMetrics;
 }
 
 export interface AssetView {
@@ -76,6 +79,11 @@ export class AssetActor {
   private lane: Promise<void> = Promise.resolve();
   private pendingQuote: Quote | null = null;
   private lastQuote: Quote | null = null;
+  /** When (performance.now) the newest quote arrived, and the arrival of the one being decided on. */
+  private quoteArrivedAt = 0;
+  private decidingOnQuoteAt: number | null = null;
+  /** When (Date.now) the lane began the work it is doing now; null while it waits for work. */
+  private busySince: number | null = null;
   private stopping = false;
   private failed = false;
   private ticker: NodeJS.Timeout | null = null;
@@ -109,6 +117,14 @@ export class AssetActor {
       state: this.machine ? String(this.machine.getSnapshot().value) : 'starting',
       lastQuote: this.lastQuote,
     };
+  }
+
+  /**
+   * Since when the lane has been busy with one piece of work (ms since the epoch), or null when it
+   * is idle: the watchdog stops vouching for the process when a lane stays busy too long.
+   */
+  laneBusySince(): number | null {
+    return this.busySince;
   }
 
   /** Loads (or creates) the current cycle, starts its machine and reconciles an in-flight order. */
@@ -154,6 +170,7 @@ export class AssetActor {
   /** The newest quote for this asset. Quotes are state, not a queue: an unprocessed one is replaced. */
   offerQuote(quote: Quote): void {
     this.lastQuote = quote;
+    this.quoteArrivedAt = performance.now();
     if (this.pendingQuote) {
       this.pendingQuote = quote;
       return;
@@ -162,7 +179,11 @@ export class AssetActor {
     this.enqueue(() => {
       const q = this.pendingQuote;
       this.pendingQuote = null;
-      if (q) return this.process({ type: 'QUOTE', bid: q.bid, ask: q.ask, at: q.at });
+      if (!q) return;
+      this.decidingOnQuoteAt = this.quoteArrivedAt;
+      return this.process({ type: 'QUOTE', bid: q.bid, ask: q.ask, at: q.at }).finally(() => {
+        this.decidingOnQuoteAt = null;
+      });
     });
   }
 
@@ -172,6 +193,7 @@ export class AssetActor {
       // Test hook (no-op in production): a crash with the fill on the wire and nothing recorded.
       if (update.event === 'fill') failpoint(`before-fill-persisted-${update.order.side}`);
       await this.recordOrder(update.order);
+      if (update.event === 'fill') this.deps.metrics?.fill(this.asset.symbol, update.order.side);
       const event = tradeUpdateToEvent(update);
       if (event) await this.process(event);
     });
@@ -214,7 +236,16 @@ export class AssetActor {
    */
   private enqueueResult(work: () => void | Promise<void>): void {
     if (this.failed) return;
-    this.lane = this.lane.then(work).catch((err: unknown) => this.crash(err));
+    this.lane = this.lane
+      .then(async () => {
+        this.busySince = Date.now();
+        try {
+          await work();
+        } finally {
+          this.busySince = null;
+        }
+      })
+      .catch((err: unknown) => this.crash(err));
   }
 
   private crash(err: unknown): void {
@@ -372,6 +403,11 @@ export class AssetActor {
       },
       'submitting order',
     );
+    const metrics = this.deps.metrics;
+    if (this.decidingOnQuoteAt !== null) {
+      metrics?.tickToOrder((performance.now() - this.decidingOnQuoteAt) / 1000);
+    }
+    metrics?.orderSent(this.asset.symbol, o.side);
     try {
       const order = await this.deps.exchange.submitOrder(o);
       // Test hook (no-op in production): a crash after the exchange took the order, before we record it.
@@ -386,6 +422,7 @@ export class AssetActor {
       const reason = err instanceof Error ? err.message : String(err);
       this.log.warn({ err, clientOrderId, definitive }, 'order submit failed');
       if (definitive) {
+        metrics?.orderRefused(this.asset.symbol, o.side, err.code);
         this.deps.alert({
           level: 'warn',
           code: err.code,
