@@ -79,9 +79,8 @@ export class AssetActor {
   private lane: Promise<void> = Promise.resolve();
   private pendingQuote: Quote | null = null;
   private lastQuote: Quote | null = null;
-  /** When (performance.now) the newest quote arrived, and the arrival of the one being decided on. */
-  private quoteArrivedAt = 0;
-  private decidingOnQuoteAt: number | null = null;
+  /** When (performance.now) the newest quote arrived: an order is decided on it (tick-to-order). */
+  private quoteArrivedAt: number | null = null;
   /** When (Date.now) the lane began the work it is doing now; null while it waits for work. */
   private busySince: number | null = null;
   private stopping = false;
@@ -179,11 +178,7 @@ export class AssetActor {
     this.enqueue(() => {
       const q = this.pendingQuote;
       this.pendingQuote = null;
-      if (!q) return;
-      this.decidingOnQuoteAt = this.quoteArrivedAt;
-      return this.process({ type: 'QUOTE', bid: q.bid, ask: q.ask, at: q.at }).finally(() => {
-        this.decidingOnQuoteAt = null;
-      });
+      if (q) return this.process({ type: 'QUOTE', bid: q.bid, ask: q.ask, at: q.at });
     });
   }
 
@@ -404,9 +399,7 @@ export class AssetActor {
       'submitting order',
     );
     const metrics = this.deps.metrics;
-    if (this.decidingOnQuoteAt !== null) {
-      metrics?.tickToOrder((performance.now() - this.decidingOnQuoteAt) / 1000);
-    }
+    if (this.quoteArrivedAt !== null) metrics?.tickToOrder((performance.now() - this.quoteArrivedAt) / 1000);
     metrics?.orderSent(this.asset.symbol, o.side);
     try {
       const order = await this.deps.exchange.submitOrder(o);

@@ -21,7 +21,7 @@ export interface OrderMetrics {
   orderRefused(asset: string, side: OrderSide, reason: string): void;
   /** An order filled completely (the `fill` trade update). */
   fill(asset: string, side: OrderSide): void;
-  /** From the quote that triggered a decision arriving to its POST leaving. */
+  /** From the arrival of the newest quote (the one the order was decided on) to the order's POST leaving. */
   tickToOrder(seconds: number): void;
 }
 
@@ -75,7 +75,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
   });
   const tickToOrder = new Histogram({
     name: 'dca_tick_to_order_seconds',
-    help: 'Time from the quote that triggered an order decision to its POST leaving',
+    help: 'Time from the arrival of the newest quote, on which the order was decided, to its POST leaving',
     buckets: TICK_TO_ORDER_BUCKETS,
     registers,
   });

@@ -85,7 +85,11 @@ describe('the readiness probe', () => {
     await waitUntil(() => probe('/readyz'), ready, { what: 'ready' });
     sim.faults.refuseStream('data', { ms: 2_000 });
     sim.faults.dropStream('data');
-    const down = await waitUntil(() => probe('/readyz'), (p) => p.status === 503, { what: 'not ready' });
+    const down = await waitUntil(
+      () => probe('/readyz'),
+      (p) => p.status === 503,
+      { what: 'not ready' },
+    );
     expect(down.body.reasons).toEqual(['stream crypto_quotes is disconnected']);
     await waitUntil(() => probe('/readyz'), ready, { what: 'ready again', timeoutMs: 10_000 });
   });
@@ -95,7 +99,11 @@ describe('the readiness probe', () => {
     await waitUntil(() => probe('/readyz'), ready, { what: 'ready' });
     sim.faults.refuseStream('trading', { ms: 2_000 });
     sim.faults.dropStream('trading');
-    const down = await waitUntil(() => probe('/readyz'), (p) => p.status === 503, { what: 'not ready' });
+    const down = await waitUntil(
+      () => probe('/readyz'),
+      (p) => p.status === 503,
+      { what: 'not ready' },
+    );
     expect(down.body.reasons).toEqual(['stream trade_updates is disconnected']);
     await waitUntil(() => probe('/readyz'), ready, { what: 'ready again', timeoutMs: 10_000 });
   });
@@ -104,7 +112,11 @@ describe('the readiness probe', () => {
     await start();
     await waitUntil(() => probe('/readyz'), ready, { what: 'ready' });
     proxy.cut();
-    const down = await waitUntil(() => probe('/readyz'), (p) => p.status === 503, { what: 'not ready' });
+    const down = await waitUntil(
+      () => probe('/readyz'),
+      (p) => p.status === 503,
+      { what: 'not ready' },
+    );
     expect(down.body.reasons.some((r) => r.startsWith('MySQL unreachable: '))).toBe(true);
     expect((await probe('/healthz')).status).toBe(200);
     proxy.restore();
@@ -146,7 +158,11 @@ describe('the readiness probe', () => {
 describe('the liveness probe', () => {
   it('fails once the supervisor has stopped', async () => {
     const running = await start();
-    await waitUntil(() => probe('/healthz'), (p) => p.body.status === 'running', { what: 'running' });
+    await waitUntil(
+      () => probe('/healthz'),
+      (p) => p.body.status === 'running',
+      { what: 'running' },
+    );
     await running.stop('test stops the tree');
     bot = null;
     expect(await probe('/healthz')).toEqual({
