@@ -75,7 +75,11 @@ describe('systemd notifications', () => {
     expect(await notifier.notify('READY=1', 'STATUS=trading')).toBe(true);
     watchdog = new Watchdog({ notifier, timeoutMs: 600, lanes: () => [], logger });
     watchdog.start();
-    await waitUntil(() => pings().length, (n) => n >= 2, { what: 'two pings' });
+    await waitUntil(
+      () => pings().length,
+      (n) => n >= 2,
+      { what: 'two pings' },
+    );
     const [first, second] = socket.assignments();
     expect(first?.message).toBe('READY=1\nSTATUS=trading');
     expect(second?.message).toBe('WATCHDOG=1');
@@ -87,11 +91,19 @@ describe('the watchdog', () => {
     const { notifier, asked } = recordingNotifier();
     watchdog = new Watchdog({ notifier, timeoutMs: 600, maxLoopLagMs: 300, lanes: () => [], logger });
     watchdog.start();
-    await waitUntil(() => pings().length, (n) => n >= 2, { what: 'pings before the stall' });
+    await waitUntil(
+      () => pings().length,
+      (n) => n >= 2,
+      { what: 'pings before the stall' },
+    );
 
     const stall = blockTheLoop(1_500);
     const resumedFrom = pings().length;
-    await waitUntil(() => pings().length, (n) => n >= resumedFrom + 2, { what: 'pings after the stall' });
+    await waitUntil(
+      () => pings().length,
+      (n) => n >= resumedFrom + 2,
+      { what: 'pings after the stall' },
+    );
 
     // The check that ran right after the stall saw it and let no ping go.
     expect(logLines.find((l) => l.msg === 'watchdog ping withheld')?.reasons?.[0]).toMatch(
@@ -145,7 +157,11 @@ describe('the watchdog with the bot', () => {
       logger,
     });
     watchdog.start();
-    await waitUntil(() => pings().length, (n) => n >= 2, { what: 'pings while trading' });
+    await waitUntil(
+      () => pings().length,
+      (n) => n >= 2,
+      { what: 'pings while trading' },
+    );
 
     // MySQL hangs: a quote that decides the base buy leaves the lane waiting on its write.
     proxy.stall();
@@ -164,10 +180,14 @@ describe('the watchdog with the bot', () => {
     expect(asked.filter((t) => t > stuckAt)).toEqual([]);
 
     proxy.restore();
-    await waitUntil(() => asked.filter((t) => t > stuckAt).length, (n) => n >= 2, {
-      what: 'pings once the database answers',
-      timeoutMs: 10_000,
-    });
+    await waitUntil(
+      () => asked.filter((t) => t > stuckAt).length,
+      (n) => n >= 2,
+      {
+        what: 'pings once the database answers',
+        timeoutMs: 10_000,
+      },
+    );
     expect(logLines.some((l) => l.msg === 'watchdog pings again')).toBe(true);
   });
 });

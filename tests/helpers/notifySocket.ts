@@ -44,7 +44,9 @@ export interface FakeNotifySocket {
 export async function startFakeNotifySocket(): Promise<FakeNotifySocket> {
   const dir = await mkdtemp(join(tmpdir(), 'dca-notify-'));
   const path = join(dir, 'notify.sock');
-  const child: ChildProcess = spawn('python3', ['-c', LISTENER, path], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn('python3', ['-c', LISTENER, path], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const messages: NotifyMessage[] = [];
   await new Promise<void>((resolve, reject) => {
     let partial = '';
