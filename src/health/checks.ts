@@ -1,6 +1,6 @@
 /**
  * Liveness and readiness as values, from what the running bot shows. Liveness (`/healthz`): the
- * process answers and its supervisor runs; failing it means "restart me". Readiness (`/readyz`):
+ * process answers, its supervisor runs and no asset lane is stuck; failing it means "restart me". Readiness (`/readyz`):
  * the bot can trade right now — MySQL answers, both streams are connected, no symbol's quotes are
  * stale, no asset is parked and every supervised child runs; failing it means "do not count on me"
  * (an alert, a rollout that waits), never a restart.
@@ -16,12 +16,15 @@ export interface Verdict {
 }
 
 export interface LivenessInput {
-  /** null while the bot is still starting (migrations, the lock, the first connects). */
+  /** False while the bot is still starting (migrations, the lock, the first connects). */
   readonly started: boolean;
   /** How the supervisor ended, once it has. */
   readonly exit: SupervisorExit | null;
+  /** Asset lanes busy on one piece of work for longer than they may be, with how long (ms). */
+  readonly stuckLanes: readonly { readonly symbol: string; readonly forMs: number }[];
 }
 
+/** The same rule as the systemd watchdog's, for hosts without one (Kubernetes): a stuck lane is a hang. */
 export function liveness(input: LivenessInput): Verdict & { readonly status: string } {
   if (input.exit) {
     return {
@@ -30,7 +33,28 @@ export function liveness(input: LivenessInput): Verdict & { readonly status: str
       reasons: [`the supervisor stopped: ${input.exit.reason}`],
     };
   }
+  if (input.stuckLanes.length > 0) {
+    return {
+      ok: false,
+      status: 'hung',
+      reasons: input.stuckLanes.map((l) => `lane ${l.symbol} stuck for ${Math.round(l.forMs / 1000)} s`),
+    };
+  }
   return { ok: true, status: input.started ? 'running' : 'starting', reasons: [] };
+}
+
+/** The lanes busy on one piece of work for more than `limitMs`. */
+export function stuckLanes(
+  lanes: Iterable<{ readonly symbol: string; laneBusySince(): number | null }>,
+  limitMs: number,
+  now: number,
+): { symbol: string; forMs: number }[] {
+  const stuck: { symbol: string; forMs: number }[] = [];
+  for (const lane of lanes) {
+    const since = lane.laneBusySince();
+    if (since !== null && now - since > limitMs) stuck.push({ symbol: lane.symbol, forMs: now - since });
+  }
+  return stuck;
 }
 
 export interface ReadinessInput {

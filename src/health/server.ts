@@ -2,7 +2,8 @@
  * The probes and the metrics on one small node:http listener, apart from the dashboard (which is
  * optional and may need a token; a probe must not):
  *
- *   GET /healthz   liveness: 200 while the process and its supervisor run, else 503
+ *   GET /healthz   liveness: 200 while the process and its supervisor run and no asset lane is
+ *                  stuck, else 503
  *   GET /readyz    readiness: 200 when the bot can trade now, else 503 with the reasons
  *   GET /metrics   Prometheus text format
  *
@@ -16,13 +17,15 @@ import type { StreamWatch } from '../metrics/exchange.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Queryable } from '../store/db.js';
 import type { Supervisor, SupervisorExit } from '../supervisor.js';
-import { liveness, readiness } from './checks.js';
+import { liveness, readiness, stuckLanes } from './checks.js';
+import type { Lane } from './watchdog.js';
 
 /** What the probes read from the running bot. */
 export interface ProbedBot {
   readonly supervisor: Pick<Supervisor, 'status' | 'done'>;
   readonly streams: StreamWatch;
   readonly metrics: Metrics;
+  readonly registry: { all(): Iterable<Lane> };
   /** Symbols without a fresh quote (the market-data actor's staleness verdict). */
   staleSymbols(): readonly string[];
 }
@@ -35,6 +38,8 @@ export interface HealthServerOptions {
   readonly db: Queryable;
   /** How long the database may take to answer before it counts as unreachable (default 2 s). */
   readonly dbTimeoutMs?: number;
+  /** How long an asset lane may stay on one piece of work before liveness fails (default 60 s). */
+  readonly laneStuckMs?: number;
 }
 
 export interface HealthServer {
@@ -47,6 +52,7 @@ export interface HealthServer {
 export async function startHealthServer(opts: HealthServerOptions): Promise<HealthServer> {
   const log = opts.logger.child({ actor: 'health' });
   const dbTimeoutMs = opts.dbTimeoutMs ?? 2_000;
+  const laneStuckMs = opts.laneStuckMs ?? 60_000;
   let bot: ProbedBot | null = null;
   let exit: SupervisorExit | null = null;
 
@@ -54,7 +60,8 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
     const path = new URL(req.url ?? '/', 'http://probe').pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'GET only' });
     if (path === '/healthz') {
-      const v = liveness({ started: bot !== null, exit });
+      const lanes = bot ? stuckLanes(bot.registry.all(), laneStuckMs, Date.now()) : [];
+      const v = liveness({ started: bot !== null, exit, stuckLanes: lanes });
       return send(res, v.ok ? 200 : 503, { status: v.status, reasons: v.reasons });
     }
     if (path === '/readyz') {

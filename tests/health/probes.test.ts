@@ -156,6 +156,43 @@ describe('the readiness probe', () => {
 });
 
 describe('the liveness probe', () => {
+  it("fails while an asset's lane is stuck on a database that hangs, and passes once it answers", async () => {
+    const strict = await startHealthServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger: (await import('pino')).pino({ level: 'silent' }),
+      db: proxied,
+      dbTimeoutMs: 500,
+      laneStuckMs: 500,
+    });
+    try {
+      const running = await start();
+      strict.attach(running);
+      const live = async () => {
+        const res = await fetch(`${strict.url}/healthz`);
+        return { status: res.status, body: (await res.json()) as Probe['body'] };
+      };
+      await waitUntil(live, (p) => p.body.status === 'running', { what: 'running' });
+      // MySQL hangs (connections open, nothing answers): the base buy's write never returns.
+      proxy.stall();
+      const hung = await waitUntil(
+        () => {
+          sim.publishQuote(BTC, '49990', '50000');
+          return live();
+        },
+        (p) => p.status === 503,
+        { what: 'not live', intervalMs: 100, timeoutMs: 10_000 },
+      );
+      expect(hung.body.status).toBe('hung');
+      expect(hung.body.reasons).toEqual([expect.stringMatching(/^lane BTC\/USD stuck for \d+ s$/)]);
+      proxy.restore();
+      await waitUntil(live, (p) => p.status === 200, { what: 'live again', timeoutMs: 10_000 });
+    } finally {
+      await strict.close();
+    }
+  });
+
+
   it('fails once the supervisor has stopped', async () => {
     const running = await start();
     await waitUntil(
