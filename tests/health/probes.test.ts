@@ -192,7 +192,6 @@ describe('the liveness probe', () => {
     }
   });
 
-
   it('fails once the supervisor has stopped', async () => {
     const running = await start();
     await waitUntil(
