@@ -58,7 +58,8 @@ export const symbolOf = (i: number): string => `BN${String(i).padStart(2, '0')}/
 
 /** A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. */
 export async function seedHoldingAssets(n: number): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
-  const db = await createTestDatabase();
+  // The tree runs in sim mode, which accepts only a database named `…_sim`.
+  const db = await createTestDatabase({ sim: true });
   const assets: BenchAsset[] = [];
   for (let i = 0; i < n; i++) {
     const symbol = symbolOf(i);

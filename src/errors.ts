@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'DB_UNAVAILABLE'
   | 'STALE_WRITE'
   | 'INSTANCE_LOCKED'
+  | 'VALUE_OUT_OF_RANGE'
   | 'INVARIANT';
 
 export class DcaError extends Error {
@@ -58,10 +59,19 @@ export class ConfigError extends DcaError {
  */
 export type ExchangeErrorKind = 'rejected' | 'unavailable' | 'ambiguous' | 'not_found' | 'auth';
 
+/**
+ * Why Alpaca refused with 403 code 40310000, which it uses for several refusals (read from the
+ * message): `insufficient_balance` (cash or coin), `below_minimum` (the order is worth less than
+ * the minimum order value), `other` (anything else under that code).
+ */
+export type RefusalReason = 'insufficient_balance' | 'below_minimum' | 'other';
+
 export class ExchangeError extends DcaError {
   readonly kind: ExchangeErrorKind;
   readonly status: number | undefined;
   readonly alpacaCode: number | undefined;
+  /** Set for a 40310000 refusal; undefined otherwise. */
+  readonly refusal: RefusalReason | undefined;
 
   constructor(
     kind: ExchangeErrorKind,
@@ -69,13 +79,18 @@ export class ExchangeError extends DcaError {
     options: {
       status?: number;
       alpacaCode?: number;
+      refusal?: RefusalReason;
       cause?: unknown;
       details?: Record<string, unknown>;
     } = {},
   ) {
+    // 40310000 means "insufficient funds" only when the message says so (or nobody read it).
+    const insufficient =
+      options.alpacaCode === 40310000 &&
+      (options.refusal ?? 'insufficient_balance') === 'insufficient_balance';
     const code: ErrorCode =
       kind === 'rejected'
-        ? options.alpacaCode === 40310000
+        ? insufficient
           ? 'INSUFFICIENT_FUNDS'
           : 'ORDER_REJECTED'
         : kind === 'ambiguous'
@@ -89,13 +104,19 @@ export class ExchangeError extends DcaError {
                 : 'EXCHANGE_UNAVAILABLE';
     super(code, message, {
       retryable: kind === 'unavailable' || kind === 'ambiguous',
-      details: { ...options.details, status: options.status, alpacaCode: options.alpacaCode },
+      details: {
+        ...options.details,
+        status: options.status,
+        alpacaCode: options.alpacaCode,
+        ...(options.refusal === undefined ? {} : { refusal: options.refusal }),
+      },
       cause: options.cause,
     });
     this.name = 'ExchangeError';
     this.kind = kind;
     this.status = options.status;
     this.alpacaCode = options.alpacaCode;
+    this.refusal = options.refusal;
   }
 }
 
@@ -106,5 +127,28 @@ export class StaleWriteError extends DcaError {
       details: { cycleId, expectedVersion },
     });
     this.name = 'StaleWriteError';
+  }
+}
+
+/**
+ * A value does not fit its DECIMAL column (an impossible fill price, a runaway quantity). Nothing
+ * was written. Not retryable: the same value would fail again, so the order or asset it belongs to
+ * must be set aside and a person told, never retried in a loop.
+ */
+export class ValueOutOfRangeError extends DcaError {
+  readonly table: string;
+  readonly column: string;
+  /** The value as given (a decimal string). */
+  readonly value: string;
+  constructor(table: string, column: string, value: string, spec: { precision: number; scale: number }) {
+    super(
+      'VALUE_OUT_OF_RANGE',
+      `${table}.${column} cannot hold ${value} (DECIMAL(${spec.precision}, ${spec.scale})): nothing was written`,
+      { details: { table, column, value, precision: spec.precision, scale: spec.scale } },
+    );
+    this.name = 'ValueOutOfRangeError';
+    this.table = table;
+    this.column = column;
+    this.value = value;
   }
 }

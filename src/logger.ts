@@ -6,7 +6,7 @@
  */
 import pino, { type DestinationStream, type Logger, type StreamEntry } from 'pino';
 import pinoPretty from 'pino-pretty';
-import { maskSecrets, REDACTED } from './secrets.js';
+import { MIN_MASKED_SECRET_LENGTH, maskSecrets, REDACTED, weakSecretNames } from './secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -60,7 +60,10 @@ const logFiles = new WeakMap<Logger, ReturnType<typeof pino.destination>>();
 
 export function createLogger(opts: LoggerOptions, destination?: DestinationStream): Logger {
   const file = opts.file ? pino.destination({ dest: opts.file, mkdir: true, sync: false }) : null;
-  const secrets = (opts.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length > 0);
+  // Too-short secrets are left to the key-name redaction: masking them in text garbles every line.
+  const secrets = (opts.secrets ?? []).filter(
+    (s): s is string => typeof s === 'string' && s.length >= MIN_MASKED_SECRET_LENGTH,
+  );
   const errSerializer = makeErrSerializer(secrets);
   const logger = pino(
     {
@@ -97,6 +100,19 @@ export function reopenLogFile(logger: Logger): boolean {
   if (!file) return false;
   file.reopen();
   return true;
+}
+
+/**
+ * One warning at start-up naming (never showing) each secret too short to be masked in log text:
+ * such a value can still appear inside a message, and it is weak in itself.
+ */
+export function warnWeakSecrets(logger: Logger, named: Readonly<Record<string, string>>): void {
+  const weak = weakSecretNames(named);
+  if (weak.length === 0) return;
+  logger.warn(
+    { weakSecrets: weak },
+    `${weak.join(', ')} shorter than ${MIN_MASKED_SECRET_LENGTH} characters: not masked inside log text (fields named like secrets still are); use a longer value`,
+  );
 }
 
 /** One child logger per actor, so every line says which actor (and asset) wrote it. */

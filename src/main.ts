@@ -8,7 +8,14 @@
  */
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
-import { type Config, configSecrets, loadConfig, loadDotenv, redactedConfig } from './config.js';
+import {
+  type Config,
+  configSecrets,
+  loadConfig,
+  loadDotenv,
+  namedConfigSecrets,
+  redactedConfig,
+} from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
@@ -18,7 +25,7 @@ import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from './health/noti
 import { type HealthServer, startHealthServer } from './health/server.js';
 import { Watchdog } from './health/watchdog.js';
 import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
-import { createLogger, type Logger, reopenLogFile } from './logger.js';
+import { createLogger, type Logger, reopenLogFile, warnWeakSecrets } from './logger.js';
 import { countingFetch } from './metrics/exchange.js';
 import { createMetrics } from './metrics/metrics.js';
 import { type Simulator, startSimulator } from './sim/index.js';
@@ -66,6 +73,7 @@ async function main(): Promise<number> {
   }
   // Known secret values are scrubbed from error messages and stacks, where redact paths cannot reach.
   const logger = createLogger({ ...config.log, secrets: configSecrets(config) });
+  warnWeakSecrets(logger, namedConfigSecrets(config));
   // logrotate's postrotate (deploy/logrotate) sends SIGHUP. Without a handler SIGHUP would end the
   // process, so it is taken even when there is no file to reopen.
   process.on('SIGHUP', () => {
@@ -161,7 +169,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
     if (config.inspect) {
-      inspector = await startStatelyInspector({ logger: logger.child({ actor: 'inspector' }) });
+      inspector = await startStatelyInspector({
+        logger: logger.child({ actor: 'inspector' }),
+        host: config.inspectHost,
+      });
       inspection.subscribe(inspector.inspect);
     }
     const watched = config.inspect || config.dashboard.port > 0;

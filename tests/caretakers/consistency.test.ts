@@ -34,6 +34,8 @@ describe('the consistency checker', () => {
         ALERT_EMAIL_RECEIVER: 'owner@example.test',
         ALERT_EMAIL_SMTP_SERVER: '127.0.0.1',
         ALERT_EMAIL_SMTP_PORT: String(smtp.port),
+        // The test's SMTP server is a plaintext relay on this machine.
+        ALERT_EMAIL_SMTP_INSECURE: 'yes',
         ALERT_EMAIL_MIN_INTERVAL_SECONDS: '0',
       },
       setup: async (pool, sim) => {

@@ -4,7 +4,7 @@ import type { Installation } from '../../src/clientOrderId.js';
 import type { OrderSnapshot } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
 import { insertAsset } from '../helpers/db.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor, waitForOrder } from '../helpers/sim.js';
 import {
   type Harness,
   insertCycle,
@@ -141,7 +141,8 @@ describe('the order manager against the simulator', () => {
     const run = await manager.runOnce(minutesFromNow(10));
 
     expect(run.canceled).toEqual([{ clientOrderId, reason: 'stale_buy' }]);
-    expect(h.sim.getOrder(clientOrderId)?.status).toBe('canceled');
+    // A cancel is pending a few ms on the exchange before the order is canceled.
+    await waitForOrder(h.sim, clientOrderId, 'canceled');
     await waitFor(() => actor.view().state === 'watching', 5_000, 'cycle back to watching');
     expect(await latestStatus(h.db.pool, assetId)).toBe('watching');
     h.sim.faults.releaseOrders();
@@ -149,7 +150,8 @@ describe('the order manager against the simulator', () => {
 
   it('cancels orphaned bot orders and leaves an order placed by hand untouched', async () => {
     h.sim.setPosition('BTC/USD', '0.01', '50000');
-    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.001' } as const;
+    // Each order is worth at least the exchange's 10 USD minimum.
+    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
     const ours = (rest: string) => `dca-${h.bot.installation.id}-${rest}`;
     h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: ours('999-base-1') });
     h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: ours('999-tp-1') });
@@ -169,14 +171,15 @@ describe('the order manager against the simulator', () => {
       ]),
     );
     expect(run.canceled).toHaveLength(2);
-    expect(h.sim.getOrder(ours('999-tp-1'))?.status).toBe('canceled');
+    await waitForOrder(h.sim, ours('999-tp-1'), 'canceled');
     expect(h.sim.getOrder(byHand.id)?.status).toBe(byHand.status);
     expect(h.sim.getOrder(byHand.id)?.status).not.toBe('canceled');
   });
 
   it("never cancels another installation's orders or old pre-installation ones on the same account (defect 5)", async () => {
-    h.sim.setPosition('BTC/USD', '0.01', '50000');
-    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.001' } as const;
+    h.sim.setPosition('BTC/USD', '0.05', '50000');
+    // Each order is worth at least the exchange's 10 USD minimum.
+    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
     const left = [
       h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: 'dca-otherone-1-base-1' }),
       h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-otherone-1-tp-2' }),
@@ -193,7 +196,7 @@ describe('the order manager against the simulator', () => {
 
 describe('the order manager of a database upgraded in place (defect 5)', () => {
   let h: Harness;
-  const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.001' } as const;
+  const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
 
   beforeAll(async () => {
     h = await startHarness({
@@ -205,11 +208,11 @@ describe('the order manager of a database upgraded in place (defect 5)', () => {
         await insertCycle(pool, assetId, 'watching');
         await pool.query(
           `INSERT INTO dca_orders (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty)
-           VALUES (?, ?, 'dca-1-tp-2', 'tp', 'sell', 'limit', 'gtc', 0.001)`,
+           VALUES (?, ?, 'dca-1-tp-2', 'tp', 'sell', 'limit', 'gtc', 0.01)`,
           [old.id, assetId],
         );
         await pool.query('UPDATE dca_installation SET legacy_cycle_max = 2');
-        sim.setPosition('BTC/USD', '0.01', '50000');
+        sim.setPosition('BTC/USD', '0.05', '50000');
         sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-1-tp-2' });
         // Same cycle range, but this database never placed it: a re-created database's predecessor did.
         sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-2-tp-9' });
@@ -224,7 +227,7 @@ describe('the order manager of a database upgraded in place (defect 5)', () => {
     const run = await h.bot.caretakers.orderManager.runOnce(minutesFromNow(10));
 
     expect(run.canceled).toEqual([{ clientOrderId: 'dca-1-tp-2', reason: 'orphan' }]);
-    expect(h.sim.getOrder('dca-1-tp-2')?.status).toBe('canceled');
+    await waitForOrder(h.sim, 'dca-1-tp-2', 'canceled');
     expect(h.sim.getOrder('dca-2-tp-9')?.status).toBe('new');
   });
 });

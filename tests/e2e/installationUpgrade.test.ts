@@ -69,7 +69,7 @@ describe('a database upgraded in place with a pre-installation order in flight (
       clientOrderId: legacyId,
     });
 
-    expect(await migrate(db.cfg)).toEqual(['004_installation.sql']);
+    expect(await migrate(db.cfg)).toContain('004_installation.sql');
     const started = await startInProcessBot({ sim, db });
     bot = started.bot;
     await started.trading([BTC]);

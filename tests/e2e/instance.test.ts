@@ -30,7 +30,7 @@ let db: TestDatabase;
 const bots: BotProcess[] = [];
 
 beforeEach(async () => {
-  [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
+  [sim, db] = await Promise.all([startSimulator(), createTestDatabase({ sim: true })]);
 });
 
 afterEach(async () => {

@@ -8,7 +8,7 @@ const SECRET = 'sekret-abc123';
 const post: ErrorContext = {
   method: 'POST',
   operation: 'submit order dca-1-base-1',
-  secrets: [SECRET, 'KEYID'],
+  secrets: [SECRET, 'PKKEYID01'],
 };
 const get: ErrorContext = { ...post, method: 'GET', operation: 'get order 1' };
 
@@ -34,6 +34,32 @@ describe('toExchangeError', () => {
   it('reads a 403 with code 40310000 as rejected for insufficient funds', () => {
     const e = toExchangeError(apiError(403, 40310000, 'insufficient balance for USD'), post);
     expect(e).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_FUNDS', retryable: false });
+  });
+
+  it('tells the refusals Alpaca codes 40310000 apart by their message', () => {
+    const balance = toExchangeError(
+      apiError(403, 40310000, 'insufficient balance for BTC (requested: 1, available: 0.5)'),
+      post,
+    );
+    expect(balance).toMatchObject({ code: 'INSUFFICIENT_FUNDS', refusal: 'insufficient_balance' });
+    expect(balance?.details.refusal).toBe('insufficient_balance');
+    const qty = toExchangeError(apiError(403, 40310000, 'insufficient qty available for order'), post);
+    expect(qty).toMatchObject({ code: 'INSUFFICIENT_FUNDS', refusal: 'insufficient_balance' });
+    const minimum = toExchangeError(
+      apiError(403, 40310000, 'cost basis must be >= minimal amount of order 10'),
+      post,
+    );
+    expect(minimum).toMatchObject({
+      kind: 'rejected',
+      code: 'ORDER_REJECTED',
+      refusal: 'below_minimum',
+      alpacaCode: 40310000,
+      retryable: false,
+    });
+    expect(minimum?.details.refusal).toBe('below_minimum');
+    const other = toExchangeError(apiError(403, 40310000, 'account is not allowed to trade crypto'), post);
+    expect(other).toMatchObject({ kind: 'rejected', code: 'ORDER_REJECTED', refusal: 'other' });
+    expect(toExchangeError(apiError(422, 40010001, 'qty is required'), post)?.refusal).toBeUndefined();
   });
 
   it('reads 401, and a 403 without a business code, as bad credentials', () => {
@@ -76,9 +102,9 @@ describe('toExchangeError', () => {
   });
 
   it('never lets a credential echoed by the server into the message, details or inspection', () => {
-    const e = toExchangeError(apiError(400, 40010000, `bad key KEYID with secret ${SECRET}`), post)!;
+    const e = toExchangeError(apiError(400, 40010000, `bad key PKKEYID01 with secret ${SECRET}`), post)!;
     expect(e.message).not.toContain(SECRET);
-    expect(e.message).not.toContain('KEYID');
+    expect(e.message).not.toContain('PKKEYID01');
     expect(e.message).toContain('[redacted]');
     expect(JSON.stringify(e.details)).not.toContain(SECRET);
     expect(inspect(e, { depth: 10 })).not.toContain(SECRET);

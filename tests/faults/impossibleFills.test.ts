@@ -15,6 +15,7 @@ import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type InProcessBot, startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
+import { waitForOrder } from '../helpers/sim.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -117,7 +118,7 @@ describe('impossible trade updates', () => {
       // The exchange fills the sell; its own fill frame is held until another frame would follow it.
       sim.faults.reorderTradeUpdates(2);
       sim.faults.releaseOrders();
-      expect(sim.getOrder(sell.id)?.status).toBe('filled');
+      await waitForOrder(sim, sell.id, 'filled');
 
       sim.injectTradeUpdate(bad(placed));
 

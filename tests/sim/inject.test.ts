@@ -31,7 +31,7 @@ describe('injected stream input', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '20',
       limitPrice: '1',
     });
     const stream = h.sdk.cryptoStream();
@@ -60,7 +60,7 @@ describe('injected stream input', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '20',
       limitPrice: '2',
     });
     await waitFor(() => updates.length >= 1, 3_000, 'the new order update');

@@ -85,7 +85,7 @@ describe('the installation id', () => {
         { id: number }[],
       ];
 
-      expect(await migrate(db.cfg)).toEqual(['004_installation.sql']);
+      expect(await migrate(db.cfg)).toContain('004_installation.sql');
       expect((await loadInstallation(db.pool)).legacyCycleMax).toBe(last!.id);
     } finally {
       await rm(dir, { recursive: true, force: true });
