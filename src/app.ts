@@ -127,6 +127,14 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
           installationId: installation.id,
           now,
           metrics,
+          policy: {
+            lookupGraceMs: config.orders.lookupGraceSeconds * 1000,
+            quoteStaleMs: config.quoteStaleSeconds * 1000,
+            backoff: {
+              initialMs: config.orders.backoffInitialSeconds * 1000,
+              maxMs: config.orders.backoffMaxSeconds * 1000,
+            },
+          },
           ...(deps.inspect ? { inspect: deps.inspect } : {}),
           ...(deps.tickMs ? { tickMs: deps.tickMs } : {}),
         },

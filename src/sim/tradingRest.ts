@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeSymbol } from './assets.js';
 import type { Engine } from './engine.js';
-import { badRequest, notFound, unprocessable } from './errors.js';
+import { badRequest, injectedFailure, notFound, unprocessable } from './errors.js';
 import type { CreationDelay, SimFaults } from './faults.js';
 import { type Route, readJson, sendEmpty, sendJson } from './http.js';
 import { OPEN_STATUSES, type SimOrder, type SimOrderRequest } from './types.js';
@@ -73,6 +73,8 @@ export async function handleTradingRest(
 
 async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: Engine, faults: SimFaults) {
   const body = await readJson(req);
+  const refusal = faults.takeOrderFailure();
+  if (refusal !== null) throw injectedFailure(refusal);
   const request: SimOrderRequest = {
     symbol: String(body.symbol ?? ''),
     side: body.side as 'buy' | 'sell',

@@ -8,6 +8,7 @@ import type { AssetSupervision } from '../../src/actors/assets.js';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import type { Exchange } from '../../src/exchange/types.js';
 import { countingFetch } from '../../src/metrics/exchange.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { Simulator } from '../../src/sim/index.js';
@@ -28,6 +29,8 @@ export interface InProcessBotOptions {
   readonly logLevel?: string;
   /** Shorter intensities and park retries for the assets supervisor. */
   readonly assetSupervision?: Partial<AssetSupervision>;
+  /** Wraps the exchange the bot uses, e.g. to count its REST calls (tests/helpers/restCounter.ts). */
+  readonly wrapExchange?: (exchange: Exchange) => Exchange;
 }
 
 export interface InProcessBot {
@@ -48,11 +51,12 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
   });
   // As main.ts: the exchange's REST requests are counted into the bot's metrics.
   const metrics = createMetrics();
-  const exchange = createAlpacaExchange(opts.sim.endpoints, {
+  const real = createAlpacaExchange(opts.sim.endpoints, {
     fetchApi: countingFetch(metrics),
     requestTimeoutMs: opts.requestTimeoutMs ?? 1_000,
     reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
   });
+  const exchange = opts.wrapExchange ? opts.wrapExchange(real) : real;
   const lines: InProcessBot['lines'] = [];
   const echo = process.env['DCA_FAULT_LOG'] === 'stdout';
   const logger = pino(
