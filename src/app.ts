@@ -17,6 +17,9 @@ import { TradeUpdatesActor } from './actors/tradeUpdates.js';
 import type { Installation } from './clientOrderId.js';
 import { type Config, configSecrets } from './config.js';
 import type { Exchange } from './exchange/types.js';
+import { observeBot } from './metrics/collect.js';
+import { instrumentExchange, type StreamWatch } from './metrics/exchange.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Pool } from './store/db.js';
 import { loadInstallation } from './store/installation.js';
 import { type ChildSpec, createSupervisor, type Supervisor } from './supervisor.js';
@@ -36,6 +39,8 @@ export interface BotDeps {
   readonly assetSupervision?: Partial<AssetSupervision>;
   /** This database's installation; read from dca_installation when not given. */
   readonly installation?: Installation;
+  /** Where the tree's metrics go (main.ts shares it with the exchange's REST counting); else a new one. */
+  readonly metrics?: Metrics;
 }
 
 /**
@@ -57,13 +62,22 @@ export interface Bot {
   readonly installation: Installation;
   /** null when no ALERT_EMAIL_* is configured. */
   readonly email: EmailChannel | null;
+  /** The Prometheus metrics of this tree (served at /metrics). */
+  readonly metrics: Metrics;
+  /** The state of both streams' current connections. */
+  readonly streams: StreamWatch;
+  /** Symbols without a fresh quote, as the market-data actor judges them. */
+  staleSymbols(): string[];
   stop(reason?: string): Promise<void>;
 }
 
 /** Builds the tree and starts it: streams first, then the asset actors, then the caretakers. */
 export async function startBot(deps: BotDeps): Promise<Bot> {
-  const { config, logger, pool, exchange } = deps;
+  const { config, logger, pool } = deps;
   const now = deps.now ?? (() => new Date());
+  const metrics = deps.metrics ?? createMetrics();
+  // Observed at the edge: quotes and reconnects counted, each stream's state kept for the probes.
+  const { exchange, streams } = instrumentExchange(deps.exchange, metrics);
   // Every client order id carries it; orders without this installation's prefix are never ours.
   const installation = deps.installation ?? (await loadInstallation(pool));
   const email = config.alertEmail
@@ -117,6 +131,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
             referencePrice: (symbol: string) => marketData.peek()?.referencePrice(symbol) ?? null,
             bandPercent: config.quoteBand.percent,
           },
+          metrics,
           policy: {
             lookupGraceMs: config.orders.lookupGraceSeconds * 1000,
             quoteStaleMs: config.quoteStaleSeconds * 1000,
@@ -200,6 +215,12 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   });
   // The last mail (e.g. the escalation) goes out however the tree ends: stopped or given up.
   const mailClosed = supervisor.done.then(() => email?.close());
+  observeBot(metrics.registry, {
+    views: () => registry.all().map((a) => a.view()),
+    supervision: () => supervisor.status(),
+    streams,
+    db: pool,
+  });
   await supervisor.start();
   return {
     supervisor,
@@ -227,6 +248,9 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     alert,
     installation,
     email,
+    metrics,
+    streams,
+    staleSymbols: () => marketData.peek()?.staleSymbols() ?? [],
     stop: async (reason = 'stop requested') => {
       await supervisor.stop(reason);
       await mailClosed;

@@ -56,6 +56,8 @@ export interface Config {
   readonly feeRate: Decimal;
   /** port 0 = dashboard off. */
   readonly dashboard: { readonly port: number; readonly host: string; readonly token: string | null };
+  /** The probes and /metrics listener; port 0 = off. */
+  readonly health: { readonly port: number; readonly host: string };
   readonly inspect: boolean;
   /** Where the inspector relay listens (DCA_INSPECT_HOST, default 127.0.0.1). */
   readonly inspectHost: string;
@@ -215,6 +217,8 @@ const envSchema = z.object({
   DASHBOARD_PORT: int(0, 65_535, 0),
   DASHBOARD_HOST: str('127.0.0.1'),
   DASHBOARD_TOKEN: optionalStr,
+  HEALTH_PORT: int(0, 65_535, 0),
+  HEALTH_HOST: str('127.0.0.1'),
   DCA_INSPECT: bool(false),
   DCA_INSPECT_HOST: str('127.0.0.1'),
   DCA_FEE_BPS: feeBps,
@@ -366,6 +370,7 @@ function build(e: Env): Config {
     },
     feeRate: e.DCA_FEE_BPS.div(10_000),
     dashboard: { port: e.DASHBOARD_PORT, host: e.DASHBOARD_HOST, token: e.DASHBOARD_TOKEN },
+    health: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     inspect: e.DCA_INSPECT,
     inspectHost: e.DCA_INSPECT_HOST,
     assetPollSeconds: e.ASSET_POLL_SECONDS,

@@ -55,13 +55,17 @@ export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => {
   });
 });
 
+/** The LOG_FILE destination of each logger made here, for reopening after a rotation. */
+const logFiles = new WeakMap<Logger, ReturnType<typeof pino.destination>>();
+
 export function createLogger(opts: LoggerOptions, destination?: DestinationStream): Logger {
+  const file = opts.file ? pino.destination({ dest: opts.file, mkdir: true, sync: false }) : null;
   // Too-short secrets are left to the key-name redaction: masking them in text garbles every line.
   const secrets = (opts.secrets ?? []).filter(
     (s): s is string => typeof s === 'string' && s.length >= MIN_MASKED_SECRET_LENGTH,
   );
   const errSerializer = makeErrSerializer(secrets);
-  return pino(
+  const logger = pino(
     {
       level: opts.level,
       base: { pid: process.pid },
@@ -81,8 +85,21 @@ export function createLogger(opts: LoggerOptions, destination?: DestinationStrea
         },
       },
     },
-    buildDestination(opts, destination),
+    buildDestination(opts, destination, file),
   );
+  if (file) logFiles.set(logger, file);
+  return logger;
+}
+
+/**
+ * Reopens the logger's LOG_FILE by its path (after logrotate renamed it, new lines go to a new
+ * file); false when the logger writes no file. Lines already buffered go to the old file first.
+ */
+export function reopenLogFile(logger: Logger): boolean {
+  const file = logFiles.get(logger);
+  if (!file) return false;
+  file.reopen();
+  return true;
 }
 
 /**
@@ -103,17 +120,21 @@ export function childLogger(parent: Logger, bindings: { actor: string; asset?: s
   return parent.child(bindings);
 }
 
-function buildDestination(opts: LoggerOptions, destination?: DestinationStream): DestinationStream {
+function buildDestination(
+  opts: LoggerOptions,
+  destination: DestinationStream | undefined,
+  file: DestinationStream | null,
+): DestinationStream {
   const main: DestinationStream =
     destination ??
     (opts.pretty ? (pinoPretty({ destination: 1 }) as DestinationStream) : pino.destination(1));
   const screen: DestinationStream =
     destination && opts.pretty ? (pinoPretty({ destination, colorize: false }) as DestinationStream) : main;
-  if (!opts.file) return screen;
+  if (!file) return screen;
   const streams: StreamEntry[] = [
     // The logger's own level filters; the streams pass everything they are handed.
     { level: 'trace', stream: screen },
-    { level: 'trace', stream: pino.destination({ dest: opts.file, mkdir: true, sync: false }) },
+    { level: 'trace', stream: file },
   ];
   return pino.multistream(streams);
 }

@@ -21,8 +21,13 @@ import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
 import { createAlpacaExchange } from './exchange/alpaca.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
+import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from './health/notify.js';
+import { type HealthServer, startHealthServer } from './health/server.js';
+import { Watchdog } from './health/watchdog.js';
 import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
-import { createLogger, type Logger, warnWeakSecrets } from './logger.js';
+import { createLogger, type Logger, reopenLogFile, warnWeakSecrets } from './logger.js';
+import { countingFetch } from './metrics/exchange.js';
+import { createMetrics } from './metrics/metrics.js';
 import { type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
@@ -69,6 +74,12 @@ async function main(): Promise<number> {
   // Known secret values are scrubbed from error messages and stacks, where redact paths cannot reach.
   const logger = createLogger({ ...config.log, secrets: configSecrets(config) });
   warnWeakSecrets(logger, namedConfigSecrets(config));
+  // logrotate's postrotate (deploy/logrotate) sends SIGHUP. Without a handler SIGHUP would end the
+  // process, so it is taken even when there is no file to reopen.
+  process.on('SIGHUP', () => {
+    if (reopenLogFile(logger)) logger.info({ file: config.log.file }, 'log file reopened');
+    else logger.info('SIGHUP: no LOG_FILE to reopen');
+  });
   return run(config, logger);
 }
 
@@ -80,7 +91,13 @@ async function run(config: Config, logger: Logger): Promise<number> {
   let dashboard: Dashboard | null = null;
   let lock: InstanceLock | null = null;
   let lockLost: Error | null = null;
+  let health: HealthServer | null = null;
+  let watchdog: Watchdog | null = null;
+  // Under systemd (Type=notify): READY=1, WATCHDOG=1, STOPPING=1; null elsewhere.
+  const notifier: Notifier | null = notifierFromEnv(process.env, logger);
   const cleanup = async () => {
+    watchdog?.stop();
+    await health?.close().catch(() => undefined);
     await dashboard?.close().catch(() => undefined);
     await inspector?.stop().catch(() => undefined);
     stopFeed?.();
@@ -123,6 +140,15 @@ async function run(config: Config, logger: Logger): Promise<number> {
     const applied = await migrate(config.db, { createDatabase: config.mode === 'sim' });
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     pool = createPool(config.db);
+    if (config.health.port > 0) {
+      // Before the tree starts, so that a probe during start-up is answered ("starting").
+      health = await startHealthServer({
+        host: config.health.host,
+        port: config.health.port,
+        logger,
+        db: pool,
+      });
+    }
 
     if (sim) {
       const seeded = await seedDemoAssets(pool);
@@ -134,7 +160,11 @@ async function run(config: Config, logger: Logger): Promise<number> {
       );
     }
 
-    const exchange = createAlpacaExchange(endpoints, { logger: logger.child({ actor: 'exchange' }) });
+    const metrics = createMetrics();
+    const exchange = createAlpacaExchange(endpoints, {
+      logger: logger.child({ actor: 'exchange' }),
+      fetchApi: countingFetch(metrics),
+    });
     await logBanner(config, endpoints, pool, logger);
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
@@ -151,8 +181,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
       logger,
       pool,
       exchange,
+      metrics,
       ...(watched ? { inspect: inspection.inspect } : {}),
     });
+    health?.attach(bot);
     if (config.dashboard.port > 0) {
       try {
         dashboard = await createDashboard({ bot, pool, config, logger, inspection });
@@ -163,6 +195,15 @@ async function run(config: Config, logger: Logger): Promise<number> {
     }
 
     if (lockLost) throw lockLost;
+    if (notifier) {
+      await notifier.notify('READY=1', 'STATUS=trading');
+      const timeoutMs = watchdogTimeoutMs(process.env);
+      if (timeoutMs !== null) {
+        const running = bot;
+        watchdog = new Watchdog({ notifier, timeoutMs, logger, lanes: () => running.registry.all() });
+        watchdog.start();
+      }
+    }
     const exit = await new Promise<number>((resolve) => {
       void lostLock.then(resolve);
       let stopping = false;
@@ -170,6 +211,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
         if (stopping) return;
         stopping = true;
         logger.info({ signal }, 'shutting down: no new decisions, finishing in-flight writes');
+        void notifier?.notify('STOPPING=1', `STATUS=stopping (${signal})`);
         void bot.stop(`received ${signal}`).then(() => resolve(0));
       };
       process.once('SIGTERM', onSignal);

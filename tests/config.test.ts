@@ -43,6 +43,7 @@ describe('loadConfig', () => {
     });
     expect(c.feeRate.toFixed()).toBe('0.0025');
     expect(c.dashboard).toEqual({ port: 0, host: '127.0.0.1', token: null });
+    expect(c.health).toEqual({ port: 0, host: '127.0.0.1' });
     expect([c.inspect, c.assetPollSeconds, c.quoteStaleSeconds, c.simPort]).toEqual([false, 30, 60, 0]);
     expect([c.quoteBand.percent.toFixed(), c.quoteBand.confirmSeconds]).toEqual(['10', 5]);
     expect(c.alertEmail).toBeNull();
@@ -59,6 +60,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...KEYS, DCA_QUOTE_CONFIRM_SECONDS: '0' })).toThrow(
       /DCA_QUOTE_CONFIRM_SECONDS/,
     );
+  });
+
+  it('reads the probes listener and refuses a port out of range', () => {
+    const c = loadConfig({ ...KEYS, HEALTH_PORT: '9464', HEALTH_HOST: '0.0.0.0' });
+    expect(c.health).toEqual({ port: 9464, host: '0.0.0.0' });
+    expect(problemsOf({ ...KEYS, HEALTH_PORT: '70000' })).toEqual([
+      'HEALTH_PORT: expected an integer from 0 to 65535, got "70000"',
+    ]);
   });
 
   it('returns a deeply frozen object', () => {

@@ -84,6 +84,11 @@ export class MarketDataActor {
     this.stream = null;
   }
 
+  /** Symbols whose quotes are stale now (no accepted quote within QUOTE_STALE_SECONDS): readiness reads it. */
+  staleSymbols(): string[] {
+    return [...this.stale];
+  }
+
   /** The band's width in percent, for the order executor's last look (orderWithinBand). */
   get bandPercent(): Decimal {
     return this.deps.band.percent;

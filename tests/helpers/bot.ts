@@ -51,7 +51,7 @@ export interface SpawnBotOptions {
 
 /** The variables the bot reads; any the test runner happens to have set are not inherited. */
 const BOT_VARIABLE =
-  /^(DCA_|APCA_|DB_|LOG_|ORDER_|COOLDOWN_|CONSISTENCY_|ASSET_|QUOTE_|DASHBOARD_|SIM_|ALERT_)/;
+  /^(DCA_|APCA_|DB_|LOG_|ORDER_|COOLDOWN_|CONSISTENCY_|ASSET_|QUOTE_|DASHBOARD_|SIM_|ALERT_|HEALTH_|NOTIFY_SOCKET$|WATCHDOG_)/;
 
 export function spawnBot(opts: SpawnBotOptions): BotProcess {
   const { endpoints } = opts.sim;

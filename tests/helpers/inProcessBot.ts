@@ -9,6 +9,8 @@ import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import type { Exchange } from '../../src/exchange/types.js';
+import { countingFetch } from '../../src/metrics/exchange.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
 import { waitUntil } from './bot.js';
@@ -47,7 +49,10 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     ASSET_POLL_SECONDS: '1',
     ...opts.env,
   });
+  // As main.ts: the exchange's REST requests are counted into the bot's metrics.
+  const metrics = createMetrics();
   const real = createAlpacaExchange(opts.sim.endpoints, {
+    fetchApi: countingFetch(metrics),
     requestTimeoutMs: opts.requestTimeoutMs ?? 1_000,
     reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
   });
@@ -68,6 +73,7 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     logger,
     pool: opts.pool ?? opts.db.pool,
     exchange,
+    metrics,
     tickMs: 100,
     ...(opts.assetSupervision ? { assetSupervision: opts.assetSupervision } : {}),
   });

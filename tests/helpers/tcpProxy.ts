@@ -2,13 +2,15 @@
  * A TCP proxy (node:net) between the bot and MariaDB, so a test can take "the database" away from
  * one bot without stopping the shared server other test files use. `cut()` destroys every open
  * connection and refuses new ones (accepted, then reset at once, as a dead host's RST); `restore()`
- * forwards again.
+ * forwards again. `stall()` keeps every connection open but forwards nothing (a hung database host:
+ * queries neither answer nor fail) until `restore()`.
  */
 import net from 'node:net';
 
 export interface TcpProxy {
   readonly port: number;
   cut(): void;
+  stall(): void;
   restore(): void;
   close(): Promise<void>;
 }
@@ -16,6 +18,7 @@ export interface TcpProxy {
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const live = new Set<net.Socket>();
   let down = false;
+  let stalled = false;
   const server = net.createServer((client) => {
     if (down) {
       client.resetAndDestroy();
@@ -24,6 +27,10 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     const upstream = net.connect(target.port, target.host);
     live.add(client);
     live.add(upstream);
+    if (stalled) {
+      client.pause();
+      upstream.pause();
+    }
     const drop = () => {
       client.destroy();
       upstream.destroy();
@@ -47,8 +54,14 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       down = true;
       destroyAll();
     },
+    stall() {
+      stalled = true;
+      for (const s of live) s.pause();
+    },
     restore() {
       down = false;
+      if (stalled) for (const s of live) s.resume();
+      stalled = false;
     },
     async close() {
       destroyAll();

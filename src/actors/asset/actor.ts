@@ -17,6 +17,7 @@ import type { AssetConfig, AssetRules, CycleRow, OrderIntent, Quote, TradeUpdate
 import type { ExchangeRest } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
+import type { OrderMetrics } from '../../metrics/metrics.js';
 import type { Decimal } from '../../money.js';
 import { type BandVerdict, orderWithinBand } from '../../sanity/orderBand.js';
 import { createCycle, getLatestCycle } from '../../store/cycles.js';
@@ -57,6 +58,8 @@ export interface AssetActorDeps {
     referencePrice(symbol: string): Decimal | null;
     readonly bandPercent: Decimal;
   };
+  /** Orders sent and refused, fills, tick-to-order latency (/metrics). */
+  readonly metrics?: OrderMetrics;
 }
 
 export interface AssetView {
@@ -72,6 +75,8 @@ export class AssetActor {
   private rules: AssetRules | null = null;
   private host: CycleHost | null = null;
   private lastQuote: Quote | null = null;
+  /** When (performance.now) the newest quote arrived, for tick-to-order. */
+  private quoteArrivedAt: number | null = null;
   private ticker: NodeJS.Timeout | null = null;
   private readonly mailbox: Mailbox;
   private readonly executor: OrderExecutor;
@@ -89,6 +94,8 @@ export class AssetActor {
       db: deps.pool,
       logger: this.log,
       ...(deps.retryMs ? { retryMs: deps.retryMs } : {}),
+      ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      quoteArrivedAt: () => this.quoteArrivedAt,
       ...(deps.market
         ? { lastLook: (o) => this.lastLook(o), onImplausible: (o, v) => this.implausible(o, v) }
         : {}),
@@ -124,6 +131,14 @@ export class AssetActor {
 
   get cycleId(): number | null {
     return this.host?.row?.id ?? null;
+  }
+
+  /**
+   * Since when (ms since the epoch) the lane has been busy with one piece of work, or null when it
+   * is idle: the watchdog and /healthz stop vouching for the process when a lane stays busy too long.
+   */
+  laneBusySince(): number | null {
+    return this.mailbox.busySince;
   }
 
   view(): AssetView {
@@ -195,6 +210,7 @@ export class AssetActor {
   /** The newest quote for this asset. Quotes are state, not a queue: an unprocessed one is replaced. */
   offerQuote(quote: Quote): void {
     this.lastQuote = quote;
+    this.quoteArrivedAt = performance.now();
     this.mailbox.offerQuote(quote, (q) => this.process({ type: 'QUOTE', bid: q.bid, ask: q.ask, at: q.at }));
   }
 
@@ -204,6 +220,7 @@ export class AssetActor {
       // Test hook (no-op in production): a crash with the fill on the wire and nothing recorded.
       if (update.event === 'fill') failpoint(`before-fill-persisted-${update.order.side}`);
       await recordOrderState(this.deps.pool, update.order);
+      if (update.event === 'fill') this.deps.metrics?.fill(this.asset.symbol, update.order.side);
       const event = tradeUpdateToEvent(update);
       if (event) await this.process(event);
     });

@@ -14,6 +14,7 @@ export class Mailbox {
   private pendingQuote: Quote | null = null;
   private stopping = false;
   private failed = false;
+  private workingSince: number | null = null;
 
   /** `onCrash` hears the first failure of any work; later ones are the same crash. */
   constructor(private readonly onCrash: (err: unknown) => void) {}
@@ -24,6 +25,11 @@ export class Mailbox {
 
   get isFailed(): boolean {
     return this.failed;
+  }
+
+  /** Since when (ms since the epoch) the lane has been on the work it is doing now; null when idle. */
+  get busySince(): number | null {
+    return this.workingSince;
   }
 
   /** An input from outside: refused once stopping or failed. */
@@ -85,7 +91,15 @@ export class Mailbox {
 
   private chain(work: () => void | Promise<void>): void {
     this.lane = this.lane
-      .then(() => (this.failed ? undefined : work()))
+      .then(async () => {
+        if (this.failed) return;
+        this.workingSince = Date.now();
+        try {
+          await work();
+        } finally {
+          this.workingSince = null;
+        }
+      })
       .catch((err: unknown) => this.crash(err));
   }
 }

@@ -19,6 +19,7 @@ import type { OrderIntent, OrderSnapshot } from '../../domain.js';
 import { ExchangeError } from '../../errors.js';
 import type { ExchangeRest } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
+import type { OrderMetrics } from '../../metrics/metrics.js';
 import type { BandVerdict } from '../../sanity/orderBand.js';
 import type { Queryable } from '../../store/db.js';
 import { closeUnsentOrder, recordOrderState } from '../../store/orders.js';
@@ -35,6 +36,10 @@ export interface OrderExecutorDeps {
   readonly lastLook?: (order: OrderIntent) => BandVerdict;
   /** Told when the last look refuses an order. */
   readonly onImplausible?: (order: OrderIntent, verdict: Exclude<BandVerdict, { ok: true }>) => void;
+  /** Orders sent and refused, tick-to-order latency (/metrics). */
+  readonly metrics?: OrderMetrics;
+  /** When (performance.now) the newest quote arrived: the order is decided on it. */
+  readonly quoteArrivedAt?: () => number | null;
 }
 
 /** A submission's answer, as the machine hears it. */
@@ -162,11 +167,15 @@ export class OrderExecutor {
         reason: `not sent: ${look.message}`,
       };
     }
+    const { metrics } = this.deps;
+    const arrived = this.deps.quoteArrivedAt?.() ?? null;
+    if (arrived !== null) metrics?.tickToOrder((performance.now() - arrived) / 1000);
+    metrics?.orderSent(o.symbol, o.side);
     let order: OrderSnapshot;
     try {
       order = await this.deps.exchange.submitOrder(o);
     } catch (err) {
-      return this.failed(clientOrderId, err);
+      return this.failed(o, err);
     }
     // Test hook (no-op in production): a crash after the exchange took the order, before we record it.
     failpoint(`after-post-${o.side}`);
@@ -174,8 +183,12 @@ export class OrderExecutor {
     return { type: 'ORDER_SUBMITTED', clientOrderId, orderId: order.id };
   }
 
-  private async failed(clientOrderId: string, err: unknown): Promise<SubmitAnswer> {
+  private async failed(o: OrderIntent, err: unknown): Promise<SubmitAnswer> {
+    const clientOrderId = o.clientOrderId;
     const kind = classifySubmitFailure(err);
+    if (kind !== 'unknown' && err instanceof ExchangeError) {
+      this.deps.metrics?.orderRefused(o.symbol, o.side, err.code);
+    }
     const reason = err instanceof Error ? err.message : String(err);
     this.log.warn({ event: 'order_submit_failed', err, clientOrderId, kind }, 'order submit failed');
     if (kind === 'unknown') {

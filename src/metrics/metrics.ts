@@ -1,0 +1,127 @@
+/**
+ * The bot's Prometheus metrics (prom-client), on a registry of its own so that two bots in one
+ * process (tests) never share a counter. Two kinds:
+ *
+ * - counted where they happen, through the named functions below (orders, fills, REST requests,
+ *   quotes, stream reconnects): the order path and the exchange edge call them;
+ * - observed at scrape time from what the running bot already exposes (cycle state, P&L, capital,
+ *   streams, supervisor restarts): see collect.ts.
+ *
+ * Names follow https://prometheus.io/docs/practices/naming/: `dca_` prefix, `_total` for counters,
+ * the unit in the name (`_seconds`, `_usd`). Label values are bounded: assets, sides, stable codes.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { OrderSide } from '../domain.js';
+
+/** What the order path counts; the asset actor (or its order executor) calls these. */
+export interface OrderMetrics {
+  /** An order's POST left for the exchange. */
+  orderSent(asset: string, side: OrderSide): void;
+  /** The exchange (or the bot's own last look) definitively refused an order; `reason` is a stable code. */
+  orderRefused(asset: string, side: OrderSide, reason: string): void;
+  /** An order filled completely (the `fill` trade update). */
+  fill(asset: string, side: OrderSide): void;
+  /** From the arrival of the newest quote (the one the order was decided on) to the order's POST leaving. */
+  tickToOrder(seconds: number): void;
+}
+
+/** What the exchange edge counts. */
+export interface ExchangeMetrics {
+  /** One HTTP request to a REST API: its method and status (or `error` when no answer came). */
+  restRequest(method: string, status: number | 'error'): void;
+  /** What the account's REST budget has left now (set by the budget keeper). */
+  restBudget(remaining: number): void;
+  quoteReceived(symbol: string): void;
+  streamReconnected(stream: string): void;
+}
+
+export interface Metrics extends OrderMetrics, ExchangeMetrics {
+  readonly registry: Registry;
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string>;
+  readonly contentType: string;
+}
+
+/** Latency buckets for tick-to-order: the path is in-process plus one write-ahead to MySQL. */
+const TICK_TO_ORDER_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+export interface CreateMetricsOptions {
+  /** Process metrics (CPU, memory, event-loop lag, GC); on by default. */
+  readonly processMetrics?: boolean;
+}
+
+export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+
+  const ordersSent = new Counter({
+    name: 'dca_orders_sent_total',
+    help: 'Orders whose POST left for the exchange',
+    labelNames: ['asset', 'side'] as const,
+    registers,
+  });
+  const ordersRefused = new Counter({
+    name: 'dca_orders_refused_total',
+    help: 'Orders definitively refused, by reason (a stable error code)',
+    labelNames: ['asset', 'side', 'reason'] as const,
+    registers,
+  });
+  const fills = new Counter({
+    name: 'dca_fills_total',
+    help: 'Orders filled completely',
+    labelNames: ['asset', 'side'] as const,
+    registers,
+  });
+  const tickToOrder = new Histogram({
+    name: 'dca_tick_to_order_seconds',
+    help: 'Time from the arrival of the newest quote, on which the order was decided, to its POST leaving',
+    buckets: TICK_TO_ORDER_BUCKETS,
+    registers,
+  });
+  const restRequests = new Counter({
+    name: 'dca_rest_requests_total',
+    help: 'HTTP requests to the exchange REST APIs, by method and status (error: no answer)',
+    labelNames: ['method', 'status'] as const,
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: 'dca_rest_rate_limited_total',
+    help: 'REST requests the exchange answered with 429 Too Many Requests',
+    registers,
+  });
+  const budget = new Gauge({
+    name: 'dca_rest_budget_remaining',
+    help: "Requests left in the account's REST budget for the current window",
+    registers,
+  });
+  const quotes = new Counter({
+    name: 'dca_quotes_received_total',
+    help: 'Quotes received on the market-data stream, per symbol',
+    labelNames: ['symbol'] as const,
+    registers,
+  });
+  const reconnects = new Counter({
+    name: 'dca_stream_reconnects_total',
+    help: 'Stream connections after the first (each one a reconnect)',
+    labelNames: ['stream'] as const,
+    registers,
+  });
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    text: () => registry.metrics(),
+    orderSent: (asset, side) => ordersSent.inc({ asset, side }),
+    orderRefused: (asset, side, reason) => ordersRefused.inc({ asset, side, reason }),
+    fill: (asset, side) => fills.inc({ asset, side }),
+    tickToOrder: (seconds) => tickToOrder.observe(seconds),
+    restRequest: (method, status) => {
+      restRequests.inc({ method, status: String(status) });
+      if (status === 429) rateLimited.inc();
+    },
+    restBudget: (remaining) => budget.set(remaining),
+    quoteReceived: (symbol) => quotes.inc({ symbol }),
+    streamReconnected: (stream) => reconnects.inc({ stream }),
+  };
+}
