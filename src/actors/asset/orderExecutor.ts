@@ -159,6 +159,7 @@ export class OrderExecutor {
         'order not sent: implausible against the market',
       );
       this.deps.onImplausible?.(o, look);
+      this.deps.metrics?.orderRefused(o.symbol, o.side, 'ORDER_IMPLAUSIBLE');
       await closeUnsentOrder(this.deps.db, clientOrderId, 'rejected');
       return {
         type: 'ORDER_SUBMIT_FAILED',
