@@ -3,15 +3,18 @@
  * exchange → supervisor.
  *
  * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up, when another
- * instance already runs on the database, or when the instance lock was lost (systemd restarts the
- * process); 2 for a configuration problem (restarting would not help).
+ * instance already runs on the database, when the instance lock was lost, or when the database
+ * stayed unreachable for DB_CONNECT_TIMEOUT_SECONDS (systemd restarts the process); 2 for a
+ * problem a restart cannot fix: bad configuration, access denied, an unknown database, a Node.js
+ * older than package.json's engines.
  */
+import './nodeVersion.js';
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
 import { type Config, configSecrets, loadConfig, loadDotenv, redactedConfig } from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, DcaError } from './errors.js';
 import { createAlpacaExchange } from './exchange/alpaca.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
@@ -20,6 +23,7 @@ import { type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
 import { createPool, type Pool } from './store/db.js';
+import { describeDbError, withDbRetry } from './store/dbErrors.js';
 import { acquireInstanceLock, type InstanceLock, InstanceLockedError } from './store/instanceLock.js';
 import { migrate } from './store/migrate.js';
 
@@ -81,15 +85,18 @@ async function run(config: Config, logger: Logger): Promise<number> {
     await lock?.release();
   };
 
+  // A server still starting (boot order, a restart) is waited for; a wrong password is not.
+  const onRetry = dbRetryLog(logger);
   // First of all, before a stream opens or a caretaker runs: one instance per database.
   try {
-    lock = await acquireInstanceLock(config.db);
+    lock = await withDbRetry(config.db, () => acquireInstanceLock(config.db), { onRetry });
   } catch (err) {
-    if (err instanceof InstanceLockedError) {
-      process.stderr.write(`dca-bot: cannot start, ${err.message}\n`);
-    } else {
-      logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
+    const problem = describeDbError(err, config.db);
+    if (err instanceof InstanceLockedError || problem !== null) {
+      process.stderr.write(`dca-bot: cannot start, ${problem?.message ?? (err as Error).message}\n`);
+      return problem?.kind === 'permanent' ? 2 : 1;
     }
+    logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
     return 1;
   }
   const lostLock = lock.lost.then((err) => {
@@ -112,7 +119,11 @@ async function run(config: Config, logger: Logger): Promise<number> {
       endpoints = { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl };
     }
 
-    const applied = await migrate(config.db, { createDatabase: config.mode === 'sim' });
+    const applied = await withDbRetry(
+      config.db,
+      () => migrate(config.db, { createDatabase: config.mode === 'sim' }),
+      { onRetry },
+    );
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     pool = createPool(config.db);
 
@@ -176,10 +187,22 @@ async function run(config: Config, logger: Logger): Promise<number> {
     logger.info({ exitCode: exit }, 'stopped');
     return exit;
   } catch (err) {
-    logger.fatal({ err }, 'start-up failed');
+    const problem = describeDbError(err, config.db);
+    const badConfig = err instanceof DcaError && err.code === 'CONFIG_INVALID';
+    if (problem !== null || badConfig) {
+      process.stderr.write(`dca-bot: cannot start, ${problem?.message ?? (err as Error).message}\n`);
+    } else logger.fatal({ err }, 'start-up failed');
     await cleanup();
-    return 1;
+    return problem?.kind === 'permanent' || badConfig ? 2 : 1;
   }
+}
+
+function dbRetryLog(logger: Logger) {
+  return (problem: Error, waitMs: number, attempt: number) =>
+    logger.warn(
+      { attempt, retryInSeconds: waitMs / 1000 },
+      `${problem.message}; retrying (DB_CONNECT_TIMEOUT_SECONDS bounds the wait)`,
+    );
 }
 
 async function logBanner(

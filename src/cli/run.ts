@@ -3,6 +3,8 @@
  * outcome into an exit code (0 ok, 1 refused or invalid input, 2 usage error). Streams and the
  * environment are injected, so tests run it in-process and read what it printed.
  */
+import { DcaError } from '../errors.js';
+import { DbConnectError } from '../store/dbErrors.js';
 import { ASSETS_USAGE, assetsCommand } from './assets.js';
 import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
 import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, RefusedError, UsageError } from './io.js';
@@ -46,6 +48,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (err instanceof UsageError) {
       io.stderr.write(`dca-bot: ${err.message}\n${err.usage}\n`);
       return EXIT_USAGE;
+    }
+    // A bad DB_* value (ConfigError, or a DB_NAME the migrator refuses): fix the settings, exit 2.
+    if (err instanceof DcaError && err.code === 'CONFIG_INVALID') {
+      io.stderr.write(`dca-bot: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof DbConnectError) {
+      io.stderr.write(`dca-bot: ${err.message}\n`);
+      return err.kind === 'permanent' ? EXIT_USAGE : EXIT_REFUSED;
     }
     if (err instanceof RefusedError) {
       io.stderr.write(`dca-bot: ${err.message}\n`);
