@@ -7,6 +7,7 @@ import { DcaError } from '../errors.js';
 import { DbConnectError } from '../store/dbErrors.js';
 import { ASSETS_USAGE, assetsCommand } from './assets.js';
 import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
+import { DB_USAGE, dbCommand } from './dbInit.js';
 import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, RefusedError, UsageError } from './io.js';
 import { MIGRATE_USAGE, migrateCommand } from './migrate.js';
 import { PNL_USAGE, pnlCommand } from './pnl.js';
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   cycles: { run: cyclesCommand, usage: CYCLES_USAGE },
   pnl: { run: pnlCommand, usage: PNL_USAGE },
   migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
+  db: { run: dbCommand, usage: DB_USAGE },
 };
 
 export const USAGE = `usage: dca-bot <command> [options]
@@ -30,6 +32,7 @@ export const USAGE = `usage: dca-bot <command> [options]
   cycles <SYMBOL> [--limit N]          an asset's cycle history
   pnl [--since DATE] [--until DATE]    realized P&L per asset and in total
   migrate                              apply pending database migrations
+  db init                              create the database, its user and .env's DB_* lines
 read commands take --json; every command takes --help
 settings come from the environment or .env (DB_*; APCA_API_* for the exchange check)`;
 
