@@ -58,7 +58,7 @@ export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => {
 export function createLogger(opts: LoggerOptions, destination?: DestinationStream): Logger {
   const secrets = (opts.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length > 0);
   const errSerializer = makeErrSerializer(secrets);
-  return pino(
+  const root = pino(
     {
       level: opts.level,
       base: { pid: process.pid },
@@ -80,6 +80,28 @@ export function createLogger(opts: LoggerOptions, destination?: DestinationStrea
     },
     buildDestination(opts, destination),
   );
+  const rootChild = root.child.bind(root);
+  return withMergedChildren(root, rootChild, {});
+}
+
+/**
+ * pino appends a child's bindings to its parent's, so a logger bound twice with the same key (the
+ * supervisor's `actor` on an already `actor`-bound logger) writes that key twice in one JSON line,
+ * which strict ingestion rejects. Here every child is made from the root with the merged bindings:
+ * the inner value wins, as a reader expects, and each key appears once.
+ */
+type MakeChild = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => Logger;
+
+function withMergedChildren(logger: Logger, rootChild: MakeChild, bound: pino.Bindings): Logger {
+  const child = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger => {
+    const merged = { ...bound, ...bindings };
+    const made = rootChild(merged, options);
+    // A level set on the parent since the root was made is inherited, as pino's own children do.
+    made.level = logger.level;
+    return withMergedChildren(made, rootChild, merged);
+  };
+  (logger as { child: unknown }).child = child;
+  return logger;
 }
 
 /** One child logger per actor, so every line says which actor (and asset) wrote it. */
