@@ -12,7 +12,8 @@ export function parseStrictJson(text: string): unknown {
     while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++;
   };
   const str = (): string => {
-    const m = /^"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(i));
+    // JSON forbids raw control characters inside strings; JSON.parse below rejects them.
+    const m = /^"(?:[^"\\]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/.exec(text.slice(i));
     if (!m) return fail('bad string');
     i += m[0].length;
     return JSON.parse(m[0]) as string;
