@@ -215,16 +215,25 @@ async function logBanner(
   const cycles = await listCycles(pool, { limit: 1000 });
   const latest = new Map<number, string>();
   for (const c of cycles) if (!latest.has(c.assetId)) latest.set(c.assetId, `${c.status} (cycle ${c.id})`);
+  // In sim mode the exchange is the simulator: the config's Alpaca URLs are not what the bot talks to.
+  const shown = redactedConfig(config);
+  if (config.mode === 'sim') {
+    const { keyId: _k, secretKey: _s, ...urls } = endpoints;
+    shown['alpaca'] = { ...urls, keyId: '[simulator]', secretKey: '[simulator]' };
+  }
+  // A pretty screen gets the few lines that matter; the full settings are one debug line away.
+  if (config.log.pretty) logger.debug({ config: shown }, 'configuration');
   logger.info(
     {
       mode: config.mode,
       endpoints: {
+        ...(config.mode === 'sim' ? { exchange: 'built-in simulator' } : {}),
         baseUrl: endpoints.baseUrl,
         dataUrl: endpoints.dataUrl,
         streamUrl: endpoints.streamUrl,
         dataStreamUrl: endpoints.dataStreamUrl,
       },
-      config: redactedConfig(config),
+      ...(config.log.pretty ? {} : { config: shown }),
       assets: assets.map((a) => ({
         symbol: a.symbol,
         enabled: a.enabled,
