@@ -26,6 +26,7 @@ import { createPool, type Pool } from './store/db.js';
 import { describeDbError, withDbRetry } from './store/dbErrors.js';
 import { acquireInstanceLock, type InstanceLock, InstanceLockedError } from './store/instanceLock.js';
 import { migrate } from './store/migrate.js';
+import { unknownVariableWarnings } from './unknownVariables.js';
 
 const USAGE = `usage: npm start [-- --sim] [-- --inspect]
 
@@ -53,11 +54,14 @@ async function main(): Promise<number> {
   if (values.sim) env.DCA_MODE = 'sim';
   if (values.inspect) env.DCA_INSPECT = '1';
 
+  // A misspelled variable would otherwise be ignored in silence and its default used.
+  const unknown = unknownVariableWarnings(env);
   let config: Config;
   try {
     config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
+      for (const warning of unknown) process.stderr.write(`dca-bot: warning: ${warning}\n`);
       process.stderr.write(`dca-bot: cannot start, ${err.message}\n`);
       return 2;
     }
@@ -65,6 +69,7 @@ async function main(): Promise<number> {
   }
   // Known secret values are scrubbed from error messages and stacks, where redact paths cannot reach.
   const logger = createLogger({ ...config.log, secrets: configSecrets(config) });
+  for (const warning of unknown) logger.warn(warning);
   return run(config, logger);
 }
 

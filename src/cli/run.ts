@@ -5,6 +5,7 @@
  */
 import { DcaError } from '../errors.js';
 import { DbConnectError } from '../store/dbErrors.js';
+import { unknownVariableWarnings } from '../unknownVariables.js';
 import { ASSETS_USAGE, assetsCommand } from './assets.js';
 import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
 import { DB_USAGE, dbCommand } from './dbInit.js';
@@ -38,6 +39,7 @@ settings come from the environment or .env (DB_*; APCA_API_* for the exchange ch
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
+  for (const warning of unknownVariableWarnings(io.env)) io.stderr.write(`dca-bot: warning: ${warning}\n`);
   try {
     if (name === undefined) throw new UsageError('missing command', USAGE);
     if (name === '--help' || name === '-h' || name === 'help') {

@@ -4,9 +4,12 @@
  * exit code. For what happens before the bot runs: refusals, start-up errors, set-up commands.
  */
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
+/** tsx by absolute URL, so the entry point also runs from another working directory (its own .env). */
+const TSX = pathToFileURL(join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
 
 const ENTRY = {
   bot: 'src/main.ts',
@@ -28,12 +31,17 @@ export function runEntry(
   entry: keyof typeof ENTRY,
   args: readonly string[],
   env: Readonly<Record<string, string>>,
-  opts: { readonly timeoutMs?: number; readonly onStderr?: (text: string) => void } = {},
+  opts: {
+    readonly timeoutMs?: number;
+    readonly onStderr?: (text: string) => void;
+    /** Working directory (default the repository): where `.env` is read from. */
+    readonly cwd?: string;
+  } = {},
 ): Promise<ProcResult> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !BOT_VARIABLE.test(k)));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY[entry], ...args], {
-      cwd: REPO,
+    const child = spawn(process.execPath, ['--import', TSX, join(REPO, ENTRY[entry]), ...args], {
+      cwd: opts.cwd ?? REPO,
       env: { ...inherited, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
