@@ -11,6 +11,7 @@
 import './nodeVersion.js';
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
+import { flagProblem } from './cli/args.js';
 import { type Config, configSecrets, loadConfig, loadDotenv, redactedConfig } from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
@@ -37,14 +38,18 @@ const USAGE = `usage: npm start [-- --sim] [-- --inspect]
 Configuration comes from the environment and .env (see .env.example).`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      sim: { type: 'boolean', default: false },
-      inspect: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  const options = {
+    sim: { type: 'boolean', default: false },
+    inspect: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values: { sim: boolean; inspect: boolean; help: boolean };
+  try {
+    values = parseArgs({ options, strict: true }).values;
+  } catch (err) {
+    process.stderr.write(`dca-bot: ${flagProblem(err, Object.keys(options), 'npm start --')}\n`);
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;

@@ -44,7 +44,7 @@ export function closestName(name: string, known: readonly string[]): string | nu
   let best: string | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
-    const distance = editDistance(name.toUpperCase(), candidate);
+    const distance = editDistance(name, candidate);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
@@ -64,7 +64,7 @@ export function unknownVariableWarnings(
   for (const name of Object.keys(env).sort()) {
     if (knownSet.has(name) || OTHER_KNOWN.some((re) => re.test(name))) continue;
     if (!prefixes.some((p) => name.toUpperCase().startsWith(p))) continue;
-    const near = closestName(name, known);
+    const near = closestName(name.toUpperCase(), known);
     warnings.push(
       `${name} is not a known variable; ${near ? `did you mean ${near}?` : 'see .env.example for the variables the bot reads'}`,
     );

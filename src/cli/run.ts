@@ -51,7 +51,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`dca-bot: ${err.message}\n${err.usage}\n`);
+      io.stderr.write(err.brief ? `dca-bot: ${err.message}\n` : `dca-bot: ${err.message}\n${err.usage}\n`);
       return EXIT_USAGE;
     }
     // A bad DB_* value (ConfigError, or a DB_NAME the migrator refuses): fix the settings, exit 2.
