@@ -76,12 +76,7 @@ export function positionals(parsed: Parsed, names: readonly string[], usage: str
 }
 
 /** A whole number ≥ 1 from a flag; another value is refused (exit 1), as every refused value is. */
-export function positiveInt(
-  value: string | boolean | undefined,
-  flag: string,
-  fallback: number,
-  usage: string,
-): number {
+export function positiveInt(value: string | boolean | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(n) || n < 1) {

@@ -101,7 +101,7 @@ async function dbInit(argv: readonly string[], io: CliIo): Promise<number> {
   const adminSocket = adminHost ? null : (str(v['admin-socket']) ?? DEFAULT_ADMIN_SOCKET);
   const admin: DbConfig = {
     host: adminHost ?? 'localhost',
-    port: positiveInt(v['admin-port'], 'admin-port', 3306, DB_INIT_USAGE),
+    port: positiveInt(v['admin-port'], 'admin-port', 3306),
     socket: adminSocket,
     user: str(v['admin-user']) ?? 'root',
     password: str(v['admin-password']) ?? '',

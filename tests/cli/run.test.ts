@@ -65,7 +65,9 @@ describe('runCli', () => {
   it('exits 1 when the database stays unreachable past DB_CONNECT_TIMEOUT_SECONDS, without a stack trace', async () => {
     const run = await cli(['status'], { ...dbEnv(db.cfg), DB_PORT: '1', DB_CONNECT_TIMEOUT_SECONDS: '0' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^dca-bot: the database server at \S+:1 refused the connection — is it running\? \(gave up/);
+    expect(run.stderr).toMatch(
+      /^dca-bot: the database server at \S+:1 refused the connection — is it running\? \(gave up/,
+    );
     expect(run.stderr).not.toContain('    at ');
   });
 });
