@@ -17,6 +17,10 @@ export interface DbConfig {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** A unix socket used instead of host and port (DB_SOCKET); unset = TCP. */
+  readonly socket?: string | null;
+  /** How long start-up retries a transient failure (refused, timeout) before it gives up. */
+  readonly connectTimeoutSeconds?: number;
 }
 
 export interface AlertEmailConfig {
@@ -203,6 +207,9 @@ const envSchema = z.object({
   DCA_LIVE_TRADING: optionalStr,
   DB_HOST: str('127.0.0.1'),
   DB_PORT: int(1, 65_535, 3306),
+  // Set: connect through this unix socket, DB_HOST/DB_PORT unused (stock Debian/Ubuntu MariaDB).
+  DB_SOCKET: optionalStr,
+  DB_CONNECT_TIMEOUT_SECONDS: int(0, 86_400, 120),
   DB_USER: str('dca_bot'),
   DB_PASSWORD: str(''),
   // Unset: `dca_bot`, or `dca_bot_sim` in sim mode so demo trades never mix with a real account's.
@@ -241,6 +248,9 @@ const envSchema = z.object({
 });
 type Env = z.infer<typeof envSchema>;
 
+/** Every variable the configuration reads, straight from the schema (the misspelling check uses it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 /** Parses the environment into a frozen Config, or throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(pick(env));
@@ -268,6 +278,8 @@ export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
     DCA_MODE: true,
     DB_HOST: true,
     DB_PORT: true,
+    DB_SOCKET: true,
+    DB_CONNECT_TIMEOUT_SECONDS: true,
     DB_USER: true,
     DB_PASSWORD: true,
     DB_NAME: true,
@@ -398,12 +410,14 @@ function build(e: Env): Config {
   };
 }
 
-function dbConfig(
-  e: Pick<Env, 'DCA_MODE' | 'DB_HOST' | 'DB_PORT' | 'DB_USER' | 'DB_PASSWORD' | 'DB_NAME'>,
-): DbConfig {
+type DbEnv = 'DB_HOST' | 'DB_PORT' | 'DB_SOCKET' | 'DB_CONNECT_TIMEOUT_SECONDS';
+
+function dbConfig(e: Pick<Env, 'DCA_MODE' | DbEnv | 'DB_USER' | 'DB_PASSWORD' | 'DB_NAME'>): DbConfig {
   return {
     host: e.DB_HOST,
     port: e.DB_PORT,
+    socket: e.DB_SOCKET,
+    connectTimeoutSeconds: e.DB_CONNECT_TIMEOUT_SECONDS,
     user: e.DB_USER,
     password: e.DB_PASSWORD,
     database: e.DB_NAME ?? (e.DCA_MODE === 'sim' ? SIM_DB_NAME : DEFAULT_DB_NAME),

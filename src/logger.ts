@@ -65,7 +65,7 @@ export function createLogger(opts: LoggerOptions, destination?: DestinationStrea
     (s): s is string => typeof s === 'string' && s.length >= MIN_MASKED_SECRET_LENGTH,
   );
   const errSerializer = makeErrSerializer(secrets);
-  const logger = pino(
+  const root = pino(
     {
       level: opts.level,
       base: { pid: process.pid },
@@ -87,8 +87,9 @@ export function createLogger(opts: LoggerOptions, destination?: DestinationStrea
     },
     buildDestination(opts, destination, file),
   );
-  if (file) logFiles.set(logger, file);
-  return logger;
+  if (file) logFiles.set(root, file);
+  const rootChild = root.child.bind(root);
+  return withMergedChildren(root, rootChild, {});
 }
 
 /**
@@ -113,6 +114,26 @@ export function warnWeakSecrets(logger: Logger, named: Readonly<Record<string, s
     { weakSecrets: weak },
     `${weak.join(', ')} shorter than ${MIN_MASKED_SECRET_LENGTH} characters: not masked inside log text (fields named like secrets still are); use a longer value`,
   );
+}
+
+/**
+ * pino appends a child's bindings to its parent's, so a logger bound twice with the same key (the
+ * supervisor's `actor` on an already `actor`-bound logger) writes that key twice in one JSON line,
+ * which strict ingestion rejects. Here every child is made from the root with the merged bindings:
+ * the inner value wins, as a reader expects, and each key appears once.
+ */
+type MakeChild = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions) => Logger;
+
+function withMergedChildren(logger: Logger, rootChild: MakeChild, bound: pino.Bindings): Logger {
+  const child = (bindings: pino.Bindings, options?: pino.ChildLoggerOptions): Logger => {
+    const merged = { ...bound, ...bindings };
+    const made = rootChild(merged, options);
+    // A level set on the parent since the root was made is inherited, as pino's own children do.
+    made.level = logger.level;
+    return withMergedChildren(made, rootChild, merged);
+  };
+  (logger as { child: unknown }).child = child;
+  return logger;
 }
 
 /** One child logger per actor, so every line says which actor (and asset) wrote it. */

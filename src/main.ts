@@ -3,11 +3,15 @@
  * exchange → supervisor.
  *
  * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up, when another
- * instance already runs on the database, or when the instance lock was lost (systemd restarts the
- * process); 2 for a configuration problem (restarting would not help).
+ * instance already runs on the database, when the instance lock was lost, or when the database
+ * stayed unreachable for DB_CONNECT_TIMEOUT_SECONDS (systemd restarts the process); 2 for a
+ * problem a restart cannot fix: bad configuration, access denied, an unknown database, a Node.js
+ * older than package.json's engines.
  */
+import './nodeVersion.js';
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
+import { flagProblem } from './cli/args.js';
 import {
   type Config,
   configSecrets,
@@ -18,7 +22,7 @@ import {
 } from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
-import { ConfigError } from './errors.js';
+import { ConfigError, DcaError } from './errors.js';
 import { createAlpacaExchange } from './exchange/alpaca.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from './health/notify.js';
@@ -32,8 +36,10 @@ import { type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
 import { createPool, type Pool } from './store/db.js';
+import { describeDbError, withDbRetry } from './store/dbErrors.js';
 import { acquireInstanceLock, type InstanceLock, InstanceLockedError } from './store/instanceLock.js';
 import { migrate } from './store/migrate.js';
+import { unknownVariableWarnings } from './unknownVariables.js';
 
 const USAGE = `usage: npm start [-- --sim] [-- --inspect]
 
@@ -44,14 +50,18 @@ const USAGE = `usage: npm start [-- --sim] [-- --inspect]
 Configuration comes from the environment and .env (see .env.example).`;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      sim: { type: 'boolean', default: false },
-      inspect: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-    strict: true,
-  });
+  const options = {
+    sim: { type: 'boolean', default: false },
+    inspect: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  } as const;
+  let values: { sim: boolean; inspect: boolean; help: boolean };
+  try {
+    values = parseArgs({ options, strict: true }).values;
+  } catch (err) {
+    process.stderr.write(`dca-bot: ${flagProblem(err, Object.keys(options), 'npm start --')}\n`);
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -61,11 +71,14 @@ async function main(): Promise<number> {
   if (values.sim) env.DCA_MODE = 'sim';
   if (values.inspect) env.DCA_INSPECT = '1';
 
+  // A misspelled variable would otherwise be ignored in silence and its default used.
+  const unknown = unknownVariableWarnings(env);
   let config: Config;
   try {
     config = loadConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
+      for (const warning of unknown) process.stderr.write(`dca-bot: warning: ${warning}\n`);
       process.stderr.write(`dca-bot: cannot start, ${err.message}\n`);
       return 2;
     }
@@ -80,6 +93,7 @@ async function main(): Promise<number> {
     if (reopenLogFile(logger)) logger.info({ file: config.log.file }, 'log file reopened');
     else logger.info('SIGHUP: no LOG_FILE to reopen');
   });
+  for (const warning of unknown) logger.warn(warning);
   return run(config, logger);
 }
 
@@ -106,15 +120,18 @@ async function run(config: Config, logger: Logger): Promise<number> {
     await lock?.release();
   };
 
+  // A server still starting (boot order, a restart) is waited for; a wrong password is not.
+  const onRetry = dbRetryLog(logger);
   // First of all, before a stream opens or a caretaker runs: one instance per database.
   try {
-    lock = await acquireInstanceLock(config.db);
+    lock = await withDbRetry(config.db, () => acquireInstanceLock(config.db), { onRetry });
   } catch (err) {
-    if (err instanceof InstanceLockedError) {
-      process.stderr.write(`dca-bot: cannot start, ${err.message}\n`);
-    } else {
-      logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
+    const problem = describeDbError(err, config.db);
+    if (err instanceof InstanceLockedError || problem !== null) {
+      process.stderr.write(`dca-bot: cannot start, ${problem?.message ?? (err as Error).message}\n`);
+      return problem?.kind === 'permanent' ? 2 : 1;
     }
+    logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
     return 1;
   }
   const lostLock = lock.lost.then((err) => {
@@ -137,7 +154,11 @@ async function run(config: Config, logger: Logger): Promise<number> {
       endpoints = { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl };
     }
 
-    const applied = await migrate(config.db, { createDatabase: config.mode === 'sim' });
+    const applied = await withDbRetry(
+      config.db,
+      () => migrate(config.db, { createDatabase: config.mode === 'sim' }),
+      { onRetry },
+    );
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     pool = createPool(config.db);
     if (config.health.port > 0) {
@@ -229,10 +250,22 @@ async function run(config: Config, logger: Logger): Promise<number> {
     logger.info({ exitCode: exit }, 'stopped');
     return exit;
   } catch (err) {
-    logger.fatal({ err }, 'start-up failed');
+    const problem = describeDbError(err, config.db);
+    const badConfig = err instanceof DcaError && err.code === 'CONFIG_INVALID';
+    if (problem !== null || badConfig) {
+      process.stderr.write(`dca-bot: cannot start, ${problem?.message ?? (err as Error).message}\n`);
+    } else logger.fatal({ err }, 'start-up failed');
     await cleanup();
-    return 1;
+    return problem?.kind === 'permanent' || badConfig ? 2 : 1;
   }
+}
+
+function dbRetryLog(logger: Logger) {
+  return (problem: Error, waitMs: number, attempt: number) =>
+    logger.warn(
+      { attempt, retryInSeconds: waitMs / 1000 },
+      `${problem.message}; retrying (DB_CONNECT_TIMEOUT_SECONDS bounds the wait)`,
+    );
 }
 
 async function logBanner(
@@ -245,16 +278,25 @@ async function logBanner(
   const cycles = await listCycles(pool, { limit: 1000 });
   const latest = new Map<number, string>();
   for (const c of cycles) if (!latest.has(c.assetId)) latest.set(c.assetId, `${c.status} (cycle ${c.id})`);
+  // In sim mode the exchange is the simulator: the config's Alpaca URLs are not what the bot talks to.
+  const shown = redactedConfig(config);
+  if (config.mode === 'sim') {
+    const { keyId: _k, secretKey: _s, ...urls } = endpoints;
+    shown['alpaca'] = { ...urls, keyId: '[simulator]', secretKey: '[simulator]' };
+  }
+  // A pretty screen gets the few lines that matter; the full settings are one debug line away.
+  if (config.log.pretty) logger.debug({ config: shown }, 'configuration');
   logger.info(
     {
       mode: config.mode,
       endpoints: {
+        ...(config.mode === 'sim' ? { exchange: 'built-in simulator' } : {}),
         baseUrl: endpoints.baseUrl,
         dataUrl: endpoints.dataUrl,
         streamUrl: endpoints.streamUrl,
         dataStreamUrl: endpoints.dataStreamUrl,
       },
-      config: redactedConfig(config),
+      ...(config.log.pretty ? {} : { config: shown }),
       assets: assets.map((a) => ({
         symbol: a.symbol,
         enabled: a.enabled,

@@ -33,6 +33,8 @@ describe('loadConfig', () => {
       user: 'dca_bot',
       password: '',
       database: 'dca_bot',
+      socket: null,
+      connectTimeoutSeconds: 120,
     });
     expect(c.log).toEqual({ level: 'info', file: null, pretty: false });
     expect(c.intervals).toEqual({
@@ -216,7 +218,16 @@ describe('loadConfig', () => {
       user: 'dca_bot',
       password: '',
       database: 'other',
+      socket: null,
+      connectTimeoutSeconds: 120,
     });
+    expect(
+      loadDbConfig({ DB_SOCKET: '/run/mysqld/mysqld.sock', DB_CONNECT_TIMEOUT_SECONDS: '5' }),
+    ).toMatchObject({
+      socket: '/run/mysqld/mysqld.sock',
+      connectTimeoutSeconds: 5,
+    });
+    expect(() => loadDbConfig({ DB_CONNECT_TIMEOUT_SECONDS: 'soon' })).toThrow(/DB_CONNECT_TIMEOUT_SECONDS/);
     expect(() => loadDbConfig({ DB_PORT: '70000' })).toThrow(ConfigError);
   });
 

@@ -20,7 +20,7 @@ export async function cyclesCommand(argv: readonly string[], io: CliIo): Promise
   );
   if (parsed === null) return EXIT_OK;
   const [symbol = ''] = positionals(parsed, ['SYMBOL'], CYCLES_USAGE);
-  const limit = positiveInt(parsed.values['limit'], 'limit', DEFAULT_LIMIT, CYCLES_USAGE);
+  const limit = positiveInt(parsed.values['limit'], 'limit', DEFAULT_LIMIT);
   const cycles = await withPool(io, async (pool) => {
     const row = await requireAssetRow(pool, symbol);
     return listCycles(pool, { assetId: Number(row['id']), limit });

@@ -10,6 +10,7 @@ import { createAlpacaExchange } from '../exchange/alpaca.js';
 import type { ExchangeEndpoints } from '../exchange/types.js';
 import { buyOrderSize, meetsMinOrderSize } from '../machines/decisions.js';
 import { dec, roundUpTo } from '../money.js';
+import { DATA_STREAM_PATH, TRADING_STREAM_PATH } from '../sim/server.js';
 import { type CliIo, RefusedError } from './io.js';
 
 export interface ExchangeCheckOptions {
@@ -20,6 +21,9 @@ export interface ExchangeCheckOptions {
 }
 
 const SKIP_HINT = 'pass --skip-exchange-check to store it without the check';
+/** The keys `npm start -- --sim` gives its built-in simulator (src/sim's defaults). */
+const SIM_KEY_ID = 'SIMKEY';
+const SIM_SECRET_KEY = 'SIMSECRET';
 
 /** Returns a line saying what was checked (or why not); throws RefusedError when the asset can't trade. */
 export async function checkAgainstExchange(
@@ -31,6 +35,7 @@ export async function checkAgainstExchange(
   const endpoints = exchangeEndpoints(io.env, opts.force);
   if (typeof endpoints === 'string') return endpoints;
 
+  const simulator = endpoints.keyId === SIM_KEY_ID && io.env['DCA_MODE']?.trim() === 'sim' && !opts.force;
   const exchange = createAlpacaExchange(endpoints, { requestTimeoutMs: 10_000, getRetries: 1 });
   let rules: Awaited<ReturnType<typeof exchange.getAssetRules>>;
   let quote: Awaited<ReturnType<typeof exchange.getLatestQuote>>;
@@ -43,13 +48,17 @@ export async function checkAgainstExchange(
     if (err instanceof ExchangeError && err.kind === 'not_found') {
       throw new RefusedError(`refused: the exchange does not know ${asset.symbol}`);
     }
+    if (simulator && err instanceof ExchangeError && err.kind !== 'rejected') {
+      return `exchange check skipped: DCA_MODE=sim and no simulator answers at ${endpoints.baseUrl} (SIM_PORT); is \`npm start -- --sim\` running?`;
+    }
     if (err instanceof ExchangeError) {
       throw new RefusedError(`refused: exchange check failed: ${err.message} (${SKIP_HINT})`);
     }
     throw err;
   }
+  const said = simulator ? `exchange (the bot's simulator at ${endpoints.baseUrl})` : 'exchange';
   if (quote === null) {
-    return `exchange: ${asset.symbol} is tradable; no latest quote, so min_order_size ${rules.minOrderSize.toFixed()} was not checked`;
+    return `${said}: ${asset.symbol} is tradable; no latest quote, so min_order_size ${rules.minOrderSize.toFixed()} was not checked`;
   }
 
   const coin = asset.symbol.split('/')[0];
@@ -67,20 +76,20 @@ export async function checkAgainstExchange(
     }
   }
   if (problems.length > 0) throw new RefusedError(`refused: ${problems.join('; ')}`);
-  return `exchange: ${asset.symbol} is tradable and every order meets min_order_size ${rules.minOrderSize.toFixed()} at the ask ${quote.ask.toFixed()}`;
+  return `${said}: ${asset.symbol} is tradable and every order meets min_order_size ${rules.minOrderSize.toFixed()} at the ask ${quote.ask.toFixed()}`;
 }
 
 /** The exchange to ask, or a line saying why the check is skipped. */
 function exchangeEndpoints(env: NodeJS.ProcessEnv, force: boolean): ExchangeEndpoints | string {
+  const mode = env['DCA_MODE']?.trim() || 'paper';
+  // The demo's exchange is the simulator inside the running bot, which needs no keys: reachable
+  // from here only on a fixed SIM_PORT.
+  if (mode === 'sim' && !force) return simulatorEndpoints(env);
   const keyed = Boolean(env['APCA_API_KEY_ID']?.trim() && env['APCA_API_SECRET_KEY']?.trim());
   if (!keyed) {
     if (force)
       throw new RefusedError('refused: --check-exchange needs APCA_API_KEY_ID and APCA_API_SECRET_KEY');
     return 'exchange check skipped: no APCA_API_KEY_ID / APCA_API_SECRET_KEY configured';
-  }
-  const mode = env['DCA_MODE']?.trim() || 'paper';
-  if (mode === 'sim' && !force) {
-    return 'exchange check skipped: DCA_MODE=sim (the bot runs its own simulator; use --check-exchange to ask APCA_API_BASE_URL)';
   }
   try {
     // Only two GETs follow: the live-trading guard exists to stop orders, and sim mode here means
@@ -95,4 +104,25 @@ function exchangeEndpoints(env: NodeJS.ProcessEnv, force: boolean): ExchangeEndp
     if (err instanceof ConfigError) throw new RefusedError(`refused: ${err.message}\n(${SKIP_HINT})`);
     throw err;
   }
+}
+
+/** The running bot's built-in simulator (its default keys), when SIM_PORT fixes where it listens. */
+function simulatorEndpoints(env: NodeJS.ProcessEnv): ExchangeEndpoints | string {
+  const port = Number(env['SIM_PORT']?.trim() || 0);
+  if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
+    return (
+      'exchange check skipped: DCA_MODE=sim and the simulator inside the bot listens on a new free ' +
+      'port at each start (SIM_PORT unset); set SIM_PORT to check against it, or pass ' +
+      '--check-exchange to ask the server APCA_API_BASE_URL names'
+    );
+  }
+  const http = `http://127.0.0.1:${port}`;
+  return {
+    keyId: SIM_KEY_ID,
+    secretKey: SIM_SECRET_KEY,
+    baseUrl: http,
+    dataUrl: http,
+    streamUrl: `ws://127.0.0.1:${port}${TRADING_STREAM_PATH}`,
+    dataStreamUrl: `ws://127.0.0.1:${port}${DATA_STREAM_PATH}`,
+  };
 }

@@ -15,14 +15,20 @@ export const EXIT_OK = 0;
 export const EXIT_REFUSED = 1;
 export const EXIT_USAGE = 2;
 
-/** The command line itself is wrong (unknown command, missing argument, bad flag): exit 2. */
+/**
+ * The command line itself is wrong (unknown command, missing argument, bad flag): exit 2. A bad
+ * flag is `brief`: its one line names the closest flag and `--help`, without the whole usage.
+ */
 export class UsageError extends Error {
+  readonly brief: boolean;
   constructor(
     message: string,
     readonly usage: string,
+    opts: { readonly brief?: boolean } = {},
   ) {
     super(message);
     this.name = 'UsageError';
+    this.brief = opts.brief ?? false;
   }
 }
 

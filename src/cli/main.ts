@@ -1,4 +1,5 @@
 /** `npx dca-bot` / `npm run cli --`: the operator CLI. Reads `.env` like the bot does. */
+import '../nodeVersion.js';
 import { loadDotenv } from '../config.js';
 import { runCli } from './run.js';
 

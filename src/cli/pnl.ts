@@ -6,7 +6,7 @@ import { ZERO } from '../money.js';
 import { realizedPnlBySymbol } from '../store/cycles.js';
 import { parseCommand, positionals } from './args.js';
 import { withPool } from './db.js';
-import { type CliIo, EXIT_OK, formatTable, plain, price, printJson, println, UsageError } from './io.js';
+import { type CliIo, EXIT_OK, formatTable, plain, price, printJson, println, RefusedError } from './io.js';
 
 export const PNL_USAGE = `usage: dca-bot pnl [--since DATE] [--until DATE] [--json]
   realized P&L of the cycles completed in the period, per asset and in total
@@ -25,7 +25,7 @@ export async function pnlCommand(argv: readonly string[], io: CliIo): Promise<nu
   const since = periodBound(parsed.values['since'], 'since');
   const until = periodBound(parsed.values['until'], 'until');
   if (since && until && since.getTime() >= until.getTime()) {
-    throw new UsageError('--since must be before --until', PNL_USAGE);
+    throw new RefusedError('refused: --since must be before --until');
   }
 
   const lines = await withPool(io, (pool) => realizedPnlBySymbol(pool, { since, until }));
@@ -60,19 +60,18 @@ function periodBound(value: string | boolean | undefined, flag: 'since' | 'until
   if (day) {
     const date = new Date(`${value}T00:00:00.000Z`);
     if (Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== value) {
-      throw new UsageError(`--${flag}: ${JSON.stringify(value)} is not a date`, PNL_USAGE);
+      throw new RefusedError(`refused: --${flag}: ${JSON.stringify(value)} is not a date`);
     }
     return flag === 'until' ? new Date(date.getTime() + 86_400_000) : date;
   }
   // A timestamp needs an explicit zone, so the period never depends on the host's time zone.
   if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(value)) {
-    throw new UsageError(
-      `--${flag}: expected 2026-01-31 or 2026-01-31T12:00:00Z, got ${JSON.stringify(value)}`,
-      PNL_USAGE,
+    throw new RefusedError(
+      `refused: --${flag}: expected 2026-01-31 or 2026-01-31T12:00:00Z, got ${JSON.stringify(value)}`,
     );
   }
   const date = new Date(value);
   if (Number.isNaN(date.getTime()))
-    throw new UsageError(`--${flag}: ${JSON.stringify(value)} is not a time`, PNL_USAGE);
+    throw new RefusedError(`refused: --${flag}: ${JSON.stringify(value)} is not a time`);
   return date;
 }

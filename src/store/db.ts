@@ -9,12 +9,26 @@ import { DcaError } from '../errors.js';
 export type { Pool, PoolConnection } from 'mysql2/promise';
 export type Queryable = Pool | PoolConnection;
 
+/**
+ * Where and as whom to connect: the unix socket when DB_SOCKET is set (host and port are then
+ * unused), else TCP. Every connection the bot makes (pool, migrations, instance lock, CLI) uses it.
+ */
+export function serverOptions(
+  cfg: DbConfig,
+): Pick<PoolOptions, 'host' | 'port' | 'socketPath' | 'user' | 'password'> {
+  const where = cfg.socket ? { socketPath: cfg.socket } : { host: cfg.host, port: cfg.port };
+  return { ...where, user: cfg.user, password: cfg.password };
+}
+
+/** `dca_bot@127.0.0.1:3306/dca_bot` or `dca_bot@localhost (socket /run/mysqld/mysqld.sock)/dca_bot`. */
+export function describeDb(cfg: DbConfig, withDatabase = true): string {
+  const where = cfg.socket ? `localhost (socket ${cfg.socket})` : `${cfg.host}:${cfg.port}`;
+  return `${cfg.user}@${where}${withDatabase ? `/${cfg.database}` : ''}`;
+}
+
 export function poolOptions(cfg: DbConfig, extra: Partial<PoolOptions> = {}): PoolOptions {
   return {
-    host: cfg.host,
-    port: cfg.port,
-    user: cfg.user,
-    password: cfg.password,
+    ...serverOptions(cfg),
     database: cfg.database,
     // TIMESTAMP columns are read and written as UTC instants whatever the host's zone.
     timezone: 'Z',

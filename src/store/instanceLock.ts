@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import type { DbConfig } from '../config.js';
 import { DcaError } from '../errors.js';
+import { serverOptions } from './db.js';
 
 /** MySQL refuses lock names longer than 64 characters (MariaDB does not); a long one is hashed. */
 const MAX_LOCK_NAME = 64;
@@ -63,12 +64,7 @@ export async function acquireInstanceLock(
 ): Promise<InstanceLock> {
   const name = instanceLockName(cfg.database);
   // No `database`: the lock is server-wide, and in sim mode the database may not exist yet.
-  const conn = await mysql.createConnection({
-    host: cfg.host,
-    port: cfg.port,
-    user: cfg.user,
-    password: cfg.password,
-  });
+  const conn = await mysql.createConnection(serverOptions(cfg));
   try {
     const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS got, CONNECTION_ID() AS id', [
       name,

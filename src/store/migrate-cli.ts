@@ -3,6 +3,7 @@
  * database named by DB_* from the environment or `.env`, creating it when the user may; needs no
  * Alpaca keys).
  */
+import '../nodeVersion.js';
 import { runCli } from '../cli/run.js';
 import { loadDotenv } from '../config.js';
 

@@ -70,9 +70,9 @@ describe('cycles', () => {
     expect(run.stderr).toContain('no asset "DOGE/USD"');
   });
 
-  it('is a usage error with a limit that is not a whole number', async () => {
+  it('refuses (exit 1) a limit that is not a whole number', async () => {
     const run = await cli(['cycles', 'BTC/USD', '--limit', 'all'], env);
-    expect(run.code).toBe(2);
+    expect(run.code).toBe(1);
     expect(run.stderr).toContain('--limit expects a whole number');
   });
 });

@@ -20,9 +20,9 @@ describe('migrate', () => {
     expect(again.stdout).toContain('nothing to apply');
   });
 
-  it('refuses a database name that is not a plain identifier', async () => {
+  it('refuses a database name that is not a plain identifier as bad configuration (exit 2)', async () => {
     const run = await cli(['migrate'], { ...env, DB_NAME: 'x; DROP' });
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toContain('is not a plain identifier');
   });
 });

@@ -67,14 +67,14 @@ describe('pnl', () => {
     expect(run.json()).toMatchObject({ assets: [], total: { cycles: 0, realizedPnl: '0' } });
   });
 
-  it('is a usage error for a date that is not one, or a period that ends before it starts', async () => {
+  it('refuses (exit 1) a date that is not one, or a period that ends before it starts', async () => {
     const bad = await cli(['pnl', '--since', '2026-02-30'], env);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--since: "2026-02-30" is not a date');
     const zoneless = await cli(['pnl', '--until', '2026-01-01T10:00'], env);
-    expect(zoneless.code).toBe(2);
+    expect(zoneless.code).toBe(1);
     const backwards = await cli(['pnl', '--since', '2026-02-01', '--until', '2026-01-01'], env);
-    expect(backwards.code).toBe(2);
+    expect(backwards.code).toBe(1);
     expect(backwards.stderr).toContain('--since must be before --until');
   });
 });

@@ -39,11 +39,14 @@ describe('runCli', () => {
   });
 
   it('is a usage error (exit 2) without a command, with an unknown one, or with an unknown flag', async () => {
-    for (const argv of [[], ['trade'], ['status', '--verbose'], ['assets']]) {
+    for (const argv of [[], ['trade'], ['assets']]) {
       const run = await cli(argv, {});
       expect(run.code, argv.join(' ')).toBe(2);
       expect(run.stderr, argv.join(' ')).toContain('usage: dca-bot');
     }
+    const flag = await cli(['status', '--verbose'], {});
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toBe('dca-bot: unknown flag --verbose (`dca-bot status --help` lists the flags)\n');
   });
 
   it('prints help for each command', async () => {
@@ -59,10 +62,12 @@ describe('runCli', () => {
     }
   });
 
-  it('refuses (exit 1) when the database cannot be reached, without a stack trace', async () => {
-    const run = await cli(['status'], { ...dbEnv(db.cfg), DB_PORT: '1' });
+  it('exits 1 when the database stays unreachable past DB_CONNECT_TIMEOUT_SECONDS, without a stack trace', async () => {
+    const run = await cli(['status'], { ...dbEnv(db.cfg), DB_PORT: '1', DB_CONNECT_TIMEOUT_SECONDS: '0' });
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^dca-bot: cannot use database \S+@\S+:1\//);
+    expect(run.stderr).toMatch(
+      /^dca-bot: the database server at \S+:1 refused the connection — is it running\? \(gave up/,
+    );
     expect(run.stderr).not.toContain('    at ');
   });
 });

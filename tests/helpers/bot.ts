@@ -29,6 +29,8 @@ export interface BotProcess {
   readonly child: ChildProcess;
   /** Every JSON line written so far. */
   readonly lines: LogLine[];
+  /** The same lines as written, unparsed (for checks JSON.parse cannot make, e.g. duplicate keys). */
+  readonly rawLines: string[];
   /** What it wrote to stderr so far (not JSON: a refusal to start, a fatal stack). */
   stderr(): string;
   readonly exited: Promise<BotExit>;
@@ -72,6 +74,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
   });
 
   const lines: LogLine[] = [];
+  const rawLines: string[] = [];
   const waiters = new Set<{ match: (l: LogLine) => boolean; resolve: (l: LogLine) => void }>();
   let partial = '';
   child.stdout?.setEncoding('utf8');
@@ -80,6 +83,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
     partial = parts.pop() ?? '';
     for (const text of parts) {
       if (text.trim() === '') continue;
+      rawLines.push(text);
       let line: LogLine;
       try {
         line = JSON.parse(text) as LogLine;
@@ -110,6 +114,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
   return {
     child,
     lines,
+    rawLines,
     stderr: () => stderr,
     exited,
     waitForLog(match, timeoutMs = 15_000, what = 'a log line') {
