@@ -13,7 +13,7 @@ import { runEntry } from '../helpers/proc.js';
 let db: TestDatabase;
 let sim: Simulator;
 beforeAll(async () => {
-  [db, sim] = await Promise.all([createTestDatabase(), startSimulator()]);
+  [db, sim] = await Promise.all([createTestDatabase({ sim: true }), startSimulator()]);
   sim.publishQuote('BTC/USD', '59990', '60000');
 });
 afterAll(async () => {

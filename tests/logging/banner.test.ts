@@ -13,7 +13,7 @@ let db: TestDatabase;
 let bot: BotProcess | null = null;
 
 beforeEach(async () => {
-  [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
+  [sim, db] = await Promise.all([startSimulator(), createTestDatabase({ sim: true })]);
 });
 afterEach(async () => {
   await bot?.kill();
