@@ -6,6 +6,7 @@
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { type DestinationInfo, destinationOf, SIMULATOR_DESTINATION } from './exchange/destination.js';
 import { Decimal, dec } from './money.js';
 
 export type Mode = 'paper' | 'live' | 'sim';
@@ -33,6 +34,8 @@ export interface Config {
   readonly mode: Mode;
   /** True only when DCA_LIVE_TRADING is exactly `yes`. */
   readonly liveTrading: boolean;
+  /** Where orders go, from the trading host (the built-in simulator in sim mode). */
+  readonly destination: DestinationInfo;
   readonly alpaca: {
     /** Empty in `sim` mode when unset: the simulator supplies its own keys. */
     readonly keyId: string;
@@ -261,6 +264,8 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push(
       `DCA_LIVE_TRADING: must be "yes" to trade real money in live mode, got ${got === undefined ? 'nothing' : show(got)}`,
     );
+  } else if (mode === 'paper' && val('DCA_LIVE_TRADING') !== 'yes') {
+    problems.push(...liveHostProblems(val('APCA_API_BASE_URL'), val('APCA_API_STREAM_URL')));
   }
   const alert = ['ALERT_EMAIL_SENDER', 'ALERT_EMAIL_RECEIVER', 'ALERT_EMAIL_SMTP_SERVER'];
   if (alert.some((k) => val(k))) {
@@ -269,11 +274,32 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   return problems;
 }
 
+/**
+ * The live-money guard by destination: outside live mode (which always needs the opt-in), a trading
+ * host that is not Alpaca's paper host or a loopback address needs DCA_LIVE_TRADING=yes too. One
+ * line, for the first variable that points there (the stream URL defaults to the REST host).
+ */
+function liveHostProblems(baseUrl: string | undefined, streamUrl: string | undefined): string[] {
+  for (const [key, url] of [
+    ['APCA_API_BASE_URL', baseUrl],
+    ['APCA_API_STREAM_URL', streamUrl],
+  ] as const) {
+    // An unparseable URL is already reported by its field schema.
+    if (url === undefined || !URL.canParse(url)) continue;
+    const d = destinationOf(url);
+    if (!d.needsLiveOptIn) continue;
+    const what = d.kind === 'live' ? "is Alpaca's live (real-money) host" : 'is not a paper or loopback host';
+    return [`${key}: ${d.host} ${what}; set DCA_LIVE_TRADING=yes to trade there`];
+  }
+  return [];
+}
+
 function build(e: Env): Config {
   const baseUrl = e.APCA_API_BASE_URL ?? (e.DCA_MODE === 'live' ? LIVE_BASE_URL : PAPER_BASE_URL);
   return {
     mode: e.DCA_MODE,
     liveTrading: e.DCA_LIVE_TRADING === 'yes',
+    destination: e.DCA_MODE === 'sim' ? SIMULATOR_DESTINATION : destinationOf(baseUrl),
     alpaca: {
       keyId: e.APCA_API_KEY_ID ?? '',
       secretKey: e.APCA_API_SECRET_KEY ?? '',

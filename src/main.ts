@@ -11,6 +11,7 @@ import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
 import { createAlpacaExchange } from './exchange/alpaca.js';
+import { describeDestination } from './exchange/destination.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
 import { createLogger, type Logger } from './logger.js';
@@ -166,6 +167,8 @@ async function logBanner(
   logger.info(
     {
       mode: config.mode,
+      destination: config.destination.kind,
+      tradingHost: config.destination.host,
       endpoints: {
         baseUrl: endpoints.baseUrl,
         dataUrl: endpoints.dataUrl,
@@ -180,7 +183,7 @@ async function logBanner(
       })),
       invalidAssets: invalid,
     },
-    `dca-bot starting in ${config.mode} mode with ${assets.length} asset(s)`,
+    `dca-bot starting in ${config.mode} mode, trading on ${describeDestination(config.destination)}, with ${assets.length} asset(s)`,
   );
 }
 
