@@ -55,6 +55,8 @@ export interface Config {
   };
   /** Fee rate taken in the received coin (DCA_FEE_BPS / 10000). */
   readonly feeRate: Decimal;
+  /** The exchange's minimum order value in USD (DCA_MIN_ORDER_USD); buys and take-profits below it are not sent. */
+  readonly minOrderValue: Decimal;
   /** port 0 = dashboard off. */
   readonly dashboard: { readonly port: number; readonly host: string; readonly token: string | null };
   readonly inspect: boolean;
@@ -156,6 +158,13 @@ const feeBps = field((v, fail) => {
   return d;
 });
 
+const minOrderUsd = field((v, fail) => {
+  if (v === undefined) return dec(10);
+  const d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
+  if (d === null || d.gt(1_000_000)) return fail(`expected a USD amount from 0 to 1000000, got ${show(v)}`);
+  return d;
+});
+
 const email = field((v, fail) => {
   if (v === undefined) return null;
   if (!/^[^\s@]+@[^\s@]+$/.test(v)) fail(`expected an e-mail address, got ${show(v)}`);
@@ -192,6 +201,7 @@ const envSchema = z.object({
   DASHBOARD_TOKEN: optionalStr,
   DCA_INSPECT: bool(false),
   DCA_FEE_BPS: feeBps,
+  DCA_MIN_ORDER_USD: minOrderUsd,
   ASSET_POLL_SECONDS: int(1, 86_400, 30),
   QUOTE_STALE_SECONDS: int(1, 86_400, 60),
   SIM_PORT: int(0, 65_535, 0),
@@ -317,6 +327,7 @@ function build(e: Env): Config {
       consistencySeconds: e.CONSISTENCY_INTERVAL_SECONDS,
     },
     feeRate: e.DCA_FEE_BPS.div(10_000),
+    minOrderValue: e.DCA_MIN_ORDER_USD,
     dashboard: { port: e.DASHBOARD_PORT, host: e.DASHBOARD_HOST, token: e.DASHBOARD_TOKEN },
     inspect: e.DCA_INSPECT,
     assetPollSeconds: e.ASSET_POLL_SECONDS,
@@ -384,6 +395,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     db: { ...config.db, password: mask(config.db.password) },
     dashboard: { ...config.dashboard, token: mask(config.dashboard.token) },
     feeRate: config.feeRate.toFixed(),
+    minOrderValue: config.minOrderValue.toFixed(),
     alertEmail: config.alertEmail && {
       ...config.alertEmail,
       smtpPassword: mask(config.alertEmail.smtpPassword),

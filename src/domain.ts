@@ -66,6 +66,11 @@ export interface AssetRules {
   readonly minOrderSize: Decimal;
   readonly minTradeIncrement: Decimal;
   readonly priceIncrement: Decimal;
+  /**
+   * The smallest order value the exchange accepts, in USD (Alpaca refuses less with 403 "cost basis
+   * must be >= minimal amount of order 10"). Not in /v2/assets: the adapter sets it (DCA_MIN_ORDER_USD).
+   */
+  readonly minOrderValue: Decimal;
 }
 
 export interface Quote {

@@ -100,7 +100,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
       );
     }
 
-    const exchange = createAlpacaExchange(endpoints, { logger: logger.child({ actor: 'exchange' }) });
+    const exchange = createAlpacaExchange(endpoints, {
+      logger: logger.child({ actor: 'exchange' }),
+      minOrderValue: config.minOrderValue,
+    });
     await logBanner(config, endpoints, pool, logger);
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);

@@ -55,6 +55,67 @@ export function meetsMinOrderSize(qty: Decimal, rules: AssetRules): boolean {
   return qty.gt(0) && qty.gte(rules.minOrderSize);
 }
 
+/** An order of `qty` at `price` is worth at least the exchange's minimum order value (10 USD on Alpaca). */
+export function meetsMinOrderValue(qty: Decimal, price: Decimal, rules: AssetRules): boolean {
+  return qty.mul(price).gte(rules.minOrderValue);
+}
+
+/** The coin a buy of `gross` leaves in the account: the fee is taken in the coin received. */
+export function netOfFee(gross: Decimal, feeRate: Decimal): Decimal {
+  return gross.mul(ONE.minus(feeRate));
+}
+
+/**
+ * Why a buy of `amount` USD at `ask` must not be placed, or null when it may. Every buy must meet
+ * min_order_size and the minimum order value itself. A base order must also leave a sellable cycle:
+ * the cycle holds gross × (1 − fee), and a take-profit of that net quantity (rounded down to the trade
+ * increment) must still meet min_order_size and the minimum value at the buy price (the take-profit
+ * sells higher), or the coin could be bought but never sold. A safety order adds to a cycle that
+ * already holds a sellable base, so only its own size counts.
+ */
+export function buyProblem(
+  amount: Decimal,
+  ask: Decimal,
+  rules: AssetRules,
+  feeRate: Decimal,
+  role: 'base' | 'safety',
+): string | null {
+  const { qty, limitPrice } = buyOrderSize(amount, ask, rules);
+  const at = `at ${limitPrice.toFixed()}`;
+  if (!meetsMinOrderSize(qty, rules)) {
+    return `buys ${qty.toFixed()} ${at}, below the min order size ${rules.minOrderSize.toFixed()}`;
+  }
+  if (!meetsMinOrderValue(qty, limitPrice, rules)) {
+    return `is worth ${qty.mul(limitPrice).toFixed()} USD ${at}, below the minimum order value ${rules.minOrderValue.toFixed()} USD`;
+  }
+  if (role === 'safety') return null;
+  const sellable = roundDownTo(netOfFee(qty, feeRate), rules.minTradeIncrement);
+  if (!meetsMinOrderSize(sellable, rules)) {
+    return (
+      `buys ${qty.toFixed()} ${at} but keeps ${sellable.toFixed()} after the fee, below the min order size ` +
+      `${rules.minOrderSize.toFixed()}: the take-profit could never sell it`
+    );
+  }
+  if (!meetsMinOrderValue(sellable, limitPrice, rules)) {
+    return (
+      `keeps ${sellable.toFixed()} after the fee, worth ${sellable.mul(limitPrice).toFixed()} USD ${at}, below the ` +
+      `minimum order value ${rules.minOrderValue.toFixed()} USD: the take-profit could never sell it`
+    );
+  }
+  return null;
+}
+
+/** Why a take-profit of `qty` at about `bid` cannot be sent, or null when it can. */
+export function sellProblem(qty: Decimal, bid: Decimal | null, rules: AssetRules): string | null {
+  if (!meetsMinOrderSize(qty, rules)) {
+    return `${qty.toFixed()} is below the min order size ${rules.minOrderSize.toFixed()}`;
+  }
+  if (bid !== null && !meetsMinOrderValue(qty, bid, rules)) {
+    return `${qty.toFixed()} is worth ${qty.mul(bid).toFixed()} USD at ${bid.toFixed()}, below the minimum order value ${rules.minOrderValue.toFixed()} USD`;
+  }
+  return null;
+}
+
 /** Ask at or below this price buys the next safety order. */
 export function safetyTriggerPrice(lastFillPrice: Decimal, deviationPercent: Decimal): Decimal {
   return lastFillPrice.mul(ONE.minus(deviationPercent.div(HUNDRED)));

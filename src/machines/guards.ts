@@ -6,12 +6,12 @@ import type { CycleStatus, OrderSnapshot } from '../domain.js';
 import type { Decimal } from '../money.js';
 import type { CycleContext, CycleEvent, InFlightOrder, LatestQuote } from './cycleTypes.js';
 import {
-  buyOrderSize,
+  buyProblem,
   cooldownExpired,
   earlyRestartPrice,
   isValidQuote,
-  meetsMinOrderSize,
   safetyTriggerPrice,
+  sellProblem,
   sellQty,
   takeProfitPrice,
 } from './decisions.js';
@@ -74,8 +74,9 @@ function isHolding(context: CycleContext): boolean {
   return context.ledger.quantity.gt(0);
 }
 
-function buyFits(amount: Decimal, ask: Decimal, context: CycleContext): boolean {
-  return meetsMinOrderSize(buyOrderSize(amount, ask, context.rules).qty, context.rules);
+/** Sized as placeBuy sizes it; a base order must also leave a sellable net quantity (decisions.ts). */
+function buyFits(amount: Decimal, ask: Decimal, context: CycleContext, role: 'base' | 'safety'): boolean {
+  return buyProblem(amount, ask, context.rules, context.feeRate, role) === null;
 }
 
 function isAwaitingPosition(context: CycleContext, purpose: 'base' | 'sell'): boolean {
@@ -96,7 +97,7 @@ export const cycleGuards = {
     return quote.ask.lte(safetyTrigger(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
   },
   safetyOrderFits: ({ context, event }: Args) =>
-    event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context),
+    event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context, 'safety'),
   isTakeProfitDue: ({ context, event }: Args) => {
     const quote = validQuote(event);
     if (quote === null || !isHolding(context) || context.positionCheck !== null) return false;
@@ -109,7 +110,7 @@ export const cycleGuards = {
   isBaseOrderDue: ({ context, event }: Args) =>
     validQuote(event) !== null && !isHolding(context) && context.enabled && context.positionCheck === null,
   baseOrderFitsQuote: ({ context, event }: Args) =>
-    event.type === 'QUOTE' && buyFits(context.asset.baseOrderAmount, event.ask, context),
+    event.type === 'QUOTE' && buyFits(context.asset.baseOrderAmount, event.ask, context, 'base'),
 
   isAwaitingBasePosition: ({ context }: Args) => isAwaitingPosition(context, 'base'),
   isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
@@ -119,10 +120,14 @@ export const cycleGuards = {
   canPlaceBaseOrder: ({ context }: Args) =>
     context.enabled &&
     context.quote !== null &&
-    buyFits(context.asset.baseOrderAmount, context.quote.ask, context),
+    buyFits(context.asset.baseOrderAmount, context.quote.ask, context, 'base'),
   sellFits: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' &&
-    meetsMinOrderSize(sellQty(context.ledger.quantity, event.qtyAvailable, context.rules), context.rules),
+    sellProblem(
+      sellQty(context.ledger.quantity, event.qtyAvailable, context.rules),
+      context.quote?.bid ?? null,
+      context.rules,
+    ) === null,
   isHolding: ({ context }: Args) => isHolding(context),
   isPositionRecheckDue: ({ context, event }: Args) =>
     event.type === 'TICK' &&

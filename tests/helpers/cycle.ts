@@ -45,6 +45,7 @@ export function someRules(overrides: Partial<AssetRules> = {}): AssetRules {
     minOrderSize: dec('0.0001'),
     minTradeIncrement: dec('0.000000001'),
     priceIncrement: dec('0.01'),
+    minOrderValue: dec('10'),
     ...overrides,
   };
 }
