@@ -84,7 +84,9 @@ describe('the exchange check on assets add and set', () => {
     );
     const safety = await cli(withAmounts('BTC/USD', '20', '9.99'), env);
     expect(safety.code).toBe(1);
-    expect(safety.stderr).toContain('safety order amount 9.99 USD is worth 9.99 USD at 60000, below the minimum order value 10 USD (needs at least 10.01 USD)');
+    expect(safety.stderr).toContain(
+      'safety order amount 9.99 USD is worth 9.99 USD at 60000, below the minimum order value 10 USD (needs at least 10.01 USD)',
+    );
     expect(await getAssetBySymbol(db.pool, 'BTC/USD')).toBeNull();
   });
 
