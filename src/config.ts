@@ -57,6 +57,8 @@ export interface Config {
   readonly feeRate: Decimal;
   /** The exchange's minimum order value in USD (DCA_MIN_ORDER_USD); buys and take-profits below it are not sent. */
   readonly minOrderValue: Decimal;
+  /** The account-wide REST budget: DCA_REST_PER_MINUTE tokens a minute, at most DCA_REST_BURST at once. */
+  readonly restBudget: { readonly perMinute: number; readonly burst: number };
   /** port 0 = dashboard off. */
   readonly dashboard: { readonly port: number; readonly host: string; readonly token: string | null };
   readonly inspect: boolean;
@@ -202,6 +204,9 @@ const envSchema = z.object({
   DCA_INSPECT: bool(false),
   DCA_FEE_BPS: feeBps,
   DCA_MIN_ORDER_USD: minOrderUsd,
+  // Alpaca allows 200 requests/min per key; the default stays below it for headroom.
+  DCA_REST_PER_MINUTE: int(1, 10_000, 180),
+  DCA_REST_BURST: int(1, 100, 3),
   ASSET_POLL_SECONDS: int(1, 86_400, 30),
   QUOTE_STALE_SECONDS: int(1, 86_400, 60),
   SIM_PORT: int(0, 65_535, 0),
@@ -328,6 +333,7 @@ function build(e: Env): Config {
     },
     feeRate: e.DCA_FEE_BPS.div(10_000),
     minOrderValue: e.DCA_MIN_ORDER_USD,
+    restBudget: { perMinute: e.DCA_REST_PER_MINUTE, burst: e.DCA_REST_BURST },
     dashboard: { port: e.DASHBOARD_PORT, host: e.DASHBOARD_HOST, token: e.DASHBOARD_TOKEN },
     inspect: e.DCA_INSPECT,
     assetPollSeconds: e.ASSET_POLL_SECONDS,

@@ -10,7 +10,7 @@ import { type Config, configSecrets, loadConfig, loadDotenv, redactedConfig } fr
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
-import { createAlpacaExchange } from './exchange/alpaca.js';
+import { createExchange } from './exchange/client.js';
 import { describeDestination } from './exchange/destination.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
@@ -100,9 +100,11 @@ async function run(config: Config, logger: Logger): Promise<number> {
       );
     }
 
-    const exchange = createAlpacaExchange(endpoints, {
+    // Every REST call of every actor goes through this one client and so through one budget.
+    const { exchange } = createExchange(endpoints, {
       logger: logger.child({ actor: 'exchange' }),
       minOrderValue: config.minOrderValue,
+      budget: config.restBudget,
     });
     await logBanner(config, endpoints, pool, logger);
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.

@@ -5,16 +5,28 @@
 export class SimApiError extends Error {
   readonly status: number;
   readonly code: number;
+  /** Further body fields. */
+  readonly extra: Readonly<Record<string, unknown>>;
+  /** Response headers (a 429 may carry Retry-After). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, code: number, message: string) {
+  constructor(
+    status: number,
+    code: number,
+    message: string,
+    extra: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) {
     super(message);
     this.name = 'SimApiError';
     this.status = status;
     this.code = code;
+    this.extra = extra;
+    this.headers = headers;
   }
 
-  toBody(): { code: number; message: string } {
-    return { code: this.code, message: this.message };
+  toBody(): Record<string, unknown> {
+    return { ...this.extra, code: this.code, message: this.message };
   }
 }
 
@@ -24,8 +36,12 @@ export const insufficientBalance = (message: string) => new SimApiError(403, 403
 export const notFound = (message = 'resource not found') => new SimApiError(404, 40410000, message);
 export const unprocessable = (message: string) => new SimApiError(422, 42210000, message);
 
-/** The envelope a fault-injected failure answers with, per status. */
-export function injectedFailure(status: number): SimApiError {
-  if (status === 429) return new SimApiError(429, 42910000, 'rate limit exceeded');
+/** The envelope a fault-injected failure answers with, per status; `retryAfterS` adds Retry-After. */
+export function injectedFailure(status: number, retryAfterS?: number): SimApiError {
+  if (status === 429) {
+    const headers: Record<string, string> =
+      retryAfterS === undefined ? {} : { 'Retry-After': String(retryAfterS) };
+    return new SimApiError(429, 42910000, 'rate limit exceeded', {}, headers);
+  }
   return new SimApiError(status, status * 100000, `simulated failure (HTTP ${status})`);
 }

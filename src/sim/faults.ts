@@ -20,13 +20,19 @@ export interface FaultTargets {
   restorePartialFillRatio(): void;
 }
 
+export interface RestFailure {
+  readonly status: number;
+  readonly retryAfterS?: number;
+}
+
 interface Refusal {
   until: number;
   attempts: number;
 }
 
 export class SimFaults {
-  #restFailures: { count: number; status: number } = { count: 0, status: 503 };
+  #restFailures: RestFailure & { count: number } = { count: 0, status: 503 };
+  #orderRefusals: RestFailure & { count: number } = { count: 0, status: 429 };
   readonly #orderFaults: OrderResponseFault[] = [];
   readonly #refusals: Record<StreamName, Refusal> = {
     trading: { until: 0, attempts: 0 },
@@ -39,9 +45,28 @@ export class SimFaults {
 
   constructor(private readonly targets: FaultTargets) {}
 
-  /** The next `count` trading/data REST calls answer `status` (500, 503, 429, ...) without effect. */
-  failNextRest(count: number, status = 503): void {
-    this.#restFailures = { count, status };
+  /**
+   * The next `count` trading/data REST calls answer `status` (500, 503, 429, ...) without effect.
+   * A 429 is Alpaca's (code 42910000), with a Retry-After header if `retryAfterS` is given.
+   */
+  failNextRest(count: number, status = 503, opts: { retryAfterS?: number } = {}): void {
+    this.#restFailures = {
+      count,
+      status,
+      ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
+    };
+  }
+
+  /**
+   * The next `count` order submissions (POST /v2/orders only) answer `status` without creating the
+   * order, e.g. 429 with `retryAfterS` while every other call still succeeds.
+   */
+  refuseNextOrders(count: number, status = 429, opts: { retryAfterS?: number } = {}): void {
+    this.#orderRefusals = {
+      count,
+      status,
+      ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
+    };
   }
 
   /** The next `count` order submissions are created, but their responses wait `ms` (a client timeout). */
@@ -95,6 +120,7 @@ export class SimFaults {
 
   reset(): void {
     this.#restFailures = { count: 0, status: 503 };
+    this.#orderRefusals = { count: 0, status: 429 };
     this.#orderFaults.length = 0;
     this.#refusals.trading = { until: 0, attempts: 0 };
     this.#refusals.data = { until: 0, attempts: 0 };
@@ -107,11 +133,20 @@ export class SimFaults {
 
   // --- consulted by the server ---
 
-  /** @internal A status to fail this REST call with, or null. */
-  takeRestFailure(): number | null {
-    if (this.#restFailures.count <= 0) return null;
-    this.#restFailures.count -= 1;
-    return this.#restFailures.status;
+  /** @internal How to fail this REST call, or null. */
+  takeRestFailure(): RestFailure | null {
+    const f = this.#restFailures;
+    if (f.count <= 0) return null;
+    f.count -= 1;
+    return { status: f.status, ...(f.retryAfterS === undefined ? {} : { retryAfterS: f.retryAfterS }) };
+  }
+
+  /** @internal How to refuse this order submission before it is created, or null. */
+  takeOrderRefusal(): RestFailure | null {
+    const f = this.#orderRefusals;
+    if (f.count <= 0) return null;
+    f.count -= 1;
+    return { status: f.status, ...(f.retryAfterS === undefined ? {} : { retryAfterS: f.retryAfterS }) };
   }
 
   /** @internal How to answer this order submission, or null for normally. */

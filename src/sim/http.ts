@@ -39,6 +39,7 @@ export function sendEmpty(res: ServerResponse, status: number): void {
 
 export function sendError(res: ServerResponse, err: unknown): void {
   if (err instanceof SimApiError) {
+    for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
     sendJson(res, err.status, err.toBody());
     return;
   }

@@ -46,7 +46,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, p: Serve
   const keysRequired = !isData || keyId !== undefined || secret !== undefined;
   if (keysRequired && (keyId !== p.keys.keyId || secret !== p.keys.secretKey)) throw unauthorized();
   const failure = p.faults.takeRestFailure();
-  if (failure !== null) throw injectedFailure(failure);
+  if (failure !== null) throw injectedFailure(failure.status, failure.retryAfterS);
   if (isData) return handleDataRest(route, res, p.engine);
   return handleTradingRest(route, req, res, p.engine, p.faults);
 }

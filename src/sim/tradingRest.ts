@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeSymbol } from './assets.js';
 import type { Engine } from './engine.js';
-import { badRequest, notFound, unprocessable } from './errors.js';
+import { badRequest, injectedFailure, notFound, unprocessable } from './errors.js';
 import type { SimFaults } from './faults.js';
 import { type Route, readJson, sendEmpty, sendJson } from './http.js';
 import { OPEN_STATUSES, type SimOrder } from './types.js';
@@ -71,6 +71,8 @@ export async function handleTradingRest(
 
 async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: Engine, faults: SimFaults) {
   const body = await readJson(req);
+  const refusal = faults.takeOrderRefusal();
+  if (refusal) throw injectedFailure(refusal.status, refusal.retryAfterS);
   const order = engine.submit({
     symbol: String(body.symbol ?? ''),
     side: body.side as 'buy' | 'sell',

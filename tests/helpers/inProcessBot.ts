@@ -6,7 +6,8 @@
 import pino from 'pino';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import type { RestBudget } from '../../src/exchange/budget.js';
+import { createExchange } from '../../src/exchange/client.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
 import { waitUntil } from './bot.js';
@@ -23,10 +24,14 @@ export interface InProcessBotOptions {
   /** Extra config variables. */
   readonly env?: Readonly<Record<string, string>>;
   readonly logLevel?: string;
+  /** Sees every HTTP request the exchange client sends (a counter; it must call through to fetch). */
+  readonly fetchApi?: (url: string, init: RequestInit) => Promise<Response>;
 }
 
 export interface InProcessBot {
   readonly bot: Bot;
+  /** The account-wide REST budget every exchange call went through. */
+  readonly budget: RestBudget;
   /** Every log line at info and above, parsed. */
   readonly lines: Array<{ msg: string; [field: string]: unknown }>;
   /** Resolves once the trade stream is connected and every symbol's cycle runs. */
@@ -41,9 +46,13 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     ASSET_POLL_SECONDS: '1',
     ...opts.env,
   });
-  const exchange = createAlpacaExchange(opts.sim.endpoints, {
+  // Built as main.ts builds it: the SDK adapter behind the account-wide REST budget.
+  const { exchange, budget } = createExchange(opts.sim.endpoints, {
     requestTimeoutMs: opts.requestTimeoutMs ?? 1_000,
     reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
+    minOrderValue: config.minOrderValue,
+    budget: config.restBudget,
+    ...(opts.fetchApi ? { fetchApi: opts.fetchApi } : {}),
   });
   const lines: InProcessBot['lines'] = [];
   const echo = process.env['DCA_FAULT_LOG'] === 'stdout';
@@ -60,6 +69,7 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
   const logged = (test: (l: InProcessBot['lines'][number]) => boolean) => () => lines.some(test);
   return {
     bot,
+    budget,
     lines,
     async trading(symbols) {
       const wanted = [
