@@ -49,6 +49,8 @@ export interface CycleRow {
   readonly clientOrderId: string | null;
   /** Gross coin bought (filled qty before fees): the weight of averagePurchasePrice. */
   readonly boughtQuantity: Decimal;
+  /** The position held before the cycle's first buy; the exchange's position minus it is the cycle's. */
+  readonly positionBaseline: Decimal;
   /** USD spent on the cycle's buys. */
   readonly costBasis: Decimal;
   /** USD received from the cycle's sells, net of the sell fee. */

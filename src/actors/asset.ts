@@ -27,7 +27,7 @@ import {
   updateCycle,
 } from '../store/cycles.js';
 import type { Pool } from '../store/db.js';
-import { closeUnsentOrder, recordOrderState, writeAheadOrder } from '../store/orders.js';
+import { closeUnsentOrder, recordOrderFee, recordOrderState, writeAheadOrder } from '../store/orders.js';
 import type { Alert } from './alerts.js';
 import {
   type CycleEvent,
@@ -275,6 +275,7 @@ export class AssetActor {
     // Most quotes change nothing but the machine's latest quote: when no intent left and nothing the
     // row is projected from moved, the row is already stored; skip building and comparing the patch.
     if (intents.length === 0 && sameRowSources(this.settledFrom, snapshot)) return;
+    await this.recordFee(snapshot);
     if (snapshot.status === 'done') {
       await this.finish(cycle, snapshot);
       for (const intent of intents) if (intent.type === 'alert') this.perform(intent);
@@ -299,6 +300,13 @@ export class AssetActor {
     }
     this.settledFrom = snapshot;
     for (const intent of intents) this.perform(intent);
+  }
+
+  /** The fee of the order the last step booked goes to its dca_orders row (once per booking). */
+  private async recordFee(snapshot: CycleSnapshot): Promise<void> {
+    const fee = snapshot.context.lastFee;
+    if (fee === null || fee === this.settledFrom?.context.lastFee) return;
+    await recordOrderFee(this.deps.pool, fee.clientOrderId, fee.fee);
   }
 
   private async finish(cycle: CycleRow, snapshot: CycleSnapshot): Promise<void> {

@@ -24,6 +24,7 @@ export function ledgerOf(row: CycleRow): CycleLedger {
     realizedPnl: row.realizedPnl,
     safetyOrders: row.safetyOrders,
     lastOrderFillPrice: row.lastOrderFillPrice,
+    positionBaseline: row.positionBaseline,
   };
 }
 
@@ -70,6 +71,7 @@ export function initialContext(input: CycleInput): CycleContext {
     clientOrderId: cycle.clientOrderId,
     inFlight,
     positionCheck: null,
+    lastFee: null,
     completedAt: cycle.completedAt,
     sellPrice: null,
     reason: null,
@@ -92,6 +94,7 @@ export function cyclePatchOf(status: CycleStatus, context: CycleContext): CycleP
     latestOrderId: context.inFlight?.orderId ?? null,
     clientOrderId: context.clientOrderId,
     lastOrderFillPrice: ledger.lastOrderFillPrice,
+    positionBaseline: ledger.positionBaseline,
     completedAt: context.completedAt,
   };
 }

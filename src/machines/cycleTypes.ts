@@ -35,11 +35,11 @@ export type CycleEvent =
   | { type: 'POSITION_MISSING' }
   | { type: 'ORDER_SUBMITTED'; clientOrderId: string; orderId: string }
   | { type: 'ORDER_SUBMIT_FAILED'; clientOrderId: string; ambiguous: boolean; reason: string }
-  | { type: 'ORDER_PARTIALLY_FILLED'; order: OrderSnapshot }
-  | { type: 'ORDER_FILLED'; order: OrderSnapshot }
-  | { type: 'ORDER_CANCELED'; order: OrderSnapshot }
-  | { type: 'ORDER_REJECTED'; order: OrderSnapshot }
-  | { type: 'ORDER_EXPIRED'; order: OrderSnapshot }
+  | { type: 'ORDER_PARTIALLY_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_CANCELED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_REJECTED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_EXPIRED'; order: OrderSnapshot; positionQty?: Decimal | null }
   | { type: 'RECONCILED'; order: OrderSnapshot | null }
   | { type: 'CONFIG_CHANGED'; asset: AssetConfig; rules?: AssetRules }
   | { type: 'DISABLE' }
@@ -115,6 +115,11 @@ export interface CycleContext {
   readonly clientOrderId: string | null;
   readonly inFlight: InFlightOrder | null;
   readonly positionCheck: PositionCheck | null;
+  /**
+   * The fee of the order booked last (coin for a buy, measured from the position when the trade
+   * update told it; USD at the configured rate for a sell): the host records it in dca_orders.fee.
+   */
+  readonly lastFee: { readonly clientOrderId: string; readonly fee: Decimal } | null;
   readonly completedAt: Date | null;
   /** filled_avg_price of the take-profit that ended the cycle. */
   readonly sellPrice: Decimal | null;
@@ -136,5 +141,6 @@ export type CyclePatchFromMachine = Pick<
   | 'latestOrderId'
   | 'clientOrderId'
   | 'lastOrderFillPrice'
+  | 'positionBaseline'
   | 'completedAt'
 >;

@@ -12,8 +12,8 @@ import {
   isValidQuote,
   safetyTriggerPrice,
   sellProblem,
-  sellQty,
   takeProfitPrice,
+  takeProfitQty,
 } from './decisions.js';
 
 /** A blocked or unanswered position question is asked again after this long (seed phase 10's 5 min). */
@@ -124,7 +124,7 @@ export const cycleGuards = {
   sellFits: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' &&
     sellProblem(
-      sellQty(context.ledger.quantity, event.qtyAvailable, context.rules),
+      takeProfitQty(context.ledger, event, context.rules, context.feeRate),
       context.quote?.bid ?? null,
       context.rules,
     ) === null,

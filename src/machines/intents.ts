@@ -5,7 +5,7 @@
 import type { OrderIntent } from '../domain.js';
 import { toPlain } from '../money.js';
 import type { AlertLevel, CycleContext, CycleEvent, CycleIntent, InFlightOrder } from './cycleTypes.js';
-import { buyProblem, sellProblem, sellQty } from './decisions.js';
+import { buyProblem, sellProblem, takeProfitQty } from './decisions.js';
 
 export function alert(level: AlertLevel, code: string, message: string): CycleIntent {
   return { type: 'alert', level, code, message };
@@ -78,8 +78,14 @@ export function baseOrderDeclined(context: CycleContext): CycleIntent {
 }
 
 export function sellTooSmall(context: CycleContext, event: CycleEvent): CycleIntent {
-  const available = event.type === 'POSITION_FOUND' ? event.qtyAvailable : context.ledger.quantity;
-  const qty = sellQty(context.ledger.quantity, available, context.rules);
+  const position =
+    event.type === 'POSITION_FOUND'
+      ? event
+      : {
+          qty: context.ledger.quantity.plus(context.ledger.positionBaseline),
+          qtyAvailable: context.ledger.quantity,
+        };
+  const qty = takeProfitQty(context.ledger, position, context.rules, context.feeRate);
   const problem = sellProblem(qty, context.quote?.bid ?? null, context.rules);
   return alert(
     'warn',

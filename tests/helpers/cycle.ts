@@ -65,6 +65,7 @@ export function aCycleRow(overrides: Partial<CycleRow> = {}): CycleRow {
     updatedAt: T0,
     clientOrderId: null,
     boughtQuantity: ZERO,
+    positionBaseline: ZERO,
     costBasis: ZERO,
     sellProceeds: ZERO,
     realizedPnl: null,

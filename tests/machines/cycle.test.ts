@@ -463,6 +463,7 @@ describe('cycle machine: restoring a row', () => {
         'latestOrderId',
         'clientOrderId',
         'lastOrderFillPrice',
+        'positionBaseline',
         'completedAt',
       ].sort(),
     );

@@ -5,7 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MIGRATIONS_DIR, migrate } from '../../src/store/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
-const ALL = ['001_seed_schema.sql', '002_cycle_bookkeeping.sql', '003_orders_ledger.sql'];
+const ALL = [
+  '001_seed_schema.sql',
+  '002_cycle_bookkeeping.sql',
+  '003_orders_ledger.sql',
+  '006_cycle_position_baseline.sql',
+];
 
 let db: TestDatabase;
 beforeAll(async () => {
