@@ -12,6 +12,7 @@ import {
   ledgerOf,
   quoteUntil,
   spawnBot,
+  waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
@@ -71,6 +72,11 @@ describe('coin left behind every cycle (a lower actual fee than assumed)', () =>
 
     // The fourth cycle is not blocked: once its cooldown is over, its base order goes out.
     await quoteUntil(sim, BTC, '49990', '50000', () => filledOrders('buy') === 4, opts);
+    await waitUntil(
+      () => cyclesOf(db.pool, assetId),
+      (cs) => cs.length === 4 && dec(cs[3]!.quantity).eq(RECEIVED),
+      { what: 'the fourth base fill booked', ...opts },
+    );
 
     const cycles = await cyclesOf(db.pool, assetId);
     expect(cycles.slice(0, 3).map((c) => [c.status, dec(c.quantity).toFixed()])).toEqual([
