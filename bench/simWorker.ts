@@ -8,7 +8,12 @@ import { startSimulator } from '../src/sim/simulator.js';
 
 const port = parentPort;
 if (!port) throw new Error('simWorker must run in a worker thread');
-const sim = await startSimulator({ cash: '1000000000' });
+const sim = await startSimulator({
+  cash: '1000000000',
+  // Throughput, not realism: thousands of requests a second and $6 orders are the point here.
+  rateLimitPerMinute: 0,
+  minOrderValue: 0,
+});
 sim.publishQuote('BTC/USD', '60000', '60010');
 port.on('message', async (msg: unknown) => {
   if (msg === 'close') {

@@ -57,10 +57,19 @@ export class ConfigError extends DcaError {
  */
 export type ExchangeErrorKind = 'rejected' | 'unavailable' | 'ambiguous' | 'not_found' | 'auth';
 
+/**
+ * Why Alpaca refused with 403 code 40310000, which it uses for several refusals (read from the
+ * message): `insufficient_balance` (cash or coin), `below_minimum` (the order is worth less than
+ * the minimum order value), `other` (anything else under that code).
+ */
+export type RefusalReason = 'insufficient_balance' | 'below_minimum' | 'other';
+
 export class ExchangeError extends DcaError {
   readonly kind: ExchangeErrorKind;
   readonly status: number | undefined;
   readonly alpacaCode: number | undefined;
+  /** Set for a 40310000 refusal; undefined otherwise. */
+  readonly refusal: RefusalReason | undefined;
 
   constructor(
     kind: ExchangeErrorKind,
@@ -68,13 +77,18 @@ export class ExchangeError extends DcaError {
     options: {
       status?: number;
       alpacaCode?: number;
+      refusal?: RefusalReason;
       cause?: unknown;
       details?: Record<string, unknown>;
     } = {},
   ) {
+    // 40310000 means "insufficient funds" only when the message says so (or nobody read it).
+    const insufficient =
+      options.alpacaCode === 40310000 &&
+      (options.refusal ?? 'insufficient_balance') === 'insufficient_balance';
     const code: ErrorCode =
       kind === 'rejected'
-        ? options.alpacaCode === 40310000
+        ? insufficient
           ? 'INSUFFICIENT_FUNDS'
           : 'ORDER_REJECTED'
         : kind === 'ambiguous'
@@ -88,13 +102,19 @@ export class ExchangeError extends DcaError {
                 : 'EXCHANGE_UNAVAILABLE';
     super(code, message, {
       retryable: kind === 'unavailable' || kind === 'ambiguous',
-      details: { ...options.details, status: options.status, alpacaCode: options.alpacaCode },
+      details: {
+        ...options.details,
+        status: options.status,
+        alpacaCode: options.alpacaCode,
+        ...(options.refusal === undefined ? {} : { refusal: options.refusal }),
+      },
       cause: options.cause,
     });
     this.name = 'ExchangeError';
     this.kind = kind;
     this.status = options.status;
     this.alpacaCode = options.alpacaCode;
+    this.refusal = options.refusal;
   }
 }
 

@@ -9,7 +9,7 @@
  * is scrubbed from the message.
  */
 import { errors } from '@alpacahq/alpaca-trade-api';
-import { ExchangeError, type ExchangeErrorKind } from '../errors.js';
+import { ExchangeError, type ExchangeErrorKind, type RefusalReason } from '../errors.js';
 import { maskSecrets } from '../secrets.js';
 
 export interface ErrorContext {
@@ -69,13 +69,27 @@ function fromFetchError(error: errors.FetchError, ctx: ErrorContext): ExchangeEr
   });
 }
 
+/**
+ * Alpaca answers 40310000 for several refusals; only the message tells them apart, e.g.
+ * "insufficient balance for USD (requested: 20, available: 5)", "insufficient qty available for
+ * order", "cost basis must be >= minimal amount of order 10".
+ */
+export function refusalReason(alpacaCode: number | undefined, message: string): RefusalReason | undefined {
+  if (alpacaCode !== 40310000) return undefined;
+  if (/insufficient (balance|buying power|funds|qty)/i.test(message)) return 'insufficient_balance';
+  if (/minimal amount of order|cost basis must be/i.test(message)) return 'below_minimum';
+  return 'other';
+}
+
 function fromApiError(error: errors.ApiError, ctx: ErrorContext): ExchangeError {
   const alpacaCode = numericCode(error.code);
   const kind = kindForStatus(error.status, alpacaCode);
   const message = `${ctx.operation}: HTTP ${error.status}: ${error.message}`;
+  const refusal = refusalReason(alpacaCode, error.message);
   return new ExchangeError(kind, maskSecrets(message, ctx.secrets), {
     status: error.status,
     ...(alpacaCode === undefined ? {} : { alpacaCode }),
+    ...(refusal === undefined ? {} : { refusal }),
     details: {
       operation: maskSecrets(ctx.operation, ctx.secrets),
       requestId: error.requestId,

@@ -20,7 +20,11 @@ const USAGE = `usage: npm run sim -- [options]
   --host <addr>       bind address (default 127.0.0.1)
   --key <id>          API key id (default SIMKEY)
   --secret <secret>   API secret (default SIMSECRET)
-  --fee <rate>        fee rate, e.g. 0.0025 (default 25 bps)
+  --fee <rate>        fee rate, e.g. 0.0025 (default 25 bps); market orders, and limit unless --maker-fee
+  --maker-fee <rate>  fee rate of limit orders, e.g. 0.0015 (default: --fee)
+  --min-order-value <usd>  smallest order value (default 10, as Alpaca; 0 = no minimum)
+  --rate-limit <n>    REST requests per minute per key (default 200, as Alpaca; 0 = unlimited)
+  --instant           no order-life latencies (orders are new and filled before the POST answers)
   --cash <usd>        starting cash (default 100000)
   --symbols <list>    symbols the walk moves, e.g. BTC/USD,ETH/USD (default all)
   --prices <list>     start prices in the same order, e.g. 60000,3000
@@ -45,6 +49,10 @@ function parse() {
         key: { type: 'string', default: 'SIMKEY' },
         secret: { type: 'string', default: 'SIMSECRET' },
         fee: { type: 'string', default: '0.0025' },
+        'maker-fee': { type: 'string' },
+        'min-order-value': { type: 'string', default: '10' },
+        'rate-limit': { type: 'string', default: '200' },
+        instant: { type: 'boolean', default: false },
         cash: { type: 'string', default: '100000' },
         symbols: { type: 'string' },
         prices: { type: 'string' },
@@ -97,6 +105,8 @@ if (args.help) {
 try {
   dec(args.fee, '--fee');
   dec(args.cash, '--cash');
+  dec(args['min-order-value'], '--min-order-value');
+  if (args['maker-fee'] !== undefined) dec(args['maker-fee'], '--maker-fee');
 } catch (err) {
   fail((err as Error).message);
 }
@@ -107,6 +117,10 @@ const sim = await startSimulator({
   keyId: args.key,
   secretKey: args.secret,
   feeRate: args.fee,
+  ...(args['maker-fee'] === undefined ? {} : { makerFeeRate: args['maker-fee'] }),
+  minOrderValue: args['min-order-value'],
+  rateLimitPerMinute: int(args['rate-limit'], 'rate-limit'),
+  ...(args.instant ? { latency: 0 as const } : {}),
   cash: args.cash,
 });
 const interval = int(args.interval, 'interval');

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DecimalInput } from '../money.js';
 import { notFound, unprocessable } from './errors.js';
-import type { SimFaults, StreamName } from './faults.js';
+import type { CreationAnswer, SimFaults, StreamName } from './faults.js';
 import { type Route, readJson, sendJson } from './http.js';
 import type { Simulator } from './simulator.js';
 import type { SimOrderRequest } from './types.js';
@@ -51,11 +51,27 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
   const count = (fallback: number) => (b.count === undefined ? fallback : int(b.count, 'count'));
   switch (name) {
     case 'fail-rest':
-      f.failNextRest(count(1), b.status === undefined ? 503 : int(b.status, 'status'));
+      f.failNextRest(count(1), b.status === undefined ? 503 : int(b.status, 'status'), {
+        ...(b.retry_after === undefined ? {} : { retryAfterS: int(b.retry_after, 'retry_after') }),
+      });
       break;
     case 'delay-orders':
       f.delayNextOrders(int(b.ms, 'ms'), count(1));
       break;
+    case 'delay-creation':
+      f.delayNextCreations(int(b.ms, 'ms'), count(1), creationAnswer(b.answer));
+      break;
+    case 'delay-path': {
+      const route = text(b.route, 'route');
+      const when = b.when === undefined ? 'after' : b.when;
+      if (when !== 'before' && when !== 'after') throw unprocessable('when must be "before" or "after"');
+      try {
+        f.delayPath(route, int(b.ms, 'ms'), { ...(b.count === undefined ? {} : { count: count(1) }), when });
+      } catch (err) {
+        throw unprocessable((err as Error).message);
+      }
+      break;
+    }
     case 'hang-up-orders':
       f.hangUpNextOrders(count(1));
       break;
@@ -120,6 +136,13 @@ function int(v: unknown, field: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw unprocessable(`${field} must be a non-negative integer`);
   return n;
+}
+
+function creationAnswer(v: unknown): CreationAnswer {
+  if (v === undefined) return 'first';
+  if (v !== 'first' && v !== 'after' && v !== 'hang_up')
+    throw unprocessable('answer must be "first", "after" or "hang_up"');
+  return v;
 }
 
 function stream(v: unknown): StreamName {

@@ -19,11 +19,22 @@ export function handleDataRest(route: Route, res: ServerResponse, engine: Engine
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+  // Crypto data names pairs only as BASE/QUOTE; `BTCUSD` (the positions form) is refused.
+  const bad = symbols.find((s) => !/^[A-Z0-9]+\/[A-Z0-9]+$/.test(s));
+  if (bad !== undefined) throw badRequest(`invalid symbol: ${bad}`);
   if (m[2] === 'quotes') {
     const quotes: Record<string, unknown> = {};
     for (const s of symbols) {
       const q = engine.quote(normalizeSymbol(s));
-      if (q) quotes[s] = { ap: q.ask.toNumber(), as: 1, bp: q.bid.toNumber(), bs: 1, t: q.at.toISOString() };
+      if (q) {
+        quotes[s] = {
+          ap: q.ask.toNumber(),
+          as: q.askSize.toNumber(),
+          bp: q.bid.toNumber(),
+          bs: q.bidSize.toNumber(),
+          t: q.at.toISOString(),
+        };
+      }
     }
     sendJson(res, 200, { quotes });
     return;

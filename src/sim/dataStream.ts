@@ -52,9 +52,9 @@ export class DataStreamServer {
         T: 'q',
         S: q.symbol,
         bp: q.bid.toNumber(),
-        bs: 1,
+        bs: q.bidSize.toNumber(),
         ap: q.ask.toNumber(),
-        as: 1,
+        as: q.askSize.toNumber(),
         t: q.at,
       };
       this.#queue(c, msg);

@@ -1,12 +1,22 @@
 /**
- * The matching engine: one account, its orders, the latest quote per symbol. Synchronous and free of
- * I/O so it can be tested directly; the server wires its events to the streams. Every state change
- * is reported as a SimTradeUpdate (the trade_updates stream) and every fill as a SimTrade.
+ * The matching engine: one account, its orders, the latest quote per symbol. Free of I/O so it can
+ * be tested directly (timers come in as `schedule`); the server wires its events to the streams.
+ * Every state change is reported as a SimTradeUpdate (the trade_updates stream), every fill as a
+ * SimTrade.
+ *
+ * Order life (with latencies, the default in `startSimulator`): submit → `pending_new` → after
+ * `accept` ms `new` → after `fill` ms the order may match → fills as quotes allow. A REST cancel
+ * makes it `pending_cancel`; it still matches until `cancel` ms later it is `canceled` and its
+ * reservation is released. Without latencies (`latency: null`), as for orders placed by hand, the
+ * order is `new` and matched inside submit, and a cancel is immediate.
  */
 import { randomUUID } from 'node:crypto';
 import { type Decimal, type DecimalInput, dec, ZERO } from '../money.js';
 import { normalizeSymbol } from './assets.js';
-import { insufficientBalance, notFound, unprocessable } from './errors.js';
+import { fieldError, notFound, unprocessable } from './errors.js';
+import { mulberry32 } from './feeds.js';
+import { checkBalance, checkMinimumValue, type FundsRequest } from './funds.js';
+import type { Latency } from './latency.js';
 import { Ledger } from './ledger.js';
 import { decideFill, isComplete } from './matching.js';
 import {
@@ -25,12 +35,23 @@ import { checkOrderRequest } from './validation.js';
 export interface EngineOptions {
   readonly assets: ReadonlyMap<string, SimAsset>;
   readonly cash: Decimal;
+  /** Fee rate of market orders (the taker), and of limit orders unless `makerFeeRate` is given. */
   readonly feeRate: Decimal;
+  /** Fee rate of limit orders (the maker), default `feeRate`. */
+  readonly makerFeeRate?: Decimal;
   readonly now: () => Date;
   /** Fill this share of each order per matching quote (null: fill completely). */
   readonly partialFillRatio: Decimal | null;
   /** Market-order collar, 0.02 as Alpaca. */
   readonly collar?: Decimal;
+  /** Smallest order value in USD, default 10 (Alpaca's crypto minimum); 0 turns the check off. */
+  readonly minOrderValue?: Decimal;
+  /** Order-life latencies; null or absent: instant. */
+  readonly latency?: Latency | null;
+  /** Runs `fn` after `ms` (default an unref'd setTimeout). */
+  readonly schedule?: (ms: number, fn: () => void) => void;
+  /** Also send `pending_new` and `pending_cancel` trade updates (default false). */
+  readonly pendingEvents?: boolean;
 }
 
 export interface EngineEvents {
@@ -39,12 +60,18 @@ export interface EngineEvents {
   quote(quote: SimQuote): void;
 }
 
+const defaultSchedule = (ms: number, fn: () => void) => {
+  setTimeout(fn, ms).unref();
+};
+
 export class Engine {
   readonly assets: ReadonlyMap<string, SimAsset>;
   readonly ledger: Ledger;
   readonly #orders: SimOrder[] = [];
-  /** Open orders in creation order (a Set keeps insertion order): matching scans only these. */
-  readonly #open = new Set<SimOrder>();
+  /** Orders not yet final (they reserve cash or coin), in creation order. */
+  readonly #live = new Set<SimOrder>();
+  /** Live orders that may match now; matching scans only these. */
+  readonly #matchable = new Set<SimOrder>();
   readonly #byId = new Map<string, SimOrder>();
   readonly #byClientId = new Map<string, SimOrder>();
   readonly #quotes = new Map<string, SimQuote>();
@@ -52,8 +79,13 @@ export class Engine {
   readonly #listeners: Partial<EngineEvents>[] = [];
   readonly #now: () => Date;
   readonly #collar: Decimal;
+  readonly #minOrderValue: Decimal;
+  readonly #latency: Latency | null;
+  readonly #schedule: (ms: number, fn: () => void) => void;
+  readonly #pendingEvents: boolean;
   readonly #accountId = randomUUID();
   readonly #createdAt: Date;
+  readonly #sizeRandom = mulberry32(7);
   #tradeId = 1;
   /** While true, quotes are published but nothing fills (the "hold orders" fault). */
   matchingPaused = false;
@@ -61,9 +93,13 @@ export class Engine {
 
   constructor(opts: EngineOptions) {
     this.assets = opts.assets;
-    this.ledger = new Ledger(opts.cash, opts.feeRate);
+    this.ledger = new Ledger(opts.cash, { taker: opts.feeRate, maker: opts.makerFeeRate ?? opts.feeRate });
     this.#now = opts.now;
     this.#collar = opts.collar ?? dec('0.02');
+    this.#minOrderValue = opts.minOrderValue ?? dec(10);
+    this.#latency = opts.latency ?? null;
+    this.#schedule = opts.schedule ?? defaultSchedule;
+    this.#pendingEvents = opts.pendingEvents ?? false;
     this.partialFillRatio = opts.partialFillRatio;
     this.#createdAt = opts.now();
   }
@@ -90,56 +126,84 @@ export class Engine {
     return this.#trades.get(normalizeSymbol(symbol));
   }
 
-  /** Accepts an order (or throws the SimApiError Alpaca would answer with) and matches it at once. */
-  submit(req: SimOrderRequest, external = false): SimOrder {
-    const c = checkOrderRequest(req, this.assets);
-    const clientOrderId = c.clientOrderId ?? randomUUID();
-    if (this.#byClientId.has(clientOrderId)) throw unprocessable('client_order_id must be unique');
-    const quote = this.#quotes.get(c.asset.symbol);
-    this.#checkBalance(c.asset, c.side, c.qty, c.notional, c.limitPrice, quote);
-    const now = this.#now();
-    const order: SimOrder = {
-      id: randomUUID(),
-      clientOrderId,
-      symbol: c.asset.symbol,
-      assetId: c.asset.id,
-      side: c.side,
-      type: c.type,
-      timeInForce: c.timeInForce,
-      qty: c.qty,
-      notional: c.notional,
-      limitPrice: c.limitPrice,
-      status: 'new',
-      filledQty: ZERO,
-      filledValue: ZERO,
-      createdAt: now,
-      updatedAt: now,
-      filledAt: null,
-      canceledAt: null,
-      expiredAt: null,
-      failedAt: null,
-      // The collar is measured from the quote the order was placed against (or its first quote).
-      collarReference: quote && c.type === 'market' ? (c.side === 'buy' ? quote.ask : quote.bid) : null,
-      fillRatio: c.fillRatio,
-      external,
-    };
+  /** Whether orders go through pending states on timers (false: instant). */
+  get timed(): boolean {
+    return this.#latency !== null;
+  }
+
+  /**
+   * The order this request would create, as Alpaca would first answer it (`pending_new`), or the
+   * SimApiError it would be refused with now. Nothing is created.
+   */
+  draft(req: SimOrderRequest): SimOrder {
+    return { ...this.#build(req, {}), status: 'pending_new' };
+  }
+
+  /**
+   * Accepts an order (or throws the SimApiError Alpaca would answer with). With latencies and not
+   * `instant`, it is `pending_new` until `activateLater` starts its life; otherwise it is `new`
+   * and matched at once. `id` presets the order id (a creation the client was already told about);
+   * `external` marks an order placed by hand, which is instant.
+   */
+  submit(req: SimOrderRequest, opts: { external?: boolean; id?: string; instant?: boolean } = {}): SimOrder {
+    const order = this.#build(req, opts);
+    const timed = this.#latency !== null && !opts.external && !opts.instant;
+    if (timed) order.status = 'pending_new';
     this.#orders.push(order);
-    this.#open.add(order);
+    this.#live.add(order);
     this.#byId.set(order.id, order);
-    this.#byClientId.set(clientOrderId, order);
+    this.#byClientId.set(order.clientOrderId, order);
     const accepted = { ...order };
+    if (timed) {
+      if (this.#pendingEvents) this.#emitUpdate('pending_new', order);
+      return accepted;
+    }
     this.#emitUpdate('new', order);
-    if (quote) this.#matchOrder(order, quote);
+    this.#makeMatchable(order);
     return accepted;
   }
 
-  /** Cancels an open order; 404 if unknown, 422 if it can no longer be canceled. */
-  cancel(idOrClientId: string): SimOrder {
+  /**
+   * Starts a `pending_new` order's life: `new` after the accept latency, matchable after the fill
+   * latency. Called once the client has its answer, so nothing of the order's life precedes it.
+   */
+  activateLater(id: string): void {
+    const order = this.#byId.get(id);
+    const latency = this.#latency;
+    if (order?.status !== 'pending_new' || latency === null) return;
+    this.#schedule(latency.accept(), () => {
+      // A cancel that came first wins; its own timer ends the order.
+      if (order.status !== 'pending_new') return;
+      order.status = 'new';
+      order.updatedAt = this.#now();
+      this.#emitUpdate('new', order);
+      this.#schedule(latency.fill(), () => {
+        if (this.#live.has(order)) this.#makeMatchable(order);
+      });
+    });
+  }
+
+  /**
+   * Cancels an open order; 404 if unknown, 422 if it can no longer be canceled. With latencies and
+   * `viaRest`, the order is `pending_cancel` (still matching) and canceled after the latency.
+   */
+  cancel(idOrClientId: string, opts: { viaRest?: boolean } = {}): SimOrder {
     const order = this.#find(idOrClientId);
     if (!order) throw notFound('order not found');
+    if (order.status === 'pending_cancel') throw unprocessable('order is already pending cancel');
     if (!OPEN_STATUSES.includes(order.status))
       throw unprocessable(`order is not cancelable (status ${order.status})`);
-    this.#finish(order, 'canceled');
+    if (!opts.viaRest || !this.#latency) {
+      this.#finish(order, 'canceled');
+      return { ...order };
+    }
+    order.status = 'pending_cancel';
+    order.updatedAt = this.#now();
+    if (this.#pendingEvents) this.#emitUpdate('pending_cancel', order);
+    this.#schedule(this.#latency.cancel(), () => {
+      // A fill may have completed the order meanwhile; then there is nothing left to cancel.
+      if (order.status === 'pending_cancel') this.#finish(order, 'canceled');
+    });
     return { ...order };
   }
 
@@ -181,6 +245,16 @@ export class Engine {
     this.ledger.setPosition(this.asset(symbol), qty, avgEntryPrice);
   }
 
+  /** Coin that open sell orders of `symbol` already claim (not in `qty_available`). */
+  reservedCoin(symbol: string): Decimal {
+    let reserved = ZERO;
+    for (const o of this.#live) {
+      if (o.side === 'sell' && o.symbol === symbol && o.qty)
+        reserved = reserved.plus(o.qty.minus(o.filledQty));
+    }
+    return reserved;
+  }
+
   account(): SimAccount {
     let longMarketValue = ZERO;
     for (const p of this.ledger.positions()) {
@@ -199,13 +273,23 @@ export class Engine {
     };
   }
 
-  /** Records the quote, tells listeners, then matches the symbol's open orders against it. */
-  publishQuote(symbol: string, bid: DecimalInput, ask: DecimalInput): SimQuote {
+  /**
+   * Records the quote, tells listeners, then matches the symbol's open orders against it. Sizes
+   * default to a varying amount, as real books' depth varies.
+   */
+  publishQuote(
+    symbol: string,
+    bid: DecimalInput,
+    ask: DecimalInput,
+    sizes: { bidSize?: DecimalInput; askSize?: DecimalInput } = {},
+  ): SimQuote {
     const asset = this.asset(symbol);
     const quote: SimQuote = {
       symbol: asset.symbol,
       bid: dec(bid, 'bid'),
       ask: dec(ask, 'ask'),
+      bidSize: sizes.bidSize === undefined ? this.#someSize() : dec(sizes.bidSize, 'bidSize'),
+      askSize: sizes.askSize === undefined ? this.#someSize() : dec(sizes.askSize, 'askSize'),
       at: this.#now(),
     };
     if (quote.bid.gt(quote.ask)) throw unprocessable(`crossed quote for ${asset.symbol}: bid > ask`);
@@ -219,13 +303,61 @@ export class Engine {
   matchSymbol(symbol: string): void {
     const quote = this.#quotes.get(symbol);
     if (!quote) return;
-    for (const order of [...this.#open]) {
-      if (order.symbol === symbol && this.#open.has(order)) this.#matchOrder(order, quote);
+    for (const order of [...this.#matchable]) {
+      if (order.symbol === symbol && this.#matchable.has(order)) this.#matchOrder(order, quote);
     }
   }
 
   matchAll(): void {
     for (const symbol of this.#quotes.keys()) this.matchSymbol(symbol);
+  }
+
+  #build(req: SimOrderRequest, opts: { external?: boolean; id?: string }): SimOrder {
+    const c = checkOrderRequest(req, this.assets);
+    const clientOrderId = c.clientOrderId ?? randomUUID();
+    if (this.#byClientId.has(clientOrderId)) throw fieldError('client_order_id must be unique');
+    const quote = this.#quotes.get(c.asset.symbol);
+    const funds: FundsRequest = { ...c, quote };
+    checkMinimumValue(funds, this.#minOrderValue);
+    const base = this.ledger.position(c.asset.symbol);
+    checkBalance(funds, {
+      cash: this.ledger.cash,
+      reservedCash: this.#reservedCash(),
+      coin: base?.qty ?? ZERO,
+      reservedCoin: this.reservedCoin(c.asset.symbol),
+    });
+    const now = this.#now();
+    return {
+      id: opts.id ?? randomUUID(),
+      clientOrderId,
+      symbol: c.asset.symbol,
+      assetId: c.asset.id,
+      side: c.side,
+      type: c.type,
+      timeInForce: c.timeInForce,
+      qty: c.qty,
+      notional: c.notional,
+      limitPrice: c.limitPrice,
+      status: 'new',
+      filledQty: ZERO,
+      filledValue: ZERO,
+      createdAt: now,
+      updatedAt: now,
+      filledAt: null,
+      canceledAt: null,
+      expiredAt: null,
+      failedAt: null,
+      // The collar is measured from the quote the order was placed against (or its first quote).
+      collarReference: quote && c.type === 'market' ? (c.side === 'buy' ? quote.ask : quote.bid) : null,
+      fillRatio: c.fillRatio,
+      external: opts.external ?? false,
+    };
+  }
+
+  #makeMatchable(order: SimOrder): void {
+    this.#matchable.add(order);
+    const quote = this.#quotes.get(order.symbol);
+    if (quote) this.#matchOrder(order, quote);
   }
 
   #matchOrder(order: SimOrder, quote: SimQuote): void {
@@ -251,19 +383,23 @@ export class Engine {
   }
 
   #fill(order: SimOrder, asset: SimAsset, qty: Decimal, price: Decimal, quote: SimQuote): void {
+    const role = order.type === 'limit' ? 'maker' : 'taker';
     const effect =
       order.side === 'buy'
-        ? this.ledger.applyBuy(asset, qty, price)
-        : this.ledger.applySell(asset, qty, price);
+        ? this.ledger.applyBuy(asset, qty, price, role)
+        : this.ledger.applySell(asset, qty, price, role);
     const now = this.#now();
     order.filledQty = order.filledQty.plus(qty);
     order.filledValue = order.filledValue.plus(qty.mul(price));
     order.updatedAt = now;
     const done = isComplete(order, price, asset);
-    order.status = done ? 'filled' : 'partially_filled';
+    // A pending cancel stays pending through a partial fill; only the rest is canceled.
+    if (done) order.status = 'filled';
+    else if (order.status !== 'pending_cancel') order.status = 'partially_filled';
     if (done) {
       order.filledAt = now;
-      this.#open.delete(order);
+      this.#live.delete(order);
+      this.#matchable.delete(order);
     }
     const trade: SimTrade = {
       symbol: order.symbol,
@@ -282,7 +418,8 @@ export class Engine {
     const now = this.#now();
     order.status = status;
     order.updatedAt = now;
-    this.#open.delete(order);
+    this.#live.delete(order);
+    this.#matchable.delete(order);
     if (status === 'canceled') order.canceledAt = now;
     if (status === 'expired') order.expiredAt = now;
     if (status === 'rejected') order.failedAt = now;
@@ -313,7 +450,7 @@ export class Engine {
   /** USD that open buy orders may still spend. */
   #reservedCash(): Decimal {
     let reserved = ZERO;
-    for (const o of this.#open) {
+    for (const o of this.#live) {
       if (o.side !== 'buy') continue;
       if (o.notional) {
         reserved = reserved.plus(o.notional.minus(o.filledValue));
@@ -325,44 +462,8 @@ export class Engine {
     return reserved;
   }
 
-  /** Coin that open sell orders already claim. */
-  #reservedCoin(symbol: string): Decimal {
-    let reserved = ZERO;
-    for (const o of this.#open) {
-      if (o.side === 'sell' && o.symbol === symbol && o.qty) {
-        reserved = reserved.plus(o.qty.minus(o.filledQty));
-      }
-    }
-    return reserved;
-  }
-
-  #checkBalance(
-    asset: SimAsset,
-    side: 'buy' | 'sell',
-    qty: Decimal | null,
-    notional: Decimal | null,
-    limitPrice: Decimal | null,
-    quote: SimQuote | undefined,
-  ): void {
-    const base = asset.symbol.split('/')[0];
-    if (side === 'buy') {
-      const price = limitPrice ?? quote?.ask ?? null;
-      const cost = notional ?? (price ? qty!.mul(price) : ZERO);
-      const available = this.ledger.cash.minus(this.#reservedCash());
-      if (cost.gt(available)) {
-        throw insufficientBalance(
-          `insufficient balance for USD (requested: ${cost.toFixed()}, available: ${available.toFixed()})`,
-        );
-      }
-      return;
-    }
-    const held = this.ledger.position(asset.symbol)?.qty ?? ZERO;
-    const available = held.minus(this.#reservedCoin(asset.symbol));
-    const wanted = qty ?? (quote?.bid.gt(0) ? notional!.div(quote.bid) : ZERO);
-    if (wanted.gt(available)) {
-      throw insufficientBalance(
-        `insufficient balance for ${base} (requested: ${wanted.toFixed()}, available: ${available.toFixed()})`,
-      );
-    }
+  /** A quote size between 0.05 and 5 (three decimals), deterministic per run. */
+  #someSize(): Decimal {
+    return dec(Math.round((0.05 + 4.95 * this.#sizeRandom()) * 1000)).div(1000);
   }
 }

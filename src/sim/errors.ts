@@ -5,9 +5,9 @@
 export class SimApiError extends Error {
   readonly status: number;
   readonly code: number;
-  /** Further body fields. */
+  /** Further body fields (a balance refusal names `available`, `balance` and `symbol`). */
   readonly extra: Readonly<Record<string, unknown>>;
-  /** Response headers (a 429 may carry Retry-After). */
+  /** Response headers (a 429 carries the rate-limit headers and maybe Retry-After). */
   readonly headers: Readonly<Record<string, string>>;
 
   constructor(
@@ -31,17 +31,13 @@ export class SimApiError extends Error {
 }
 
 export const badRequest = (message: string) => new SimApiError(400, 40010001, message);
+/** A missing or malformed field (Alpaca: 422 with the 400-family code 40010001). */
+export const fieldError = (message: string) => new SimApiError(422, 40010001, message);
 export const unauthorized = () => new SimApiError(401, 40110000, 'request is not authorized');
-export const insufficientBalance = (message: string) => new SimApiError(403, 40310000, message);
 export const notFound = (message = 'resource not found') => new SimApiError(404, 40410000, message);
 export const unprocessable = (message: string) => new SimApiError(422, 42210000, message);
 
-/** The envelope a fault-injected failure answers with, per status; `retryAfterS` adds Retry-After. */
-export function injectedFailure(status: number, retryAfterS?: number): SimApiError {
-  if (status === 429) {
-    const headers: Record<string, string> =
-      retryAfterS === undefined ? {} : { 'Retry-After': String(retryAfterS) };
-    return new SimApiError(429, 42910000, 'rate limit exceeded', {}, headers);
-  }
+/** The envelope a fault-injected failure answers with, per status (a 429 is made by rateLimited). */
+export function injectedFailure(status: number): SimApiError {
   return new SimApiError(status, status * 100000, `simulated failure (HTTP ${status})`);
 }

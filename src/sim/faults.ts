@@ -11,6 +11,36 @@ export type OrderResponseFault =
   | { readonly kind: 'delay'; readonly ms: number }
   | { readonly kind: 'hang_up' };
 
+/**
+ * How a submission whose *creation* is delayed is answered:
+ * - `first`: at once, 200 with the order as `pending_new`, though the exchange has no record of it
+ *   yet (a GET by client_order_id is 404 until it is created);
+ * - `after`: only once the order exists (a slow exchange; past the client timeout, a timeout);
+ * - `hang_up`: the connection is cut at once, and the order appears later.
+ */
+export type CreationAnswer = 'first' | 'after' | 'hang_up';
+
+export interface CreationDelay {
+  readonly ms: number;
+  readonly answer: CreationAnswer;
+}
+
+/** A REST route whose responses are slowed, e.g. `GET /v2/positions/*`. */
+export interface PathDelay {
+  /** Upper-case method, or null for any. */
+  readonly method: string | null;
+  /** The path as sent (still percent-encoded); `*` matches any run of characters. */
+  readonly pattern: RegExp;
+  readonly ms: number;
+  /**
+   * `after` (default): the answer is computed when the request arrives and delivered `ms` later (a
+   * stale read); `before`: the request waits `ms`, then is answered from the state at that time.
+   */
+  readonly when: 'before' | 'after';
+  /** Requests left to delay; Infinity until reset. */
+  remaining: number;
+}
+
 /** What the faults act on; the server supplies it. */
 export interface FaultTargets {
   dropStream(stream: StreamName): number;
@@ -23,6 +53,18 @@ export interface FaultTargets {
 export interface RestFailure {
   readonly status: number;
   readonly retryAfterS?: number;
+  /** A 429 with no wait hint at all (no Retry-After, no X-RateLimit-*), as a proxy may answer. */
+  readonly bare?: boolean;
+}
+
+export type RestFailureOptions = Omit<RestFailure, 'status'>;
+
+function failure(status: number, opts: RestFailureOptions): RestFailure {
+  return {
+    status,
+    ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
+    ...(opts.bare ? { bare: true } : {}),
+  };
 }
 
 interface Refusal {
@@ -34,6 +76,8 @@ export class SimFaults {
   #restFailures: RestFailure & { count: number } = { count: 0, status: 503 };
   #orderRefusals: RestFailure & { count: number } = { count: 0, status: 429 };
   readonly #orderFaults: OrderResponseFault[] = [];
+  readonly #creationDelays: CreationDelay[] = [];
+  readonly #pathDelays: PathDelay[] = [];
   readonly #refusals: Record<StreamName, Refusal> = {
     trading: { until: 0, attempts: 0 },
     data: { until: 0, attempts: 0 },
@@ -47,31 +91,52 @@ export class SimFaults {
 
   /**
    * The next `count` trading/data REST calls answer `status` (500, 503, 429, ...) without effect.
-   * A 429 is Alpaca's (code 42910000), with a Retry-After header if `retryAfterS` is given.
+   * A 429 is Alpaca's (code 42910000, the rate-limit headers), with Retry-After if `retryAfterS`.
    */
-  failNextRest(count: number, status = 503, opts: { retryAfterS?: number } = {}): void {
-    this.#restFailures = {
-      count,
-      status,
-      ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
-    };
+  failNextRest(count: number, status = 503, opts: RestFailureOptions = {}): void {
+    this.#restFailures = { count, ...failure(status, opts) };
   }
 
   /**
    * The next `count` order submissions (POST /v2/orders only) answer `status` without creating the
    * order, e.g. 429 with `retryAfterS` while every other call still succeeds.
    */
-  refuseNextOrders(count: number, status = 429, opts: { retryAfterS?: number } = {}): void {
-    this.#orderRefusals = {
-      count,
-      status,
-      ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
-    };
+  refuseNextOrders(count: number, status = 429, opts: RestFailureOptions = {}): void {
+    this.#orderRefusals = { count, ...failure(status, opts) };
   }
 
   /** The next `count` order submissions are created, but their responses wait `ms` (a client timeout). */
   delayNextOrders(ms: number, count = 1): void {
     for (let i = 0; i < count; i++) this.#orderFaults.push({ kind: 'delay', ms });
+  }
+
+  /**
+   * The next `count` order submissions are validated at once but only *created* `ms` later; see
+   * CreationAnswer for how the POST is answered meanwhile. A submission that is no longer valid
+   * when its time comes (the cash went elsewhere) is never created.
+   */
+  delayNextCreations(ms: number, count = 1, answer: CreationAnswer = 'first'): void {
+    for (let i = 0; i < count; i++) this.#creationDelays.push({ ms, answer });
+  }
+
+  /**
+   * Slows every response of one REST route by `ms` (e.g. `delayPath('GET /v2/positions/*', 500)`),
+   * for the next `count` matching requests or until reset. The route is `[METHOD ]path`.
+   */
+  delayPath(route: string, ms: number, opts: { count?: number; when?: 'before' | 'after' } = {}): void {
+    const m = /^(?:([A-Za-z]+)\s+)?(\/\S*)$/.exec(route.trim());
+    if (!m) throw new TypeError(`route must look like "GET /v2/positions/*", got ${JSON.stringify(route)}`);
+    const body = m[2]!
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*');
+    this.#pathDelays.push({
+      method: m[1] ? m[1].toUpperCase() : null,
+      pattern: new RegExp(`^${body}$`),
+      ms,
+      when: opts.when ?? 'after',
+      remaining: opts.count ?? Number.POSITIVE_INFINITY,
+    });
   }
 
   /** The next `count` order submissions are created, then the connection is cut without a response. */
@@ -122,6 +187,8 @@ export class SimFaults {
     this.#restFailures = { count: 0, status: 503 };
     this.#orderRefusals = { count: 0, status: 429 };
     this.#orderFaults.length = 0;
+    this.#creationDelays.length = 0;
+    this.#pathDelays.length = 0;
     this.#refusals.trading = { until: 0, attempts: 0 };
     this.#refusals.data = { until: 0, attempts: 0 };
     this.#duplicates = 0;
@@ -138,7 +205,7 @@ export class SimFaults {
     const f = this.#restFailures;
     if (f.count <= 0) return null;
     f.count -= 1;
-    return { status: f.status, ...(f.retryAfterS === undefined ? {} : { retryAfterS: f.retryAfterS }) };
+    return failure(f.status, f);
   }
 
   /** @internal How to refuse this order submission before it is created, or null. */
@@ -146,12 +213,29 @@ export class SimFaults {
     const f = this.#orderRefusals;
     if (f.count <= 0) return null;
     f.count -= 1;
-    return { status: f.status, ...(f.retryAfterS === undefined ? {} : { retryAfterS: f.retryAfterS }) };
+    return failure(f.status, f);
   }
 
   /** @internal How to answer this order submission, or null for normally. */
   takeOrderResponseFault(): OrderResponseFault | null {
     return this.#orderFaults.shift() ?? null;
+  }
+
+  /** @internal Whether (and how) to delay this submission's creation, or null. */
+  takeCreationDelay(): CreationDelay | null {
+    return this.#creationDelays.shift() ?? null;
+  }
+
+  /** @internal The delay for this REST request (the first matching rule), or null. */
+  takePathDelay(method: string, path: string): { ms: number; when: 'before' | 'after' } | null {
+    const i = this.#pathDelays.findIndex(
+      (d) => (d.method === null || d.method === method) && d.pattern.test(path),
+    );
+    if (i < 0) return null;
+    const d = this.#pathDelays[i]!;
+    d.remaining -= 1;
+    if (d.remaining <= 0) this.#pathDelays.splice(i, 1);
+    return { ms: d.ms, when: d.when };
   }
 
   /** @internal Whether to refuse this connection attempt. */

@@ -1,8 +1,10 @@
 /**
  * Cash and positions of the one simulated account. The crypto fee is taken in what the account
- * receives: the coin for a buy (the position grows by filled × (1 - fee)), USD for a sell.
+ * receives: the coin for a buy (the position grows by filled × (1 - fee)), USD for a sell. As on
+ * Alpaca, positions are kept to 9 decimals and the fee is rounded against the account: the coin a
+ * buy delivers is truncated to 9 decimals, the USD fee of a sell is rounded up to the cent.
  */
-import { type Decimal, type DecimalInput, dec, ONE, ZERO } from '../money.js';
+import { type Decimal, type DecimalInput, dec, ONE, roundDownTo, roundUpTo, ZERO } from '../money.js';
 import type { SimAsset, SimPosition } from './types.js';
 
 export interface FillEffect {
@@ -10,13 +12,24 @@ export interface FillEffect {
   readonly positionQty: Decimal;
 }
 
+/** Limit orders pay the maker rate, market orders the taker rate. */
+export type FeeRole = 'maker' | 'taker';
+
+export interface FeeRates {
+  readonly maker: Decimal;
+  readonly taker: Decimal;
+}
+
+const COIN_STEP = dec('0.000000001');
+const CENT = dec('0.01');
+
 export class Ledger {
   #cash: Decimal;
   readonly #positions = new Map<string, SimPosition>();
 
   constructor(
     cash: Decimal,
-    private readonly feeRate: Decimal,
+    private readonly fees: FeeRates,
   ) {
     this.#cash = cash;
   }
@@ -55,15 +68,18 @@ export class Ledger {
 
   /**
    * A buy of `qty` (gross) at `price`: cash falls by qty × price, the position grows by the net coin.
-   * avg_entry_price is the fill-price average weighted by quantity; with one fee rate, gross and net
-   * weights give the same average.
+   * avg_entry_price is the fill-price average weighted by the net quantity.
    */
-  applyBuy(asset: SimAsset, qty: Decimal, price: Decimal): FillEffect {
+  applyBuy(asset: SimAsset, qty: Decimal, price: Decimal, role: FeeRole = 'taker'): FillEffect {
     this.#cash = this.#cash.minus(qty.mul(price));
-    const net = qty.mul(ONE.minus(this.feeRate));
+    const net = roundDownTo(qty.mul(ONE.minus(this.fees[role])), COIN_STEP);
     const old = this.#positions.get(asset.symbol);
     const oldQty = old?.qty ?? ZERO;
     const newQty = oldQty.plus(net);
+    if (newQty.lte(0)) {
+      this.#positions.delete(asset.symbol);
+      return { positionQty: ZERO };
+    }
     const avg = old ? old.avgEntryPrice.mul(oldQty).plus(price.mul(net)).div(newQty) : price;
     this.#positions.set(asset.symbol, {
       symbol: asset.symbol,
@@ -75,8 +91,9 @@ export class Ledger {
   }
 
   /** A sell of `qty` at `price`: the position shrinks by qty, cash grows by the proceeds net of the fee. */
-  applySell(asset: SimAsset, qty: Decimal, price: Decimal): FillEffect {
-    this.#cash = this.#cash.plus(qty.mul(price).mul(ONE.minus(this.feeRate)));
+  applySell(asset: SimAsset, qty: Decimal, price: Decimal, role: FeeRole = 'taker'): FillEffect {
+    const proceeds = qty.mul(price);
+    this.#cash = this.#cash.plus(proceeds.minus(roundUpTo(proceeds.mul(this.fees[role]), CENT)));
     const old = this.#positions.get(asset.symbol);
     const newQty = (old?.qty ?? ZERO).minus(qty);
     if (!old || newQty.lte(0)) this.#positions.delete(asset.symbol);

@@ -17,6 +17,8 @@ import {
   randomWalkFeed,
   runFeed,
 } from './feeds.js';
+import { buildLatency, type LatencyOptions } from './latency.js';
+import { RateLimiter } from './rateLimit.js';
 import { createSimServer, DATA_STREAM_PATH, TRADING_STREAM_PATH } from './server.js';
 import { TradingStreamServer } from './tradingStream.js';
 import type { SimAccount, SimOrder, SimOrderRequest, SimPosition } from './types.js';
@@ -29,8 +31,22 @@ export interface SimulatorOptions {
   readonly host?: string;
   readonly keyId?: string;
   readonly secretKey?: string;
-  /** Crypto fee rate, default 0.0025 (25 bps). */
+  /** Crypto fee rate, default 0.0025 (25 bps): market orders', and limit orders' unless `makerFeeRate`. */
   readonly feeRate?: DecimalInput;
+  /** Fee rate of limit orders (the maker side), e.g. 0.0015; default `feeRate`. */
+  readonly makerFeeRate?: DecimalInput;
+  /** Smallest order value in USD (Alpaca's crypto minimum), default 10; 0 turns the check off. */
+  readonly minOrderValue?: DecimalInput;
+  /**
+   * Order-life latencies (see src/sim/latency.ts), on by default: POST answers `pending_new`,
+   * `new` and fills follow, a DELETE leaves `pending_cancel` before `canceled`. `0`: instant (the
+   * order is `new`, and maybe filled, before the POST is answered; cancels are immediate).
+   */
+  readonly latency?: LatencyOptions | 0;
+  /** Also send `pending_new` / `pending_cancel` trade updates (default false). */
+  readonly pendingEvents?: boolean;
+  /** REST requests per minute per key (Alpaca: 200), default 200; 0 turns the limit off. */
+  readonly rateLimitPerMinute?: number;
   /** Starting USD cash, default 100000. */
   readonly cash?: DecimalInput;
   readonly assets?: readonly SimAssetInput[];
@@ -47,7 +63,13 @@ export interface SimulatorOptions {
 export interface Simulator {
   readonly endpoints: ExchangeEndpoints;
   readonly controlUrl: string;
-  publishQuote(symbol: string, bid: DecimalInput, ask: DecimalInput): void;
+  /** Sizes default to a varying amount. */
+  publishQuote(
+    symbol: string,
+    bid: DecimalInput,
+    ask: DecimalInput,
+    sizes?: { bidSize?: DecimalInput; askSize?: DecimalInput },
+  ): void;
   listOrders(): SimOrder[];
   getOrder(idOrClientId: string): SimOrder | undefined;
   positions(): SimPosition[];
@@ -59,6 +81,8 @@ export interface Simulator {
   setPosition(symbol: string, qty: DecimalInput, avgPrice: DecimalInput): void;
   setCash(cash: DecimalInput): void;
   readonly faults: SimFaults;
+  /** REST requests made so far with the simulator's key, trading and market data apart. */
+  restRequests(): { trading: number; data: number };
   /** Runs a seeded GBM walk over the given symbols; returns stop. */
   startRandomWalk(opts: RandomWalkOptions): () => void;
   /** Replays CSV quotes or bars (text or file path) every `intervalMs`; returns stop. */
@@ -76,9 +100,14 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     assets: buildAssets(opts.assets ?? DEFAULT_ASSETS),
     cash: dec(opts.cash ?? '100000', 'cash'),
     feeRate: dec(opts.feeRate ?? '0.0025', 'feeRate'),
+    ...(opts.makerFeeRate === undefined ? {} : { makerFeeRate: dec(opts.makerFeeRate, 'makerFeeRate') }),
+    minOrderValue: dec(opts.minOrderValue ?? '10', 'minOrderValue'),
+    latency: buildLatency(opts.latency),
+    pendingEvents: opts.pendingEvents ?? false,
     now: opts.now ?? (() => new Date()),
     partialFillRatio: configuredRatio,
   });
+  const rateLimiter = new RateLimiter(opts.rateLimitPerMinute ?? 200);
   const tradingStream = new TradingStreamServer(keys);
   const dataStream = new DataStreamServer(keys, {
     maxConnections: opts.maxDataConnections ?? 1,
@@ -115,21 +144,28 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       stops.delete(stop);
     };
   };
-  const publish = (symbol: string, bid: DecimalInput, ask: DecimalInput) => {
-    engine.publishQuote(symbol, bid, ask);
+  const publish = (
+    symbol: string,
+    bid: DecimalInput,
+    ask: DecimalInput,
+    sizes?: { bidSize?: DecimalInput; askSize?: DecimalInput },
+  ) => {
+    engine.publishQuote(symbol, bid, ask, sizes);
   };
   const incrementOf = (symbol: string) => engine.asset(symbol).priceIncrement;
 
   let simulator: Simulator | undefined;
+  const host = opts.host ?? '127.0.0.1';
   const server = createSimServer({
     keys,
+    host,
+    rateLimiter,
     engine,
     faults,
     tradingStream,
     dataStream,
     simulator: () => simulator!,
   });
-  const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, host, () => resolve());
@@ -153,12 +189,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     getOrder: (id) => engine.getOrder(id),
     positions: () => engine.positions(),
     account: () => engine.account(),
-    placeOrder: (req) => engine.submit(req, true),
+    placeOrder: (req) => engine.submit(req, { external: true }),
     cancelOrder: (id) => engine.cancel(id),
     expireOrder: (id) => engine.expire(id),
     setPosition: (symbol, qty, avgPrice) => engine.setPosition(symbol, qty, avgPrice),
     setCash: (cash) => engine.ledger.setCash(cash),
     faults,
+    restRequests: () => ({
+      trading: rateLimiter.total(`trading:${keys.keyId}`),
+      data: rateLimiter.total(`data:${keys.keyId}`) + rateLimiter.total('data:'),
+    }),
     startRandomWalk: (o) => track(runFeed(randomWalkFeed(o, publish, incrementOf), o.intervalMs ?? 250)),
     startCsvReplay: (source, o) =>
       track(runFeed(csvFeed(source, o, publish, incrementOf), o.intervalMs ?? 250)),

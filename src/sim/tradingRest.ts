@@ -6,9 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { normalizeSymbol } from './assets.js';
 import type { Engine } from './engine.js';
 import { badRequest, injectedFailure, notFound, unprocessable } from './errors.js';
-import type { SimFaults } from './faults.js';
+import type { CreationDelay, SimFaults } from './faults.js';
 import { type Route, readJson, sendEmpty, sendJson } from './http.js';
-import { OPEN_STATUSES, type SimOrder } from './types.js';
+import { bareRateLimited, rateLimited } from './rateLimit.js';
+import { OPEN_STATUSES, type SimOrder, type SimOrderRequest } from './types.js';
 import { accountJson, assetJson, orderJson, positionJson } from './wire.js';
 
 export async function handleTradingRest(
@@ -36,22 +37,24 @@ export async function handleTradingRest(
   }
   if (orderId !== null && method === 'DELETE') {
     if (!engine.getOrderById(orderId)) throw notFound('order not found');
-    engine.cancel(orderId);
+    // 204 at once; with latencies the order sits in pending_cancel (and may still fill) a while.
+    engine.cancel(orderId, { viaRest: true });
     return sendEmpty(res, 204);
   }
   if (path === '/v2/positions' && method === 'GET') {
     return sendJson(
       res,
       200,
-      engine.positions().map((p) => positionJson(p, engine.quote(p.symbol))),
+      engine.positions().map((p) => positionJson(p, engine.quote(p.symbol), engine.reservedCoin(p.symbol))),
     );
   }
-  const positionSymbol = match(path, '/v2/positions/');
+  const positionSymbol = match(path, '/v2/positions/', { strict: true });
   if (positionSymbol !== null && method === 'GET') {
     const symbol = normalizeSymbol(positionSymbol);
     const position = engine.positions().find((p) => p.symbol === symbol || p.assetId === positionSymbol);
     if (!position) throw notFound('position does not exist');
-    return sendJson(res, 200, positionJson(position, engine.quote(position.symbol)));
+    const p = position;
+    return sendJson(res, 200, positionJson(p, engine.quote(p.symbol), engine.reservedCoin(p.symbol)));
   }
   if (path === '/v2/assets' && method === 'GET') {
     const cls = query.get('asset_class');
@@ -72,8 +75,10 @@ export async function handleTradingRest(
 async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: Engine, faults: SimFaults) {
   const body = await readJson(req);
   const refusal = faults.takeOrderRefusal();
-  if (refusal) throw injectedFailure(refusal.status, refusal.retryAfterS);
-  const order = engine.submit({
+  if (refusal?.status === 429 && refusal.bare) throw bareRateLimited(res);
+  if (refusal?.status === 429) throw rateLimited({}, refusal.retryAfterS);
+  if (refusal) throw injectedFailure(refusal.status);
+  const request: SimOrderRequest = {
     symbol: String(body.symbol ?? ''),
     side: body.side as 'buy' | 'sell',
     type: body.type as 'market' | 'limit',
@@ -82,16 +87,56 @@ async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: En
     notional: body.notional as string | undefined,
     limitPrice: body.limit_price as string | undefined,
     clientOrderId: body.client_order_id as string | undefined,
-  });
+  };
+  const creation = faults.takeCreationDelay();
+  if (creation) return submitLater(request, creation, res, engine);
+  const order = engine.submit(request);
   const fault = faults.takeOrderResponseFault();
+  // The order's life (new, fills) starts once the client has its answer; under a response fault
+  // it does not wait for the answer, which is the point of the fault.
+  if (fault) engine.activateLater(order.id);
+  else res.once('close', () => engine.activateLater(order.id));
   if (fault?.kind === 'hang_up') {
     // The order exists; the client only sees a reset connection (an ambiguous submit).
     res.socket?.destroy();
     return;
   }
-  if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
+  if (fault?.kind === 'delay') await sleep(fault.ms);
   if (!res.destroyed) sendJson(res, 200, orderJson(order));
 }
+
+/**
+ * A submission the exchange validates now but creates only `ms` later (its order book lags its
+ * front door): until then no GET finds the order, whatever the POST was answered.
+ */
+async function submitLater(
+  request: SimOrderRequest,
+  delay: CreationDelay,
+  res: ServerResponse,
+  engine: Engine,
+) {
+  const draft = engine.draft(request);
+  const create = sleep(delay.ms).then(() => {
+    // A request that is no longer valid (the cash went elsewhere, the id was reused) is dropped.
+    const order = engine.submit({ ...request, clientOrderId: draft.clientOrderId }, { id: draft.id });
+    if (delay.answer === 'after' && !res.destroyed) res.once('close', () => engine.activateLater(order.id));
+    else engine.activateLater(order.id);
+    return order;
+  });
+  if (delay.answer === 'first') {
+    create.catch(() => undefined);
+    return sendJson(res, 200, orderJson(draft));
+  }
+  if (delay.answer === 'hang_up') {
+    create.catch(() => undefined);
+    res.socket?.destroy();
+    return;
+  }
+  const order = await create;
+  if (!res.destroyed) sendJson(res, 200, orderJson(order));
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** GET /v2/orders filters: status, limit (≤ 500, default 50), after/until, direction, symbols, side. */
 export function listOrders(engine: Engine, query: URLSearchParams): SimOrder[] {
@@ -131,11 +176,16 @@ function dateParam(query: URLSearchParams, name: string): Date | null {
   return d;
 }
 
-/** The rest of `path` after `prefix` (one decoded segment), or null. */
-function match(path: string, prefix: string): string | null {
+/**
+ * The rest of `path` after `prefix` (one decoded segment), or null. `strict`: as Alpaca's positions
+ * route, a pair symbol must come percent-encoded (`BTC%2FUSD`) or compact (`BTCUSD`); a bare slash
+ * makes it another path (404).
+ */
+function match(path: string, prefix: string, opts: { strict?: boolean } = {}): string | null {
   if (!path.startsWith(prefix)) return null;
   const rest = path.slice(prefix.length);
   if (rest === '' || rest.includes('/')) {
+    if (opts.strict) return null;
     // `BTC%2FUSD` decodes to a slash inside the segment; only allow it for a pair symbol.
     const decoded = decodeURIComponent(rest);
     return /^[A-Za-z0-9]+\/[A-Za-z0-9]+$/.test(decoded) ? decoded : null;

@@ -8,9 +8,23 @@ export type SimSide = 'buy' | 'sell';
 export type SimOrderType = 'market' | 'limit';
 
 /** Alpaca order statuses the simulator produces. */
-export type SimOrderStatus = 'new' | 'partially_filled' | 'filled' | 'canceled' | 'expired' | 'rejected';
+export type SimOrderStatus =
+  | 'pending_new'
+  | 'new'
+  | 'partially_filled'
+  | 'pending_cancel'
+  | 'filled'
+  | 'canceled'
+  | 'expired'
+  | 'rejected';
 
-export const OPEN_STATUSES: readonly SimOrderStatus[] = ['new', 'partially_filled'];
+/** Statuses of an order that is not final (it reserves cash or coin; `status=open` lists it). */
+export const OPEN_STATUSES: readonly SimOrderStatus[] = [
+  'pending_new',
+  'new',
+  'partially_filled',
+  'pending_cancel',
+];
 
 export interface SimAsset {
   readonly id: string;
@@ -75,6 +89,8 @@ export interface SimQuote {
   readonly symbol: string;
   readonly bid: Decimal;
   readonly ask: Decimal;
+  readonly bidSize: Decimal;
+  readonly askSize: Decimal;
   readonly at: Date;
 }
 
@@ -89,7 +105,15 @@ export interface SimTrade {
 
 /** One trade_updates event, ready to render. */
 export interface SimTradeUpdate {
-  readonly event: 'new' | 'partial_fill' | 'fill' | 'canceled' | 'expired' | 'rejected';
+  readonly event:
+    | 'pending_new'
+    | 'new'
+    | 'partial_fill'
+    | 'fill'
+    | 'pending_cancel'
+    | 'canceled'
+    | 'expired'
+    | 'rejected';
   /** A snapshot of the order at the time of the event. */
   readonly order: SimOrder;
   readonly at: Date;

@@ -1,9 +1,12 @@
 /**
- * Turns an order request into a checked order, or the SimApiError Alpaca would answer with.
+ * Turns an order request into a checked order, or the SimApiError Alpaca would answer with. As on
+ * Alpaca, a missing or malformed field is 422 with code 40010001 (fieldError); a request whose
+ * fields are well-formed but not allowed for crypto (time in force, order type, size rules) is
+ * 422 with 42210000.
  */
 import { type Decimal, dec } from '../money.js';
 import { normalizeSymbol } from './assets.js';
-import { SimApiError, unprocessable } from './errors.js';
+import { fieldError, unprocessable } from './errors.js';
 import type { SimAsset, SimOrderRequest } from './types.js';
 
 export interface CheckedRequest {
@@ -34,7 +37,7 @@ export function checkOrderRequest(
   const qty = optionalDecimal(req.qty, 'qty');
   const notional = optionalDecimal(req.notional, 'notional');
   if (qty && notional) throw unprocessable('only one of qty or notional may be provided');
-  if (!qty && !notional) throw unprocessable('qty or notional is required');
+  if (!qty && !notional) throw fieldError('qty or notional is required');
   if (qty) {
     if (qty.lte(0)) throw unprocessable('qty must be > 0');
     if (qty.lt(asset.minOrderSize)) {
@@ -52,7 +55,8 @@ export function checkOrderRequest(
   let limitPrice: Decimal | null = null;
   if (req.type === 'limit') {
     limitPrice = optionalDecimal(req.limitPrice, 'limit_price');
-    if (!limitPrice || limitPrice.lte(0)) throw unprocessable('limit_price is required for limit orders');
+    if (!limitPrice) throw fieldError('limit_price is required for limit orders');
+    if (limitPrice.lte(0)) throw unprocessable('limit_price must be > 0');
     if (!limitPrice.mod(asset.priceIncrement).isZero()) {
       throw unprocessable(
         `limit_price must be a multiple of ${asset.priceIncrement.toFixed()} (price_increment)`,
@@ -63,7 +67,7 @@ export function checkOrderRequest(
   }
   const clientOrderId = req.clientOrderId ?? null;
   if (clientOrderId !== null && (typeof clientOrderId !== 'string' || clientOrderId.length > 128)) {
-    throw unprocessable('client_order_id must be at most 128 characters');
+    throw fieldError('client_order_id must be no more than 128 characters');
   }
   const fillRatio = optionalDecimal(req.fillRatio, 'fill_ratio');
   if (fillRatio && (fillRatio.lte(0) || fillRatio.gt(1))) throw unprocessable('fill ratio must be in (0, 1]');
@@ -83,11 +87,11 @@ export function checkOrderRequest(
 function optionalDecimal(value: unknown, field: string): Decimal | null {
   if (value === undefined || value === null || value === '') return null;
   if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'object') {
-    throw unprocessable(`invalid ${field}`);
+    throw fieldError(`invalid ${field}`);
   }
   try {
     return dec(value as string, field);
   } catch (err) {
-    throw new SimApiError(422, 42210000, `invalid ${field}: ${(err as Error).message}`);
+    throw fieldError(`invalid ${field}: ${(err as Error).message}`);
   }
 }

@@ -4,7 +4,7 @@
  * mappers read.
  */
 import { toCompactSymbol } from '../exchange/symbols.js';
-import { type Decimal, ZERO } from '../money.js';
+import { Decimal, ZERO } from '../money.js';
 import type { SimAccount, SimAsset, SimOrder, SimPosition, SimQuote, SimTradeUpdate } from './types.js';
 
 const str = (d: Decimal | null): string | null => (d === null ? null : d.toFixed());
@@ -52,7 +52,12 @@ export function orderJson(o: SimOrder): Record<string, unknown> {
   };
 }
 
-export function positionJson(p: SimPosition, quote: SimQuote | undefined): Record<string, unknown> {
+/** `reserved`: coin that open sell orders hold, which `qty_available` leaves out (as Alpaca). */
+export function positionJson(
+  p: SimPosition,
+  quote: SimQuote | undefined,
+  reserved: Decimal = ZERO,
+): Record<string, unknown> {
   const price = quote ? quote.bid : p.avgEntryPrice;
   const costBasis = p.qty.mul(p.avgEntryPrice);
   const marketValue = p.qty.mul(price);
@@ -65,7 +70,7 @@ export function positionJson(p: SimPosition, quote: SimQuote | undefined): Recor
     asset_class: 'crypto',
     asset_marginable: false,
     qty: p.qty.toFixed(),
-    qty_available: p.qty.toFixed(),
+    qty_available: Decimal.max(p.qty.minus(reserved), ZERO).toFixed(),
     avg_entry_price: p.avgEntryPrice.toFixed(),
     side: 'long',
     market_value: marketValue.toFixed(),

@@ -3,7 +3,7 @@ import { cancelReason } from '../../src/actors/caretakers/orderManager.js';
 import type { OrderSnapshot } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
 import { insertAsset } from '../helpers/db.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor, waitForOrder } from '../helpers/sim.js';
 import { type Harness, latestStatus, minutesFromNow, quoteUntil, startHarness } from './harness.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
@@ -100,7 +100,8 @@ describe('the order manager against the simulator', () => {
     const run = await manager.runOnce(minutesFromNow(10));
 
     expect(run.canceled).toEqual([{ clientOrderId, reason: 'stale_buy' }]);
-    expect(h.sim.getOrder(clientOrderId)?.status).toBe('canceled');
+    // A cancel is pending a few ms on the exchange before the order is canceled.
+    await waitForOrder(h.sim, clientOrderId, 'canceled');
     await waitFor(() => actor.view().state === 'watching', 5_000, 'cycle back to watching');
     expect(await latestStatus(h.db.pool, assetId)).toBe('watching');
     h.sim.faults.releaseOrders();
@@ -108,7 +109,8 @@ describe('the order manager against the simulator', () => {
 
   it('cancels orphaned bot orders and leaves an order placed by hand untouched', async () => {
     h.sim.setPosition('BTC/USD', '0.01', '50000');
-    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.001' } as const;
+    // Each order is worth at least the exchange's 10 USD minimum.
+    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
     h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: 'dca-999-base-1' });
     h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-999-tp-1' });
     const byHand = h.sim.placeOrder({
@@ -127,7 +129,7 @@ describe('the order manager against the simulator', () => {
       ]),
     );
     expect(run.canceled).toHaveLength(2);
-    expect(h.sim.getOrder('dca-999-tp-1')?.status).toBe('canceled');
+    await waitForOrder(h.sim, 'dca-999-tp-1', 'canceled');
     expect(h.sim.getOrder(byHand.id)?.status).toBe(byHand.status);
     expect(h.sim.getOrder(byHand.id)?.status).not.toBe('canceled');
   });

@@ -16,6 +16,7 @@ import {
   waitUntilTrading,
 } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { waitForOrder } from '../helpers/sim.js';
 
 const BTC = 'BTC/USD';
 
@@ -75,7 +76,8 @@ describe('the process under supervision', () => {
       cycle_id: cycle.id,
       client_order_id: order.clientOrderId,
       alpaca_order_id: order.id,
-      status: 'new',
+      // What the POST answered: Alpaca accepts an order as pending_new.
+      status: 'pending_new',
       side: 'buy',
     });
     expect(dec(ledger[0]!.qty).eq(order.qty!)).toBe(true);
@@ -96,8 +98,8 @@ describe('the process under supervision', () => {
     sim.faults.refuseStream('trading', { ms: 1_500 });
     expect(sim.faults.dropStream('trading')).toBeGreaterThan(0);
     await bot.waitForLog((l) => l.msg === 'trade updates disconnected; reconnecting', 5_000, 'the drop');
-    sim.faults.releaseOrders(); // fills at once, while nobody listens: no update will ever arrive
-    expect(sim.getOrder(order.id)?.status).toBe('filled');
+    sim.faults.releaseOrders(); // fills within ms, while nobody listens: no update will ever arrive
+    await waitForOrder(sim, order.id, 'filled', 1_400);
 
     await bot.waitForLog(
       (l) => l.msg === 'trade updates connected' && l['reconnect'] === true,

@@ -6,6 +6,7 @@ import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import type { Exchange } from '../../src/exchange/types.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { waitForOrder } from '../helpers/sim.js';
 
 const SECRET = 'adapter-test-secret-9f3b';
 
@@ -54,7 +55,8 @@ afterAll(async () => {
 
 describe('createAlpacaExchange (against the simulator)', () => {
   it('submits a limit order with its client order id and exact decimal qty and price', async () => {
-    const sent = intent({ qty: dec('0.000123456'), limitPrice: dec('50001') });
+    // Worth 11.73 USD: above the exchange's 10 USD minimum.
+    const sent = intent({ qty: dec('0.000234567'), limitPrice: dec('50001') });
 
     const order = await exchange.submitOrder(sent);
 
@@ -65,7 +67,7 @@ describe('createAlpacaExchange (against the simulator)', () => {
       type: 'limit',
       timeInForce: 'gtc',
     });
-    expect(order.qty?.toFixed()).toBe('0.000123456');
+    expect(order.qty?.toFixed()).toBe('0.000234567');
     expect(order.limitPrice?.toFixed()).toBe('50001');
     expect(['new', 'accepted', 'pending_new']).toContain(order.status);
   });
@@ -96,6 +98,8 @@ describe('createAlpacaExchange (against the simulator)', () => {
     const order = await exchange.submitOrder(intent());
 
     await exchange.cancelOrder(order.id);
+    // The exchange answers the DELETE at once; the order is canceled a few ms later.
+    await waitForOrder(sim, order.id, 'canceled');
     expect((await exchange.getOrder(order.id))?.status).toBe('canceled');
 
     await expect(exchange.cancelOrder(order.id)).resolves.toBeUndefined();
@@ -104,6 +108,7 @@ describe('createAlpacaExchange (against the simulator)', () => {
 
   it('fills a market buy and reports the position as BTC/USD, net of the fee taken in coin', async () => {
     const order = await exchange.submitOrder(intent({ type: 'market', limitPrice: null, qty: dec('0.01') }));
+    await waitForOrder(sim, order.id, 'filled');
     const filled = await exchange.getOrder(order.id);
     expect(filled?.status).toBe('filled');
     expect(filled?.filledQty.toFixed()).toBe('0.01');

@@ -127,9 +127,9 @@ describe('refusal storm: one REST budget for the whole account', () => {
     expect(sent[1]!.at - sent[0]!.at).toBeGreaterThanOrEqual(1_990);
   });
 
-  it('without Retry-After backs off exponentially: 200, 400, 800 ms', async () => {
+  it('without any wait hint (no Retry-After, no X-RateLimit-Reset) backs off exponentially: 200, 400, 800 ms', async () => {
     const { exchange, sent } = client({ perMinute: 6_000, burst: 10, backoffInitialMs: 200, getRetries: 3 });
-    sim.faults.failNextRest(3, 429);
+    sim.faults.failNextRest(3, 429, { bare: true });
     await exchange.getAccount();
     expect(sent).toHaveLength(4);
     const [a, b, c] = gaps(sent);
@@ -143,7 +143,7 @@ describe('refusal storm: one REST budget for the whole account', () => {
     // pause meets another one, so the back-off doubles: 100 ms .. 1.6 s), and callers that retry as
     // eagerly as a bug might.
     const { exchange, sent, bucket } = client({ backoffInitialMs: 100 });
-    sim.faults.failNextRest(5, 429);
+    sim.faults.failNextRest(5, 429, { bare: true });
     const until = Date.now() + 6_000;
     const caller = async () => {
       while (Date.now() < until) {

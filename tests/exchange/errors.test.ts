@@ -36,6 +36,32 @@ describe('toExchangeError', () => {
     expect(e).toMatchObject({ kind: 'rejected', code: 'INSUFFICIENT_FUNDS', retryable: false });
   });
 
+  it('tells the refusals Alpaca codes 40310000 apart by their message', () => {
+    const balance = toExchangeError(
+      apiError(403, 40310000, 'insufficient balance for BTC (requested: 1, available: 0.5)'),
+      post,
+    );
+    expect(balance).toMatchObject({ code: 'INSUFFICIENT_FUNDS', refusal: 'insufficient_balance' });
+    expect(balance?.details.refusal).toBe('insufficient_balance');
+    const qty = toExchangeError(apiError(403, 40310000, 'insufficient qty available for order'), post);
+    expect(qty).toMatchObject({ code: 'INSUFFICIENT_FUNDS', refusal: 'insufficient_balance' });
+    const minimum = toExchangeError(
+      apiError(403, 40310000, 'cost basis must be >= minimal amount of order 10'),
+      post,
+    );
+    expect(minimum).toMatchObject({
+      kind: 'rejected',
+      code: 'ORDER_REJECTED',
+      refusal: 'below_minimum',
+      alpacaCode: 40310000,
+      retryable: false,
+    });
+    expect(minimum?.details.refusal).toBe('below_minimum');
+    const other = toExchangeError(apiError(403, 40310000, 'account is not allowed to trade crypto'), post);
+    expect(other).toMatchObject({ kind: 'rejected', code: 'ORDER_REJECTED', refusal: 'other' });
+    expect(toExchangeError(apiError(422, 40010001, 'qty is required'), post)?.refusal).toBeUndefined();
+  });
+
   it('reads 401, and a 403 without a business code, as bad credentials', () => {
     expect(toExchangeError(apiError(401, 40110000), get)?.kind).toBe('auth');
     expect(toExchangeError(apiError(403, undefined, 'forbidden.'), get)?.kind).toBe('auth');

@@ -79,3 +79,22 @@ export async function listenTradeUpdates(h: SimHarness, overrides: Record<string
   await waitFor(() => acknowledged >= 1, 3_000, 'trade_updates listening');
   return { stream, updates, connections: () => acknowledged };
 }
+
+const FINAL = ['filled', 'canceled', 'expired', 'rejected'];
+
+/**
+ * Waits until the simulator's order `idOrClientId` has `status` (default: any final status). Order
+ * life takes time on the simulator as on Alpaca: a POST answers `pending_new`, fills come later.
+ */
+export async function waitForOrder(
+  sim: Simulator,
+  idOrClientId: string,
+  status?: string,
+  timeoutMs = 3_000,
+): Promise<void> {
+  const reached = () => {
+    const s = sim.getOrder(idOrClientId)?.status;
+    return s !== undefined && (status === undefined ? FINAL.includes(s) : s === status);
+  };
+  await waitFor(reached, timeoutMs, `order ${idOrClientId} ${status ?? 'final'}`);
+}

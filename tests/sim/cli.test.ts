@@ -75,4 +75,60 @@ describe('npm run sim', () => {
     expect(err).toMatch(/asset not found for NOPE\/USD[\s\S]*usage: npm run sim/);
     expect(out).not.toContain('APCA_API_');
   });
+
+  it('takes the minimum order value, the rate limit and --instant from its flags', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/sim/cli.ts',
+        '--port',
+        '0',
+        '--no-walk',
+        '--min-order-value',
+        '25',
+        '--rate-limit',
+        '3',
+        '--instant',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    try {
+      await waitFor(() => out.includes('APCA_API_SECRET_KEY='), 15_000, 'the env lines');
+      const base = /APCA_API_BASE_URL=(\S+)/.exec(out)![1]!;
+      const keys = { 'APCA-API-KEY-ID': 'SIMKEY', 'APCA-API-SECRET-KEY': 'SIMSECRET' };
+      const json = { ...keys, 'content-type': 'application/json' };
+      await fetch(`${base}/_sim/quotes`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ symbol: 'BTC/USD', bid: '50000', ask: '50000' }),
+      });
+      const post = (qty: string) =>
+        fetch(`${base}/v2/orders`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ symbol: 'BTC/USD', side: 'buy', type: 'market', qty, time_in_force: 'gtc' }),
+        });
+      const small = await post('0.0004');
+      expect([small.status, ((await small.json()) as { message: string }).message]).toEqual([
+        403,
+        'cost basis must be >= minimal amount of order 25',
+      ]);
+      const placed = (await (await post('0.001')).json()) as { id: string; status: string };
+      expect(placed.status).toBe('new');
+      const order = (await (await fetch(`${base}/v2/orders/${placed.id}`, { headers: keys })).json()) as {
+        status: string;
+      };
+      expect(order.status).toBe('filled');
+      expect((await fetch(`${base}/v2/account`, { headers: keys })).status).toBe(429);
+    } finally {
+      child.kill('SIGINT');
+      await once(child, 'exit');
+    }
+  });
 });

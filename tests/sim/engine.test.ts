@@ -59,7 +59,8 @@ describe('matching engine', () => {
     expect(e.getOrder(o.id)!.status).toBe('new');
     e.publishQuote('BTC/USD', '61005', '61010');
     expect(e.getOrder(o.id)!.status).toBe('filled');
-    expect(e.account().cash.toFixed()).toBe('60852.4875');
+    // 61005 less the 25 bps fee (152.5125), rounded up to the cent against the account.
+    expect(e.account().cash.toFixed()).toBe('60852.48');
     expect(e.positions()).toEqual([]);
   });
 

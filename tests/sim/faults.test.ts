@@ -1,7 +1,13 @@
 import { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/sim/simulator.js';
-import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
+import {
+  listenTradeUpdates,
+  type SimHarness,
+  startSimHarness,
+  waitFor,
+  waitForOrder,
+} from '../helpers/sim.js';
 
 let h: SimHarness;
 
@@ -21,7 +27,7 @@ const limitBuy = (clientOrderId?: string) =>
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
       timeInForce: 'gtc',
       ...(clientOrderId ? { clientOrderId } : {}),
@@ -61,6 +67,84 @@ describe('fault injection, observed through the SDK', () => {
     expect(found.status).toBe('new');
   });
 
+  it('answers a submission at once as pending_new while the order is not yet created', async () => {
+    h.sim.faults.delayNextCreations(300, 1, 'first');
+    const placed = await limitBuy('late-first-1');
+    expect(placed.status).toBe('pending_new');
+    expect(await statusOf(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-first-1' }))).toBe(404);
+    await waitForOrder(h.sim, 'late-first-1', 'new');
+    const found = await h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-first-1' });
+    expect([found.id, found.status]).toEqual([placed.id, 'new']);
+  });
+
+  it('answers a submission only once its delayed creation happened', async () => {
+    h.sim.faults.delayNextCreations(300, 1, 'after');
+    let answered = false;
+    const posting = limitBuy('late-after-1').then((o) => {
+      answered = true;
+      return o;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await statusOf(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-after-1' }))).toBe(404);
+    expect(answered).toBe(false);
+    const placed = await posting;
+    expect((await h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-after-1' })).id).toBe(
+      placed.id,
+    );
+  });
+
+  it('times a submission out whose creation comes after the client gave up, and creates it then', async () => {
+    h.sim.faults.delayNextCreations(2_300, 1, 'after');
+    expect(await statusOf(limitBuy('late-timeout-1'))).not.toBe('ok');
+    expect(h.sim.getOrder('late-timeout-1')).toBeUndefined();
+    await waitFor(() => h.sim.getOrder('late-timeout-1') !== undefined, 3_000, 'late creation');
+  });
+
+  it('cuts the connection of a submission at once and creates the order later', async () => {
+    h.sim.faults.delayNextCreations(200, 1, 'hang_up');
+    expect(await statusOf(limitBuy('late-hangup-1'))).not.toBe('ok');
+    expect(await statusOf(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'late-hangup-1' }))).toBe(
+      404,
+    );
+    await waitFor(() => h.sim.getOrder('late-hangup-1') !== undefined, 3_000, 'late creation');
+  });
+
+  it('refuses an invalid submission at once even when creation is delayed', async () => {
+    h.sim.faults.delayNextCreations(200, 1, 'first');
+    const bad = h.sdk.orders.postOrder({
+      postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'limit', qty: '0.001', timeInForce: 'gtc' },
+    });
+    expect(await statusOf(bad)).toBe(422);
+  });
+
+  it('slows one REST route with a stale answer, leaving the others fast', async () => {
+    h.sim.setPosition('ETH/USD', '1', '2000');
+    h.sim.faults.delayPath('GET /v2/positions/*', 300);
+    const order: string[] = [];
+    const slow = h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'ETH/USD' }).then((p) => {
+      order.push('position');
+      return p;
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    h.sim.setPosition('ETH/USD', '2', '2000');
+    await h.sdk.account.getAccount().then(() => order.push('account'));
+    expect((await slow).qty).toBe('1');
+    expect(order).toEqual(['account', 'position']);
+    h.sim.faults.reset();
+    expect((await h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'ETH/USD' })).qty).toBe('2');
+  });
+
+  it('slows a route before answering, for a count of requests, with the state at answer time', async () => {
+    h.sim.setPosition('SOL/USD', '1', '100');
+    h.sim.faults.delayPath('GET /v2/positions/*', 300, { when: 'before', count: 1 });
+    const slow = h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'SOL/USD' });
+    await new Promise((r) => setTimeout(r, 30));
+    h.sim.setPosition('SOL/USD', '3', '100');
+    // The rule was used up by the first read, so this one is not held behind it.
+    expect((await h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'SOL/USD' })).qty).toBe('3');
+    expect((await slow).qty).toBe('3');
+  });
+
   it('drops the trade_updates socket; the SDK reconnects and no update is replayed', async () => {
     const { updates, connections } = await listenTradeUpdates(h);
     h.sim.faults.dropStream('trading');
@@ -68,7 +152,7 @@ describe('fault injection, observed through the SDK', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
     });
     await waitFor(() => connections() >= 2, 3_000, 'reconnect');
@@ -76,7 +160,7 @@ describe('fault injection, observed through the SDK', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
     });
     await waitFor(() => updates.length >= 1, 3_000, 'update after reconnect');
@@ -121,7 +205,7 @@ describe('fault injection, observed through the SDK', () => {
       symbol: 'BTC/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.001',
+      qty: '0.01',
       limitPrice: '1000',
     });
     h.sim.cancelOrder(o.id);
@@ -144,8 +228,12 @@ describe('fault injection, observed through the SDK', () => {
       postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.001', timeInForce: 'gtc' },
     });
     h.sim.publishQuote('BTC/USD', '60000', '60010');
+    await waitForOrder(h.sim, placed.id!, 'new');
+    // Past the longest default fill latency (20 ms), a held order is still unfilled.
+    await new Promise((r) => setTimeout(r, 60));
     expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('new');
     h.sim.faults.releaseOrders();
+    await waitForOrder(h.sim, placed.id!, 'filled');
     expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('filled');
   });
 
@@ -154,11 +242,12 @@ describe('fault injection, observed through the SDK', () => {
     const placed = await h.sdk.orders.postOrder({
       postOrderRequest: { symbol: 'BTC/USD', side: 'buy', type: 'market', qty: '0.002', timeInForce: 'gtc' },
     });
+    await waitForOrder(h.sim, placed.id!, 'partially_filled');
     const part = await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! });
     expect([part.status, part.filledQty]).toEqual(['partially_filled', '0.001']);
     h.sim.faults.setPartialFills(null);
     h.sim.publishQuote('BTC/USD', '60000', '60010');
-    expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('filled');
+    await waitForOrder(h.sim, placed.id!, 'filled');
   });
 
   it('keeps the partial fill ratio the simulator was started with across a reset', async () => {

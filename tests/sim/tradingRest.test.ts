@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSdkClients } from '../../src/exchange/sdk.js';
-import { type SimHarness, startSimHarness } from '../helpers/sim.js';
+import { type SimHarness, startSimHarness, waitForOrder } from '../helpers/sim.js';
 
 let h: SimHarness;
 let n = 0;
@@ -43,8 +43,9 @@ describe('trading REST through the SDK', () => {
         clientOrderId,
       },
     });
-    expect(placed.status).toBe('new');
+    expect(placed.status).toBe('pending_new');
     expect(placed.assetClass).toBe('crypto');
+    await waitForOrder(h.sim, placed.id!, 'new');
     expect(placed.createdAt).toBeInstanceOf(Date);
     expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).clientOrderId).toBe(clientOrderId);
     expect((await h.sdk.orders.getOrderByClientOrderId({ clientOrderId })).id).toBe(placed.id);
@@ -64,6 +65,7 @@ describe('trading REST through the SDK', () => {
       },
     });
     await h.sdk.orders.deleteOrderByOrderID({ orderId: placed.id! });
+    await waitForOrder(h.sim, placed.id!, 'canceled');
     expect((await h.sdk.orders.getOrderByOrderID({ orderId: placed.id! })).status).toBe('canceled');
     const again = await rejection(h.sdk.orders.deleteOrderByOrderID({ orderId: placed.id! }));
     expect([again.status, again.code]).toEqual([422, 42210000]);
@@ -78,9 +80,10 @@ describe('trading REST through the SDK', () => {
     const before = new Date(Date.now() - 1);
     h.sim.publishQuote('SOL/USD', '150', '150.01');
     for (let i = 0; i < 3; i++) {
-      await h.sdk.orders.postOrder({
+      const o = await h.sdk.orders.postOrder({
         postOrderRequest: { symbol: 'SOL/USD', side: 'buy', type: 'market', qty: '0.1', timeInForce: 'gtc' },
       });
+      await waitForOrder(h.sim, o.id!, 'filled');
     }
     const closed = await h.sdk.orders.getAllOrders({
       status: 'closed',
@@ -107,6 +110,7 @@ describe('trading REST through the SDK', () => {
     const order = await h.sdk.orders.postOrder({
       postOrderRequest: { symbol: 'DOGE/USD', side: 'buy', type: 'market', qty: '1000', timeInForce: 'gtc' },
     });
+    await waitForOrder(h.sim, order.id!, 'filled');
     const filled = await h.sdk.orders.getOrderByOrderID({ orderId: order.id! });
     expect([filled.status, filled.filledQty, filled.filledAvgPrice]).toEqual(['filled', '1000', '0.1']);
     const position = await h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'DOGEUSD' });
@@ -120,9 +124,10 @@ describe('trading REST through the SDK', () => {
     h.sim.setPosition('ETH/USD', '1', '1000');
     h.sim.publishQuote('ETH/USD', '2000', '2000.1');
     const cashBefore = Number((await h.sdk.account.getAccount()).cash);
-    await h.sdk.orders.postOrder({
+    const sell = await h.sdk.orders.postOrder({
       postOrderRequest: { symbol: 'ETH/USD', side: 'sell', type: 'market', qty: '1', timeInForce: 'gtc' },
     });
+    await waitForOrder(h.sim, sell.id!, 'filled');
     expect(Number((await h.sdk.account.getAccount()).cash)).toBeCloseTo(cashBefore + 1995, 6);
     const gone = await rejection(h.sdk.positions.getOpenPosition({ symbolOrAssetId: 'ETHUSD' }));
     expect(gone.status).toBe(404);
@@ -145,7 +150,7 @@ describe('trading REST through the SDK', () => {
   });
 
   it('rejects with 422: day orders, a duplicate client order id, and qty with notional', async () => {
-    const base = { symbol: 'BTC/USD', side: 'buy', type: 'limit', qty: '0.001', limitPrice: '1000' } as const;
+    const base = { symbol: 'BTC/USD', side: 'buy', type: 'limit', qty: '0.01', limitPrice: '1000' } as const;
     const day = await rejection(
       h.sdk.orders.postOrder({ postOrderRequest: { ...base, timeInForce: 'day' } }),
     );
@@ -168,6 +173,59 @@ describe('trading REST through the SDK', () => {
       }),
     );
     expect(both.status).toBe(422);
+  });
+
+  it('answers field errors with 422 code 40010001, and a crypto rule broken with 42210000', async () => {
+    const base = { symbol: 'BTC/USD', side: 'buy', type: 'limit', qty: '0.01', limitPrice: '1000' } as const;
+    const clientOrderId = cid();
+    await h.sdk.orders.postOrder({ postOrderRequest: { ...base, timeInForce: 'gtc', clientOrderId } });
+    const refusals = await Promise.all([
+      rejection(h.sdk.orders.postOrder({ postOrderRequest: { ...base, timeInForce: 'gtc', clientOrderId } })),
+      rejection(
+        h.sdk.orders.postOrder({ postOrderRequest: { ...base, qty: undefined, timeInForce: 'gtc' } }),
+      ),
+      rejection(
+        h.sdk.orders.postOrder({ postOrderRequest: { ...base, limitPrice: undefined, timeInForce: 'gtc' } }),
+      ),
+      rejection(
+        h.sdk.orders.postOrder({
+          postOrderRequest: { ...base, timeInForce: 'gtc', clientOrderId: 'x'.repeat(129) },
+        }),
+      ),
+    ]);
+    expect(refusals.map((r) => [r.status, r.code])).toEqual(Array(4).fill([422, 40010001]));
+    const tif = await rejection(
+      h.sdk.orders.postOrder({ postOrderRequest: { ...base, timeInForce: 'fok' } }),
+    );
+    expect([tif.status, tif.code]).toEqual([422, 42210000]);
+  });
+
+  it('answers 404 for a position path with a bare slash, as Alpaca, and finds the encoded forms', async () => {
+    h.sim.setPosition('SOL/USD', '2', '100');
+    const e = h.sim.endpoints;
+    const get = (path: string) =>
+      fetch(`${e.baseUrl}${path}`, {
+        headers: { 'APCA-API-KEY-ID': e.keyId, 'APCA-API-SECRET-KEY': e.secretKey },
+      }).then((r) => r.status);
+    expect(await get('/v2/positions/SOL/USD')).toBe(404);
+    expect(await get('/v2/positions/SOL%2FUSD')).toBe(200);
+    expect(await get('/v2/positions/SOLUSD')).toBe(200);
+  });
+
+  it('names every response with an X-Request-ID, which the SDK keeps on its errors', async () => {
+    const e = h.sim.endpoints;
+    const res = await fetch(`${e.baseUrl}/v2/account`, {
+      headers: { 'APCA-API-KEY-ID': e.keyId, 'APCA-API-SECRET-KEY': e.secretKey },
+    });
+    const first = res.headers.get('x-request-id');
+    expect(first).toMatch(/^[0-9a-f]{32}$/);
+    const again = await fetch(`${e.baseUrl}/v2/account`, {
+      headers: { 'APCA-API-KEY-ID': e.keyId, 'APCA-API-SECRET-KEY': e.secretKey },
+    });
+    expect(again.headers.get('x-request-id')).not.toBe(first);
+    await expect(h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'nope' })).rejects.toMatchObject({
+      requestId: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
   });
 
   it('lists crypto assets with their trading increments', async () => {

@@ -1,4 +1,6 @@
+import { decode, encode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createSdkClients } from '../../src/exchange/sdk.js';
 import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
 
@@ -33,17 +35,18 @@ describe('trade_updates stream through the SDK', () => {
       symbol: 'ETH/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.1',
-      limitPrice: '10',
+      qty: '1',
+      limitPrice: '100',
     });
     const b = h.sim.placeOrder({
       symbol: 'ETH/USD',
       side: 'buy',
       type: 'limit',
-      qty: '0.1',
-      limitPrice: '10',
+      qty: '1',
+      limitPrice: '100',
     });
     await h.sdk.orders.deleteOrderByOrderID({ orderId: a.id });
+    await waitFor(() => updates.some((u) => u.event === 'canceled'), 3_000, 'canceled');
     h.sim.expireOrder(b.id);
     await waitFor(() => updates.length >= 4, 3_000, 'four updates');
     expect(updates.map((u) => [u.event, u.order.id])).toEqual([
@@ -52,6 +55,33 @@ describe('trade_updates stream through the SDK', () => {
       ['canceled', a.id],
       ['expired', b.id],
     ]);
+  });
+
+  it('accepts msgpack client frames and answers that client in msgpack', async () => {
+    const ws = new WebSocket(h.sim.endpoints.streamUrl);
+    const received: Array<{ stream?: string; data?: Record<string, unknown> }> = [];
+    ws.on('message', (raw: Buffer) => received.push(decode(raw) as (typeof received)[number]));
+    await new Promise((r) => ws.once('open', r));
+    const { keyId, secretKey } = h.sim.endpoints;
+    ws.send(encode({ action: 'authenticate', data: { key_id: keyId, secret_key: secretKey } }));
+    await waitFor(() => received.length >= 1, 3_000, 'authorization');
+    ws.send(encode({ action: 'listen', data: { streams: ['trade_updates'] } }));
+    await waitFor(() => received.length >= 2, 3_000, 'listening');
+    const placed = h.sim.placeOrder({
+      symbol: 'ETH/USD',
+      side: 'buy',
+      type: 'limit',
+      qty: '1',
+      limitPrice: '100',
+    });
+    await waitFor(() => received.length >= 3, 3_000, 'trade update');
+    ws.close();
+    expect(received[0]).toMatchObject({ stream: 'authorization', data: { status: 'authorized' } });
+    expect(received[1]).toMatchObject({ stream: 'listening', data: { streams: ['trade_updates'] } });
+    expect(received[2]).toMatchObject({
+      stream: 'trade_updates',
+      data: { event: 'new', order: { id: placed.id } },
+    });
   });
 
   it('fails authentication with wrong keys and does not reconnect', async () => {
