@@ -32,7 +32,8 @@ const RULES = {
   minOrderValue: dec('10'),
 };
 
-export function createMemoryExchange(): MemoryExchange {
+/** `latestAsk`: REST's latest quote for every symbol (the market-data actor confirms its first quote). */
+export function createMemoryExchange(opts: { readonly latestAsk?: Decimal } = {}): MemoryExchange {
   const byClientId = new Map<string, OrderSnapshot>();
   let tradeHandlers: StreamHandlers<TradeUpdate> | null = null;
   let nextId = 1;
@@ -75,8 +76,9 @@ export function createMemoryExchange(): MemoryExchange {
     async getAssetRules(symbol: string): Promise<AssetRules> {
       return { symbol, ...RULES };
     },
-    async getLatestQuote() {
-      return null;
+    async getLatestQuote(symbol: string) {
+      const ask = opts.latestAsk;
+      return ask === undefined ? null : { symbol, bid: ask.minus(10), ask, at: new Date() };
     },
 
     tradeUpdates(handlers) {

@@ -7,6 +7,7 @@ import { type Bench, type BenchRow, renderTable } from './table.js';
 
 const benches: Record<string, () => Promise<Bench>> = {
   simulator: async () => (await import('./sim.js')).benchSimulator,
+  band: async () => (await import('./quoteBand.js')).benchQuoteBand,
   tree: async () => (await import('./tree.js')).benchTree,
   process: async () => (await import('./process.js')).benchProcess,
 };

@@ -58,7 +58,8 @@ export const symbolOf = (i: number): string => `BN${String(i).padStart(2, '0')}/
 
 /** A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. */
 export async function seedHoldingAssets(n: number): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
-  const db = await createTestDatabase();
+  // The tree runs in sim mode, which accepts only a database named `…_sim`.
+  const db = await createTestDatabase({ sim: true });
   const assets: BenchAsset[] = [];
   for (let i = 0; i < n; i++) {
     const symbol = symbolOf(i);
@@ -86,13 +87,16 @@ const sink: DestinationStream = { write: () => {} };
 
 export async function startTree(n: number): Promise<Tree> {
   const { db, assets } = await seedHoldingAssets(n);
-  const exchange = createMemoryExchange();
+  const exchange = createMemoryExchange({ latestAsk: ENTRY_PRICE });
   const probe = new StepProbe();
   const config = loadConfig({
     DCA_MODE: 'sim',
     ...dbEnv(db.cfg),
     ASSET_POLL_SECONDS: '3600',
     QUOTE_STALE_SECONDS: '3600',
+    // The trigger samples walk each of their assets down 1.5 % at a time, about 15 % within seconds:
+    // under the default band that is (rightly) a jump to confirm, not the quote path being measured.
+    DCA_QUOTE_BAND_PERCENT: '20',
   });
   const bot = await startBot({
     config,

@@ -6,7 +6,7 @@
 import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { type AlertSink, createAlerts } from './actors/alerts.js';
-import { AssetsManager } from './actors/assets.js';
+import { type AssetSupervision, AssetsManager } from './actors/assets.js';
 import { ConsistencyChecker } from './actors/caretakers/consistency.js';
 import { CooldownManager } from './actors/caretakers/cooldownManager.js';
 import { OrderManager } from './actors/caretakers/orderManager.js';
@@ -14,9 +14,11 @@ import { createEmailChannel, type EmailChannel } from './actors/email.js';
 import { MarketDataActor } from './actors/marketData.js';
 import { AssetRegistry } from './actors/registry.js';
 import { TradeUpdatesActor } from './actors/tradeUpdates.js';
+import type { Installation } from './clientOrderId.js';
 import { type Config, configSecrets } from './config.js';
 import type { Exchange } from './exchange/types.js';
 import type { Pool } from './store/db.js';
+import { loadInstallation } from './store/installation.js';
 import { type ChildSpec, createSupervisor, type Supervisor } from './supervisor.js';
 
 export interface BotDeps {
@@ -30,8 +32,16 @@ export interface BotDeps {
   readonly alertChannels?: readonly AlertSink[];
   /** Faster TICKs for tests (default 1000 ms). */
   readonly tickMs?: number;
+  /** The assets supervisor's intensity, backoff and park retries (tests shorten them). */
+  readonly assetSupervision?: Partial<AssetSupervision>;
+  /** This database's installation; read from dca_installation when not given. */
+  readonly installation?: Installation;
 }
 
+/**
+ * The running tree. Services are rebuilt by their factory on every restart, so `marketData`,
+ * `tradeUpdates`, `assets` and the caretakers are the instances running now.
+ */
 export interface Bot {
   readonly supervisor: Supervisor;
   readonly registry: AssetRegistry;
@@ -44,96 +54,128 @@ export interface Bot {
     readonly consistency: ConsistencyChecker;
   };
   readonly alert: AlertSink;
+  readonly installation: Installation;
   /** null when no ALERT_EMAIL_* is configured. */
   readonly email: EmailChannel | null;
   stop(reason?: string): Promise<void>;
 }
 
-/** Builds the tree and starts it: streams first, then the asset actors. */
+/** Builds the tree and starts it: streams first, then the asset actors, then the caretakers. */
 export async function startBot(deps: BotDeps): Promise<Bot> {
   const { config, logger, pool, exchange } = deps;
   const now = deps.now ?? (() => new Date());
+  // Every client order id carries it; orders without this installation's prefix are never ours.
+  const installation = deps.installation ?? (await loadInstallation(pool));
   const email = config.alertEmail
     ? createEmailChannel({ config: config.alertEmail, logger, secrets: configSecrets(config) })
     : null;
   const channels = [...(deps.alertChannels ?? []), ...(email ? [email.sink] : [])];
   const alert = createAlerts(logger, { channels });
-  const registry = new AssetRegistry();
-  const tradeUpdates = new TradeUpdatesActor({ exchange, registry, logger });
-  const marketData = new MarketDataActor({
-    exchange,
-    registry,
-    logger,
-    alert,
-    staleAfterMs: config.quoteStaleSeconds * 1000,
-  });
-
-  // The supervisor exists before the manager that adds asset children to it.
-  let supervisor: Supervisor | null = null;
-  const assets = new AssetsManager({
-    pool,
-    registry,
-    logger,
-    alert,
-    pollMs: config.assetPollSeconds * 1000,
-    startChild: (spec) => mustHave(supervisor).startChild(spec),
-    stopChild: (id) => mustHave(supervisor).stopChild(id),
-    actorDeps: {
-      exchange,
-      feeRate: config.feeRate,
-      now,
-      ...(deps.inspect ? { inspect: deps.inspect } : {}),
-      ...(deps.tickMs ? { tickMs: deps.tickMs } : {}),
-    },
-  });
-
+  const registry = new AssetRegistry(installation);
   const intervals = config.intervals;
-  const caretakers = {
-    orderManager: new OrderManager({
-      pool,
-      exchange,
-      logger,
-      now,
-      everyMs: intervals.orderManagerSeconds * 1000,
-      staleMs: intervals.orderStaleSeconds * 1000,
-    }),
-    cooldownManager: new CooldownManager({
-      pool,
-      registry,
-      logger,
-      now,
-      everyMs: intervals.cooldownCheckSeconds * 1000,
-    }),
-    consistency: new ConsistencyChecker({
-      pool,
-      exchange,
-      registry,
-      logger,
-      alert,
-      now,
-      everyMs: intervals.consistencySeconds * 1000,
-    }),
-  };
 
+  // Crash-only: each child's factory builds a fresh instance for every (re)start; nothing of a
+  // crashed instance is reused. `live` holds the instance running now, for the Bot's getters.
+  const marketData = new Live(
+    () =>
+      new MarketDataActor({
+        exchange,
+        registry,
+        logger,
+        alert,
+        staleAfterMs: config.quoteStaleSeconds * 1000,
+        band: { percent: config.quoteBand.percent, confirmMs: config.quoteBand.confirmSeconds * 1000 },
+      }),
+  );
+  const tradeUpdates = new Live(
+    () =>
+      new TradeUpdatesActor({
+        exchange,
+        registry,
+        logger,
+        db: pool,
+        alert,
+        plausibleRange: (symbol) => marketData.peek()?.plausibleRange(symbol) ?? null,
+      }),
+  );
+  const assets = new Live(
+    () =>
+      new AssetsManager({
+        pool,
+        registry,
+        logger,
+        alert,
+        pollMs: config.assetPollSeconds * 1000,
+        ...(deps.assetSupervision ? { supervision: deps.assetSupervision } : {}),
+        actorDeps: {
+          exchange,
+          feeRate: config.feeRate,
+          installationId: installation.id,
+          now,
+          ...(deps.inspect ? { inspect: deps.inspect } : {}),
+          ...(deps.tickMs ? { tickMs: deps.tickMs } : {}),
+        },
+      }),
+  );
+  const orderManager = new Live(
+    () =>
+      new OrderManager({
+        pool,
+        exchange,
+        logger,
+        installation,
+        now,
+        everyMs: intervals.orderManagerSeconds * 1000,
+        staleMs: intervals.orderStaleSeconds * 1000,
+      }),
+  );
+  const cooldownManager = new Live(
+    () =>
+      new CooldownManager({
+        pool,
+        registry,
+        logger,
+        now,
+        everyMs: intervals.cooldownCheckSeconds * 1000,
+      }),
+  );
+  const consistency = new Live(
+    () =>
+      new ConsistencyChecker({
+        pool,
+        exchange,
+        registry,
+        logger,
+        alert,
+        now,
+        everyMs: intervals.consistencySeconds * 1000,
+      }),
+  );
+
+  // The tree as data (DESIGN §2). A stream whose credentials were refused never reconnects: it
+  // reports a crash, so the supervisor retries and, past its intensity, exits non-zero instead of
+  // running deaf. The asset actors live under `assets`, whose own supervisor parks a failing asset
+  // instead of escalating.
   const children: ChildSpec[] = [
-    // A stream whose credentials were refused never reconnects: it reports a crash, so the supervisor
-    // retries and, past its intensity, exits non-zero instead of running deaf.
     serviceChild('tradeUpdates', tradeUpdates),
     serviceChild('marketData', marketData),
     {
       id: 'assets',
       restart: 'permanent',
+      // Each asset actor may take up to 15 s to let a POST on the wire answer; within systemd's 30 s.
+      shutdownMs: 20_000,
       start: async () => {
-        await assets.start();
-        return { stop: () => assets.stop() };
+        const manager = assets.build();
+        await manager.start();
+        return { stop: () => manager.stop(), children: () => manager.status() };
       },
     },
-    serviceChild('orderManager', caretakers.orderManager),
-    serviceChild('cooldownManager', caretakers.cooldownManager),
-    serviceChild('consistency', caretakers.consistency),
+    serviceChild('orderManager', orderManager),
+    serviceChild('cooldownManager', cooldownManager),
+    serviceChild('consistency', consistency),
   ];
 
-  supervisor = createSupervisor({
+  const supervisor = createSupervisor({
     children,
     logger: logger.child({ actor: 'supervisor' }),
     onEscalate: (err, childId) =>
@@ -146,21 +188,58 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   // The last mail (e.g. the escalation) goes out however the tree ends: stopped or given up.
   const mailClosed = supervisor.done.then(() => email?.close());
   await supervisor.start();
-  const started = supervisor;
   return {
-    supervisor: started,
+    supervisor,
     registry,
-    marketData,
-    tradeUpdates,
-    assets,
-    caretakers,
+    get marketData() {
+      return marketData.current();
+    },
+    get tradeUpdates() {
+      return tradeUpdates.current();
+    },
+    get assets() {
+      return assets.current();
+    },
+    caretakers: {
+      get orderManager() {
+        return orderManager.current();
+      },
+      get cooldownManager() {
+        return cooldownManager.current();
+      },
+      get consistency() {
+        return consistency.current();
+      },
+    },
     alert,
+    installation,
     email,
     stop: async (reason = 'stop requested') => {
-      await started.stop(reason);
+      await supervisor.stop(reason);
       await mailClosed;
     },
   };
+}
+
+/** A child's factory and the instance it built last. */
+class Live<T> {
+  private latest: T | undefined;
+  constructor(private readonly make: () => T) {}
+
+  build(): T {
+    this.latest = this.make();
+    return this.latest;
+  }
+
+  /** The instance running now, or undefined before the child's first start. */
+  peek(): T | undefined {
+    return this.latest;
+  }
+
+  current(): T {
+    if (this.latest === undefined) throw new Error('the child has not been started yet');
+    return this.latest;
+  }
 }
 
 /** A long-running part (stream, caretaker) that reports an unexpected failure through `onCrash`. */
@@ -169,19 +248,15 @@ interface Service {
   stop(): Promise<void>;
 }
 
-/** A service under the supervisor: when it reports a crash it is stopped and started again. */
-function serviceChild(id: string, service: Service): ChildSpec {
+/** A service under the supervisor: every start builds a fresh instance from its factory. */
+function serviceChild(id: string, factory: Live<Service>): ChildSpec {
   return {
     id,
     restart: 'permanent',
     start: async (ctx) => {
+      const service = factory.build();
       service.start((err) => ctx.fail(err));
       return { stop: () => service.stop() };
     },
   };
-}
-
-function mustHave<T>(value: T | null): T {
-  if (value === null) throw new Error('the supervisor is not built yet');
-  return value;
 }

@@ -27,6 +27,8 @@ export interface AlertEmailConfig {
   readonly smtpPort: number;
   readonly smtpUser: string | null;
   readonly smtpPassword: string | null;
+  /** ALERT_EMAIL_SMTP_INSECURE=yes: plaintext allowed (a relay on this machine); otherwise TLS is required. */
+  readonly smtpInsecure: boolean;
   readonly minIntervalSeconds: number;
 }
 
@@ -62,8 +64,12 @@ export interface Config {
   /** port 0 = dashboard off. */
   readonly dashboard: { readonly port: number; readonly host: string; readonly token: string | null };
   readonly inspect: boolean;
+  /** Where the inspector relay listens (DCA_INSPECT_HOST, default 127.0.0.1). */
+  readonly inspectHost: string;
   readonly assetPollSeconds: number;
   readonly quoteStaleSeconds: number;
+  /** The plausibility band of quotes (DCA_QUOTE_BAND_PERCENT, DCA_QUOTE_CONFIRM_SECONDS). */
+  readonly quoteBand: { readonly percent: Decimal; readonly confirmSeconds: number };
   /** 0 = a random free port. */
   readonly simPort: number;
   /** null when no alert e-mail is configured. */
@@ -167,10 +173,25 @@ const minOrderUsd = field((v, fail) => {
   return d;
 });
 
+const bandPercent = field((v, fail) => {
+  if (v === undefined) return dec(10);
+  const d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
+  if (d === null || d.lte(0) || d.gt(50))
+    return fail(`expected a percent above 0 and at most 50, got ${show(v)}`);
+  return d;
+});
+
 const email = field((v, fail) => {
   if (v === undefined) return null;
   if (!/^[^\s@]+@[^\s@]+$/.test(v)) fail(`expected an e-mail address, got ${show(v)}`);
   return v;
+});
+
+/** Exactly `yes` or `no` (unset: no): for switches that lower a safety, where `1` or `on` is too easy a typo. */
+const yesNo = field((v, fail) => {
+  if (v === undefined || v === 'no') return false;
+  if (v === 'yes') return true;
+  return fail(`expected yes or no, got ${show(v)}`);
 });
 
 const MODES = ['paper', 'live', 'sim'] as const;
@@ -202,6 +223,7 @@ const envSchema = z.object({
   DASHBOARD_HOST: str('127.0.0.1'),
   DASHBOARD_TOKEN: optionalStr,
   DCA_INSPECT: bool(false),
+  DCA_INSPECT_HOST: str('127.0.0.1'),
   DCA_FEE_BPS: feeBps,
   DCA_MIN_ORDER_USD: minOrderUsd,
   // Alpaca allows 200 requests/min per key; the default stays below it for headroom.
@@ -209,6 +231,8 @@ const envSchema = z.object({
   DCA_REST_BURST: int(1, 100, 3),
   ASSET_POLL_SECONDS: int(1, 86_400, 30),
   QUOTE_STALE_SECONDS: int(1, 86_400, 60),
+  DCA_QUOTE_BAND_PERCENT: bandPercent,
+  DCA_QUOTE_CONFIRM_SECONDS: int(1, 3_600, 5),
   SIM_PORT: int(0, 65_535, 0),
   ALERT_EMAIL_SENDER: email,
   ALERT_EMAIL_RECEIVER: email,
@@ -216,6 +240,7 @@ const envSchema = z.object({
   ALERT_EMAIL_SMTP_PORT: int(1, 65_535, 587),
   ALERT_EMAIL_SMTP_USER: optionalStr,
   ALERT_EMAIL_SMTP_PASSWORD: optionalStr,
+  ALERT_EMAIL_SMTP_INSECURE: yesNo,
   ALERT_EMAIL_MIN_INTERVAL_SECONDS: int(0, 86_400 * 7, 300),
 });
 type Env = z.infer<typeof envSchema>;
@@ -252,9 +277,10 @@ export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
     DB_NAME: true,
   });
   const parsed = schema.safeParse(pick(env));
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
-  }
+  const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+  const sim = simDatabaseProblem(env);
+  if (sim) problems.push(sim);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return Object.freeze(dbConfig(parsed.data));
 }
 
@@ -282,6 +308,15 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
   } else if (mode === 'paper' && val('DCA_LIVE_TRADING') !== 'yes') {
     problems.push(...liveHostProblems(val('APCA_API_BASE_URL'), val('APCA_API_STREAM_URL')));
   }
+  const sim = simDatabaseProblem(env);
+  if (sim) problems.push(sim);
+  const dashboardPort = val('DASHBOARD_PORT');
+  const dashboardHost = val('DASHBOARD_HOST') ?? '127.0.0.1';
+  if (dashboardPort && dashboardPort !== '0' && !isLoopbackHost(dashboardHost) && !val('DASHBOARD_TOKEN')) {
+    problems.push(
+      `DASHBOARD_TOKEN: required when DASHBOARD_HOST is not a loopback address (got ${show(dashboardHost)}); set a token or bind 127.0.0.1`,
+    );
+  }
   const alert = ['ALERT_EMAIL_SENDER', 'ALERT_EMAIL_RECEIVER', 'ALERT_EMAIL_SMTP_SERVER'];
   if (alert.some((k) => val(k))) {
     for (const key of alert) if (!val(key)) problems.push(`${key}: required when any ALERT_EMAIL_* is set`);
@@ -307,6 +342,28 @@ function liveHostProblems(baseUrl: string | undefined, streamUrl: string | undef
     return [`${key}: ${d.host} ${what}; set DCA_LIVE_TRADING=yes to trade there`];
   }
   return [];
+}
+
+/** The suffix every sim-mode database name must have. */
+export const SIM_DB_SUFFIX = '_sim';
+
+/**
+ * Sim mode writes simulated cycles, orders and last_sell_price: it may use only a database named
+ * `…_sim`, so a production `.env` (DB_NAME=dca_bot) can never receive them.
+ */
+function simDatabaseProblem(env: NodeJS.ProcessEnv): string | null {
+  const mode = env['DCA_MODE']?.trim();
+  const name = env['DB_NAME']?.trim();
+  if (mode !== 'sim' || !name || name.endsWith(SIM_DB_SUFFIX)) return null;
+  return `DB_NAME: sim mode uses only a database whose name ends in ${SIM_DB_SUFFIX} (default ${SIM_DB_NAME}), got ${show(name)}; unset DB_NAME or name a ${SIM_DB_SUFFIX} database`;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  return LOOPBACK_HOSTS.has(h) || /^127(\.\d{1,3}){3}$/.test(h);
 }
 
 function build(e: Env): Config {
@@ -336,8 +393,10 @@ function build(e: Env): Config {
     restBudget: { perMinute: e.DCA_REST_PER_MINUTE, burst: e.DCA_REST_BURST },
     dashboard: { port: e.DASHBOARD_PORT, host: e.DASHBOARD_HOST, token: e.DASHBOARD_TOKEN },
     inspect: e.DCA_INSPECT,
+    inspectHost: e.DCA_INSPECT_HOST,
     assetPollSeconds: e.ASSET_POLL_SECONDS,
     quoteStaleSeconds: e.QUOTE_STALE_SECONDS,
+    quoteBand: { percent: e.DCA_QUOTE_BAND_PERCENT, confirmSeconds: e.DCA_QUOTE_CONFIRM_SECONDS },
     simPort: e.SIM_PORT,
     alertEmail:
       e.ALERT_EMAIL_SENDER && e.ALERT_EMAIL_RECEIVER && e.ALERT_EMAIL_SMTP_SERVER
@@ -348,6 +407,7 @@ function build(e: Env): Config {
             smtpPort: e.ALERT_EMAIL_SMTP_PORT,
             smtpUser: e.ALERT_EMAIL_SMTP_USER,
             smtpPassword: e.ALERT_EMAIL_SMTP_PASSWORD,
+            smtpInsecure: e.ALERT_EMAIL_SMTP_INSECURE,
             minIntervalSeconds: e.ALERT_EMAIL_MIN_INTERVAL_SECONDS,
           }
         : null,
@@ -378,16 +438,24 @@ function deepFreeze<T>(value: T): T {
   return Object.freeze(value);
 }
 
+/** The secret values in a config by their variable's name; unset and empty ones are left out. */
+export function namedConfigSecrets(config: Config): Record<string, string> {
+  const named: Record<string, string | null | undefined> = {
+    APCA_API_KEY_ID: config.alpaca.keyId,
+    APCA_API_SECRET_KEY: config.alpaca.secretKey,
+    DB_PASSWORD: config.db.password,
+    DASHBOARD_TOKEN: config.dashboard.token,
+    ALERT_EMAIL_SMTP_PASSWORD: config.alertEmail?.smtpPassword,
+  };
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(named))
+    if (typeof value === 'string' && value !== '') out[name] = value;
+  return out;
+}
+
 /** The secret values in a config, for the logger's scrubber. Empty strings are left out. */
 export function configSecrets(config: Config): string[] {
-  const values = [
-    config.alpaca.keyId,
-    config.alpaca.secretKey,
-    config.db.password,
-    config.dashboard.token,
-    config.alertEmail?.smtpPassword,
-  ];
-  return values.filter((v): v is string => typeof v === 'string' && v !== '');
+  return Object.values(namedConfigSecrets(config));
 }
 
 const MASK = '[redacted]';
@@ -399,9 +467,16 @@ export function redactedConfig(config: Config): Record<string, unknown> {
     ...config,
     alpaca: { ...config.alpaca, keyId: mask(config.alpaca.keyId), secretKey: mask(config.alpaca.secretKey) },
     db: { ...config.db, password: mask(config.db.password) },
-    dashboard: { ...config.dashboard, token: mask(config.dashboard.token) },
+    // Whether a token is needed, not a placeholder: the logger censors any key named `token`, so a
+    // masked value would read "[redacted]" even when no token is set.
+    dashboard: {
+      port: config.dashboard.port,
+      host: config.dashboard.host,
+      tokenRequired: config.dashboard.token !== null,
+    },
     feeRate: config.feeRate.toFixed(),
     minOrderValue: config.minOrderValue.toFixed(),
+    quoteBand: { ...config.quoteBand, percent: config.quoteBand.percent.toFixed() },
     alertEmail: config.alertEmail && {
       ...config.alertEmail,
       smtpPassword: mask(config.alertEmail.smtpPassword),

@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'INSUFFICIENT_FUNDS'
   | 'DB_UNAVAILABLE'
   | 'STALE_WRITE'
+  | 'INSTANCE_LOCKED'
+  | 'VALUE_OUT_OF_RANGE'
   | 'INVARIANT';
 
 export class DcaError extends Error {
@@ -125,5 +127,28 @@ export class StaleWriteError extends DcaError {
       details: { cycleId, expectedVersion },
     });
     this.name = 'StaleWriteError';
+  }
+}
+
+/**
+ * A value does not fit its DECIMAL column (an impossible fill price, a runaway quantity). Nothing
+ * was written. Not retryable: the same value would fail again, so the order or asset it belongs to
+ * must be set aside and a person told, never retried in a loop.
+ */
+export class ValueOutOfRangeError extends DcaError {
+  readonly table: string;
+  readonly column: string;
+  /** The value as given (a decimal string). */
+  readonly value: string;
+  constructor(table: string, column: string, value: string, spec: { precision: number; scale: number }) {
+    super(
+      'VALUE_OUT_OF_RANGE',
+      `${table}.${column} cannot hold ${value} (DECIMAL(${spec.precision}, ${spec.scale})): nothing was written`,
+      { details: { table, column, value, precision: spec.precision, scale: spec.scale } },
+    );
+    this.name = 'ValueOutOfRangeError';
+    this.table = table;
+    this.column = column;
+    this.value = value;
   }
 }

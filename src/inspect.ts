@@ -1,16 +1,18 @@
 /**
  * Watching the actors: one fan-out point for XState inspection events (the dashboard and the Stately
- * inspector both listen), and the Stately inspector hook-up — `createWebSocketInspector` talking to
- * the local relay from `@statelyai/inspect/server`, whose page embeds stately.ai/inspect.
+ * inspector both listen), and the Stately inspector hook-up — `createInspector` from
+ * `@statelyai/inspect` (its conversion of XState events) handing each event straight to the local,
+ * one-way relay (inspectRelay.ts), whose page embeds stately.ai/inspect.
  *
  * Whatever leaves the process is sanitised: Decimals become strings, Dates ISO strings, and keys
  * that name a secret are dropped, so a context can never carry a key into a browser.
  */
-import { createServer, connect as netConnect } from 'node:net';
-import { createWebSocketInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
-import { createInspectorServer } from '@statelyai/inspect/server';
+import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
 import type { Logger } from 'pino';
+import { configure as configureStringify } from 'safe-stable-stringify';
 import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
+import { isLoopbackHost } from './config.js';
+import { type InspectorRelay, startInspectorRelay } from './inspectRelay.js';
 import { Decimal } from './money.js';
 
 export type InspectionListener = (event: InspectionEvent) => void;
@@ -67,17 +69,26 @@ export function sanitize(value: unknown, depth = 0): unknown {
 export interface StatelyInspector {
   /** The page to open: the relay's bridge, which embeds Stately's inspector and feeds it. */
   readonly url: string;
-  /** The relay's websocket (where the inspector client sends, and where tests can listen). */
+  /** The relay's websocket, where the page (and a test) listens. */
   readonly relayUrl: string;
+  /** The relay itself (where it listens, how many pages are connected). */
+  readonly relay: InspectorRelay;
   readonly inspect: InspectionListener;
   stop(): Promise<void>;
 }
 
 export interface StatelyInspectorOptions {
   readonly logger?: Logger;
+  /** Interface the relay binds (DCA_INSPECT_HOST); default 127.0.0.1. */
+  readonly host?: string;
+  /** The relay's port; default 0, a free one. */
+  readonly port?: number;
   /** How often live actors are announced again (default 10 s); see below. */
   readonly reannounceMs?: number;
 }
+
+/** As the Stately websocket adapter serialises: cycles cut, at most 10 levels deep. */
+const stringify = configureStringify({ maximumDepth: 10 });
 
 /**
  * Starts the local relay and an inspector client connected to it. The relay replays only its last
@@ -86,15 +97,15 @@ export interface StatelyInspectorOptions {
  * push everything else out of that window and change nothing a person wants to see.
  */
 export async function startStatelyInspector(opts: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
-  // A port just found free: the relay has no error handler of its own, so a taken one would crash the process.
-  const port = await freePort();
-  const relay = createInspectorServer({ port, autoOpen: false });
-  await waitUntilListening(port);
-
-  const relayUrl = `ws://localhost:${port}`;
-  const client = createWebSocketInspector({
-    url: relayUrl,
-    maxDeferredEvents: 1000,
+  const relay = await startInspectorRelay({
+    host: opts.host ?? '127.0.0.1',
+    port: opts.port ?? 0,
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  });
+  const adapter = {
+    send: (event: StatelyInspectionEvent) => relay.broadcast(stringify(event) ?? 'null'),
+  };
+  const client = createInspector(adapter, {
     filter: (event) => !isTick(event),
     sanitizeContext: (context) => sanitize(context) as Record<string, unknown>,
     sanitizeEvent: (event) => sanitize(event) as AnyEventObject,
@@ -113,11 +124,21 @@ export async function startStatelyInspector(opts: StatelyInspectorOptions = {}):
   }, opts.reannounceMs ?? 10_000);
   reannounce.unref();
 
-  const url = `http://localhost:${port}`;
-  opts.logger?.info({ url }, `XState inspector: open ${url} (Stately's inspector, fed by the local relay)`);
+  const url = relay.pageUrl;
+  if (!isLoopbackHost(opts.host ?? '127.0.0.1')) {
+    opts.logger?.warn(
+      { host: opts.host },
+      'the inspector relay listens beyond this machine (DCA_INSPECT_HOST): anyone with its URL sees every cycle',
+    );
+  }
+  opts.logger?.info(
+    { url, listening: relay.address },
+    `XState inspector: open ${url} (Stately's inspector, fed by the local relay; the path is this run's token)`,
+  );
   return {
     url,
-    relayUrl,
+    relayUrl: relay.wsUrl,
+    relay,
     inspect(event) {
       if (event.type === '@xstate.actor') live.set(event.actorRef.sessionId, event.actorRef as AnyActorRef);
       client.inspect.next?.(event);
@@ -126,7 +147,7 @@ export async function startStatelyInspector(opts: StatelyInspectorOptions = {}):
       clearInterval(reannounce);
       live.clear();
       client.stop();
-      relay.stop();
+      await relay.stop();
     },
   };
 }
@@ -135,33 +156,4 @@ function isTick(event: StatelyInspectionEvent): boolean {
   return (
     (event.type === '@xstate.event' || event.type === '@xstate.snapshot') && event.event?.type === 'TICK'
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilListening(port: number, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = netConnect(port, 'localhost');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`the inspector relay did not start on port ${port}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -6,7 +6,7 @@
  */
 import pino, { type DestinationStream, type Logger, type StreamEntry } from 'pino';
 import pinoPretty from 'pino-pretty';
-import { maskSecrets, REDACTED } from './secrets.js';
+import { MIN_MASKED_SECRET_LENGTH, maskSecrets, REDACTED, weakSecretNames } from './secrets.js';
 
 export type { Logger } from 'pino';
 
@@ -56,7 +56,10 @@ export const REDACT_PATHS: readonly string[] = SECRET_KEYS.flatMap((key) => {
 });
 
 export function createLogger(opts: LoggerOptions, destination?: DestinationStream): Logger {
-  const secrets = (opts.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length > 0);
+  // Too-short secrets are left to the key-name redaction: masking them in text garbles every line.
+  const secrets = (opts.secrets ?? []).filter(
+    (s): s is string => typeof s === 'string' && s.length >= MIN_MASKED_SECRET_LENGTH,
+  );
   const errSerializer = makeErrSerializer(secrets);
   return pino(
     {
@@ -79,6 +82,19 @@ export function createLogger(opts: LoggerOptions, destination?: DestinationStrea
       },
     },
     buildDestination(opts, destination),
+  );
+}
+
+/**
+ * One warning at start-up naming (never showing) each secret too short to be masked in log text:
+ * such a value can still appear inside a message, and it is weak in itself.
+ */
+export function warnWeakSecrets(logger: Logger, named: Readonly<Record<string, string>>): void {
+  const weak = weakSecretNames(named);
+  if (weak.length === 0) return;
+  logger.warn(
+    { weakSecrets: weak },
+    `${weak.join(', ')} shorter than ${MIN_MASKED_SECRET_LENGTH} characters: not masked inside log text (fields named like secrets still are); use a longer value`,
   );
 }
 

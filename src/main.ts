@@ -1,12 +1,21 @@
 /**
- * `npm start`: the composition root. config → logger → (simulator) → MySQL → exchange → supervisor.
+ * `npm start`: the composition root. config → logger → instance lock → (simulator) → MySQL →
+ * exchange → supervisor.
  *
- * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up (systemd restarts
- * the process); 2 for a configuration problem (restarting would not help).
+ * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up, when another
+ * instance already runs on the database, or when the instance lock was lost (systemd restarts the
+ * process); 2 for a configuration problem (restarting would not help).
  */
 import { parseArgs } from 'node:util';
 import { startBot } from './app.js';
-import { type Config, configSecrets, loadConfig, loadDotenv, redactedConfig } from './config.js';
+import {
+  type Config,
+  configSecrets,
+  loadConfig,
+  loadDotenv,
+  namedConfigSecrets,
+  redactedConfig,
+} from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError } from './errors.js';
@@ -14,11 +23,12 @@ import { createExchange } from './exchange/client.js';
 import { describeDestination } from './exchange/destination.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { createInspectionHub, type StatelyInspector, startStatelyInspector } from './inspect.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, warnWeakSecrets } from './logger.js';
 import { type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
 import { createPool, type Pool } from './store/db.js';
+import { acquireInstanceLock, type InstanceLock, InstanceLockedError } from './store/instanceLock.js';
 import { migrate } from './store/migrate.js';
 
 const USAGE = `usage: npm start [-- --sim] [-- --inspect]
@@ -59,6 +69,7 @@ async function main(): Promise<number> {
   }
   // Known secret values are scrubbed from error messages and stacks, where redact paths cannot reach.
   const logger = createLogger({ ...config.log, secrets: configSecrets(config) });
+  warnWeakSecrets(logger, namedConfigSecrets(config));
   return run(config, logger);
 }
 
@@ -68,13 +79,37 @@ async function run(config: Config, logger: Logger): Promise<number> {
   let pool: Pool | null = null;
   let inspector: StatelyInspector | null = null;
   let dashboard: Dashboard | null = null;
+  let lock: InstanceLock | null = null;
+  let lockLost: Error | null = null;
   const cleanup = async () => {
     await dashboard?.close().catch(() => undefined);
     await inspector?.stop().catch(() => undefined);
     stopFeed?.();
     await pool?.end().catch(() => undefined);
     await sim?.close().catch(() => undefined);
+    await lock?.release();
   };
+
+  // First of all, before a stream opens or a caretaker runs: one instance per database.
+  try {
+    lock = await acquireInstanceLock(config.db);
+  } catch (err) {
+    if (err instanceof InstanceLockedError) {
+      process.stderr.write(`dca-bot: cannot start, ${err.message}\n`);
+    } else {
+      logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
+    }
+    return 1;
+  }
+  const lostLock = lock.lost.then((err) => {
+    lockLost = err;
+    // Another instance may take the lock now: nothing more is written, so no order is decided
+    // (write-ahead comes first); what is in flight is reconciled by the next start.
+    void pool?.end().catch(() => undefined);
+    logger.fatal({ err }, 'instance lock lost; stopping so that a restart takes it again');
+    process.stderr.write(`dca-bot: stopping, ${err.message}\n`);
+    return 1;
+  });
 
   try {
     let endpoints: ExchangeEndpoints;
@@ -110,7 +145,10 @@ async function run(config: Config, logger: Logger): Promise<number> {
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
     if (config.inspect) {
-      inspector = await startStatelyInspector({ logger: logger.child({ actor: 'inspector' }) });
+      inspector = await startStatelyInspector({
+        logger: logger.child({ actor: 'inspector' }),
+        host: config.inspectHost,
+      });
       inspection.subscribe(inspector.inspect);
     }
     const watched = config.inspect || config.dashboard.port > 0;
@@ -130,7 +168,9 @@ async function run(config: Config, logger: Logger): Promise<number> {
       }
     }
 
+    if (lockLost) throw lockLost;
     const exit = await new Promise<number>((resolve) => {
+      void lostLock.then(resolve);
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals) => {
         if (stopping) return;

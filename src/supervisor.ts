@@ -1,10 +1,15 @@
 import { type Logger, pino } from 'pino';
 import { DcaError } from './errors.js';
-import type { Backoff, Intensity } from './supervision/restartPolicy.js';
+import {
+  type Backoff,
+  DEFAULT_PARK_BACKOFF,
+  type GiveUp,
+  type Intensity,
+} from './supervision/restartPolicy.js';
 import { SupervisedChild } from './supervision/supervisedChild.js';
 import type { ChildSpec, ChildStatus, SupervisorClock, SupervisorExit } from './supervision/types.js';
 
-export type { Backoff, Intensity, RestartType } from './supervision/restartPolicy.js';
+export type { Backoff, GiveUp, Intensity, RestartType } from './supervision/restartPolicy.js';
 export type {
   Child,
   ChildContext,
@@ -16,10 +21,12 @@ export type {
 } from './supervision/types.js';
 
 /**
- * The root of the process tree: OTP one_for_one. Children start in order and stop in reverse; a
- * crashed child is restarted on its own after a backoff; past a child's restart intensity the
- * supervisor stops everything and `done` resolves not-ok, so main.ts exits non-zero and systemd
- * restarts the process (DESIGN §2, §11: there is no other watchdog).
+ * A supervisor, OTP one_for_one. Children start in order and stop in reverse; a crashed child is
+ * restarted on its own after a backoff. Past a child's restart intensity the root supervisor
+ * (`giveUp: 'escalate'`, the default) stops everything and `done` resolves not-ok, so main.ts exits
+ * non-zero and systemd restarts the process (DESIGN §2, §11: there is no other watchdog). A nested
+ * supervisor of dynamic children (`giveUp: 'park'`, OTP's simple_one_for_one: the asset actors)
+ * parks such a child instead: it stays down, `onPark` raises the alert, and it is tried again later.
  */
 export interface SupervisorOptions {
   children: ChildSpec[];
@@ -29,7 +36,13 @@ export interface SupervisorOptions {
   shutdownMs?: number;
   logger?: Logger;
   clock?: SupervisorClock;
+  /** Past a child's intensity: stop the tree (default) or park that child. */
+  giveUp?: GiveUp;
+  /** Retry delays of a parked child (default 1 min doubling to 1 h). */
+  parkBackoff?: Backoff;
   onEscalate?: (err: DcaError | Error, childId: string) => void;
+  /** A child was parked; it is tried again at `retryAt` or on `retryChild`. */
+  onPark?: (childId: string, reason: string, retryAt: Date) => void;
 }
 
 export interface Supervisor {
@@ -41,6 +54,9 @@ export interface Supervisor {
   startChild(spec: ChildSpec): Promise<void>;
   /** Stops and removes a child; a no-op for an unknown id. */
   stopChild(id: string): Promise<void>;
+  /** Tries a parked child now; a no-op for an unknown id or a child that is not parked. */
+  retryChild(id: string): void;
+  /** Every child, each followed by what it supervises (a nested supervisor's children). */
   status(): ChildStatus[];
   done: Promise<SupervisorExit>;
 }
@@ -87,7 +103,17 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       intensity: opts.intensity ?? DEFAULT_INTENSITY,
       backoff: opts.backoff ?? DEFAULT_BACKOFF,
       shutdownMs: opts.shutdownMs ?? DEFAULT_SHUTDOWN_MS,
+      giveUp: opts.giveUp ?? 'escalate',
+      parkBackoff: opts.parkBackoff ?? DEFAULT_PARK_BACKOFF,
       onEscalate: (childId, reason, cause) => giveUp(childId, reason, cause),
+      onPark: (childId, reason, _cause, retryAt) => {
+        if (shutdown !== undefined) return;
+        try {
+          opts.onPark?.(childId, reason, retryAt);
+        } catch (hookError) {
+          logger.error({ err: hookError }, 'onPark hook threw');
+        }
+      },
     });
 
   const stopAll = (reason: string, exit: SupervisorExit): Promise<void> => {
@@ -171,8 +197,12 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
       if (index >= 0) children.splice(index, 1);
     },
 
+    retryChild(id) {
+      children.find((c) => c.id === id)?.retry();
+    },
+
     status() {
-      return children.map((c) => c.status());
+      return children.flatMap((c) => [c.status(), ...c.nested()]);
     },
   };
 }

@@ -20,6 +20,7 @@ const emailConfig = (overrides: Partial<AlertEmailConfig> = {}): AlertEmailConfi
   smtpPort: 25,
   smtpUser: null,
   smtpPassword: null,
+  smtpInsecure: false,
   minIntervalSeconds: 300,
   ...overrides,
 });
@@ -107,7 +108,9 @@ describe('the e-mail channel', () => {
 
   it('delivers an alert to a real SMTP server with the sender, receiver, code and message', async () => {
     const { logger } = logSink();
-    const email = createEmailChannel({ config: emailConfig({ smtpPort: smtp.port }), logger });
+    // A relay on this machine without TLS: allowed only with ALERT_EMAIL_SMTP_INSECURE=yes.
+    const config = emailConfig({ smtpPort: smtp.port, smtpInsecure: true });
+    const email = createEmailChannel({ config, logger });
     createAlerts(logger, { channels: [email.sink] })(escalated);
     await waitFor(() => smtp.mails.length === 1, 10_000, 'a mail');
     await email.close();
@@ -171,6 +174,55 @@ describe('the e-mail channel', () => {
     await email.close();
     expect(transport.mails[0]?.text).toContain('auth failed for [redacted] with [redacted]');
     expect(JSON.stringify(transport.mails)).not.toMatch(/PKSECRETKEY42|smtp-pass-123/);
+  });
+
+  it('never sends the SMTP password to a server that offers no STARTTLS, and says why in the log', async () => {
+    const plain = await startSmtpServer({ auth: true });
+    try {
+      const { lines, logger } = logSink();
+      const password = 'smtp-pass-123';
+      const config = emailConfig({ smtpPort: plain.port, smtpUser: 'bot', smtpPassword: password });
+      const email = createEmailChannel({ config, logger });
+      email.sink(escalated);
+      await email.idle();
+      await email.close();
+      const wire = plain.commands.join('\n');
+      const encoded = [
+        Buffer.from(password).toString('base64'),
+        Buffer.from(`\u0000bot\u0000${password}`).toString('base64'),
+      ];
+      expect(plain.commands.some((c) => c.toUpperCase().startsWith('AUTH'))).toBe(false);
+      for (const form of [password, ...encoded]) expect(wire).not.toContain(form);
+      expect(plain.mails).toEqual([]);
+      expect(email.stats).toMatchObject({ sent: 0, failed: 1 });
+      expect(lines.find((l) => l['msg'] === 'alert mail could not be sent')).toMatchObject({
+        level: 50,
+        reason: expect.stringContaining('offers no STARTTLS'),
+      });
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it('logs in over plaintext only when ALERT_EMAIL_SMTP_INSECURE=yes says the relay is local', async () => {
+    const plain = await startSmtpServer({ auth: true });
+    try {
+      const { lines, logger } = logSink();
+      const config = emailConfig({
+        smtpPort: plain.port,
+        smtpUser: 'bot',
+        smtpPassword: 'smtp-pass-123',
+        smtpInsecure: true,
+      });
+      const email = createEmailChannel({ config, logger });
+      email.sink(escalated);
+      await waitFor(() => plain.mails.length === 1, 10_000, 'a mail');
+      await email.close();
+      expect(plain.commands.some((c) => c.toUpperCase().startsWith('AUTH'))).toBe(true);
+      expect(lines.some((l) => l['level'] === 40 && String(l['msg']).includes('without TLS'))).toBe(true);
+    } finally {
+      await plain.close();
+    }
   });
 
   it('logs a mail that cannot be sent and never throws', async () => {

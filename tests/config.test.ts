@@ -44,7 +44,21 @@ describe('loadConfig', () => {
     expect(c.feeRate.toFixed()).toBe('0.0025');
     expect(c.dashboard).toEqual({ port: 0, host: '127.0.0.1', token: null });
     expect([c.inspect, c.assetPollSeconds, c.quoteStaleSeconds, c.simPort]).toEqual([false, 30, 60, 0]);
+    expect([c.quoteBand.percent.toFixed(), c.quoteBand.confirmSeconds]).toEqual(['10', 5]);
     expect(c.alertEmail).toBeNull();
+  });
+
+  it('reads the quote band and refuses a band of zero or wider than 50 %', () => {
+    const c = loadConfig({ ...KEYS, DCA_QUOTE_BAND_PERCENT: '12.5', DCA_QUOTE_CONFIRM_SECONDS: '2' });
+    expect([c.quoteBand.percent.toFixed(), c.quoteBand.confirmSeconds]).toEqual(['12.5', 2]);
+    for (const bad of ['0', '51', '-5', 'ten']) {
+      expect(() => loadConfig({ ...KEYS, DCA_QUOTE_BAND_PERCENT: bad })).toThrow(
+        `DCA_QUOTE_BAND_PERCENT: expected a percent above 0 and at most 50, got "${bad}"`,
+      );
+    }
+    expect(() => loadConfig({ ...KEYS, DCA_QUOTE_CONFIRM_SECONDS: '0' })).toThrow(
+      /DCA_QUOTE_CONFIRM_SECONDS/,
+    );
   });
 
   it('returns a deeply frozen object', () => {
@@ -98,10 +112,55 @@ describe('loadConfig', () => {
     expect(loadConfig({ DCA_MODE: 'sim' }).alpaca.secretKey).toBe('');
   });
 
-  it('keeps sim mode in its own database unless DB_NAME says otherwise', () => {
+  it('keeps sim mode in its own database, and DB_NAME may only name another _sim one', () => {
     expect(loadConfig({ DCA_MODE: 'sim' }).db.database).toBe('dca_bot_sim');
     expect(loadConfig(KEYS).db.database).toBe('dca_bot');
-    expect(loadConfig({ DCA_MODE: 'sim', DB_NAME: 'mine' }).db.database).toBe('mine');
+    expect(loadConfig({ DCA_MODE: 'sim', DB_NAME: 'mine_sim' }).db.database).toBe('mine_sim');
+  });
+
+  it('refuses sim mode on a database whose name does not end in _sim, so simulated trades never reach a real ledger', () => {
+    expect(problemsOf({ DCA_MODE: 'sim', DB_NAME: 'dca_bot' })).toEqual([
+      'DB_NAME: sim mode uses only a database whose name ends in _sim (default dca_bot_sim), got "dca_bot"; unset DB_NAME or name a _sim database',
+    ]);
+    // paper and live mode name any database they like.
+    expect(loadConfig({ ...KEYS, DB_NAME: 'dca_bot' }).db.database).toBe('dca_bot');
+  });
+
+  it('refuses a dashboard on a non-loopback address without DASHBOARD_TOKEN', () => {
+    expect(problemsOf({ ...KEYS, DASHBOARD_PORT: '8080', DASHBOARD_HOST: '0.0.0.0' })).toEqual([
+      'DASHBOARD_TOKEN: required when DASHBOARD_HOST is not a loopback address (got "0.0.0.0"); set a token or bind 127.0.0.1',
+    ]);
+    const open = loadConfig({
+      ...KEYS,
+      DASHBOARD_PORT: '8080',
+      DASHBOARD_HOST: '0.0.0.0',
+      DASHBOARD_TOKEN: 't0ken-long',
+    });
+    expect(open.dashboard.host).toBe('0.0.0.0');
+    expect(
+      loadConfig({ ...KEYS, DASHBOARD_PORT: '8080', DASHBOARD_HOST: '127.0.0.2' }).dashboard.token,
+    ).toBeNull();
+    // Off (port 0), the host does not matter.
+    expect(loadConfig({ ...KEYS, DASHBOARD_HOST: '0.0.0.0' }).dashboard.port).toBe(0);
+  });
+
+  it('binds the inspector relay to 127.0.0.1 unless DCA_INSPECT_HOST says otherwise', () => {
+    expect(loadConfig(KEYS).inspectHost).toBe('127.0.0.1');
+    expect(loadConfig({ ...KEYS, DCA_INSPECT_HOST: '0.0.0.0' }).inspectHost).toBe('0.0.0.0');
+  });
+
+  it('allows plaintext SMTP only with ALERT_EMAIL_SMTP_INSECURE exactly yes', () => {
+    const mail = {
+      ...KEYS,
+      ALERT_EMAIL_SENDER: 'bot@example.com',
+      ALERT_EMAIL_RECEIVER: 'me@example.com',
+      ALERT_EMAIL_SMTP_SERVER: '127.0.0.1',
+    };
+    expect(loadConfig(mail).alertEmail?.smtpInsecure).toBe(false);
+    expect(loadConfig({ ...mail, ALERT_EMAIL_SMTP_INSECURE: 'yes' }).alertEmail?.smtpInsecure).toBe(true);
+    expect(problemsOf({ ...mail, ALERT_EMAIL_SMTP_INSECURE: 'true' })).toEqual([
+      'ALERT_EMAIL_SMTP_INSECURE: expected yes or no, got "true"',
+    ]);
   });
 
   it('refuses live mode without DCA_LIVE_TRADING=yes', () => {
@@ -136,6 +195,7 @@ describe('loadConfig', () => {
       smtpPort: 587,
       smtpUser: null,
       smtpPassword: 'smtp-pass',
+      smtpInsecure: false,
       minIntervalSeconds: 300,
     });
   });
@@ -151,9 +211,10 @@ describe('loadConfig', () => {
     expect(() => loadDbConfig({ DB_PORT: '70000' })).toThrow(ConfigError);
   });
 
-  it('gives the tools the database the bot uses in sim mode', () => {
+  it('gives the tools the database the bot uses in sim mode, and refuses a non-_sim one there too', () => {
     expect(loadDbConfig({ DCA_MODE: 'sim' }).database).toBe('dca_bot_sim');
-    expect(loadDbConfig({ DCA_MODE: 'sim', DB_NAME: 'mine' }).database).toBe('mine');
+    expect(loadDbConfig({ DCA_MODE: 'sim', DB_NAME: 'mine_sim' }).database).toBe('mine_sim');
+    expect(() => loadDbConfig({ DCA_MODE: 'sim', DB_NAME: 'dca_bot' })).toThrow(/ends in _sim/);
   });
 });
 
@@ -164,5 +225,14 @@ describe('redactedConfig', () => {
     for (const secret of configSecrets(c)) expect(text).not.toContain(secret);
     expect(configSecrets(c)).toEqual(['PKTESTKEYID', 'test-secret-value', 'db-pass-123', 'dash-token-9']);
     expect(text).toContain('paper-api.alpaca.markets');
+  });
+
+  it('says whether the dashboard needs a token instead of a placeholder for one', () => {
+    const without = redactedConfig(loadConfig(KEYS)) as { dashboard: Record<string, unknown> };
+    expect(without.dashboard).toEqual({ port: 0, host: '127.0.0.1', tokenRequired: false });
+    const withToken = redactedConfig(loadConfig({ ...KEYS, DASHBOARD_TOKEN: 'dash-token-9' })) as {
+      dashboard: Record<string, unknown>;
+    };
+    expect(withToken.dashboard).toEqual({ port: 0, host: '127.0.0.1', tokenRequired: true });
   });
 });

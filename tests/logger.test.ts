@@ -1,7 +1,7 @@
 import { errors } from '@alpacahq/alpaca-trade-api';
 import { describe, expect, it } from 'vitest';
-import { configSecrets, loadConfig } from '../src/config.js';
-import { CENSOR, childLogger, createLogger } from '../src/logger.js';
+import { configSecrets, loadConfig, namedConfigSecrets } from '../src/config.js';
+import { CENSOR, childLogger, createLogger, warnWeakSecrets } from '../src/logger.js';
 
 const KEY_ID = 'PKSECRETKEYID0001';
 const SECRET = 'sk-live-very-secret-0002';
@@ -113,5 +113,41 @@ describe('createLogger', () => {
     expect(content).not.toContain(SECRET);
     expect(out.text()).toContain('"msg":"to both"');
     await rm(dir, { recursive: true });
+  });
+});
+
+describe('a secret too short to mask in text (a DB password `dca`)', () => {
+  const weak = loadConfig({ APCA_API_KEY_ID: KEY_ID, APCA_API_SECRET_KEY: SECRET, DB_PASSWORD: 'dca' });
+
+  it('leaves words that contain it intact instead of garbling them into [redacted]_assets', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info', secrets: configSecrets(weak) }, out.stream);
+    log.info('loaded 3 rows from dca_assets');
+    log.error({ err: new Error("Table 'x.dca_assets' doesn't exist") }, 'asset poll failed');
+    const [info, error] = out.lines();
+    expect(info?.['msg']).toBe('loaded 3 rows from dca_assets');
+    expect(error?.['err']).toMatchObject({ message: "Table 'x.dca_assets' doesn't exist" });
+    expect(out.text()).not.toContain(`${CENSOR}_assets`);
+  });
+
+  it('still censors a field named like a secret, and still masks the long secrets in text', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info', secrets: configSecrets(weak) }, out.stream);
+    log.info({ db: { password: 'dca' } }, `auth with ${SECRET}`);
+    const [line] = out.lines();
+    expect(line?.['db']).toEqual({ password: CENSOR });
+    expect(line?.['msg']).toBe(`auth with ${CENSOR}`);
+  });
+
+  it('is named (never shown) in one warning at start-up', () => {
+    const out = sink();
+    const log = createLogger({ level: 'info', secrets: configSecrets(weak) }, out.stream);
+    warnWeakSecrets(log, namedConfigSecrets(weak));
+    warnWeakSecrets(createLogger({ level: 'info' }, out.stream), namedConfigSecrets(config));
+    const warnings = out.lines().filter((l) => l['level'] === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ weakSecrets: ['DB_PASSWORD'] });
+    expect(String(warnings[0]?.['msg'])).toContain('DB_PASSWORD shorter than 6 characters');
+    expect(out.text()).not.toContain('"dca"');
   });
 });

@@ -158,6 +158,88 @@ describe('createSupervisor', () => {
     await sup.stop();
   });
 
+  it('parks a child past its intensity instead of stopping its siblings, then retries it later', async () => {
+    const steady = new Probe('asset:ETH/USD');
+    const flaky = new Probe('asset:XYZ/USD');
+    const parked: [string, Date][] = [];
+    const sup = createSupervisor({
+      children: [steady.spec, flaky.spec],
+      intensity: { maxRestarts: 2, periodMs: 60_000 },
+      giveUp: 'park',
+      parkBackoff: { initialMs: 150, maxMs: 150, factor: 1 },
+      ...quick,
+      onEscalate: () => {
+        throw new Error('a parking supervisor never escalates');
+      },
+      onPark: (childId, _reason, retryAt) => parked.push([childId, retryAt]),
+    });
+    await sup.start();
+    for (let restart = 1; restart <= 2; restart++) {
+      flaky.crash(`boom ${restart}`);
+      await waitFor(() => flaky.starts === restart + 1 && stateOf(sup, 'asset:XYZ/USD') === 'running');
+    }
+    flaky.crash('boom 3');
+    await waitFor(() => stateOf(sup, 'asset:XYZ/USD') === 'parked');
+
+    expect(parked.map(([id]) => id)).toEqual(['asset:XYZ/USD']);
+    const status = sup.status().find((s) => s.id === 'asset:XYZ/USD');
+    expect(status).toMatchObject({ reason: 'crashed after 2 restarts within 60000 ms', lastError: 'boom 3' });
+    expect(status?.nextRetryAt).toEqual(parked[0]![1]);
+    expect(stateOf(sup, 'asset:ETH/USD')).toBe('running');
+    expect(steady.stops).toEqual([]);
+
+    // The retry timer starts it again with a fresh intensity window.
+    await waitFor(() => stateOf(sup, 'asset:XYZ/USD') === 'running');
+    expect(flaky.starts).toBe(4);
+    flaky.crash('boom 4');
+    await waitFor(() => flaky.starts === 5 && stateOf(sup, 'asset:XYZ/USD') === 'running');
+    await sup.stop();
+    expect(await sup.done).toEqual({ ok: true, reason: 'shutdown' });
+  });
+
+  it('retries a parked child at once when asked, e.g. after its configuration changed', async () => {
+    const flaky = new Probe('asset:XYZ/USD', { failStarts: 2 });
+    const sup = createSupervisor({
+      children: [flaky.spec],
+      intensity: { maxRestarts: 1, periodMs: 60_000 },
+      giveUp: 'park',
+      parkBackoff: { initialMs: 3_600_000, maxMs: 3_600_000, factor: 1 },
+      ...quick,
+    });
+    await sup.start();
+    await waitFor(() => stateOf(sup, 'asset:XYZ/USD') === 'parked');
+    expect(flaky.starts).toBe(2);
+
+    sup.retryChild('asset:XYZ/USD');
+    await waitFor(() => stateOf(sup, 'asset:XYZ/USD') === 'running');
+    expect(flaky.starts).toBe(3);
+    await sup.stop();
+  });
+
+  it('shows the children of a nested supervisor after the child that hosts it', async () => {
+    const inner = createSupervisor({ children: [new Probe('asset:BTC/USD').spec], giveUp: 'park' });
+    const sup = createSupervisor({
+      children: [
+        new Probe('streams').spec,
+        {
+          id: 'assets',
+          restart: 'permanent',
+          start: async () => {
+            await inner.start();
+            return { stop: () => inner.stop(), children: () => inner.status() };
+          },
+        },
+      ],
+    });
+    await sup.start();
+    expect(sup.status().map((s) => [s.id, s.state])).toEqual([
+      ['streams', 'running'],
+      ['assets', 'running'],
+      ['asset:BTC/USD', 'running'],
+    ]);
+    await sup.stop();
+  });
+
   it('adds and removes children at runtime without touching the others', async () => {
     const journal: string[] = [];
     const streams = new Probe('streams', { journal });

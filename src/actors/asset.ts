@@ -43,6 +43,8 @@ export interface AssetActorDeps {
   readonly exchange: ExchangeRest;
   readonly logger: Logger;
   readonly feeRate: Decimal;
+  /** This database's installation id (dca_installation), carried by every client order id. */
+  readonly installationId: string;
   readonly now: () => Date;
   readonly alert: (alert: Alert) => void;
   /** Called when an unexpected failure leaves the actor unusable: the supervisor restarts it. */
@@ -235,6 +237,7 @@ export class AssetActor {
       previousCompletedAt,
       feeRate: this.deps.feeRate,
       now: this.deps.now(),
+      installationId: this.deps.installationId,
     };
     const actor = createActor(cycleMachine, {
       input,

@@ -46,8 +46,11 @@ function createSmtpTransport(config: AlertEmailConfig): MailTransport {
   return nodemailer.createTransport({
     host: config.smtpServer,
     port: config.smtpPort,
-    // 465 is implicit TLS; other ports upgrade with STARTTLS when the server offers it.
+    // 465 is implicit TLS; any other port must upgrade with STARTTLS before AUTH or the mail, or the
+    // password and the alert would cross the network in cleartext. Only a relay on this machine may
+    // be spoken to in plaintext, and only when ALERT_EMAIL_SMTP_INSECURE=yes says so.
     secure: config.smtpPort === 465,
+    requireTLS: config.smtpPort !== 465 && !config.smtpInsecure,
     ...(config.smtpUser ? { auth: { user: config.smtpUser, pass: config.smtpPassword ?? '' } } : {}),
     // Bounded, so an unreachable server delays one mail instead of a shutdown.
     connectionTimeout: 10_000,
@@ -60,6 +63,12 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
   const { config } = opts;
   const log = opts.logger.child({ actor: 'email' });
   const transport = opts.transport ?? createSmtpTransport(config);
+  if (config.smtpInsecure && config.smtpPort !== 465) {
+    log.warn(
+      { smtpServer: config.smtpServer, smtpPort: config.smtpPort },
+      'alert mail may go to the SMTP server without TLS (ALERT_EMAIL_SMTP_INSECURE=yes): only for a relay on this machine',
+    );
+  }
   const now = opts.now ?? (() => new Date());
   const intervalMs = config.minIntervalSeconds * 1000;
   const secrets = [...(opts.secrets ?? []), config.smtpPassword ?? ''];
@@ -99,10 +108,11 @@ export function createEmailChannel(opts: EmailChannelOptions): EmailChannel {
       .catch((err: unknown) => {
         stats.failed++;
         const error = err as { message?: unknown; code?: unknown };
-        log.error(
-          { code: error.code, reason: mask(String(error.message ?? err)), alerts: batch.length },
-          'alert mail could not be sent',
-        );
+        const reason =
+          error.code === 'ETLS' && !config.smtpInsecure
+            ? `the SMTP server offers no STARTTLS, so neither the password nor the mail was sent (${mask(String(error.message ?? err))}); use port 465 or a server with STARTTLS, or ALERT_EMAIL_SMTP_INSECURE=yes for a relay on this machine`
+            : mask(String(error.message ?? err));
+        log.error({ code: error.code, reason, alerts: batch.length }, 'alert mail could not be sent');
       })
       .finally(() => {
         sending = null;

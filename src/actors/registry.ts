@@ -1,11 +1,14 @@
 /** Which asset actor is live for which symbol: the streams route through it. */
-import { parseClientOrderId } from '../clientOrderId.js';
+import { type Installation, parseClientOrderId } from '../clientOrderId.js';
 import type { OrderSnapshot } from '../domain.js';
 import type { AssetActor } from './asset.js';
 
 export class AssetRegistry {
   private readonly bySymbol = new Map<string, AssetActor>();
   private readonly listeners = new Set<() => void>();
+
+  /** Whose orders are routed: this installation's only. */
+  constructor(private readonly installation: Installation) {}
 
   set(actor: AssetActor): void {
     this.bySymbol.set(actor.symbol, actor);
@@ -40,10 +43,10 @@ export class AssetRegistry {
   /**
    * The actor owning an order: by the cycle id in the bot's client order id, then by symbol (an
    * update for an older cycle of the asset goes to the asset, whose current cycle ignores it).
-   * Orders a person placed by hand belong to no actor.
+   * Orders a person placed by hand, and another installation's, belong to no actor.
    */
   ownerOf(order: OrderSnapshot): AssetActor | undefined {
-    const parts = parseClientOrderId(order.clientOrderId);
+    const parts = parseClientOrderId(order.clientOrderId, this.installation);
     if (!parts) return undefined;
     return this.byCycle(parts.cycleId) ?? this.bySymbol.get(order.symbol);
   }

@@ -34,13 +34,44 @@ export class RefusedError extends Error {
   }
 }
 
+/**
+ * Control characters (C0 but the newline, DEL, C1) and bidirectional overrides, shown as `\u001b`
+ * and the like: a value from the database (an asset symbol holding terminal escape codes) must
+ * never reach the operator's terminal raw, where it could rewrite the screen or hide a line.
+ */
+function unprintable(code: number): boolean {
+  return (
+    (code <= 0x1f && code !== 0x0a) ||
+    (code >= 0x7f && code <= 0x9f) ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069)
+  );
+}
+
+/** `text` with every control character escaped; safe to print on a terminal. */
+export function printable(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0;
+    out += unprintable(code) ? `\\u${code.toString(16).padStart(4, '0')}` : ch;
+  }
+  return out;
+}
+
+/** One line of text output for people; every control character in it is escaped. */
 export function println(io: CliIo, line = ''): void {
-  io.stdout.write(`${line}\n`);
+  io.stdout.write(`${printable(line)}\n`);
+}
+
+/** A message on stderr (errors quote values from the database too), escaped like println. */
+export function eprintln(io: CliIo, line: string): void {
+  io.stderr.write(`${printable(line)}\n`);
 }
 
 /** JSON for scripts: Decimals become plain strings (never floats), Dates ISO-8601. */
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${JSON.stringify(value, jsonReplacer, 2)}\n`);
+  // JSON.stringify escapes C0 controls but leaves DEL, C1 and bidi overrides raw; \uXXXX is valid JSON.
+  io.stdout.write(`${printable(JSON.stringify(value, jsonReplacer, 2))}\n`);
 }
 
 function jsonReplacer(this: unknown, key: string, value: unknown): unknown {
@@ -58,13 +89,15 @@ export function formatTable(
   rows: readonly (readonly string[])[],
   align: readonly Align[] = [],
 ): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // Escaped before measuring, so a cell with escape codes neither misaligns the table nor runs raw.
+  const cells = rows.map((r) => r.map((cell) => printable(cell)));
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => (align[i] === 'right' ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(headers), ...rows.map((r) => line(headers.map((_, i) => r[i] || '-')))].join('\n');
+  return [line(headers), ...cells.map((r) => line(headers.map((_, i) => r[i] || '-')))].join('\n');
 }
 
 /** A decimal for a table cell: plain notation, no trailing zeros. */

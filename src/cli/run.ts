@@ -5,7 +5,7 @@
  */
 import { ASSETS_USAGE, assetsCommand } from './assets.js';
 import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
-import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, RefusedError, UsageError } from './io.js';
+import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, eprintln, RefusedError, UsageError } from './io.js';
 import { MIGRATE_USAGE, migrateCommand } from './migrate.js';
 import { PNL_USAGE, pnlCommand } from './pnl.js';
 import { STATUS_USAGE, statusCommand } from './status.js';
@@ -44,15 +44,15 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`dca-bot: ${err.message}\n${err.usage}\n`);
+      eprintln(io, `dca-bot: ${err.message}\n${err.usage}`);
       return EXIT_USAGE;
     }
     if (err instanceof RefusedError) {
-      io.stderr.write(`dca-bot: ${err.message}\n`);
+      eprintln(io, `dca-bot: ${err.message}`);
       return EXIT_REFUSED;
     }
     // A bug or an unexpected outage: the message, not a stack, and never the environment.
-    io.stderr.write(`dca-bot: ${(err as Error).message ?? String(err)}\n`);
+    eprintln(io, `dca-bot: ${(err as Error).message ?? String(err)}`);
     return EXIT_REFUSED;
   }
 }

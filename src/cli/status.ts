@@ -5,6 +5,7 @@
 import { type AssetConfig, type CycleRow, TERMINAL_STATUSES } from '../domain.js';
 import { safetyTriggerPrice, takeProfitPrice } from '../machines/decisions.js';
 import type { Decimal } from '../money.js';
+import { type AssetSupervisionRow, listAssetSupervision } from '../store/assetSupervision.js';
 import { listAssetRows, parseOrReason } from '../store/assets.js';
 import { getLatestCycle } from '../store/cycles.js';
 import { parseCommand, positionals } from './args.js';
@@ -13,7 +14,9 @@ import { type CliIo, EXIT_OK, formatTable, plain, price, printJson, println } fr
 
 export const STATUS_USAGE = `usage: dca-bot status [--json]
   one line per asset: its current cycle, holdings, safety orders used, the order in flight and the
-  ask / bid prices that trigger the next safety order and the take-profit`;
+  ask / bid prices that trigger the next safety order and the take-profit; then the assets the
+  running bot does not trade right now (parked after repeated crashes, or idle because the exchange
+  does not list or trade the pair), with the reason and the next retry`;
 
 interface AssetStatus {
   readonly symbol: string;
@@ -23,6 +26,8 @@ interface AssetStatus {
   readonly cycle: CycleRow | null;
   readonly nextSafetyPrice: Decimal | null;
   readonly takeProfitPrice: Decimal | null;
+  /** What the running bot reported: parked or idle; null while it trades the asset. */
+  readonly supervision: AssetSupervisionRow | null;
 }
 
 export async function statusCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -31,6 +36,7 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
   positionals(parsed, [], STATUS_USAGE);
   const statuses = await withPool(io, async (pool) => {
     const out: AssetStatus[] = [];
+    const supervision = await listAssetSupervision(pool);
     for (const row of await listAssetRows(pool)) {
       const asset = parseOrReason(row);
       if (typeof asset === 'string') {
@@ -42,10 +48,12 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
           cycle: null,
           nextSafetyPrice: null,
           takeProfitPrice: null,
+          supervision: null,
         });
         continue;
       }
-      out.push(describe(asset, await getLatestCycle(pool, asset.id)));
+      const described = describe(asset, await getLatestCycle(pool, asset.id));
+      out.push({ ...described, supervision: supervision.get(asset.id) ?? null });
     }
     return out;
   });
@@ -66,7 +74,11 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
       s.symbol,
       s.enabled ? 'yes' : 'no',
       c ? String(c.id) : '-',
-      s.invalidReason !== null ? 'INVALID' : (c?.status ?? 'no cycle yet'),
+      s.invalidReason !== null
+        ? 'INVALID'
+        : s.supervision !== null
+          ? s.supervision.state.toUpperCase()
+          : (c?.status ?? 'no cycle yet'),
       c ? plain(c.quantity) : '-',
       c?.averagePurchasePrice.gt(0) ? price(c.averagePurchasePrice) : '-',
       c ? `${c.safetyOrders}/${s.maxSafetyOrders}` : '-',
@@ -91,12 +103,22 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
   for (const s of statuses) {
     if (s.invalidReason !== null)
       println(io, `${s.symbol} is invalid and skipped by the bot: ${s.invalidReason}`);
+    if (s.supervision !== null) println(io, supervisionLine(s.symbol, s.supervision));
   }
   return EXIT_OK;
 }
 
+function supervisionLine(symbol: string, s: AssetSupervisionRow): string {
+  const since = s.since.toISOString();
+  if (s.state === 'idle') {
+    return `${symbol} is idle in the bot since ${since}: ${s.reason}; checked again at every asset poll`;
+  }
+  const retry = s.nextRetryAt ? `retried at ${s.nextRetryAt.toISOString()} or` : 'retried';
+  return `${symbol} is parked by the bot since ${since}: ${s.reason}; ${retry} when its row changes`;
+}
+
 /** Trigger prices only mean something while the cycle holds coin (DESIGN §1). */
-function describe(asset: AssetConfig, cycle: CycleRow | null): AssetStatus {
+function describe(asset: AssetConfig, cycle: CycleRow | null): Omit<AssetStatus, 'supervision'> {
   const holding = cycle?.quantity.gt(0) === true && !TERMINAL_STATUSES.includes(cycle.status);
   const safetyLeft = cycle !== null && cycle.safetyOrders < asset.maxSafetyOrders;
   return {
@@ -126,6 +148,15 @@ function statusJson(s: AssetStatus) {
     enabled: s.enabled,
     valid: s.invalidReason === null,
     reason: s.invalidReason,
+    supervision:
+      s.supervision === null
+        ? null
+        : {
+            state: s.supervision.state,
+            reason: s.supervision.reason,
+            since: s.supervision.since.toISOString(),
+            nextRetryAt: s.supervision.nextRetryAt?.toISOString() ?? null,
+          },
     cycle:
       c === null
         ? null

@@ -104,6 +104,9 @@ export interface DashboardState {
     restarts: number;
     since: string;
     lastError: string | null;
+    /** Why a child is parked or idle, and when it is tried again. */
+    reason: string | null;
+    nextRetryAt: string | null;
   }[];
   /** The ledger part is from this time; null until the first read succeeded. */
   readonly ledgerAt: string | null;
@@ -169,6 +172,8 @@ export function buildState(input: ModelInput): DashboardState {
       restarts: c.restarts,
       since: c.since.toISOString(),
       lastError: c.lastError ? c.lastError.slice(0, 200) : null,
+      reason: c.reason ? c.reason.slice(0, 200) : null,
+      nextRetryAt: c.nextRetryAt?.toISOString() ?? null,
     })),
     ledgerAt: input.ledgerAt?.toISOString() ?? null,
     ledgerError: input.ledgerError,

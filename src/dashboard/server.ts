@@ -10,7 +10,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Bot } from '../app.js';
-import { type Config, configSecrets } from '../config.js';
+import { type Config, configSecrets, isLoopbackHost } from '../config.js';
+import { ConfigError } from '../errors.js';
 import type { Pool } from '../store/db.js';
 import type { Supervisor } from '../supervisor.js';
 import { hostAllowed, tokenMatches } from './auth.js';
@@ -57,6 +58,12 @@ const HEARTBEAT_MS = 15_000;
 
 export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   const { config, logger } = deps;
+  // loadConfig already refuses this; a Config built another way must not open the ledger to a network.
+  if (!isLoopbackHost(config.dashboard.host) && config.dashboard.token === null) {
+    throw new ConfigError([
+      `DASHBOARD_TOKEN: required when DASHBOARD_HOST is not a loopback address (got ${JSON.stringify(config.dashboard.host)})`,
+    ]);
+  }
   const log = logger.child({ actor: 'dashboard' });
   const files = await loadStatic();
   const feed = new DashboardFeed({
@@ -144,7 +151,7 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   }
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
-  log.info({ url, token: token ? 'required' : 'none' }, `dashboard on ${url}`);
+  log.info({ url, tokenRequired: token !== null }, `dashboard on ${url}`);
 
   return {
     url,

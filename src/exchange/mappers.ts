@@ -37,6 +37,16 @@ function amountOrNull(value: Amount, field: string): Decimal | null {
   return value === null || value === undefined || value === '' ? null : dec(value, field);
 }
 
+/** A price or size that can only be above zero (a quote side, an order's qty or limit). */
+function positive(d: Decimal, field: string): Decimal {
+  if (!d.gt(0)) throw new TypeError(`${field}: ${d.toFixed()} is not above zero`);
+  return d;
+}
+
+function positiveOrNull(d: Decimal | null, field: string): Decimal | null {
+  return d === null ? null : positive(d, field);
+}
+
 function text(value: unknown, field: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${field}: missing`);
   return value;
@@ -130,18 +140,30 @@ export function mapRestQuote(symbol: string, q: marketData.CryptoQuote): Quote {
   };
 }
 
-/** A quote frame from the crypto market-data stream. */
+/**
+ * A quote frame from the crypto market-data stream. A side at or below zero is malformed here; a
+ * crossed book (bid above ask) is a real if brief market state, left to the market-data actor.
+ */
 export function mapStreamQuote(q: streaming.StreamQuote): Quote {
   return {
     symbol: toSlashSymbol(text(q.symbol, 'quote.S')),
-    bid: amount(q.bidPrice, 'quote.bp'),
-    ask: amount(q.askPrice, 'quote.ap'),
+    bid: positive(amount(q.bidPrice, 'quote.bp'), 'quote.bp'),
+    ask: positive(amount(q.askPrice, 'quote.ap'), 'quote.ap'),
     at: date(q.timestamp, 'quote.t'),
   };
 }
 
+/**
+ * A trade_updates frame. Amounts that cannot be (a negative filled qty, a zero limit) make the frame
+ * malformed; whether a well-formed update fits the order the bot placed is the stream actor's check.
+ */
 export function mapTradeUpdate(u: streaming.TradeUpdate): TradeUpdate {
   const order = mapOrder(u.order);
+  if (order.filledQty.lt(0))
+    throw new TypeError(`order.filled_qty: ${order.filledQty.toFixed()} is negative`);
+  positiveOrNull(order.qty, 'order.qty');
+  positiveOrNull(order.limitPrice, 'order.limit_price');
+  positiveOrNull(order.filledAvgPrice, 'order.filled_avg_price');
   return {
     event: text(u.event, 'trade_update.event'),
     order,

@@ -12,6 +12,7 @@
  * - rate limit: left off; one bot process stays far below Alpaca's 200 requests/minute.
  */
 import { marketData, streaming, trading } from '@alpacahq/alpaca-trade-api';
+import WebSocket from 'ws';
 import type { ExchangeEndpoints } from './types.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -26,6 +27,24 @@ export const STREAM_RECONNECT = {
   maxReconnectMs: 30_000,
   reconnectJitter: 0.2,
 } as const;
+
+/**
+ * The largest websocket message either stream accepts. A quote is ~150 bytes and a trade update ~2
+ * KB; `ws` would otherwise take up to 100 MiB per frame, and a broken or hostile server sending a
+ * few such frames exhausts the heap. Past this size the socket is closed (1009) as soon as the
+ * frame's header arrives, before its body is buffered; the SDK reports the error and reconnects.
+ */
+export const MAX_STREAM_FRAME_BYTES = 1024 * 1024;
+
+/** The SDK's own socket factory, with the frame cap added. */
+function boundedSocket(maxPayload: number): streaming.WebSocketFactory {
+  return (url, codec) =>
+    new WebSocket(url, {
+      perMessageDeflate: false,
+      maxPayload,
+      ...(codec === 'msgpack' ? { headers: { 'Content-Type': 'application/msgpack' } } : {}),
+    }) as unknown as streaming.WebSocketLike;
+}
 
 export interface SdkClientOptions {
   /** Per-attempt REST timeout; a POST that times out is ambiguous. Default 10 s. */
@@ -76,6 +95,7 @@ export function createSdkClients(endpoints: ExchangeEndpoints, opts: SdkClientOp
   const dataConfig = new marketData.Configuration({ ...shared, basePath: trimSlash(endpoints.dataUrl) });
   const credentials = { keyId: endpoints.keyId, secret: endpoints.secretKey };
   const reconnect = { ...STREAM_RECONNECT, ...opts.reconnect };
+  const wsFactory = boundedSocket(MAX_STREAM_FRAME_BYTES);
 
   return {
     orders: new trading.OrdersApi(tradingConfig),
@@ -84,10 +104,17 @@ export function createSdkClients(endpoints: ExchangeEndpoints, opts: SdkClientOp
     assets: new trading.AssetsApi(tradingConfig),
     crypto: new marketData.CryptoApi(dataConfig),
     tradeStream: (overrides = {}) =>
-      new streaming.TradingStream({ credentials, ...reconnect, ...overrides, url: endpoints.streamUrl }),
+      new streaming.TradingStream({
+        credentials,
+        wsFactory,
+        ...reconnect,
+        ...overrides,
+        url: endpoints.streamUrl,
+      }),
     cryptoStream: (overrides = {}) =>
       new streaming.CryptoDataStream({
         credentials,
+        wsFactory,
         ...reconnect,
         ...overrides,
         url: endpoints.dataStreamUrl,

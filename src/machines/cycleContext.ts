@@ -1,7 +1,7 @@
 /**
  * From a persisted dca_cycles row to the machine's context, and back to the columns the host writes.
  */
-import { type OrderStep, parseClientOrderId } from '../clientOrderId.js';
+import { type OrderStep, readClientOrderId } from '../clientOrderId.js';
 import type { CycleRow, CycleStatus } from '../domain.js';
 import { ZERO } from '../money.js';
 import type {
@@ -34,7 +34,9 @@ export function ledgerOf(row: CycleRow): CycleLedger {
  */
 export function inFlightFromRow(row: CycleRow): InFlightOrder | null {
   if (row.status !== 'buying' && row.status !== 'selling') return null;
-  const parts = parseClientOrderId(row.clientOrderId);
+  // The row's own id (this database wrote it), in either format: a cycle upgraded in place mid-order
+  // still has its pre-installation id in flight.
+  const parts = readClientOrderId(row.clientOrderId);
   if (parts === null || parts.cycleId !== row.id) return null;
   const step: OrderStep = parts.step;
   return {
@@ -60,6 +62,7 @@ export function initialContext(input: CycleInput): CycleContext {
   const inFlight = inFlightFromRow(cycle);
   return {
     cycleId: cycle.id,
+    installationId: input.installationId,
     asset: input.asset,
     rules: input.rules,
     feeRate: input.feeRate,

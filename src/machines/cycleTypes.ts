@@ -25,6 +25,8 @@ export interface CycleInput {
   /** e.g. 0.0025; the buy fee is taken in the coin received. */
   feeRate: Decimal;
   now: Date;
+  /** This database's installation id: every client order id the cycle issues carries it. */
+  installationId: string;
 }
 
 export type CycleEvent =
@@ -102,6 +104,7 @@ export interface ResumePlan {
 
 export interface CycleContext {
   readonly cycleId: number;
+  readonly installationId: string;
   readonly asset: AssetConfig;
   readonly rules: AssetRules;
   readonly feeRate: Decimal;

@@ -37,7 +37,12 @@ export function positionCheck(context: CycleContext, check: Omit<PositionCheck, 
 }
 
 function placed(context: CycleContext, inFlight: Omit<InFlightOrder, 'clientOrderId'>): Update {
-  const clientOrderId = nextClientOrderId(context.cycleId, inFlight.step, context.clientOrderId);
+  const clientOrderId = nextClientOrderId(
+    context.installationId,
+    context.cycleId,
+    inFlight.step,
+    context.clientOrderId,
+  );
   return { inFlight: { ...inFlight, clientOrderId }, clientOrderId, positionCheck: null };
 }
 

@@ -41,6 +41,15 @@ export async function handleControl(route: Route, req: IncomingMessage, res: Ser
     );
     return sendJson(res, 200, { ok: true });
   }
+  if (path === '/_sim/inject/quote' && method === 'POST') {
+    sim.injectStreamQuote(text(body.symbol, 'symbol'), Number(body.bid), Number(body.ask));
+    return sendJson(res, 200, { ok: true });
+  }
+  if (path === '/_sim/inject/trade-update' && method === 'POST') {
+    if (typeof body.data !== 'object' || body.data === null) throw unprocessable('data must be an object');
+    sim.injectTradeUpdate(body.data as Record<string, unknown>);
+    return sendJson(res, 200, { ok: true });
+  }
   if (path === '/_sim/account' && method === 'GET') return sendJson(res, 200, accountJson(sim.account()));
   const fault = /^\/_sim\/faults\/([a-z-]+)$/.exec(path);
   if (fault && method === 'POST') return sendJson(res, 200, applyFault(sim.faults, fault[1]!, body));
@@ -88,6 +97,9 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
       break;
     case 'reorder-updates':
       f.reorderTradeUpdates(count(2));
+      break;
+    case 'hide-position':
+      f.hidePosition(text(b.symbol, 'symbol'), count(1));
       break;
     case 'hold-orders':
       f.holdOrders();

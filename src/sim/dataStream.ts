@@ -61,6 +61,17 @@ export class DataStreamServer {
     }
   }
 
+  /**
+   * A quote message exactly as given (any numbers, even ones the engine would refuse) to the
+   * symbol's subscribers: a glitch on the feed that the order book and REST never see.
+   */
+  publishRawQuote(symbol: string, bp: number, ap: number, at: Date): void {
+    const msg = { T: 'q', S: symbol, bp, bs: 1, ap, as: 1, t: at };
+    for (const c of this.#clients) {
+      if (c.authenticated && (c.quotes.has(symbol) || c.quotes.has('*'))) this.#queue(c, msg);
+    }
+  }
+
   publishTrade(t: SimTrade): void {
     for (const c of this.#clients) {
       if (!c.authenticated || !(c.trades.has(t.symbol) || c.trades.has('*'))) continue;

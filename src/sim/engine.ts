@@ -19,6 +19,7 @@ import { checkBalance, checkMinimumValue, type FundsRequest } from './funds.js';
 import type { Latency } from './latency.js';
 import { Ledger } from './ledger.js';
 import { decideFill, isComplete } from './matching.js';
+import { newOrder, reservedCash, reservedCoin } from './orderRecord.js';
 import {
   OPEN_STATUSES,
   type SimAccount,
@@ -247,12 +248,7 @@ export class Engine {
 
   /** Coin that open sell orders of `symbol` already claim (not in `qty_available`). */
   reservedCoin(symbol: string): Decimal {
-    let reserved = ZERO;
-    for (const o of this.#live) {
-      if (o.side === 'sell' && o.symbol === symbol && o.qty)
-        reserved = reserved.plus(o.qty.minus(o.filledQty));
-    }
-    return reserved;
+    return reservedCoin(this.#live, symbol);
   }
 
   account(): SimAccount {
@@ -326,32 +322,12 @@ export class Engine {
       coin: base?.qty ?? ZERO,
       reservedCoin: this.reservedCoin(c.asset.symbol),
     });
-    const now = this.#now();
-    return {
+    return newOrder(c, quote, {
       id: opts.id ?? randomUUID(),
       clientOrderId,
-      symbol: c.asset.symbol,
-      assetId: c.asset.id,
-      side: c.side,
-      type: c.type,
-      timeInForce: c.timeInForce,
-      qty: c.qty,
-      notional: c.notional,
-      limitPrice: c.limitPrice,
-      status: 'new',
-      filledQty: ZERO,
-      filledValue: ZERO,
-      createdAt: now,
-      updatedAt: now,
-      filledAt: null,
-      canceledAt: null,
-      expiredAt: null,
-      failedAt: null,
-      // The collar is measured from the quote the order was placed against (or its first quote).
-      collarReference: quote && c.type === 'market' ? (c.side === 'buy' ? quote.ask : quote.bid) : null,
-      fillRatio: c.fillRatio,
       external: opts.external ?? false,
-    };
+      now: this.#now(),
+    });
   }
 
   #makeMatchable(order: SimOrder): void {
@@ -447,19 +423,8 @@ export class Engine {
     return this.#byId.get(idOrClientId) ?? this.#byClientId.get(idOrClientId);
   }
 
-  /** USD that open buy orders may still spend. */
   #reservedCash(): Decimal {
-    let reserved = ZERO;
-    for (const o of this.#live) {
-      if (o.side !== 'buy') continue;
-      if (o.notional) {
-        reserved = reserved.plus(o.notional.minus(o.filledValue));
-        continue;
-      }
-      const price = o.limitPrice ?? this.#quotes.get(o.symbol)?.ask ?? ZERO;
-      reserved = reserved.plus(o.qty!.minus(o.filledQty).mul(price));
-    }
-    return reserved;
+    return reservedCash(this.#live, (symbol) => this.#quotes.get(symbol));
   }
 
   /** A quote size between 0.05 and 5 (three decimals), deterministic per run. */

@@ -4,6 +4,7 @@
  * its options configured it.
  */
 import type { DecimalInput } from '../money.js';
+import { normalizeSymbol } from './assets.js';
 
 export type StreamName = 'trading' | 'data';
 
@@ -83,6 +84,7 @@ export class SimFaults {
     data: { until: 0, attempts: 0 },
   };
   #duplicates = 0;
+  readonly #hiddenPositions = new Map<string, number>();
   #reorderSize = 0;
   readonly #held: unknown[] = [];
   #heldEmit: ((frame: unknown) => void) | null = null;
@@ -168,6 +170,14 @@ export class SimFaults {
     this.#reorderSize = count;
   }
 
+  /**
+   * The next `reads` GETs of the symbol's position answer 404 as if there were none, as a read
+   * right after a fill can (the position is not visible yet); the position itself is unchanged.
+   */
+  hidePosition(symbol: string, reads = 1): void {
+    this.#hiddenPositions.set(normalizeSymbol(symbol), reads);
+  }
+
   /** Orders stay unfilled (quotes still flow) until `releaseOrders()`. */
   holdOrders(): void {
     this.targets.setMatchingPaused(true);
@@ -192,6 +202,7 @@ export class SimFaults {
     this.#refusals.trading = { until: 0, attempts: 0 };
     this.#refusals.data = { until: 0, attempts: 0 };
     this.#duplicates = 0;
+    this.#hiddenPositions.clear();
     this.#flushHeld();
     this.#reorderSize = 0;
     this.targets.setMatchingPaused(false);
@@ -214,6 +225,14 @@ export class SimFaults {
     if (f.count <= 0) return null;
     f.count -= 1;
     return failure(f.status, f);
+  }
+
+  /** @internal Whether this read of the symbol's position answers 404. */
+  takeHiddenPosition(symbol: string): boolean {
+    const reads = this.#hiddenPositions.get(symbol) ?? 0;
+    if (reads <= 0) return false;
+    this.#hiddenPositions.set(symbol, reads - 1);
+    return true;
   }
 
   /** @internal How to answer this order submission, or null for normally. */

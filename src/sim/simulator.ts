@@ -80,6 +80,13 @@ export interface Simulator {
   expireOrder(idOrClientId: string): SimOrder;
   setPosition(symbol: string, qty: DecimalInput, avgPrice: DecimalInput): void;
   setCash(cash: DecimalInput): void;
+  /**
+   * A raw quote on the market-data stream only (a feed glitch): the book, matching and REST's latest
+   * quote keep the last published quote.
+   */
+  injectStreamQuote(symbol: string, bid: number, ask: number): void;
+  /** A raw `trade_updates` frame (`data` as given) to every listener; the engine knows nothing of it. */
+  injectTradeUpdate(data: Record<string, unknown>): void;
   readonly faults: SimFaults;
   /** REST requests made so far with the simulator's key, trading and market data apart. */
   restRequests(): { trading: number; data: number };
@@ -96,6 +103,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const keys = { keyId: opts.keyId ?? 'SIMKEY', secretKey: opts.secretKey ?? 'SIMSECRET' };
   const ratio = opts.partialFillRatio;
   const configuredRatio = ratio === undefined || ratio === null ? null : dec(ratio, 'partialFillRatio');
+  const now = opts.now ?? (() => new Date());
   const engine = new Engine({
     assets: buildAssets(opts.assets ?? DEFAULT_ASSETS),
     cash: dec(opts.cash ?? '100000', 'cash'),
@@ -104,7 +112,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     minOrderValue: dec(opts.minOrderValue ?? '10', 'minOrderValue'),
     latency: buildLatency(opts.latency),
     pendingEvents: opts.pendingEvents ?? false,
-    now: opts.now ?? (() => new Date()),
+    now,
     partialFillRatio: configuredRatio,
   });
   const rateLimiter = new RateLimiter(opts.rateLimitPerMinute ?? 200);
@@ -194,6 +202,9 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     expireOrder: (id) => engine.expire(id),
     setPosition: (symbol, qty, avgPrice) => engine.setPosition(symbol, qty, avgPrice),
     setCash: (cash) => engine.ledger.setCash(cash),
+    injectStreamQuote: (symbol, bid, ask) =>
+      dataStream.publishRawQuote(engine.asset(symbol).symbol, bid, ask, now()),
+    injectTradeUpdate: (data) => tradingStream.broadcast(data),
     faults,
     restRequests: () => ({
       trading: rateLimiter.total(`trading:${keys.keyId}`),

@@ -52,7 +52,7 @@ export async function handleTradingRest(
   if (positionSymbol !== null && method === 'GET') {
     const symbol = normalizeSymbol(positionSymbol);
     const position = engine.positions().find((p) => p.symbol === symbol || p.assetId === positionSymbol);
-    if (!position) throw notFound('position does not exist');
+    if (!position || faults.takeHiddenPosition(position.symbol)) throw notFound('position does not exist');
     const p = position;
     return sendJson(res, 200, positionJson(p, engine.quote(p.symbol), engine.reservedCoin(p.symbol)));
   }

@@ -5,6 +5,7 @@
 import type { AssetConfig } from '../domain.js';
 import { DcaError } from '../errors.js';
 import { type Decimal, dec, decOrNull, toPlain } from '../money.js';
+import { checkFits } from './columns.js';
 import { execute, type Queryable, selectRows } from './db.js';
 import type { Row } from './rows.js';
 
@@ -70,6 +71,11 @@ const SETTINGS = [
 ] as const;
 
 function settingValues(asset: AssetConfig): unknown[] {
+  checkFits('dca_assets', 'base_order_amount', asset.baseOrderAmount);
+  checkFits('dca_assets', 'safety_order_amount', asset.safetyOrderAmount);
+  checkFits('dca_assets', 'safety_order_deviation', asset.safetyOrderDeviation);
+  checkFits('dca_assets', 'take_profit_percent', asset.takeProfitPercent);
+  checkFits('dca_assets', 'buy_order_price_deviation_percent', asset.buyOrderPriceDeviationPercent);
   return [
     asset.enabled,
     toPlain(asset.baseOrderAmount),
@@ -124,6 +130,7 @@ export function assetColumnProblems(asset: AssetConfig): string[] {
 }
 
 export async function setLastSellPrice(db: Queryable, assetId: number, price: Decimal): Promise<void> {
+  checkFits('dca_assets', 'last_sell_price', price);
   await execute(db, 'UPDATE dca_assets SET last_sell_price = ? WHERE id = ?', [toPlain(price), assetId]);
 }
 

@@ -4,8 +4,9 @@
  */
 import { CYCLE_STATUSES, type CycleRow, type CycleStatus, TERMINAL_STATUSES } from '../domain.js';
 import { DcaError, StaleWriteError } from '../errors.js';
-import { type Decimal, toPlain } from '../money.js';
+import { Decimal, toPlain } from '../money.js';
 import { setLastSellPrice } from './assets.js';
+import { checkFits, DECIMAL_COLUMNS } from './columns.js';
 import { execute, type Pool, type Queryable, selectRows, withTransaction } from './db.js';
 import { date, dateOrNull, decimal, decimalOrNull, num, type Row, text, textOrNull } from './rows.js';
 
@@ -177,6 +178,10 @@ export async function updateCycle(
     if (value === undefined) continue;
     const column = PATCH_COLUMNS[field as keyof CyclePatch];
     if (column === undefined) throw new DcaError('INVARIANT', `not a patchable cycle field: ${field}`);
+    // Every value is checked before the statement runs: one that does not fit changes nothing.
+    if (column in DECIMAL_COLUMNS.dca_cycles && Decimal.isDecimal(value)) {
+      checkFits('dca_cycles', column as keyof typeof DECIMAL_COLUMNS.dca_cycles, value as Decimal);
+    }
     sets.push(`${column} = ?`);
     params.push(toParam(value));
   }

@@ -29,14 +29,23 @@ export function poolOptions(cfg: DbConfig, extra: Partial<PoolOptions> = {}): Po
   };
 }
 
+/**
+ * Strict on every table: a value that does not fit its column is an error, never a silently
+ * clipped or truncated one (a non-strict session stores 1e300 as 9999999999.9999999999). The
+ * store checks ranges itself first (columns.ts); this is the backstop for anything it misses.
+ */
+export const SQL_MODE =
+  'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
+
 export function createPool(cfg: DbConfig): Pool {
   const pool = mysql.createPool(poolOptions(cfg));
-  // The session zone must match `timezone: 'Z'` so CURRENT_TIMESTAMP defaults and NOW() are UTC.
-  // mysql2 exposes the raw callback connection on the underlying pool's 'connection' event. Without
+  // The session zone must match `timezone: 'Z'` so CURRENT_TIMESTAMP defaults and NOW() are UTC,
+  // and the session must be strict (SQL_MODE). mysql2 exposes the raw callback connection on the
+  // underlying pool's 'connection' event, and runs this before any query the pool hands it. Without
   // a callback a failed SET is emitted as an 'error' nobody listens to, which kills the process; and
-  // a session left in the server's zone must not be used, so it is destroyed instead.
+  // a session left in the server's zone or mode must not be used, so it is destroyed instead.
   pool.pool.on('connection', (conn) => {
-    conn.query("SET time_zone = '+00:00'", (err: Error | null) => {
+    conn.query(`SET time_zone = '+00:00', sql_mode = '${SQL_MODE}'`, (err: Error | null) => {
       if (err) conn.destroy();
     });
   });

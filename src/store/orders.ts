@@ -5,6 +5,7 @@
 import { type CycleRow, DEAD_ORDER_STATUSES, type OrderIntent, type OrderSnapshot } from '../domain.js';
 import type { Decimal } from '../money.js';
 import { toPlain } from '../money.js';
+import { checkFits } from './columns.js';
 import { type CyclePatch, updateCycle } from './cycles.js';
 import { execute, type Pool, type Queryable, selectRows, withTransaction } from './db.js';
 import { date, dateOrNull, decimal, decimalOrNull, num, type Row, text, textOrNull } from './rows.js';
@@ -78,6 +79,8 @@ export async function writeAheadOrder(
   },
 ): Promise<CycleRow> {
   const { intent } = args;
+  checkFits('dca_orders', 'qty', intent.qty);
+  checkFits('dca_orders', 'limit_price', intent.limitPrice);
   return withTransaction(pool, async (conn) => {
     const cycle = await updateCycle(conn, args.cycleId, args.expectedVersion, {
       clientOrderId: intent.clientOrderId,
@@ -115,6 +118,9 @@ const DEAD = [...DEAD_ORDER_STATUSES];
  * No-op when the ledger has no row for the client order id.
  */
 export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?: Decimal): Promise<void> {
+  checkFits('dca_orders', 'filled_qty', order.filledQty);
+  checkFits('dca_orders', 'filled_avg_price', order.filledAvgPrice);
+  checkFits('dca_orders', 'fee', fee);
   const filled = toPlain(order.filledQty);
   const isDead = (DEAD as string[]).includes(order.status);
   const closedAt = isDead ? (order.filledAt ?? order.updatedAt ?? new Date()) : null;

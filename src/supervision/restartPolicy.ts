@@ -5,6 +5,11 @@ import { assign, emit, not, setup } from 'xstate';
  * (restart or not, how long to wait, when to give up) without any I/O. Time arrives on the events
  * (`at`), and every effect leaves as an emitted intent that the supervisor carries out, so the
  * whole policy can be walked by `createTestModel`.
+ *
+ * Past its intensity a child either escalates (the root's children: the process exits and systemd
+ * restarts it) or is parked (one asset's crash loop is that asset's problem): it stays down, its
+ * supervisor raises one alert, and it is tried again after a growing delay or when asked (its
+ * configuration changed), with a fresh intensity window.
  */
 
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -22,13 +27,21 @@ export interface Backoff {
   factor: number;
 }
 
+/** What happens past the intensity: give up for the whole tree, or park this child only. */
+export type GiveUp = 'escalate' | 'park';
+
 export interface PolicyInput {
   restart: RestartType;
   intensity: Intensity;
   backoff: Backoff;
+  giveUp?: GiveUp;
+  /** Delay before the n-th retry of a parked child (n counted since it was added or last retried by hand). */
+  parkBackoff?: Backoff;
 }
 
 export interface PolicyContext extends PolicyInput {
+  giveUp: GiveUp;
+  parkBackoff: Backoff;
   /** Times of the restarts still inside the intensity period, oldest first. */
   restartTimes: number[];
   /** Every restart since the child was added, for the dashboard. */
@@ -38,7 +51,14 @@ export interface PolicyContext extends PolicyInput {
   now: number;
   /** The delay of the restart currently waited for. */
   pendingDelayMs: number;
+  /** Times parked since added or last retried by hand: the next park waits longer. */
+  parks: number;
+  /** Why the child is parked (the give-up reason), while it is. */
+  parkedReason: string | undefined;
 }
+
+/** A parked child waits this long (1 min, doubling, at most 1 h) unless its spec says otherwise. */
+export const DEFAULT_PARK_BACKOFF: Backoff = { initialMs: 60_000, maxMs: 3_600_000, factor: 2 };
 
 export type PolicyEvent =
   | { type: 'START' }
@@ -46,6 +66,8 @@ export type PolicyEvent =
   | { type: 'CRASHED'; at: number; error: unknown }
   | { type: 'EXITED'; at: number }
   | { type: 'RESTART_DUE'; at: number }
+  /** Try a parked child now (e.g. its configuration changed); ignored in any other state. */
+  | { type: 'RETRY'; at: number }
   | { type: 'STOP'; reason: string }
   | { type: 'STOPPED' };
 
@@ -57,7 +79,9 @@ export type PolicyIntent =
   | { type: 'scheduleRestart'; delayMs: number }
   | { type: 'cancelRestart' }
   | { type: 'stopChild'; reason: string }
-  | { type: 'escalate'; reason: string; error: unknown };
+  | { type: 'escalate'; reason: string; error: unknown }
+  /** Past the intensity with `giveUp: 'park'`: the child stays down until `retryAt`. */
+  | { type: 'park'; reason: string; error: unknown; retryAt: number };
 
 export function restartsWithin(times: readonly number[], now: number, periodMs: number): number[] {
   return times.filter((t) => now - t < periodMs);
@@ -100,6 +124,7 @@ export const restartPolicyMachine = setup({
     isPermanent: ({ context }) => context.restart === 'permanent',
     restartAllowed: ({ context, event }) =>
       recentRestarts(context, event).length < context.intensity.maxRestarts,
+    parks: ({ context }) => context.giveUp === 'park',
   },
   actions: {
     noteTime: assign({ now: ({ context, event }) => Math.max(context.now, eventTime(event, context.now)) }),
@@ -115,6 +140,18 @@ export const restartPolicyMachine = setup({
         restarts: context.restarts + 1,
       };
     }),
+    countPark: assign(({ context, event }) => ({
+      pendingDelayMs: backoffDelay(context.parkBackoff, context.parks),
+      parks: context.parks + 1,
+      parkedReason: giveUpReason(context, event),
+    })),
+    /** A retry starts a fresh intensity window: the crashes that parked the child are behind it. */
+    countRetry: assign(({ context }) => ({
+      restartTimes: [],
+      restarts: context.restarts + 1,
+      parkedReason: undefined,
+    })),
+    forgetParks: assign({ parks: 0 }),
     startChild: emit({ type: 'startChild' }),
     releaseCrashed: emit({ type: 'releaseChild', reason: 'crashed' }),
     releaseExited: emit({ type: 'releaseChild', reason: 'exited' }),
@@ -129,12 +166,22 @@ export const restartPolicyMachine = setup({
       reason: giveUpReason(context, event),
       error: event.type === 'CRASHED' ? event.error : undefined,
     })),
+    park: emit(({ context, event }) => ({
+      type: 'park',
+      reason: context.parkedReason ?? giveUpReason(context, event),
+      error: event.type === 'CRASHED' ? event.error : undefined,
+      retryAt: context.now + context.pendingDelayMs,
+    })),
   },
 }).createMachine({
   id: 'restartPolicy',
   initial: 'idle',
   context: ({ input }) => ({
     ...input,
+    giveUp: input.giveUp ?? 'escalate',
+    parkBackoff: input.parkBackoff ?? DEFAULT_PARK_BACKOFF,
+    parks: 0,
+    parkedReason: undefined,
     restartTimes: [],
     restarts: 0,
     lastError: undefined,
@@ -163,6 +210,11 @@ export const restartPolicyMachine = setup({
             target: 'backingOff',
             actions: ['noteTime', 'noteError', 'releaseCrashed', 'countRestart', 'scheduleRestart'],
           },
+          {
+            guard: 'parks',
+            target: 'parked',
+            actions: ['noteTime', 'noteError', 'releaseCrashed', 'countPark', 'park', 'scheduleRestart'],
+          },
           { target: 'escalated', actions: ['noteTime', 'noteError', 'releaseCrashed', 'escalate'] },
         ],
         EXITED: [
@@ -172,6 +224,11 @@ export const restartPolicyMachine = setup({
             target: 'backingOff',
             actions: ['noteTime', 'releaseExited', 'countRestart', 'scheduleRestart'],
           },
+          {
+            guard: 'parks',
+            target: 'parked',
+            actions: ['noteTime', 'releaseExited', 'countPark', 'park', 'scheduleRestart'],
+          },
           { target: 'escalated', actions: ['noteTime', 'releaseExited', 'escalate'] },
         ],
         STOP: 'stopping',
@@ -180,6 +237,14 @@ export const restartPolicyMachine = setup({
     backingOff: {
       on: {
         RESTART_DUE: { target: 'up', actions: 'noteTime' },
+        STOP: { target: 'stopped', actions: 'cancelRestart' },
+      },
+    },
+    /** Past the intensity, contained: down until the retry timer or a RETRY; never escalates. */
+    parked: {
+      on: {
+        RESTART_DUE: { target: 'up', actions: ['noteTime', 'countRetry'] },
+        RETRY: { target: 'up', actions: ['noteTime', 'cancelRestart', 'countRetry', 'forgetParks'] },
         STOP: { target: 'stopped', actions: 'cancelRestart' },
       },
     },

@@ -3,6 +3,7 @@ import { type Actor, createActor } from 'xstate';
 import {
   type Backoff,
   describeError,
+  type GiveUp,
   type Intensity,
   type PolicyIntent,
   restartPolicyMachine,
@@ -15,7 +16,10 @@ export interface SupervisedChildDeps {
   intensity: Intensity;
   backoff: Backoff;
   shutdownMs: number;
+  giveUp: GiveUp;
+  parkBackoff: Backoff;
   onEscalate: (childId: string, reason: string, error: unknown) => void;
+  onPark: (childId: string, reason: string, error: unknown, retryAt: Date) => void;
 }
 
 /** One start of the child. Reports from an instance the supervisor has let go of are ignored. */
@@ -52,6 +56,8 @@ export class SupervisedChild {
         restart: spec.restart,
         intensity: spec.intensity ?? deps.intensity,
         backoff: spec.backoff ?? deps.backoff,
+        giveUp: spec.giveUp ?? deps.giveUp,
+        parkBackoff: spec.parkBackoff ?? deps.parkBackoff,
       },
     });
     this.actor.on('*', (intent) => this.perform(intent));
@@ -81,6 +87,11 @@ export class SupervisedChild {
     await this.settled();
   }
 
+  /** Tries a parked child now (its configuration changed); a no-op in any other state. */
+  retry(): void {
+    this.actor.send({ type: 'RETRY', at: this.deps.clock.now() });
+  }
+
   /** True once the policy has reached a final state: stopped, failed or escalated. */
   isFinished(): boolean {
     return this.actor.getSnapshot().status === 'done';
@@ -94,13 +105,22 @@ export class SupervisedChild {
 
   status(): ChildStatus {
     const { context } = this.actor.getSnapshot();
+    const state = this.state();
     return {
       id: this.id,
-      state: this.state(),
+      state,
       restarts: context.restarts,
       ...(context.lastError === undefined ? {} : { lastError: context.lastError }),
       since: new Date(this.since),
+      ...(state === 'parked' && context.parkedReason !== undefined
+        ? { reason: context.parkedReason, nextRetryAt: new Date(context.now + context.pendingDelayMs) }
+        : {}),
     };
+  }
+
+  /** The status of what this child supervises, if it is a supervisor itself. */
+  nested(): ChildStatus[] {
+    return this.current?.child?.children?.() ?? [];
   }
 
   private state(): ChildState {
@@ -108,6 +128,7 @@ export class SupervisedChild {
     if (snapshot.matches({ up: 'starting' })) return 'starting';
     if (snapshot.matches({ up: 'running' })) return 'running';
     if (snapshot.matches('backingOff')) return 'restarting';
+    if (snapshot.matches('parked')) return 'parked';
     if (snapshot.matches('stopping')) return 'stopping';
     if (snapshot.matches('failed') || snapshot.matches('escalated')) return 'failed';
     return 'stopped';
@@ -134,6 +155,13 @@ export class SupervisedChild {
       case 'escalate':
         this.log.error({ restarts: this.status().restarts }, `child gave up: ${intent.reason}`);
         this.deps.onEscalate(this.id, intent.reason, intent.error);
+        break;
+      case 'park':
+        this.log.error(
+          { restarts: this.status().restarts, retryAt: new Date(intent.retryAt) },
+          `child parked: ${intent.reason}`,
+        );
+        this.deps.onPark(this.id, intent.reason, intent.error, new Date(intent.retryAt));
         break;
     }
   }

@@ -1,4 +1,4 @@
-import type { Backoff, Intensity, RestartType } from './restartPolicy.js';
+import type { Backoff, GiveUp, Intensity, RestartType } from './restartPolicy.js';
 
 /** A running child as the supervisor sees it: something it can ask to stop. */
 export interface Child {
@@ -7,6 +7,8 @@ export interface Child {
    * so leftovers (sockets, timers) are released: it must tolerate being called on a dead child.
    */
   stop(reason: string): Promise<void>;
+  /** A child that supervises others (e.g. the assets supervisor) shows them in its parent's status. */
+  children?(): ChildStatus[];
 }
 
 /** Handed to `start`: how a child tells its supervisor that it ended. */
@@ -46,9 +48,25 @@ export interface ChildSpec {
   intensity?: Intensity;
   /** Overrides the supervisor's backoff for this child. */
   backoff?: Backoff;
+  /** Overrides the supervisor's choice past the intensity: escalate (default) or park this child. */
+  giveUp?: GiveUp;
+  /** Overrides the supervisor's retry delays for a parked child. */
+  parkBackoff?: Backoff;
 }
 
-export type ChildState = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed';
+/**
+ * `parked`: past its intensity and contained, retried at `nextRetryAt`. `idle`: not started on
+ * purpose (e.g. an asset the exchange does not list), looked at again at `nextRetryAt`.
+ */
+export type ChildState =
+  | 'starting'
+  | 'running'
+  | 'restarting'
+  | 'stopping'
+  | 'stopped'
+  | 'failed'
+  | 'parked'
+  | 'idle';
 
 export interface ChildStatus {
   id: string;
@@ -57,6 +75,10 @@ export interface ChildStatus {
   lastError?: string;
   /** When the child entered `state`. */
   since: Date;
+  /** Why it is parked or idle. */
+  reason?: string;
+  /** When a parked or idle child is tried again. */
+  nextRetryAt?: Date;
 }
 
 /** The time source; XState's `SimulatedClock` fits, so tests can move time by hand. */

@@ -35,6 +35,7 @@ async function startActor(): Promise<AssetActor> {
     exchange,
     logger: pino({ level: 'silent' }),
     feeRate: dec('0.0025'),
+    installationId: 'testinst',
     now: () => new Date(),
     alert: () => {},
     fail: (err) => {

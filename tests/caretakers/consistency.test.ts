@@ -6,6 +6,9 @@ import { waitFor } from '../helpers/sim.js';
 import { type SmtpServer, startSmtpServer } from '../helpers/smtp.js';
 import { type Harness, insertCycle, quoteUntil, startHarness } from './harness.js';
 
+/** The harness runs the checker every hour. */
+const HOUR = 3_600_000;
+
 /** A cycle that bought `qty` at `price` and now waits for a take-profit. */
 const holding = (qty: string, price: string) => ({
   quantity: dec(qty),
@@ -31,6 +34,8 @@ describe('the consistency checker', () => {
         ALERT_EMAIL_RECEIVER: 'owner@example.test',
         ALERT_EMAIL_SMTP_SERVER: '127.0.0.1',
         ALERT_EMAIL_SMTP_PORT: String(smtp.port),
+        // The test's SMTP server is a plaintext relay on this machine.
+        ALERT_EMAIL_SMTP_INSECURE: 'yes',
         ALERT_EMAIL_MIN_INTERVAL_SECONDS: '0',
       },
       setup: async (pool, sim) => {
@@ -51,7 +56,7 @@ describe('the consistency checker', () => {
 
   it('leaves cycles alone while the exchange agrees with them, fees included', async () => {
     const run = await h.bot.caretakers.consistency.runOnce(new Date());
-    expect(run).toEqual({ reconciled: [], positionMissing: [], positionShort: [] });
+    expect(run).toEqual({ reconciled: [], positionMissingOnce: [], positionMissing: [], positionShort: [] });
   });
 
   it('reconciles a buying cycle whose order ended without a trade update', async () => {
@@ -77,9 +82,42 @@ describe('the consistency checker', () => {
     h.sim.faults.reset();
   });
 
-  it('ends a watching cycle whose position vanished in error and starts a new watching cycle', async () => {
-    h.sim.setPosition('ETH/USD', '0', '3000');
-    const run = await h.bot.caretakers.consistency.runOnce(new Date());
+  // One missing-position read ends a holding cycle in error (defect 6): a read right after a fill
+  // may not show the position yet, and ending the cycle on it orphans the coin.
+  it('keeps a holding cycle whose position is missing on one read only (transient missing position)', async () => {
+    const t = Date.now();
+    h.sim.faults.hidePosition('ETH/USD', 1);
+    const first = await h.bot.caretakers.consistency.runOnce(new Date(t));
+    expect(first.positionMissing).toEqual([]);
+    expect(first.positionMissingOnce).toEqual([cycles.eth]);
+
+    const second = await h.bot.caretakers.consistency.runOnce(new Date(t + HOUR));
+    expect(second).toMatchObject({ positionMissingOnce: [], positionMissing: [] });
+    const actor = h.bot.registry.get('ETH/USD')!;
+    expect(actor.cycleId).toBe(cycles.eth);
+    expect(actor.view().state).toBe('watching');
+    expect((await getCycle(h.db.pool, cycles.eth))?.quantity.eq('0.5')).toBe(true);
+  });
+
+  it('does not count two missing reads less than one interval apart as two checks', async () => {
+    const t = Date.now();
+    h.sim.faults.hidePosition('ETH/USD', 2);
+    await h.bot.caretakers.consistency.runOnce(new Date(t));
+    const soon = await h.bot.caretakers.consistency.runOnce(new Date(t + 1_000));
+    expect(soon).toMatchObject({ positionMissingOnce: [cycles.eth], positionMissing: [] });
+
+    // Visible again at the next real check: the cycle holds on, and a later miss starts over.
+    const later = await h.bot.caretakers.consistency.runOnce(new Date(t + HOUR));
+    expect(later).toMatchObject({ positionMissingOnce: [], positionMissing: [] });
+    expect(h.bot.registry.get('ETH/USD')?.cycleId).toBe(cycles.eth);
+  });
+
+  it('ends a watching cycle in error once its position is missing on two reads an interval apart', async () => {
+    const t = Date.now();
+    h.sim.faults.hidePosition('ETH/USD', 2);
+    const first = await h.bot.caretakers.consistency.runOnce(new Date(t));
+    expect(first).toMatchObject({ positionMissingOnce: [cycles.eth], positionMissing: [] });
+    const run = await h.bot.caretakers.consistency.runOnce(new Date(t + HOUR));
 
     expect(run.positionMissing).toEqual([cycles.eth]);
     const actor = h.bot.registry.get('ETH/USD')!;

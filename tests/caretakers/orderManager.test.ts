@@ -1,19 +1,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelReason } from '../../src/actors/caretakers/orderManager.js';
+import type { Installation } from '../../src/clientOrderId.js';
 import type { OrderSnapshot } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
 import { insertAsset } from '../helpers/db.js';
 import { waitFor, waitForOrder } from '../helpers/sim.js';
-import { type Harness, latestStatus, minutesFromNow, quoteUntil, startHarness } from './harness.js';
+import {
+  type Harness,
+  insertCycle,
+  latestStatus,
+  minutesFromNow,
+  quoteUntil,
+  startHarness,
+} from './harness.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const STALE_MS = 300_000;
 const NONE = { clientOrderIds: new Set<string>(), orderIds: new Set<string>() };
+/** A database created with installation ids: no pre-installation order is its own. */
+const FRESH: Installation = { id: 'thisinst', legacyCycleMax: null };
+/** A database upgraded in place when its newest cycle was 7. */
+const UPGRADED: Installation = { id: 'thisinst', legacyCycleMax: 7 };
 
 function anOrder(overrides: Partial<OrderSnapshot>): OrderSnapshot {
   return {
     id: 'order-1',
-    clientOrderId: 'dca-7-base-1',
+    clientOrderId: 'dca-thisinst-7-base-1',
     symbol: 'BTC/USD',
     side: 'buy',
     type: 'limit',
@@ -33,26 +45,55 @@ function anOrder(overrides: Partial<OrderSnapshot>): OrderSnapshot {
 
 describe('which open orders the order manager cancels', () => {
   it('cancels a bot buy limit older than the stale age even while its cycle waits on it', () => {
-    const inFlight = { clientOrderIds: new Set(['dca-7-base-1']), orderIds: new Set<string>() };
-    expect(cancelReason(anOrder({}), inFlight, NOW, STALE_MS)).toBe('stale_buy');
+    const inFlight = { clientOrderIds: new Set(['dca-thisinst-7-base-1']), orderIds: new Set<string>() };
+    expect(cancelReason(anOrder({}), inFlight, NOW, STALE_MS, FRESH)).toBe('stale_buy');
   });
 
   it('leaves a bot order younger than the stale age alone', () => {
-    const young = anOrder({ createdAt: new Date(NOW.getTime() - 60_000), clientOrderId: 'dca-999-tp-1' });
-    expect(cancelReason(young, NONE, NOW, STALE_MS)).toBeNull();
+    const young = anOrder({
+      createdAt: new Date(NOW.getTime() - 60_000),
+      clientOrderId: 'dca-thisinst-999-tp-1',
+    });
+    expect(cancelReason(young, NONE, NOW, STALE_MS, FRESH)).toBeNull();
   });
 
   it('keeps an old sell that a selling cycle has in flight, by client order id or by order id', () => {
-    const sell = anOrder({ side: 'sell', type: 'market', clientOrderId: 'dca-7-tp-2', id: 'alpaca-9' });
-    const byClientId = { clientOrderIds: new Set(['dca-7-tp-2']), orderIds: new Set<string>() };
+    const sell = anOrder({
+      side: 'sell',
+      type: 'market',
+      clientOrderId: 'dca-thisinst-7-tp-2',
+      id: 'alpaca-9',
+    });
+    const byClientId = { clientOrderIds: new Set(['dca-thisinst-7-tp-2']), orderIds: new Set<string>() };
     const byOrderId = { clientOrderIds: new Set<string>(), orderIds: new Set(['alpaca-9']) };
-    expect(cancelReason(sell, byClientId, NOW, STALE_MS)).toBeNull();
-    expect(cancelReason(sell, byOrderId, NOW, STALE_MS)).toBeNull();
-    expect(cancelReason(sell, NONE, NOW, STALE_MS)).toBe('orphan');
+    expect(cancelReason(sell, byClientId, NOW, STALE_MS, FRESH)).toBeNull();
+    expect(cancelReason(sell, byOrderId, NOW, STALE_MS, FRESH)).toBeNull();
+    expect(cancelReason(sell, NONE, NOW, STALE_MS, FRESH)).toBe('orphan');
   });
 
   it('never cancels an order placed by hand, however old', () => {
-    expect(cancelReason(anOrder({ clientOrderId: 'my-order' }), NONE, NOW, STALE_MS)).toBeNull();
+    expect(cancelReason(anOrder({ clientOrderId: 'my-order' }), NONE, NOW, STALE_MS, FRESH)).toBeNull();
+  });
+
+  it("never cancels another installation's dca-bot order, however old (defect 5)", () => {
+    const theirs = anOrder({ clientOrderId: 'dca-otherone-7-base-1' });
+    const theirSell = anOrder({ side: 'sell', type: 'market', clientOrderId: 'dca-otherone-7-tp-2' });
+    expect(cancelReason(theirs, NONE, NOW, STALE_MS, UPGRADED)).toBeNull();
+    expect(cancelReason(theirSell, NONE, NOW, STALE_MS, UPGRADED)).toBeNull();
+  });
+
+  it('never cancels a pre-installation id in a database created with installation ids (defect 5)', () => {
+    const legacy = anOrder({ clientOrderId: 'dca-7-base-1' });
+    expect(cancelReason(legacy, NONE, NOW, STALE_MS, FRESH)).toBeNull();
+  });
+
+  it('still cares for the pre-installation orders of a database upgraded in place, up to its last cycle', () => {
+    expect(cancelReason(anOrder({ clientOrderId: 'dca-7-base-1' }), NONE, NOW, STALE_MS, UPGRADED)).toBe(
+      'stale_buy',
+    );
+    expect(
+      cancelReason(anOrder({ clientOrderId: 'dca-8-base-1' }), NONE, NOW, STALE_MS, UPGRADED),
+    ).toBeNull();
   });
 });
 
@@ -111,8 +152,9 @@ describe('the order manager against the simulator', () => {
     h.sim.setPosition('BTC/USD', '0.01', '50000');
     // Each order is worth at least the exchange's 10 USD minimum.
     const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
-    h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: 'dca-999-base-1' });
-    h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-999-tp-1' });
+    const ours = (rest: string) => `dca-${h.bot.installation.id}-${rest}`;
+    h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: ours('999-base-1') });
+    h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: ours('999-tp-1') });
     const byHand = h.sim.placeOrder({
       ...order,
       side: 'buy',
@@ -124,13 +166,68 @@ describe('the order manager against the simulator', () => {
 
     expect(run.canceled).toEqual(
       expect.arrayContaining([
-        { clientOrderId: 'dca-999-base-1', reason: 'stale_buy' },
-        { clientOrderId: 'dca-999-tp-1', reason: 'orphan' },
+        { clientOrderId: ours('999-base-1'), reason: 'stale_buy' },
+        { clientOrderId: ours('999-tp-1'), reason: 'orphan' },
       ]),
     );
     expect(run.canceled).toHaveLength(2);
-    await waitForOrder(h.sim, 'dca-999-tp-1', 'canceled');
+    await waitForOrder(h.sim, ours('999-tp-1'), 'canceled');
     expect(h.sim.getOrder(byHand.id)?.status).toBe(byHand.status);
     expect(h.sim.getOrder(byHand.id)?.status).not.toBe('canceled');
+  });
+
+  it("never cancels another installation's orders or old pre-installation ones on the same account (defect 5)", async () => {
+    h.sim.setPosition('BTC/USD', '0.05', '50000');
+    // Each order is worth at least the exchange's 10 USD minimum.
+    const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
+    const left = [
+      h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: 'dca-otherone-1-base-1' }),
+      h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-otherone-1-tp-2' }),
+      h.sim.placeOrder({ ...order, side: 'buy', limitPrice: '1000', clientOrderId: 'dca-1-base-1' }),
+      h.sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-1-tp-2' }),
+    ];
+
+    const run = await h.bot.caretakers.orderManager.runOnce(minutesFromNow(10));
+
+    expect(run.canceled.filter((c) => left.some((o) => o.clientOrderId === c.clientOrderId))).toEqual([]);
+    expect(left.map((o) => h.sim.getOrder(o.id)?.status)).toEqual(['new', 'new', 'new', 'new']);
+  });
+});
+
+describe('the order manager of a database upgraded in place (defect 5)', () => {
+  let h: Harness;
+  const order = { symbol: 'BTC/USD', type: 'limit', qty: '0.01' } as const;
+
+  beforeAll(async () => {
+    h = await startHarness({
+      symbols: ['BTC/USD'],
+      setup: async (pool, sim) => {
+        const assetId = await insertAsset(pool);
+        // Cycles 1 and 2 ran before the upgrade; cycle 1's take-profit was left open by a crash.
+        const old = await insertCycle(pool, assetId, 'complete', { clientOrderId: 'dca-1-tp-2' });
+        await insertCycle(pool, assetId, 'watching');
+        await pool.query(
+          `INSERT INTO dca_orders (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty)
+           VALUES (?, ?, 'dca-1-tp-2', 'tp', 'sell', 'limit', 'gtc', 0.01)`,
+          [old.id, assetId],
+        );
+        await pool.query('UPDATE dca_installation SET legacy_cycle_max = 2');
+        sim.setPosition('BTC/USD', '0.05', '50000');
+        sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-1-tp-2' });
+        // Same cycle range, but this database never placed it: a re-created database's predecessor did.
+        sim.placeOrder({ ...order, side: 'sell', limitPrice: '90000', clientOrderId: 'dca-2-tp-9' });
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('cancels its own pre-installation orphan and leaves one its records do not name', async () => {
+    const run = await h.bot.caretakers.orderManager.runOnce(minutesFromNow(10));
+
+    expect(run.canceled).toEqual([{ clientOrderId: 'dca-1-tp-2', reason: 'orphan' }]);
+    await waitForOrder(h.sim, 'dca-1-tp-2', 'canceled');
+    expect(h.sim.getOrder('dca-2-tp-9')?.status).toBe('new');
   });
 });

@@ -9,7 +9,8 @@ let sim: Simulator;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
   [db, sim] = await Promise.all([
-    createTestDatabase(),
+    // `_sim`: one test runs the CLI in sim mode, which accepts no other database.
+    createTestDatabase({ sim: true }),
     startSimulator({
       port: 0,
       assets: [

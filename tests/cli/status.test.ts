@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { putAssetSupervision } from '../../src/store/assetSupervision.js';
 import { cli, dbEnv, insertCycle } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 
@@ -23,6 +24,24 @@ beforeAll(async () => {
   await insertCycle(db.pool, eth, { status: 'cooldown' });
   await insertAsset(db.pool, { asset_symbol: 'SOL/USD' });
   await insertAsset(db.pool, { asset_symbol: 'DOGE/USD', base_order_amount: '0' });
+  // What a running bot reported: one asset parked after a crash loop, one the exchange does not list.
+  const avax = await insertAsset(db.pool, { asset_symbol: 'AVAX/USD' });
+  await insertCycle(db.pool, avax, { status: 'watching' });
+  await putAssetSupervision(db.pool, {
+    assetId: avax,
+    state: 'parked',
+    reason: 'crashed after 10 restarts within 120000 ms',
+    since: new Date('2026-01-02T03:04:05.000Z'),
+    nextRetryAt: new Date('2026-01-02T03:05:05.000Z'),
+  });
+  const xyz = await insertAsset(db.pool, { asset_symbol: 'XYZ/USD' });
+  await putAssetSupervision(db.pool, {
+    assetId: xyz,
+    state: 'idle',
+    reason: 'is not listed by the exchange',
+    since: new Date('2026-01-02T03:04:05.000Z'),
+    nextRetryAt: null,
+  });
 });
 afterAll(async () => {
   await db?.drop();
@@ -68,16 +87,47 @@ describe('status', () => {
     );
   });
 
+  it('shows the assets the bot parked or keeps idle, with the reason and the next retry', async () => {
+    const run = await cli(['status'], env);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines[5]).toMatch(/^AVAX\/USD\s+yes\s+\d+\s+PARKED\s+0\s/);
+    expect(lines[6]).toMatch(/^XYZ\/USD\s+yes\s+-\s+IDLE\s/);
+    expect(run.stdout).toContain(
+      'AVAX/USD is parked by the bot since 2026-01-02T03:04:05.000Z: crashed after 10 restarts within ' +
+        '120000 ms; retried at 2026-01-02T03:05:05.000Z or when its row changes',
+    );
+    expect(run.stdout).toContain(
+      'XYZ/USD is idle in the bot since 2026-01-02T03:04:05.000Z: is not listed by the exchange; ' +
+        'checked again at every asset poll',
+    );
+
+    const { assets } = (await cli(['status', '--json'], env)).json<{ assets: Record<string, unknown>[] }>();
+    expect(assets.find((a) => a['symbol'] === 'AVAX/USD')?.['supervision']).toEqual({
+      state: 'parked',
+      reason: 'crashed after 10 restarts within 120000 ms',
+      since: '2026-01-02T03:04:05.000Z',
+      nextRetryAt: '2026-01-02T03:05:05.000Z',
+    });
+  });
+
   it('prints JSON with decimals as strings', async () => {
     const run = await cli(['status', '--json'], env);
     expect(run.code).toBe(0);
     const { assets } = run.json<{ assets: Record<string, unknown>[] }>();
-    expect(assets.map((a) => a['symbol'])).toEqual(['BTC/USD', 'ETH/USD', 'SOL/USD', 'DOGE/USD']);
+    expect(assets.map((a) => a['symbol'])).toEqual([
+      'BTC/USD',
+      'ETH/USD',
+      'SOL/USD',
+      'DOGE/USD',
+      'AVAX/USD',
+      'XYZ/USD',
+    ]);
     expect(assets[0]).toEqual({
       symbol: 'BTC/USD',
       enabled: true,
       valid: true,
       reason: null,
+      supervision: null,
       cycle: {
         id: 2,
         status: 'buying',

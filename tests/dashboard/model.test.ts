@@ -70,6 +70,30 @@ describe('buildState', () => {
     expect(panel?.earlyRestart?.price).toBe('49980.00');
   });
 
+  it('shows why a supervised asset is parked or idle and when it is tried again', () => {
+    const parked = {
+      id: 'asset:XYZ/USD',
+      state: 'parked' as const,
+      restarts: 10,
+      since: at(0),
+      lastError: 'get asset XYZ/USD: HTTP 500',
+      reason: 'crashed after 10 restarts within 120000 ms',
+      nextRetryAt: at(60),
+    };
+    const { supervisor } = stateOf(view(), { supervisor: [parked] });
+    expect(supervisor).toEqual([
+      {
+        id: 'asset:XYZ/USD',
+        state: 'parked',
+        restarts: 10,
+        since: at(0).toISOString(),
+        lastError: 'get asset XYZ/USD: HTTP 500',
+        reason: 'crashed after 10 restarts within 120000 ms',
+        nextRetryAt: at(60).toISOString(),
+      },
+    ]);
+  });
+
   it('copies no configuration into the page state', () => {
     const json = JSON.stringify(stateOf(view({ cycle: holding })));
     expect(json).not.toMatch(/baseOrderAmount|secret|password|keyId/i);

@@ -11,6 +11,7 @@ import { AssetRegistry } from '../../src/actors/registry.js';
 import { loadConfig } from '../../src/config.js';
 import { createDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { createInspectionHub } from '../../src/inspect.js';
+import { createLogger } from '../../src/logger.js';
 import type { ChildStatus } from '../../src/supervisor.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -40,7 +41,10 @@ beforeAll(async () => {
     DASHBOARD_TOKEN: TOKEN,
   });
   dashboard = await createDashboard({
-    bot: { registry: new AssetRegistry(), supervisor: { status: () => children } },
+    bot: {
+      registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+      supervisor: { status: () => children },
+    },
     pool: db.pool,
     config,
     logger: pino({ level: 'silent' }),
@@ -134,9 +138,12 @@ describe('the dashboard server', () => {
       },
     };
     const taken = Number(new URL(dashboard.url).port);
-    const config = loadConfig({ DCA_MODE: 'sim', DB_NAME: db.cfg.database, DASHBOARD_PORT: String(taken) });
+    const config = loadConfig({ DCA_MODE: 'sim', DASHBOARD_PORT: String(taken) });
     const second = createDashboard({
-      bot: { registry: new AssetRegistry(), supervisor: { status: () => [] } },
+      bot: {
+        registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+        supervisor: { status: () => [] },
+      },
       pool: db.pool,
       config,
       logger: pino({ level: 'silent' }),
@@ -144,6 +151,43 @@ describe('the dashboard server', () => {
     });
     await expect(second).rejects.toThrow(/EADDRINUSE/);
     expect(listening).toBe(0);
+  });
+
+  it('refuses to listen on a non-loopback address without a token, even with a Config built by hand', async () => {
+    const base = loadConfig({ DCA_MODE: 'sim' });
+    const config = { ...base, dashboard: { port: 0, host: '0.0.0.0', token: null } };
+    const open = createDashboard({
+      bot: {
+        registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+        supervisor: { status: () => [] },
+      },
+      pool: db.pool,
+      config,
+      logger: pino({ level: 'silent' }),
+    });
+    await expect(open).rejects.toThrow(
+      /DASHBOARD_TOKEN: required when DASHBOARD_HOST is not a loopback address/,
+    );
+  });
+
+  it('says on start-up whether a token is required, not a redacted placeholder', async () => {
+    const lines: Record<string, unknown>[] = [];
+    // The bot's own logger, whose redaction censors any key named `token`.
+    const logger = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const config = loadConfig({ DCA_MODE: 'sim', DASHBOARD_PORT: '0' });
+    const plain = await createDashboard({
+      bot: {
+        registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+        supervisor: { status: () => [] },
+      },
+      pool: db.pool,
+      config,
+      logger,
+    });
+    await plain.close();
+    const line = lines.find((l) => String(l['msg']).startsWith('dashboard on'));
+    expect(line).toMatchObject({ tokenRequired: false });
+    expect(JSON.stringify(line)).not.toContain('[redacted]');
   });
 
   it('sends at most five states a second however fast the actors change', async () => {

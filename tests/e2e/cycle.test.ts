@@ -18,7 +18,7 @@ import {
   waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, insertAsset, installationIdOf, type TestDatabase } from '../helpers/db.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -34,9 +34,12 @@ let sim: Simulator;
 let db: TestDatabase;
 let bot: BotProcess | null = null;
 let assetId: number;
+/** The test database's installation id, in every client order id. */
+let inst: string;
 
 beforeEach(async () => {
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
+  inst = await installationIdOf(db.pool);
   assetId = await insertAsset(db.pool, ASSET);
 });
 
@@ -90,7 +93,7 @@ describe('a full cycle through the running bot', () => {
     expectOrder(nth(0), {
       side: 'buy',
       type: 'limit',
-      clientOrderId: `dca-${first.id}-base-1`,
+      clientOrderId: `dca-${inst}-${first.id}-base-1`,
       qty: '0.0004',
       limitPrice: '50000',
     });
@@ -109,7 +112,7 @@ describe('a full cycle through the running bot', () => {
     expectOrder(nth(1), {
       side: 'buy',
       type: 'limit',
-      clientOrderId: `dca-${first.id}-so1-2`,
+      clientOrderId: `dca-${inst}-${first.id}-so1-2`,
       qty: '0.0004',
       limitPrice: '49000',
     });
@@ -124,7 +127,7 @@ describe('a full cycle through the running bot', () => {
     expectOrder(nth(2), {
       side: 'sell',
       type: 'market',
-      clientOrderId: `dca-${first.id}-tp-3`,
+      clientOrderId: `dca-${inst}-${first.id}-tp-3`,
       qty: dec('0.0008').mul(dec(1).minus(FEE)).toFixed(),
       limitPrice: null,
     });
@@ -163,7 +166,7 @@ describe('a full cycle through the running bot', () => {
     const watching = await untilCycle((r) => r.id === next!.id && r.status === 'watching', 'cooldown expiry');
     expect(Date.now()).toBeGreaterThanOrEqual(done!.completed_at!.getTime() + 2_000);
     await quoteUntil(sim, BTC, '49990', '50000', orderCount(4));
-    expect(nth(3).clientOrderId).toBe(`dca-${watching.id}-base-1`);
+    expect(nth(3).clientOrderId).toBe(`dca-${inst}-${watching.id}-base-1`);
   });
 });
 
@@ -198,7 +201,7 @@ describe('buys that do not go through', () => {
 
     sim.faults.releaseOrders();
     await quoteUntil(sim, BTC, '49990', '50000', orderCount(2));
-    expect(nth(1).clientOrderId).toBe(`dca-${c.id}-base-2`);
+    expect(nth(1).clientOrderId).toBe(`dca-${inst}-${c.id}-base-2`);
   });
 
   it('returns to watching when the exchange rejects a buy for insufficient balance', async () => {
@@ -211,7 +214,7 @@ describe('buys that do not go through', () => {
       (r) => r.client_order_id !== null && r.status === 'watching',
       'watching again',
     );
-    expect(c.client_order_id).toMatch(new RegExp(`^dca-${c.id}-base-\\d+$`));
+    expect(c.client_order_id).toMatch(new RegExp(`^dca-${inst}-${c.id}-base-\\d+$`));
     expect(c.latest_order_id).toBeNull();
     expectAmount(c.quantity, '0');
     expect(sim.listOrders()).toEqual([]);

@@ -8,7 +8,7 @@ const SECRET = 'sekret-abc123';
 const post: ErrorContext = {
   method: 'POST',
   operation: 'submit order dca-1-base-1',
-  secrets: [SECRET, 'KEYID'],
+  secrets: [SECRET, 'PKKEYID01'],
 };
 const get: ErrorContext = { ...post, method: 'GET', operation: 'get order 1' };
 
@@ -102,9 +102,9 @@ describe('toExchangeError', () => {
   });
 
   it('never lets a credential echoed by the server into the message, details or inspection', () => {
-    const e = toExchangeError(apiError(400, 40010000, `bad key KEYID with secret ${SECRET}`), post)!;
+    const e = toExchangeError(apiError(400, 40010000, `bad key PKKEYID01 with secret ${SECRET}`), post)!;
     expect(e.message).not.toContain(SECRET);
-    expect(e.message).not.toContain('KEYID');
+    expect(e.message).not.toContain('PKKEYID01');
     expect(e.message).toContain('[redacted]');
     expect(JSON.stringify(e.details)).not.toContain(SECRET);
     expect(inspect(e, { depth: 10 })).not.toContain(SECRET);

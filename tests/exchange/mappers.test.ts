@@ -216,6 +216,16 @@ describe('quotes', () => {
       mapStreamQuote(streaming.mapQuote({ T: 'q', S: 'ETH/USD', ap: 1, t: '2026-01-02T03:04:05Z' } as never)),
     ).toThrow(/quote\.bp/);
   });
+
+  it.each([
+    ['a zero bid', 0, 3000, /quote\.bp: 0 is not above zero/],
+    ['a negative ask', 3000, -1, /quote\.ap: -1 is not above zero/],
+    ['an infinite ask', 3000, Number.POSITIVE_INFINITY, /quote\.ap/],
+    ['a NaN bid', Number.NaN, 3000, /quote\.bp/],
+  ])('refuses a stream quote with %s', (_what, bp, ap, message) => {
+    const frame = { T: 'q', S: 'ETH/USD', bp, bs: 1, ap, as: 1, t: '2026-01-02T03:04:05Z' };
+    expect(() => mapStreamQuote(streaming.mapQuote(frame as never))).toThrow(message);
+  });
 });
 
 describe('mapTradeUpdate', () => {
@@ -255,5 +265,15 @@ describe('mapTradeUpdate', () => {
     expect(update.price).toBeNull();
     expect(update.qty).toBeNull();
     expect(update.positionQty).toBeNull();
+  });
+
+  it.each([
+    ['a negative filled_qty', { filled_qty: '-0.0001' }, /order\.filled_qty: -0\.0001 is negative/],
+    ['a zero qty', { qty: '0' }, /order\.qty: 0 is not above zero/],
+    ['a negative limit price', { limit_price: '-5' }, /order\.limit_price: -5 is not above zero/],
+    ['a zero filled_avg_price', { filled_avg_price: '0' }, /order\.filled_avg_price: 0 is not above zero/],
+  ])('refuses an update whose order has %s', (_what, order, message) => {
+    const frame = { event: 'fill', timestamp: '2026-01-02T03:04:07Z', order: { ...orderJson, ...order } };
+    expect(() => mapTradeUpdate(streaming.mapTradeUpdate(frame))).toThrow(message);
   });
 });

@@ -5,6 +5,7 @@
  * two orders that are not dead without a fill.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import {
@@ -61,7 +62,7 @@ const filledSteps = () =>
   sim
     .listOrders()
     .filter((o) => o.status === 'filled')
-    .map((o) => `${o.side} ${o.clientOrderId.split('-')[2]}`);
+    .map((o) => `${o.side} ${readClientOrderId(o.clientOrderId)?.step}`);
 
 describe('a bot killed during the buy', () => {
   it.each([

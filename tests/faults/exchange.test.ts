@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
+import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
@@ -45,7 +46,7 @@ const filledSteps = () =>
   sim
     .listOrders()
     .filter((o) => o.filledQty.gt(0))
-    .map((o) => `${o.side} ${o.clientOrderId.split('-')[2]} ${o.status}`);
+    .map((o) => `${o.side} ${readClientOrderId(o.clientOrderId)?.step} ${o.status}`);
 
 /** Waits until the database agrees with every fill on the exchange (the bot catches up by itself). */
 async function booksMatchExchange(): Promise<void> {

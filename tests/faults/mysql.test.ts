@@ -6,6 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
+import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { createPool, type Pool } from '../../src/store/db.js';
@@ -72,7 +73,7 @@ describe('MySQL unavailable for 10 s', () => {
     proxy.restore();
     const booked = async () => dec((await cyclesOf(db.pool, assetId))[0]?.quantity ?? 0).gt(0);
     await quoteUntil(sim, BTC, '49990', '50000', booked, { timeoutMs: 30_000, intervalMs: 200 });
-    expect(sim.listOrders().map((o) => `${o.clientOrderId.split('-')[2]} ${o.status}`)).toEqual([
+    expect(sim.listOrders().map((o) => `${readClientOrderId(o.clientOrderId)?.step} ${o.status}`)).toEqual([
       'base filled',
     ]);
     expect(bot.supervisor.status().filter((c) => c.state !== 'running')).toEqual([]);

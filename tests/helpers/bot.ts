@@ -29,6 +29,8 @@ export interface BotProcess {
   readonly child: ChildProcess;
   /** Every JSON line written so far. */
   readonly lines: LogLine[];
+  /** What it wrote to stderr so far (not JSON: a refusal to start, a fatal stack). */
+  stderr(): string;
   readonly exited: Promise<BotExit>;
   /** Resolves with the first line (already written or still to come) that matches. */
   waitForLog(match: (line: LogLine) => boolean, timeoutMs?: number, what?: string): Promise<LogLine>;
@@ -43,6 +45,8 @@ export interface SpawnBotOptions {
   readonly db: Pick<TestDatabase, 'cfg'>;
   /** Overrides (e.g. a wrong APCA_API_KEY_ID). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Command-line flags, e.g. `--sim`. */
+  readonly args?: readonly string[];
 }
 
 /** The variables the bot reads; any the test runner happens to have set are not inherited. */
@@ -61,7 +65,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
     LOG_PRETTY: 'false',
     ...opts.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(opts.args ?? [])], {
     cwd: REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -106,6 +110,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
   return {
     child,
     lines,
+    stderr: () => stderr,
     exited,
     waitForLog(match, timeoutMs = 15_000, what = 'a log line') {
       const seen = lines.find(match);

@@ -17,6 +17,14 @@ import { type Decimal, dec, ZERO } from '../../src/money.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
 
+/** The installation id the machine tests run under. */
+export const INSTALLATION_ID = 'testinst';
+
+/** A client order id of the test installation, e.g. `cid('7-base-1')` → `dca-testinst-7-base-1`. */
+export function cid(rest: string): string {
+  return `dca-${INSTALLATION_ID}-${rest}`;
+}
+
 export function at(seconds: number): Date {
   return new Date(T0.getTime() + seconds * 1000);
 }
@@ -82,6 +90,7 @@ export function aCycleInput(overrides: Partial<CycleInput> = {}): CycleInput {
     previousCompletedAt: null,
     feeRate: dec('0.0025'),
     now: T0,
+    installationId: INSTALLATION_ID,
     ...overrides,
   };
 }
@@ -89,7 +98,7 @@ export function aCycleInput(overrides: Partial<CycleInput> = {}): CycleInput {
 export function anOrder(overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
   return {
     id: 'order-1',
-    clientOrderId: 'dca-7-base-1',
+    clientOrderId: cid('7-base-1'),
     symbol: 'BTC/USD',
     side: 'buy',
     type: 'limit',
@@ -253,7 +262,7 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
   const orderQty = inFlight?.qty ?? (inFlight?.side === 'sell' ? ledger.quantity : dec('0.0003'));
   const price = inFlight?.limitPrice ?? c.quote?.bid ?? dec('60000');
   const ours = (filled: Decimal, status: string): OrderSnapshot =>
-    filledOrder(inFlight?.clientOrderId ?? 'dca-7-base-1', filled, price, {
+    filledOrder(inFlight?.clientOrderId ?? cid('7-base-1'), filled, price, {
       id: inFlight?.orderId ?? `alpaca-${inFlight?.clientOrderId}`,
       side: inFlight?.side ?? 'buy',
       status,
@@ -305,7 +314,7 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
         orderId: `alpaca-${inFlight?.clientOrderId}`,
       };
     case 'submitted:foreign':
-      return { type: 'ORDER_SUBMITTED', clientOrderId: 'dca-99-base-1', orderId: 'foreign' };
+      return { type: 'ORDER_SUBMITTED', clientOrderId: cid('99-base-1'), orderId: 'foreign' };
     case 'submit-failed:ambiguous':
     case 'submit-failed:definitive':
       return {
@@ -319,7 +328,7 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
     case 'filled':
       return { type: 'ORDER_FILLED', order: ours(orderQty, 'filled') };
     case 'filled:foreign':
-      return { type: 'ORDER_FILLED', order: filledOrder('dca-99-base-1', '1', '60000', { id: 'foreign' }) };
+      return { type: 'ORDER_FILLED', order: filledOrder(cid('99-base-1'), '1', '60000', { id: 'foreign' }) };
     case 'canceled:unfilled':
       return { type: 'ORDER_CANCELED', order: ours(ZERO, 'canceled') };
     case 'canceled:partial':

@@ -26,14 +26,19 @@ export function testServerConfig(): Omit<DbConfig, 'database'> {
   };
 }
 
-/** A fresh, empty database name (not created). */
-export function randomDatabaseName(): string {
-  return `dca_test_${randomBytes(6).toString('hex')}`;
+/** A fresh, empty database name (not created); `_sim` at the end for a sim-mode database. */
+export function randomDatabaseName(opts: { sim?: boolean } = {}): string {
+  return `dca_test_${randomBytes(6).toString('hex')}${opts.sim ? '_sim' : ''}`;
 }
 
-/** Creates a database with every migration applied (or none, with `{ migrate: false }`). */
-export async function createTestDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
-  const name = randomDatabaseName();
+/**
+ * Creates a database with every migration applied (or none, with `{ migrate: false }`); with
+ * `{ sim: true }` its name ends in `_sim`, the only kind sim mode accepts.
+ */
+export async function createTestDatabase(
+  opts: { migrate?: boolean; sim?: boolean } = {},
+): Promise<TestDatabase> {
+  const name = randomDatabaseName({ sim: opts.sim ?? false });
   const cfg: DbConfig = { ...testServerConfig(), database: name };
   if (opts.migrate === false) await adminQuery(`CREATE DATABASE \`${name}\``);
   else await migrate(cfg, { createDatabase: true });
@@ -49,9 +54,16 @@ export async function createTestDatabase(opts: { migrate?: boolean } = {}): Prom
   };
 }
 
+/** The database's installation id: the second part of every client order id the bot places there. */
+export async function installationIdOf(db: Queryable): Promise<string> {
+  const [rows] = await db.query('SELECT installation_id FROM dca_installation');
+  return (rows as { installation_id: string }[])[0]!.installation_id;
+}
+
 /** Removes a database made by these helpers (also for tests that create one without a pool). */
 export async function dropDatabase(name: string): Promise<void> {
-  if (!/^dca_test_[0-9a-f]+$/.test(name)) throw new Error(`refusing to drop ${name}: not a test database`);
+  if (!/^dca_test_[0-9a-f]+(_sim)?$/.test(name))
+    throw new Error(`refusing to drop ${name}: not a test database`);
   await adminQuery(`DROP DATABASE IF EXISTS \`${name}\``);
 }
 

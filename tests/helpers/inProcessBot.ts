@@ -4,6 +4,7 @@
  * TICKs, log lines kept in memory. A restart is `bot.stop()` and a new start on the same database.
  */
 import pino from 'pino';
+import type { AssetSupervision } from '../../src/actors/assets.js';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { RestBudget } from '../../src/exchange/budget.js';
@@ -26,6 +27,8 @@ export interface InProcessBotOptions {
   readonly logLevel?: string;
   /** Sees every HTTP request the exchange client sends (a counter; it must call through to fetch). */
   readonly fetchApi?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Shorter intensities and park retries for the assets supervisor. */
+  readonly assetSupervision?: Partial<AssetSupervision>;
 }
 
 export interface InProcessBot {
@@ -65,7 +68,14 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
       },
     },
   );
-  const bot = await startBot({ config, logger, pool: opts.pool ?? opts.db.pool, exchange, tickMs: 100 });
+  const bot = await startBot({
+    config,
+    logger,
+    pool: opts.pool ?? opts.db.pool,
+    exchange,
+    tickMs: 100,
+    ...(opts.assetSupervision ? { assetSupervision: opts.assetSupervision } : {}),
+  });
   const logged = (test: (l: InProcessBot['lines'][number]) => boolean) => () => lines.some(test);
   return {
     bot,

@@ -8,10 +8,11 @@
  *      of the asset, and its dca_orders row shows the same status and filled qty.
  * Each returns human-readable violations (empty: all good) so a failing run names what broke.
  */
-import { parseClientOrderId } from '../../src/clientOrderId.js';
+import { type Installation, parseClientOrderId } from '../../src/clientOrderId.js';
 import { Decimal, dec, ZERO } from '../../src/money.js';
 import type { SimOrder } from '../../src/sim/types.js';
 import type { Queryable } from '../../src/store/db.js';
+import { loadInstallation } from '../../src/store/installation.js';
 import { type CycleRecord, cyclesOf, type LedgerRecord, ledgerOf } from './bot.js';
 
 const DEAD = new Set(['canceled', 'expired', 'rejected']);
@@ -25,10 +26,10 @@ function isDeadWithoutFill(o: SimOrder): boolean {
 }
 
 /** The simulator's bot orders, keyed by cycle id. */
-function ordersByCycle(orders: readonly SimOrder[]): Map<number, SimOrder[]> {
+function ordersByCycle(orders: readonly SimOrder[], installation: Installation): Map<number, SimOrder[]> {
   const byCycle = new Map<number, SimOrder[]>();
   for (const o of orders) {
-    const parts = parseClientOrderId(o.clientOrderId);
+    const parts = parseClientOrderId(o.clientOrderId, installation);
     if (!parts) continue;
     const list = byCycle.get(parts.cycleId) ?? [];
     list.push(o);
@@ -38,10 +39,10 @@ function ordersByCycle(orders: readonly SimOrder[]): Map<number, SimOrder[]> {
 }
 
 /** (a) At most one order per (cycle, step) that is not dead without a fill. */
-function duplicateStepOrders(orders: readonly SimOrder[]): string[] {
+function duplicateStepOrders(orders: readonly SimOrder[], installation: Installation): string[] {
   const seen = new Map<string, SimOrder[]>();
   for (const o of orders) {
-    const parts = parseClientOrderId(o.clientOrderId);
+    const parts = parseClientOrderId(o.clientOrderId, installation);
     if (!parts || isDeadWithoutFill(o)) continue;
     const key = `${parts.cycleId}-${parts.step}`;
     seen.set(key, [...(seen.get(key) ?? []), o]);
@@ -59,13 +60,14 @@ async function bookkeepingViolations(
   assetId: number,
   orders: readonly SimOrder[],
   feeRate: Decimal,
+  installation: Installation,
 ): Promise<string[]> {
   const out: string[] = [];
   const cycles = await cyclesOf(db, assetId);
   const ledger = new Map<string, LedgerRecord>(
     (await ledgerOf(db, assetId)).map((r) => [r.client_order_id, r]),
   );
-  const byCycle = ordersByCycle(orders);
+  const byCycle = ordersByCycle(orders, installation);
   const cycleIds = new Set(cycles.map((c) => c.id));
   for (const [cycleId, list] of byCycle) {
     if (!cycleIds.has(cycleId) && list.some((o) => o.filledQty.gt(0))) {
@@ -74,7 +76,7 @@ async function bookkeepingViolations(
   }
   for (const c of cycles) out.push(...cycleViolations(c, byCycle.get(c.id) ?? [], feeRate));
   for (const o of orders) {
-    if (!parseClientOrderId(o.clientOrderId)) continue;
+    if (!parseClientOrderId(o.clientOrderId, installation)) continue;
     const row = ledger.get(o.clientOrderId);
     if (!row) {
       if (o.filledQty.gt(0) || OPEN.has(o.status)) out.push(`${show(o)} has no dca_orders row`);
@@ -96,7 +98,11 @@ export async function invariantViolations(
   orders: readonly SimOrder[],
   feeRate: Decimal,
 ): Promise<string[]> {
-  return [...duplicateStepOrders(orders), ...(await bookkeepingViolations(db, assetId, orders, feeRate))];
+  const installation = await loadInstallation(db);
+  return [
+    ...duplicateStepOrders(orders, installation),
+    ...(await bookkeepingViolations(db, assetId, orders, feeRate, installation)),
+  ];
 }
 
 function cycleViolations(c: CycleRecord, orders: readonly SimOrder[], feeRate: Decimal): string[] {

@@ -1,7 +1,8 @@
 /**
  * A tiny local SMTP server (node:net) speaking just enough of RFC 5321 for nodemailer: greeting,
- * EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT. No TLS and no AUTH are offered. Every message it
- * accepts is kept (envelope and raw data) for the test to read.
+ * EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT, and AUTH PLAIN/LOGIN when `{ auth: true }`. No
+ * TLS (no STARTTLS) is ever offered. Every message it accepts is kept (envelope and raw data), and
+ * every line a client sent outside DATA is kept in `commands`, for the test to read.
  */
 
 import type { AddressInfo } from 'node:net';
@@ -17,11 +18,14 @@ export interface ReceivedMail {
 export interface SmtpServer {
   readonly port: number;
   readonly mails: ReceivedMail[];
+  /** Every command line received, in order (AUTH payloads included: what went over the wire). */
+  readonly commands: string[];
   close(): Promise<void>;
 }
 
-export async function startSmtpServer(): Promise<SmtpServer> {
+export async function startSmtpServer(opts: { auth?: boolean } = {}): Promise<SmtpServer> {
   const mails: ReceivedMail[] = [];
+  const commands: string[] = [];
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
@@ -30,6 +34,8 @@ export async function startSmtpServer(): Promise<SmtpServer> {
     let from = '';
     let to: string[] = [];
     let data: string[] | null = null;
+    // AUTH LOGIN asks for the user, then the password, each on its own line.
+    let loginLines = 0;
     let buffered = '';
     const reply = (line: string) => socket.write(`${line}\r\n`);
     reply('220 localhost test SMTP');
@@ -48,9 +54,27 @@ export async function startSmtpServer(): Promise<SmtpServer> {
           } else data.push(line.startsWith('..') ? line.slice(1) : line);
           continue;
         }
+        commands.push(line);
+        if (loginLines > 0) {
+          loginLines--;
+          reply(loginLines > 0 ? '334 UGFzc3dvcmQ6' : '235 2.7.0 authenticated');
+          continue;
+        }
         const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') reply('250 localhost');
-        else if (verb === 'HELO') reply('250 localhost');
+        if (verb === 'EHLO') {
+          if (opts.auth) reply('250-localhost');
+          reply(opts.auth ? '250 AUTH PLAIN LOGIN' : '250 localhost');
+        } else if (verb === 'AUTH') {
+          const [, method, initial] = line.split(' ');
+          if (method?.toUpperCase() === 'LOGIN') {
+            loginLines = initial ? 1 : 2;
+            reply(initial ? '334 UGFzc3dvcmQ6' : '334 VXNlcm5hbWU6');
+          } else if (initial) reply('235 2.7.0 authenticated');
+          else {
+            loginLines = 1;
+            reply('334 ');
+          }
+        } else if (verb === 'HELO') reply('250 localhost');
         else if (verb === 'MAIL') {
           from = /<([^>]*)>/.exec(line)?.[1] ?? '';
           to = [];
@@ -73,6 +97,7 @@ export async function startSmtpServer(): Promise<SmtpServer> {
   return {
     port: (server.address() as AddressInfo).port,
     mails,
+    commands,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -17,6 +17,7 @@ import {
   aCycleInput,
   aCycleRow,
   anAsset,
+  cid,
   T0,
   type Variant,
   variantEvent,
@@ -47,13 +48,13 @@ const starts: Record<string, { input: CycleInput; explore: boolean }> = {
     explore: true,
   },
   'a restored buy': {
-    input: aCycleInput({ asset, cycle: aCycleRow({ status: 'buying', clientOrderId: 'dca-7-base-1' }) }),
+    input: aCycleInput({ asset, cycle: aCycleRow({ status: 'buying', clientOrderId: cid('7-base-1') }) }),
     explore: true,
   },
   'a restored sell': {
     input: aCycleInput({
       asset,
-      cycle: aCycleRow({ ...held, status: 'selling', clientOrderId: 'dca-7-tp-3', latestOrderId: 'a-3' }),
+      cycle: aCycleRow({ ...held, status: 'selling', clientOrderId: cid('7-tp-3'), latestOrderId: 'a-3' }),
     }),
     explore: true,
   },

@@ -6,6 +6,7 @@ import {
   aCycleRow,
   anAsset,
   at,
+  cid,
   filledOrder,
   quote,
   someRules,
@@ -13,7 +14,7 @@ import {
   T0,
 } from '../helpers/cycle.js';
 
-/** A fresh cycle whose base order (dca-7-base-1, a limit buy at 60000) has just been placed. */
+/** A fresh cycle whose base order (dca-testinst-7-base-1, a limit buy at 60000) has just been placed. */
 function buyingCycle(overrides: Parameters<typeof aCycleInput>[0] = {}) {
   const cycle = startCycle(aCycleInput(overrides));
   cycle.actor.send(quote('59990', '60000'));
@@ -24,7 +25,7 @@ function buyingCycle(overrides: Parameters<typeof aCycleInput>[0] = {}) {
 /** A cycle that bought its base order: 0.000333333 BTC at 60000, net of the 0.25% fee. */
 function holdingCycle(overrides: Parameters<typeof aCycleInput>[0] = {}) {
   const cycle = buyingCycle(overrides);
-  cycle.actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-base-1', '0.000333333', '60000') });
+  cycle.actor.send({ type: 'ORDER_FILLED', order: filledOrder(cid('7-base-1'), '0.000333333', '60000') });
   return cycle;
 }
 
@@ -58,14 +59,14 @@ describe('cycle machine: base order', () => {
     const [submit] = ofType('submitOrder');
     expect(submit?.step).toBe('base');
     expect(submit?.order).toMatchObject({
-      clientOrderId: 'dca-7-base-1',
+      clientOrderId: cid('7-base-1'),
       side: 'buy',
       type: 'limit',
       timeInForce: 'gtc',
     });
     expect(submit?.order.limitPrice?.toString()).toBe('60000.01');
     expect(submit?.order.qty.toString()).toBe('0.000333333');
-    expect(context().inFlight).toMatchObject({ clientOrderId: 'dca-7-base-1', step: 'base', orderId: null });
+    expect(context().inFlight).toMatchObject({ clientOrderId: cid('7-base-1'), step: 'base', orderId: null });
   });
 
   it('places no base order while a position exists', () => {
@@ -159,7 +160,7 @@ describe('cycle machine: holding', () => {
     expect(state()).toBe('buying');
     const submit = ofType('submitOrder')[1];
     expect(submit?.step).toBe('so1');
-    expect(submit?.order.clientOrderId).toBe('dca-7-so1-2');
+    expect(submit?.order.clientOrderId).toBe(cid('7-so1-2'));
     expect(submit?.order.qty.toString()).toBe('0.000338409');
   });
 
@@ -229,18 +230,18 @@ describe('cycle machine: holding', () => {
 describe('cycle machine: orders in flight', () => {
   it('records the Alpaca order id when the submission is acknowledged', () => {
     const { actor, context } = buyingCycle();
-    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: 'dca-7-base-1', orderId: 'a-1' });
+    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: cid('7-base-1'), orderId: 'a-1' });
     expect(context().inFlight?.orderId).toBe('a-1');
     expect(toCyclePatch(actor.getSnapshot())).toMatchObject({
       status: 'buying',
       latestOrderId: 'a-1',
-      clientOrderId: 'dca-7-base-1',
+      clientOrderId: cid('7-base-1'),
     });
   });
 
   it('records a partial fill for display without booking it', () => {
     const { actor, context } = buyingCycle();
-    const partial = filledOrder('dca-7-base-1', '0.0001', '60000', { status: 'partially_filled' });
+    const partial = filledOrder(cid('7-base-1'), '0.0001', '60000', { status: 'partially_filled' });
     actor.send({ type: 'ORDER_PARTIALLY_FILLED', order: partial });
     expect(context().inFlight?.filledQty.toString()).toBe('0.0001');
     expect(context().ledger.quantity.toString()).toBe('0');
@@ -248,14 +249,14 @@ describe('cycle machine: orders in flight', () => {
 
   it('books a fill exactly once', () => {
     const { actor, context } = holdingCycle();
-    actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-base-1', '0.000333333', '60000') });
+    actor.send({ type: 'ORDER_FILLED', order: filledOrder(cid('7-base-1'), '0.000333333', '60000') });
     expect(context().ledger.boughtQuantity.toString()).toBe('0.000333333');
   });
 
   it('ignores order events about an order the cycle is not waiting on', () => {
     const { actor, state, context } = buyingCycle();
-    actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-9-base-1', '1', '60000') });
-    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: 'dca-9-base-1', orderId: 'x' });
+    actor.send({ type: 'ORDER_FILLED', order: filledOrder(cid('9-base-1'), '1', '60000') });
+    actor.send({ type: 'ORDER_SUBMITTED', clientOrderId: cid('9-base-1'), orderId: 'x' });
     expect(state()).toBe('buying');
     expect(context().inFlight?.orderId).toBeNull();
   });
@@ -263,7 +264,7 @@ describe('cycle machine: orders in flight', () => {
   it('returns to watching after a cancel, booking the partial fill and using up the safety level', () => {
     const { actor, state, context, ofType } = holdingCycle();
     actor.send(quote('59099', '59100'));
-    const canceled = filledOrder('dca-7-so1-2', '0.0001', '59100', { status: 'canceled' });
+    const canceled = filledOrder(cid('7-so1-2'), '0.0001', '59100', { status: 'canceled' });
     actor.send({ type: 'ORDER_CANCELED', order: canceled });
     expect(state()).toBe('watching');
     expect(context().ledger.safetyOrders).toBe(1);
@@ -279,7 +280,7 @@ describe('cycle machine: orders in flight', () => {
     actor.send(quote('59099', '59100'));
     actor.send({
       type: 'ORDER_REJECTED',
-      order: filledOrder('dca-7-so1-2', '0', '0', { status: 'rejected' }),
+      order: filledOrder(cid('7-so1-2'), '0', '0', { status: 'rejected' }),
     });
     expect(state()).toBe('watching');
     expect(context().ledger.safetyOrders).toBe(0);
@@ -289,14 +290,17 @@ describe('cycle machine: orders in flight', () => {
     const { actor, state, ofType } = buyingCycle();
     actor.send({
       type: 'ORDER_SUBMIT_FAILED',
-      clientOrderId: 'dca-7-base-1',
+      clientOrderId: cid('7-base-1'),
       ambiguous: false,
       reason: '422',
     });
     expect(state()).toBe('watching');
     actor.send(quote('59990', '60000'));
     actor.send({ type: 'POSITION_NONE' });
-    expect(ofType('submitOrder').map((s) => s.order.clientOrderId)).toEqual(['dca-7-base-1', 'dca-7-base-2']);
+    expect(ofType('submitOrder').map((s) => s.order.clientOrderId)).toEqual([
+      cid('7-base-1'),
+      cid('7-base-2'),
+    ]);
   });
 
   it('never reuses a client order id when a step comes back after another one', () => {
@@ -305,17 +309,17 @@ describe('cycle machine: orders in flight', () => {
     actor.send({ type: 'POSITION_FOUND', qty: dec('1'), qtyAvailable: dec('1') });
     actor.send({
       type: 'ORDER_REJECTED',
-      order: filledOrder('dca-7-tp-2', '0', '0', { status: 'rejected' }),
+      order: filledOrder(cid('7-tp-2'), '0', '0', { status: 'rejected' }),
     });
     actor.send(quote('59099', '59100'));
-    actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-so1-3', '0.000338409', '59100') });
+    actor.send({ type: 'ORDER_FILLED', order: filledOrder(cid('7-so1-3'), '0.000338409', '59100') });
     actor.send(quote('60142.07', '60150'));
     actor.send({ type: 'POSITION_FOUND', qty: dec('1'), qtyAvailable: dec('1') });
     expect(ofType('submitOrder').map((s) => s.order.clientOrderId)).toEqual([
-      'dca-7-base-1',
-      'dca-7-tp-2',
-      'dca-7-so1-3',
-      'dca-7-tp-4',
+      cid('7-base-1'),
+      cid('7-tp-2'),
+      cid('7-so1-3'),
+      cid('7-tp-4'),
     ]);
   });
 
@@ -323,37 +327,37 @@ describe('cycle machine: orders in flight', () => {
     const { actor, state, ofType } = buyingCycle();
     actor.send({
       type: 'ORDER_SUBMIT_FAILED',
-      clientOrderId: 'dca-7-base-1',
+      clientOrderId: cid('7-base-1'),
       ambiguous: true,
       reason: 'timeout',
     });
     expect(state()).toBe('buying');
     expect(ofType('reconcileOrder')).toEqual([
-      { type: 'reconcileOrder', clientOrderId: 'dca-7-base-1', orderId: null },
+      { type: 'reconcileOrder', clientOrderId: cid('7-base-1'), orderId: null },
     ]);
   });
 
   it.each([
     ['never accepted', null, 'watching', '0'],
-    ['filled', filledOrder('dca-7-base-1', '0.000333333', '60000'), 'watching', '0.000333333'],
+    ['filled', filledOrder(cid('7-base-1'), '0.000333333', '60000'), 'watching', '0.000333333'],
     [
       'canceled part way',
-      filledOrder('dca-7-base-1', '0.0002', '60000', { status: 'canceled' }),
+      filledOrder(cid('7-base-1'), '0.0002', '60000', { status: 'canceled' }),
       'watching',
       '0.0002',
     ],
-    ['still open', filledOrder('dca-7-base-1', '0', '0', { status: 'new' }), 'buying', '0'],
+    ['still open', filledOrder(cid('7-base-1'), '0', '0', { status: 'new' }), 'buying', '0'],
   ])('applies a reconciled order that was %s', (_label, order, expectedState, bought) => {
     const { actor, state, context } = buyingCycle();
     actor.send({ type: 'RECONCILED', order });
     expect(state()).toBe(expectedState);
     expect(context().ledger.boughtQuantity.toString()).toBe(bought);
-    if (expectedState === 'buying') expect(context().inFlight?.orderId).toBe('alpaca-dca-7-base-1');
+    if (expectedState === 'buying') expect(context().inFlight?.orderId).toBe(`alpaca-${cid('7-base-1')}`);
   });
 
   it('completes on the take-profit fill with realized P&L and a cooldown next', () => {
     const { actor, state } = sellingCycle();
-    const sold = filledOrder('dca-7-tp-2', '0.000332499', '60600', { side: 'sell', filledAt: at(90) });
+    const sold = filledOrder(cid('7-tp-2'), '0.000332499', '60600', { side: 'sell', filledAt: at(90) });
     actor.send({ type: 'ORDER_FILLED', order: sold });
     expect(state()).toBe('complete');
     const output = actor.getSnapshot().output!;
@@ -370,7 +374,7 @@ describe('cycle machine: orders in flight', () => {
 
   it('returns to watching after a partly filled sell is canceled, reducing quantity and adding proceeds', () => {
     const { actor, state, context } = sellingCycle();
-    const canceled = filledOrder('dca-7-tp-2', '0.0002', '60600', { side: 'sell', status: 'canceled' });
+    const canceled = filledOrder(cid('7-tp-2'), '0.0002', '60600', { side: 'sell', status: 'canceled' });
     actor.send({ type: 'ORDER_CANCELED', order: canceled });
     expect(state()).toBe('watching');
     expect(context().ledger.quantity.toString()).toBe('0.0001324996675');
@@ -420,19 +424,19 @@ describe('cycle machine: restoring a row', () => {
   it('resumes a row persisted in buying with its in-flight order rebuilt from the client order id', () => {
     const row = aCycleRow({
       status: 'buying',
-      clientOrderId: 'dca-7-so2-3',
+      clientOrderId: cid('7-so2-3'),
       latestOrderId: 'a-3',
       safetyOrders: 1,
     });
     const { actor, state, context } = startCycle(aCycleInput({ cycle: row }));
     expect(state()).toBe('buying');
     expect(context().inFlight).toMatchObject({
-      clientOrderId: 'dca-7-so2-3',
+      clientOrderId: cid('7-so2-3'),
       orderId: 'a-3',
       step: 'so2',
       side: 'buy',
     });
-    actor.send({ type: 'RECONCILED', order: filledOrder('dca-7-so2-3', '0.0003', '59000') });
+    actor.send({ type: 'RECONCILED', order: filledOrder(cid('7-so2-3'), '0.0003', '59000') });
     expect(context().ledger.safetyOrders).toBe(2);
   });
 
@@ -444,7 +448,7 @@ describe('cycle machine: restoring a row', () => {
 
   it('resumes cooldown and selling rows where they were', () => {
     expect(startCycle(aCycleInput({ cycle: aCycleRow({ status: 'cooldown' }) })).state()).toBe('cooldown');
-    const selling = aCycleRow({ status: 'selling', clientOrderId: 'dca-7-tp-4' });
+    const selling = aCycleRow({ status: 'selling', clientOrderId: cid('7-tp-4') });
     expect(startCycle(aCycleInput({ cycle: selling })).context().inFlight?.side).toBe('sell');
   });
 

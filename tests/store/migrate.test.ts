@@ -9,7 +9,9 @@ const ALL = [
   '001_seed_schema.sql',
   '002_cycle_bookkeeping.sql',
   '003_orders_ledger.sql',
+  '004_installation.sql',
   '006_cycle_position_baseline.sql',
+  '007_asset_supervision.sql',
 ];
 
 let db: TestDatabase;

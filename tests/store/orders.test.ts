@@ -26,7 +26,7 @@ afterAll(async () => {
 
 function baseIntent(cycleId: number): OrderIntent {
   return {
-    clientOrderId: formatClientOrderId({ cycleId, step: 'base', attempt: 1 }),
+    clientOrderId: formatClientOrderId('testinst', { cycleId, step: 'base', attempt: 1 }),
     symbol: 'BTC/USD',
     side: 'buy',
     type: 'limit',
@@ -99,7 +99,7 @@ describe('writeAheadOrder', () => {
     const { cycle } = await writtenAhead();
     const intent = {
       ...baseIntent(cycle.id),
-      clientOrderId: formatClientOrderId({ cycleId: cycle.id, step: 'so1', attempt: 1 }),
+      clientOrderId: formatClientOrderId('testinst', { cycleId: cycle.id, step: 'so1', attempt: 1 }),
     };
     await expect(
       writeAheadOrder(db.pool, {

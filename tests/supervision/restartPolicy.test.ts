@@ -3,6 +3,7 @@ import { type AnyStateNode, SimulatedClock, type SnapshotFrom, type StateValue }
 import { createTestModel, getStateNodes } from 'xstate/graph';
 import {
   backoffDelay,
+  type GiveUp,
   type PolicyEvent,
   type RestartType,
   restartPolicyMachine,
@@ -15,7 +16,15 @@ type PolicySnapshot = SnapshotFrom<typeof restartPolicyMachine>;
 
 const intensity = { maxRestarts: 1, periodMs: 1_000 };
 const backoff = { initialMs: 10, maxMs: 15, factor: 2 };
-const policies: RestartType[] = ['permanent', 'transient', 'temporary'];
+const parkBackoff = { initialMs: 50, maxMs: 60, factor: 2 };
+/** Every restart type escalates (a root child); permanent and transient ones may park instead (an asset). */
+const policies: { restart: RestartType; giveUp: GiveUp }[] = [
+  { restart: 'permanent', giveUp: 'escalate' },
+  { restart: 'transient', giveUp: 'escalate' },
+  { restart: 'temporary', giveUp: 'escalate' },
+  { restart: 'permanent', giveUp: 'park' },
+  { restart: 'transient', giveUp: 'park' },
+];
 
 /** Crashes and exits come one ms after the last event (inside the period) or a whole period later. */
 function eventsFrom(snapshot: PolicySnapshot): PolicyEvent[] {
@@ -29,6 +38,7 @@ function eventsFrom(snapshot: PolicySnapshot): PolicyEvent[] {
     { type: 'EXITED', at: now + 1 },
     { type: 'EXITED', at: now + intensity.periodMs },
     { type: 'RESTART_DUE', at: now + pendingDelayMs },
+    { type: 'RETRY', at: now + 1 },
     { type: 'STOP', reason: 'shutdown' },
     { type: 'STOPPED' },
   ];
@@ -36,16 +46,25 @@ function eventsFrom(snapshot: PolicySnapshot): PolicyEvent[] {
 
 /** The whole context counts: two paths meet in a state only if their clocks and counts agree. */
 function serializeState(snapshot: PolicySnapshot): string {
-  const { now, restartTimes, restarts, lastError, pendingDelayMs } = snapshot.context;
-  return JSON.stringify([snapshot.value, now, restartTimes, restarts, lastError, pendingDelayMs]);
+  const { now, restartTimes, restarts, lastError, pendingDelayMs, parks, parkedReason } = snapshot.context;
+  return JSON.stringify([
+    snapshot.value,
+    now,
+    restartTimes,
+    restarts,
+    lastError,
+    pendingDelayMs,
+    parks,
+    parkedReason,
+  ]);
 }
 
 /** Restarts that aged out of the period could go on forever; one past the intensity shows the point. */
 const stopWhen = (snapshot: PolicySnapshot) => snapshot.context.restarts > intensity.maxRestarts;
 
-function modelFor(restart: RestartType) {
+function modelFor(restart: RestartType, giveUp: GiveUp) {
   return createTestModel(restartPolicyMachine, {
-    input: { restart, intensity, backoff },
+    input: { restart, intensity, backoff, giveUp, parkBackoff },
     events: eventsFrom,
     serializeState,
     stopWhen,
@@ -95,13 +114,23 @@ const expectedStatus: Record<string, ChildState> = {
   stopped: 'stopped',
   failed: 'failed',
   escalated: 'failed',
+  parked: 'parked',
 };
 
 /** The system under test: a real supervisor with one probe child and a simulated clock. */
-function supervisedProbe(restart: RestartType) {
+function supervisedProbe(restart: RestartType, giveUp: GiveUp) {
   const clock = new SimulatedClock();
   const probe = new Probe('child', { restart, holdStart: true, holdStop: (reason) => reason === 'shutdown' });
-  const sup = createSupervisor({ children: [probe.spec], clock, intensity, backoff });
+  const parkedAt: { childId: string; retryAt: Date }[] = [];
+  const sup = createSupervisor({
+    children: [probe.spec],
+    clock,
+    intensity,
+    backoff,
+    giveUp,
+    parkBackoff,
+    onPark: (childId, _reason, retryAt) => parkedAt.push({ childId, retryAt }),
+  });
   let exit: SupervisorExit | undefined;
   void sup.done.then((e) => {
     exit = e;
@@ -136,10 +165,18 @@ function supervisedProbe(restart: RestartType) {
       },
       RESTART_DUE: async ({ state }: { state: PolicySnapshot }) => {
         // One ms early the child must still be waiting: the backoff is exactly what the model says.
+        const waiting = childState();
+        expect(['restarting', 'parked']).toContain(waiting);
         advanceTo(state.context.now - 1);
         await flush();
-        expect(childState()).toBe('restarting');
+        expect(childState()).toBe(waiting);
         advanceTo(state.context.now);
+        expectedStarts++;
+        await flush();
+      },
+      RETRY: async ({ state }: { state: PolicySnapshot }) => {
+        advanceTo(state.context.now);
+        sup.retryChild('child');
         expectedStarts++;
         await flush();
       },
@@ -164,6 +201,17 @@ function supervisedProbe(restart: RestartType) {
         });
         expect(probe.starts).toBe(expectedStarts);
         if (leaf === 'escalated') expect(exit).toMatchObject({ ok: false, childId: 'child' });
+        if (leaf === 'parked') {
+          // Contained: the supervisor keeps running, told its owner once, and says when it retries.
+          const retryAt = new Date(snapshot.context.now + snapshot.context.pendingDelayMs);
+          expect(exit).toBeUndefined();
+          expect(parkedAt.at(-1)).toEqual({ childId: 'child', retryAt });
+          expect(sup.status()[0]).toMatchObject({
+            reason: snapshot.context.parkedReason,
+            nextRetryAt: retryAt,
+          });
+        }
+        if (giveUp === 'park') expect(exit?.ok).not.toBe(false);
         if (leaf === 'stopping' || leaf === 'stopped') expect(exit?.ok).not.toBe(false);
       },
     },
@@ -171,19 +219,22 @@ function supervisedProbe(restart: RestartType) {
 }
 
 describe('restartPolicyMachine', () => {
-  describe.each(policies)('a %s child, walked through a real supervisor', (restart) => {
-    for (const path of modelFor(restart).getSimplePaths()) {
-      it(describePath(path.steps), async () => {
-        await path.test(supervisedProbe(restart));
-      });
-    }
-  });
+  describe.each(policies)(
+    'a $restart child that would $giveUp, walked through a real supervisor',
+    ({ restart, giveUp }) => {
+      for (const path of modelFor(restart, giveUp).getSimplePaths()) {
+        it(describePath(path.steps), async () => {
+          await path.test(supervisedProbe(restart, giveUp));
+        });
+      }
+    },
+  );
 
-  it('reaches every state and takes every transition across the three restart types', () => {
+  it('reaches every state and takes every transition across the restart types and give-up choices', () => {
     const covered = new Set<string>();
     const visited = new Set<string>();
-    for (const restart of policies) {
-      for (const path of modelFor(restart).getSimplePaths()) {
+    for (const { restart, giveUp } of policies) {
+      for (const path of modelFor(restart, giveUp).getSimplePaths()) {
         path.steps.forEach((step, i) => {
           visited.add(leafOf(step.state.value));
           const before = path.steps[i - 1]?.state;
@@ -201,7 +252,7 @@ describe('restartPolicyMachine', () => {
   });
 
   it('restarts a child whose earlier restarts have aged out of the period instead of giving up', () => {
-    const paths = modelFor('permanent').getSimplePaths();
+    const paths = modelFor('permanent', 'escalate').getSimplePaths();
     const agedOut = paths.find((p) =>
       p.steps.some(
         (s) => s.state.matches('backingOff') && s.state.context.restarts === intensity.maxRestarts + 1,

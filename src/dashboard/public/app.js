@@ -178,7 +178,8 @@ function render(s) {
         td(c.state),
         td(c.restarts, 'num'),
         td(time(c.since)),
-        td(c.lastError, 'muted small'),
+        td(c.nextRetryAt ? time(c.nextRetryAt) : '—'),
+        td(c.reason ? `${c.reason}${c.lastError ? ` (${c.lastError})` : ''}` : c.lastError, 'muted small'),
       ),
     ),
   );

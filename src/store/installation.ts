@@ -1,0 +1,61 @@
+/**
+ * This database's installation (sql/004_installation.sql): the id every client order id carries,
+ * and how far its pre-installation orders reach. Read once at start-up; it never changes.
+ */
+import { INSTALLATION_ID_PATTERN, type Installation } from '../clientOrderId.js';
+import { DcaError } from '../errors.js';
+import { type Queryable, selectRows } from './db.js';
+
+export async function loadInstallation(db: Queryable): Promise<Installation> {
+  const rows = await selectRows(db, 'SELECT installation_id, legacy_cycle_max FROM dca_installation');
+  const row = rows[0];
+  if (rows.length !== 1 || !row) {
+    throw new DcaError(
+      'INVARIANT',
+      `dca_installation must hold exactly one row (it has ${rows.length}); run \`npm run migrate\``,
+    );
+  }
+  const id = String(row['installation_id']);
+  if (!INSTALLATION_ID_PATTERN.test(id)) {
+    throw new DcaError(
+      'INVARIANT',
+      `dca_installation.installation_id ${JSON.stringify(id)} is not 6-16 lowercase letters or digits`,
+    );
+  }
+  const max = row['legacy_cycle_max'];
+  return { id, legacyCycleMax: max === null || max === undefined ? null : Number(max) };
+}
+
+/**
+ * Which of `orders` this database placed: its ledger (or, for an order older than the ledger, a
+ * cycle row) names the client order id, and the Alpaca id too where it was recorded. Returns their
+ * Alpaca ids. For pre-installation ids, whose cycle id alone cannot tell two databases apart.
+ */
+export async function recordedOrderIds(
+  db: Queryable,
+  orders: readonly { readonly id: string; readonly clientOrderId: string }[],
+): Promise<Set<string>> {
+  const ids = orders.map((o) => o.clientOrderId);
+  if (ids.length === 0) return new Set();
+  const marks = ids.map(() => '?').join(', ');
+  const rows = await selectRows(
+    db,
+    `SELECT client_order_id, alpaca_order_id AS order_id FROM dca_orders WHERE client_order_id IN (${marks})
+     UNION ALL
+     SELECT client_order_id, latest_order_id AS order_id FROM dca_cycles WHERE client_order_id IN (${marks})`,
+    [...ids, ...ids],
+  );
+  const known = new Map<string, Set<string | null>>();
+  for (const r of rows) {
+    const cid = String(r['client_order_id']);
+    const set = known.get(cid) ?? new Set<string | null>();
+    set.add(r['order_id'] === null || r['order_id'] === undefined ? null : String(r['order_id']));
+    known.set(cid, set);
+  }
+  const claimed = new Set<string>();
+  for (const o of orders) {
+    const seen = known.get(o.clientOrderId);
+    if (seen && (seen.has(o.id) || [...seen].every((id) => id === null))) claimed.add(o.id);
+  }
+  return claimed;
+}
