@@ -171,6 +171,7 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
  * Alpaca's order carries no fee). Set once per booking; a replayed update writes the same value.
  */
 export async function recordOrderFee(db: Queryable, clientOrderId: string, fee: Decimal): Promise<void> {
+  checkFits('dca_orders', 'fee', fee);
   await execute(db, 'UPDATE dca_orders SET fee = ? WHERE client_order_id = ?', [toPlain(fee), clientOrderId]);
 }
 

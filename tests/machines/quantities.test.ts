@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { bookBuy, type CycleLedger, takeProfitQty } from '../../src/machines/decisions.js';
 import { dec, ZERO } from '../../src/money.js';
-import { filledOrder, quote, someRules, startCycle } from '../helpers/cycle.js';
+import { cid, filledOrder, quote, someRules, startCycle } from '../helpers/cycle.js';
 
 const FEE = dec('0.0025');
 const EMPTY: CycleLedger = {
@@ -109,11 +109,11 @@ describe('cycle machine: the baseline and the fill’s position', () => {
     expect(context().ledger.positionBaseline.toFixed()).toBe('0.00000005');
     actor.send({
       type: 'ORDER_FILLED',
-      order: filledOrder('dca-7-base-1', '0.0004', '50000'),
+      order: filledOrder(cid('7-base-1'), '0.0004', '50000'),
       positionQty: dec('0.00039945'),
     });
     expect(context().ledger.quantity.toFixed()).toBe('0.0003994');
-    expect(context().lastFee).toEqual({ clientOrderId: 'dca-7-base-1', fee: dec('0.0000006') });
+    expect(context().lastFee).toEqual({ clientOrderId: cid('7-base-1'), fee: dec('0.0000006') });
     // The take-profit sells the cycle's coin, not the dust.
     actor.send(quote('50600', '50610'));
     actor.send({ type: 'POSITION_FOUND', qty: dec('0.00039945'), qtyAvailable: dec('0.00039945') });

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buyProblem, netOfFee, sellProblem } from '../../src/machines/decisions.js';
 import { dec } from '../../src/money.js';
-import { aCycleInput, anAsset, filledOrder, quote, someRules, startCycle } from '../helpers/cycle.js';
+import { aCycleInput, anAsset, cid, filledOrder, quote, someRules, startCycle } from '../helpers/cycle.js';
 
 const FEE = dec('0.0025');
 const ASK = dec('60000');
@@ -94,7 +94,7 @@ describe('cycle machine: take-profit too small to sell', () => {
     const { actor, ofType, state } = startCycle();
     actor.send(quote('59990', '60000'));
     actor.send({ type: 'POSITION_NONE' });
-    actor.send({ type: 'ORDER_FILLED', order: filledOrder('dca-7-base-1', '0.000333333', '60000') });
+    actor.send({ type: 'ORDER_FILLED', order: filledOrder(cid('7-base-1'), '0.000333333', '60000') });
     // The minimum rose after the base order was bought (the exchange's rules changed).
     actor.send({ type: 'CONFIG_CHANGED', asset: anAsset(), rules: someRules({ minOrderValue: dec('25') }) });
     actor.send(quote('60600', '60610'));
