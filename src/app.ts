@@ -112,6 +112,19 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
           feeRate: config.feeRate,
           installationId: installation.id,
           now,
+          // The last look before each POST asks the market-data instance running now.
+          market: {
+            referencePrice: (symbol: string) => marketData.peek()?.referencePrice(symbol) ?? null,
+            bandPercent: config.quoteBand.percent,
+          },
+          policy: {
+            lookupGraceMs: config.orders.lookupGraceSeconds * 1000,
+            quoteStaleMs: config.quoteStaleSeconds * 1000,
+            backoff: {
+              initialMs: config.orders.backoffInitialSeconds * 1000,
+              maxMs: config.orders.backoffMaxSeconds * 1000,
+            },
+          },
           ...(deps.inspect ? { inspect: deps.inspect } : {}),
           ...(deps.tickMs ? { tickMs: deps.tickMs } : {}),
         },

@@ -70,6 +70,13 @@ export interface Config {
   readonly quoteStaleSeconds: number;
   /** The plausibility band of quotes (DCA_QUOTE_BAND_PERCENT, DCA_QUOTE_CONFIRM_SECONDS). */
   readonly quoteBand: { readonly percent: Decimal; readonly confirmSeconds: number };
+  /** How the order path waits: on unknown orders, and after a refusal or a 429. */
+  readonly orders: {
+    /** Two look-ups that find nothing at least this far apart before an order counts as never accepted. */
+    readonly lookupGraceSeconds: number;
+    readonly backoffInitialSeconds: number;
+    readonly backoffMaxSeconds: number;
+  };
   /** 0 = a random free port. */
   readonly simPort: number;
   /** null when no alert e-mail is configured. */
@@ -233,6 +240,9 @@ const envSchema = z.object({
   QUOTE_STALE_SECONDS: int(1, 86_400, 60),
   DCA_QUOTE_BAND_PERCENT: bandPercent,
   DCA_QUOTE_CONFIRM_SECONDS: int(1, 3_600, 5),
+  ORDER_LOOKUP_GRACE_SECONDS: int(1, 3_600, 5),
+  ORDER_BACKOFF_INITIAL_SECONDS: int(1, 3_600, 5),
+  ORDER_BACKOFF_MAX_SECONDS: int(1, 86_400, 300),
   SIM_PORT: int(0, 65_535, 0),
   ALERT_EMAIL_SENDER: email,
   ALERT_EMAIL_RECEIVER: email,
@@ -317,6 +327,13 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
       `DASHBOARD_TOKEN: required when DASHBOARD_HOST is not a loopback address (got ${show(dashboardHost)}); set a token or bind 127.0.0.1`,
     );
   }
+  const initial = Number(val('ORDER_BACKOFF_INITIAL_SECONDS') ?? 5);
+  const max = Number(val('ORDER_BACKOFF_MAX_SECONDS') ?? 300);
+  if (Number.isInteger(initial) && Number.isInteger(max) && max < initial) {
+    problems.push(
+      `ORDER_BACKOFF_MAX_SECONDS: must be at least ORDER_BACKOFF_INITIAL_SECONDS (${initial}), got ${max}`,
+    );
+  }
   const alert = ['ALERT_EMAIL_SENDER', 'ALERT_EMAIL_RECEIVER', 'ALERT_EMAIL_SMTP_SERVER'];
   if (alert.some((k) => val(k))) {
     for (const key of alert) if (!val(key)) problems.push(`${key}: required when any ALERT_EMAIL_* is set`);
@@ -397,6 +414,11 @@ function build(e: Env): Config {
     assetPollSeconds: e.ASSET_POLL_SECONDS,
     quoteStaleSeconds: e.QUOTE_STALE_SECONDS,
     quoteBand: { percent: e.DCA_QUOTE_BAND_PERCENT, confirmSeconds: e.DCA_QUOTE_CONFIRM_SECONDS },
+    orders: {
+      lookupGraceSeconds: e.ORDER_LOOKUP_GRACE_SECONDS,
+      backoffInitialSeconds: e.ORDER_BACKOFF_INITIAL_SECONDS,
+      backoffMaxSeconds: e.ORDER_BACKOFF_MAX_SECONDS,
+    },
     simPort: e.SIM_PORT,
     alertEmail:
       e.ALERT_EMAIL_SENDER && e.ALERT_EMAIL_RECEIVER && e.ALERT_EMAIL_SMTP_SERVER

@@ -57,6 +57,10 @@ export interface CycleRow {
   readonly sellProceeds: Decimal;
   /** sellProceeds minus costBasis; set when the cycle completes. */
   readonly realizedPnl: Decimal | null;
+  /** After a refusal: no new order for this asset before this time (null when not backing off). */
+  readonly backoffUntil: Date | null;
+  /** Why the asset is backing off, e.g. the exchange's refusal message. */
+  readonly backoffReason: string | null;
   /** Optimistic-concurrency version: every update must name the version it read. */
   readonly version: number;
 }

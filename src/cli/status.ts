@@ -100,10 +100,13 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
     'right',
   ] as const;
   println(io, formatTable(headers, rows, align));
+  const now = new Date();
   for (const s of statuses) {
     if (s.invalidReason !== null)
       println(io, `${s.symbol} is invalid and skipped by the bot: ${s.invalidReason}`);
     if (s.supervision !== null) println(io, supervisionLine(s.symbol, s.supervision));
+    const wait = backoffOf(s.cycle, now);
+    if (wait) println(io, `${s.symbol} waiting after refusal: ${wait.reason} until ${wait.until}`);
   }
   return EXIT_OK;
 }
@@ -133,6 +136,12 @@ function describe(asset: AssetConfig, cycle: CycleRow | null): Omit<AssetStatus,
         : null,
     takeProfitPrice: holding ? takeProfitPrice(cycle.averagePurchasePrice, asset.takeProfitPercent) : null,
   };
+}
+
+/** A back-off still running: no new order for the asset before `until` (after a refusal or a 429). */
+function backoffOf(cycle: CycleRow | null, now: Date): { reason: string; until: string } | null {
+  if (cycle?.backoffUntil == null || cycle.backoffUntil.getTime() <= now.getTime()) return null;
+  return { reason: cycle.backoffReason ?? 'refused', until: cycle.backoffUntil.toISOString() };
 }
 
 /** The order the cycle waits on: its client order id while buying or selling. */
@@ -174,6 +183,7 @@ function statusJson(s: AssetStatus) {
             nextSafetyPrice: s.nextSafetyPrice === null ? null : plain(s.nextSafetyPrice),
             takeProfitPrice: s.takeProfitPrice === null ? null : plain(s.takeProfitPrice),
             createdAt: c.createdAt.toISOString(),
+            backoff: backoffOf(c, new Date()),
           },
   };
 }

@@ -5,6 +5,10 @@
  *   watching ──base/safety order──▶ buying ──fill / dead order──▶ watching
  *   watching ──take-profit──▶ selling ──fill──▶ complete      selling ──dead order──▶ watching
  *   cooldown ──expiry or price drop──▶ watching               watching ──position gone──▶ error
+ *
+ * An order whose POST is unanswered is unknown, never "not accepted": only a definitive refusal, or
+ * two look-ups a grace period apart after the POST ended, return buying/selling to watching. A
+ * refusal starts a back-off episode (context.backoff, persisted) in which no order is decided.
  */
 import {
   type ActorRefFrom,
@@ -13,6 +17,7 @@ import {
   type DoneStateEvent,
   emit,
   enqueueActions,
+  not,
   type SnapshotFrom,
   setup,
 } from 'xstate';
@@ -31,6 +36,43 @@ import * as intents from './intents.js';
 import * as update from './updates.js';
 
 export type { CycleInput, CycleIntent, CycleOutput, CyclePatchFromMachine } from './cycleTypes.js';
+
+/**
+ * What buying and selling share while they wait on their order: the POST's answer, partial fills,
+ * and the second look-up a grace period after the first one found nothing.
+ */
+const waitingOnOrder = {
+  ORDER_SUBMITTED: { guard: 'isInFlightSubmission', actions: ['recordOrderId', 'endBackoff'] },
+  ORDER_SUBMIT_FAILED: [
+    {
+      guard: and(['isInFlightSubmission', 'isAmbiguousFailure']),
+      actions: ['markPostEnded', 'askToReconcile'],
+    },
+    {
+      guard: and(['isInFlightSubmission', 'isInRefusalEpisode']),
+      target: 'watching',
+      actions: ['abandonOrder', 'backOff'],
+    },
+    {
+      guard: 'isInFlightSubmission',
+      target: 'watching',
+      actions: ['abandonOrder', 'backOff', 'reportRefusal'],
+    },
+  ],
+  ORDER_PARTIALLY_FILLED: { guard: 'isInFlightOrder', actions: 'recordOpenOrder' },
+  TICK: { guard: 'isLookupRecheckDue', actions: ['recordNow', 'askToReconcileAgain'] },
+} as const;
+
+/** A look-up that found nothing: meaningless while the POST is out, conclusive only after the grace. */
+const lookUpMisses = [
+  { guard: 'isLookupBeforePostEnded' },
+  { guard: 'isFirstNotFound', actions: 'noteNotFound' },
+  {
+    guard: 'isNotFoundAfterGrace',
+    target: 'watching',
+    actions: ['reportSubmitFailed', 'closeUnsentOrder', 'abandonOrder'],
+  },
+] as const;
 
 export const cycleMachine = setup({
   types: {
@@ -70,7 +112,17 @@ export const cycleMachine = setup({
     recordOrderId: assign(({ context, event }) => update.recordOrderId(context, event)),
     recordOpenOrder: assign(({ context, event }) => update.recordOpenOrder(context, event)),
     askToReconcile: emit(({ context }) => intents.reconcileOrder(context)),
+    markPostEnded: assign(({ context }) => update.markPostEnded(context)),
+    noteNotFound: assign(({ context }) => update.noteNotFound(context)),
+    askToReconcileAgain: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign(update.markRecheckAsked(context));
+      enqueue.emit(intents.reconcileOrder(context));
+    }),
+    closeUnsentOrder: emit(({ context }) => intents.closeUnsentOrder(context)),
     reportSubmitFailed: emit(({ context, event }) => intents.submitFailed(context, event)),
+    backOff: assign(({ context, event }) => update.backOff(context, event)),
+    endBackoff: assign({ backoff: null }),
+    reportRefusal: emit(({ context, event }) => intents.refusal(context, event)),
     reportOrderEnded: emit(({ context, event }) => intents.orderEnded(context, event)),
     abandonOrder: assign({ inFlight: null }),
     bookBuyFill: assign(({ context, event }) => update.bookBuyFill(context, event)),
@@ -175,13 +227,21 @@ export const cycleMachine = setup({
         ],
         POSITION_FOUND: [
           {
+            guard: and(['isAwaitingSellPosition', not('isTakeProfitStillDue')]),
+            actions: 'allowPositionRecheck',
+          },
+          {
             guard: and(['isAwaitingSellPosition', 'sellFits']),
             target: 'selling',
             actions: ['placeTakeProfit', 'submitOrder'],
           },
           {
+            guard: and(['isAwaitingSellPosition', 'isInRefusalEpisode']),
+            actions: ['allowPositionRecheck', 'backOff'],
+          },
+          {
             guard: 'isAwaitingSellPosition',
-            actions: ['allowPositionRecheck', 'reportSellTooSmall'],
+            actions: ['allowPositionRecheck', 'backOff', 'reportSellTooSmall'],
           },
           {
             guard: and(['isAwaitingBasePosition', 'isDustPosition', 'canPlaceBaseOrder']),
@@ -210,16 +270,7 @@ export const cycleMachine = setup({
     },
     buying: {
       on: {
-        ORDER_SUBMITTED: { guard: 'isInFlightSubmission', actions: 'recordOrderId' },
-        ORDER_SUBMIT_FAILED: [
-          { guard: and(['isInFlightSubmission', 'isAmbiguousFailure']), actions: 'askToReconcile' },
-          {
-            guard: 'isInFlightSubmission',
-            target: 'watching',
-            actions: ['reportSubmitFailed', 'abandonOrder'],
-          },
-        ],
-        ORDER_PARTIALLY_FILLED: { guard: 'isInFlightOrder', actions: 'recordOpenOrder' },
+        ...waitingOnOrder,
         ORDER_FILLED: { guard: 'isInFlightOrder', target: 'watching', actions: 'bookBuyFill' },
         ORDER_CANCELED: {
           guard: 'isInFlightOrder',
@@ -237,7 +288,7 @@ export const cycleMachine = setup({
           actions: ['reportOrderEnded', 'bookBuyFill'],
         },
         RECONCILED: [
-          { guard: 'wasNeverAccepted', target: 'watching', actions: ['reportSubmitFailed', 'abandonOrder'] },
+          ...lookUpMisses,
           { guard: 'isReconciledOpen', actions: 'recordOpenOrder' },
           { guard: 'isReconciledFilled', target: 'watching', actions: 'bookBuyFill' },
           { guard: 'isReconciledDead', target: 'watching', actions: ['reportOrderEnded', 'bookBuyFill'] },
@@ -246,16 +297,7 @@ export const cycleMachine = setup({
     },
     selling: {
       on: {
-        ORDER_SUBMITTED: { guard: 'isInFlightSubmission', actions: 'recordOrderId' },
-        ORDER_SUBMIT_FAILED: [
-          { guard: and(['isInFlightSubmission', 'isAmbiguousFailure']), actions: 'askToReconcile' },
-          {
-            guard: 'isInFlightSubmission',
-            target: 'watching',
-            actions: ['reportSubmitFailed', 'abandonOrder'],
-          },
-        ],
-        ORDER_PARTIALLY_FILLED: { guard: 'isInFlightOrder', actions: 'recordOpenOrder' },
+        ...waitingOnOrder,
         ORDER_FILLED: { guard: 'isInFlightOrder', target: 'complete', actions: 'completeCycle' },
         ORDER_CANCELED: {
           guard: 'isInFlightOrder',
@@ -273,7 +315,7 @@ export const cycleMachine = setup({
           actions: ['reportOrderEnded', 'bookSellFill'],
         },
         RECONCILED: [
-          { guard: 'wasNeverAccepted', target: 'watching', actions: ['reportSubmitFailed', 'abandonOrder'] },
+          ...lookUpMisses,
           { guard: 'isReconciledOpen', actions: 'recordOpenOrder' },
           { guard: 'isReconciledFilled', target: 'complete', actions: 'completeCycle' },
           { guard: 'isReconciledDead', target: 'watching', actions: ['reportOrderEnded', 'bookSellFill'] },

@@ -4,13 +4,16 @@
 import { type OrderStep, readClientOrderId } from '../clientOrderId.js';
 import type { CycleRow, CycleStatus } from '../domain.js';
 import { ZERO } from '../money.js';
-import type {
-  CycleContext,
-  CycleInput,
-  CycleOutput,
-  CyclePatchFromMachine,
-  InFlightOrder,
-  ResumePlan,
+import {
+  type Backoff,
+  type CycleContext,
+  type CycleInput,
+  type CycleOutput,
+  type CyclePatchFromMachine,
+  type InFlightOrder,
+  ORDER_POLICY_DEFAULTS,
+  type OrderPolicy,
+  type ResumePlan,
 } from './cycleTypes.js';
 import type { CycleLedger } from './decisions.js';
 
@@ -48,6 +51,20 @@ export function inFlightFromRow(row: CycleRow): InFlightOrder | null {
     limitPrice: null,
     submittedAt: row.updatedAt,
     filledQty: ZERO,
+    // The POST that wrote this row belongs to an instance that has ended: a look-up may conclude.
+    postEnded: true,
+    notFoundSince: null,
+    recheckAsked: false,
+  };
+}
+
+/** A persisted back-off resumes where it was; its delay restarts from the first step. */
+function backoffFromRow(row: CycleRow, policy: OrderPolicy): Backoff | null {
+  if (row.backoffUntil === null) return null;
+  return {
+    until: row.backoffUntil,
+    reason: row.backoffReason ?? 'refused',
+    delayMs: policy.backoff.initialMs,
   };
 }
 
@@ -60,6 +77,7 @@ function resumePlan(row: CycleRow, inFlight: InFlightOrder | null): ResumePlan |
 export function initialContext(input: CycleInput): CycleContext {
   const { cycle } = input;
   const inFlight = inFlightFromRow(cycle);
+  const policy = input.policy ?? ORDER_POLICY_DEFAULTS;
   return {
     cycleId: cycle.id,
     installationId: input.installationId,
@@ -75,6 +93,8 @@ export function initialContext(input: CycleInput): CycleContext {
     inFlight,
     positionCheck: null,
     lastFee: null,
+    backoff: backoffFromRow(cycle, policy),
+    policy,
     completedAt: cycle.completedAt,
     sellPrice: null,
     reason: null,
@@ -99,6 +119,8 @@ export function cyclePatchOf(status: CycleStatus, context: CycleContext): CycleP
     lastOrderFillPrice: ledger.lastOrderFillPrice,
     positionBaseline: ledger.positionBaseline,
     completedAt: context.completedAt,
+    backoffUntil: context.backoff?.until ?? null,
+    backoffReason: context.backoff?.reason ?? null,
   };
 }
 

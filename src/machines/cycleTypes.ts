@@ -27,7 +27,25 @@ export interface CycleInput {
   now: Date;
   /** This database's installation id: every client order id the cycle issues carries it. */
   installationId: string;
+  /** How long to wait on unknown orders, stale quotes and refusals; defaults to ORDER_POLICY_DEFAULTS. */
+  policy?: OrderPolicy;
 }
+
+/** The waiting rules of the order path (DESIGN §4), in milliseconds. */
+export interface OrderPolicy {
+  /** Two look-ups that find nothing, at least this far apart, before an order counts as never accepted. */
+  readonly lookupGraceMs: number;
+  /** No order is decided on a quote older than this. */
+  readonly quoteStaleMs: number;
+  /** After a refusal no new order for `initialMs`, doubling per refusal up to `maxMs`. */
+  readonly backoff: { readonly initialMs: number; readonly maxMs: number };
+}
+
+export const ORDER_POLICY_DEFAULTS: OrderPolicy = {
+  lookupGraceMs: 5_000,
+  quoteStaleMs: 60_000,
+  backoff: { initialMs: 5_000, maxMs: 300_000 },
+};
 
 export type CycleEvent =
   | { type: 'QUOTE'; bid: Decimal; ask: Decimal; at: Date }
@@ -36,7 +54,15 @@ export type CycleEvent =
   | { type: 'POSITION_NONE' }
   | { type: 'POSITION_MISSING' }
   | { type: 'ORDER_SUBMITTED'; clientOrderId: string; orderId: string }
-  | { type: 'ORDER_SUBMIT_FAILED'; clientOrderId: string; ambiguous: boolean; reason: string }
+  | {
+      type: 'ORDER_SUBMIT_FAILED';
+      clientOrderId: string;
+      /** True when the order may exist (timeout, reset, 5xx): it is looked up, never retried blind. */
+      ambiguous: boolean;
+      reason: string;
+      /** A 429: not created, and the asset backs off like after a refusal. */
+      rateLimited?: boolean;
+    }
   | { type: 'ORDER_PARTIALLY_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
   | { type: 'ORDER_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
   | { type: 'ORDER_CANCELED'; order: OrderSnapshot; positionQty?: Decimal | null }
@@ -54,6 +80,8 @@ export type CycleIntent =
   | { type: 'submitOrder'; step: OrderStep; order: OrderIntent }
   | { type: 'checkPosition'; purpose: 'base' | 'sell' }
   | { type: 'reconcileOrder'; clientOrderId: string; orderId: string | null }
+  /** The order was looked up twice a grace period apart and never found: close its ledger row. */
+  | { type: 'closeUnsentOrder'; clientOrderId: string }
   | { type: 'alert'; level: AlertLevel; code: string; message: string };
 
 export interface CycleOutput {
@@ -78,6 +106,24 @@ export interface InFlightOrder {
   readonly submittedAt: Date;
   /** Cumulative partial fill seen so far, for display; accounting waits for the final state. */
   readonly filledQty: Decimal;
+  /**
+   * False while this incarnation's POST is unanswered: a look-up that finds nothing then says
+   * nothing (the exchange may not have created the order yet). True once it answered, failed
+   * ambiguously, or the order was restored from a row (the POST that wrote it has ended).
+   */
+  readonly postEnded: boolean;
+  /** When a look-up after the POST ended first found nothing; null until then. */
+  readonly notFoundSince: Date | null;
+  /** The second look-up, due a grace period after `notFoundSince`, has been asked for. */
+  readonly recheckAsked: boolean;
+}
+
+/** A refusal episode: no new order before `until`; one alert per episode, not per attempt. */
+export interface Backoff {
+  readonly until: Date;
+  readonly reason: string;
+  /** The delay that set `until`; the next refusal doubles it. */
+  readonly delayMs: number;
 }
 
 export interface LatestQuote {
@@ -123,6 +169,9 @@ export interface CycleContext {
    * update told it; USD at the configured rate for a sell): the host records it in dca_orders.fee.
    */
   readonly lastFee: { readonly clientOrderId: string; readonly fee: Decimal } | null;
+  /** Set by a refusal, cleared when an order is accepted. */
+  readonly backoff: Backoff | null;
+  readonly policy: OrderPolicy;
   readonly completedAt: Date | null;
   /** filled_avg_price of the take-profit that ended the cycle. */
   readonly sellPrice: Decimal | null;
@@ -146,4 +195,6 @@ export type CyclePatchFromMachine = Pick<
   | 'lastOrderFillPrice'
   | 'positionBaseline'
   | 'completedAt'
+  | 'backoffUntil'
+  | 'backoffReason'
 >;

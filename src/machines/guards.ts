@@ -79,6 +79,43 @@ function buyFits(amount: Decimal, ask: Decimal, context: CycleContext, role: 'ba
   return buyProblem(amount, ask, context.rules, context.feeRate, role) === null;
 }
 
+/** The later of the machine's clock and the quote's own time: "now" as this quote sees it. */
+function nowFor(context: CycleContext, quote: LatestQuote): number {
+  return Math.max(context.now.getTime(), quote.at.getTime());
+}
+
+/**
+ * Whether an order may be decided on this quote: it is not older than the stale limit, and the
+ * asset is not backing off after a refusal.
+ */
+function mayDecideOn(context: CycleContext, quote: LatestQuote | null): quote is LatestQuote {
+  if (quote === null) return false;
+  const now = nowFor(context, quote);
+  if (now - quote.at.getTime() > context.policy.quoteStaleMs) return false;
+  return context.backoff === null || now >= context.backoff.until.getTime();
+}
+
+function isTakeProfitHit(context: CycleContext, quote: LatestQuote): boolean {
+  const { ledger, asset } = context;
+  return (
+    ledger.averagePurchasePrice.gt(0) &&
+    quote.bid.gte(takeProfitTrigger(ledger.averagePurchasePrice, asset.takeProfitPercent))
+  );
+}
+
+/** A look-up answered "no such order" for the order the cycle waits on. */
+function notFound(context: CycleContext, event: CycleEvent): InFlightOrder | null {
+  return event.type === 'RECONCILED' && event.order === null ? context.inFlight : null;
+}
+
+function graceOverAt(inFlight: InFlightOrder | null, now: Date, graceMs: number): boolean {
+  return (
+    inFlight !== null &&
+    inFlight.notFoundSince !== null &&
+    now.getTime() >= inFlight.notFoundSince.getTime() + graceMs
+  );
+}
+
 function isAwaitingPosition(context: CycleContext, purpose: 'base' | 'sell'): boolean {
   return context.positionCheck?.state === 'pending' && context.positionCheck.purpose === purpose;
 }
@@ -92,7 +129,8 @@ export const cycleGuards = {
   isSafetyOrderDue: ({ context, event }: Args) => {
     const quote = validQuote(event);
     const { ledger, asset } = context;
-    if (quote === null || !isHolding(context) || ledger.lastOrderFillPrice === null) return false;
+    if (!mayDecideOn(context, quote) || !isHolding(context) || ledger.lastOrderFillPrice === null)
+      return false;
     if (ledger.safetyOrders >= asset.maxSafetyOrders) return false;
     return quote.ask.lte(safetyTrigger(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
   },
@@ -100,15 +138,20 @@ export const cycleGuards = {
     event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context, 'safety'),
   isTakeProfitDue: ({ context, event }: Args) => {
     const quote = validQuote(event);
-    if (quote === null || !isHolding(context) || context.positionCheck !== null) return false;
-    const { ledger, asset } = context;
-    return (
-      ledger.averagePurchasePrice.gt(0) &&
-      quote.bid.gte(takeProfitTrigger(ledger.averagePurchasePrice, asset.takeProfitPercent))
-    );
+    if (!mayDecideOn(context, quote) || !isHolding(context) || context.positionCheck !== null) return false;
+    return isTakeProfitHit(context, quote);
   },
+  /**
+   * Checked again when the position answer arrives, on the freshest quote the host has fed in: the
+   * bid may have fallen below the take-profit price while the position was being read.
+   */
+  isTakeProfitStillDue: ({ context }: Args) =>
+    mayDecideOn(context, context.quote) && isTakeProfitHit(context, context.quote),
   isBaseOrderDue: ({ context, event }: Args) =>
-    validQuote(event) !== null && !isHolding(context) && context.enabled && context.positionCheck === null,
+    mayDecideOn(context, validQuote(event)) &&
+    !isHolding(context) &&
+    context.enabled &&
+    context.positionCheck === null,
   baseOrderFitsQuote: ({ context, event }: Args) =>
     event.type === 'QUOTE' && buyFits(context.asset.baseOrderAmount, event.ask, context, 'base'),
 
@@ -116,10 +159,13 @@ export const cycleGuards = {
   isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
   isDustPosition: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' && event.qty.lt(context.rules.minOrderSize),
-  /** Checked again when the position answer arrives: the asset may have been disabled meanwhile. */
+  /**
+   * Checked again when the position answer arrives: the asset may have been disabled meanwhile, and
+   * the order is sized on the freshest quote, which must not be stale.
+   */
   canPlaceBaseOrder: ({ context }: Args) =>
     context.enabled &&
-    context.quote !== null &&
+    mayDecideOn(context, context.quote) &&
     buyFits(context.asset.baseOrderAmount, context.quote.ask, context, 'base'),
   sellFits: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' &&
@@ -149,8 +195,22 @@ export const cycleGuards = {
     context.inFlight?.clientOrderId === event.clientOrderId,
   isAmbiguousFailure: ({ event }: Args) => event.type === 'ORDER_SUBMIT_FAILED' && event.ambiguous,
   isInFlightOrder: ({ context, event }: Args) => isOrderOf(context.inFlight, orderOf(event)),
-  wasNeverAccepted: ({ context, event }: Args) =>
-    event.type === 'RECONCILED' && event.order === null && context.inFlight !== null,
+  /** Nothing found while this incarnation's POST is unanswered: the exchange may not have it yet. */
+  isLookupBeforePostEnded: ({ context, event }: Args) => notFound(context, event)?.postEnded === false,
+  /** The first look-up after the POST ended found nothing: wait a grace period and look again. */
+  isFirstNotFound: ({ context, event }: Args) => {
+    const inFlight = notFound(context, event);
+    return inFlight?.postEnded === true && inFlight.notFoundSince === null;
+  },
+  /** Found nothing again a grace period after the first miss: the order was never accepted. */
+  isNotFoundAfterGrace: ({ context, event }: Args) =>
+    graceOverAt(notFound(context, event), context.now, context.policy.lookupGraceMs),
+  isLookupRecheckDue: ({ context, event }: Args) =>
+    event.type === 'TICK' &&
+    context.inFlight?.recheckAsked === false &&
+    graceOverAt(context.inFlight, event.now, context.policy.lookupGraceMs),
+  /** A refusal episode is under way: a further refusal extends it without another alert. */
+  isInRefusalEpisode: ({ context }: Args) => context.backoff !== null,
   isReconciledOpen: ({ context, event }: Args) => {
     const order = orderOf(event);
     return (

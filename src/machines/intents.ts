@@ -34,6 +34,21 @@ export function reconcileOrder(context: CycleContext): CycleIntent {
   return { type: 'reconcileOrder', clientOrderId: inFlight.clientOrderId, orderId: inFlight.orderId };
 }
 
+export function closeUnsentOrder(context: CycleContext): CycleIntent {
+  return { type: 'closeUnsentOrder', clientOrderId: context.inFlight!.clientOrderId };
+}
+
+/** The start of a refusal episode; later refusals in the same episode only extend the wait. */
+export function refusal(context: CycleContext, event: CycleEvent): CycleIntent {
+  const reason = context.backoff?.reason ?? (event.type === 'ORDER_SUBMIT_FAILED' ? event.reason : '?');
+  const until = context.backoff?.until.toISOString() ?? '?';
+  return alert(
+    'warn',
+    'ORDER_REFUSED',
+    `${context.asset.symbol}: waiting after refusal: ${reason} until ${until} (the wait doubles while refusals go on)`,
+  );
+}
+
 export function badQuote(context: CycleContext, event: CycleEvent): CycleIntent {
   const detail = event.type === 'QUOTE' ? `bid ${event.bid.toString()} ask ${event.ask.toString()}` : '';
   return alert('warn', 'BAD_QUOTE', `${context.asset.symbol}: ignored an unusable quote (${detail})`);

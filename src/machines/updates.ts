@@ -36,14 +36,23 @@ export function positionCheck(context: CycleContext, check: Omit<PositionCheck, 
   return { positionCheck: { ...check, since: context.now } };
 }
 
-function placed(context: CycleContext, inFlight: Omit<InFlightOrder, 'clientOrderId'>): Update {
+type NewOrder = Omit<InFlightOrder, 'clientOrderId' | 'postEnded' | 'notFoundSince' | 'recheckAsked'>;
+
+function placed(context: CycleContext, order: NewOrder): Update {
   const clientOrderId = nextClientOrderId(
     context.installationId,
     context.cycleId,
-    inFlight.step,
+    order.step,
     context.clientOrderId,
   );
-  return { inFlight: { ...inFlight, clientOrderId }, clientOrderId, positionCheck: null };
+  const inFlight: InFlightOrder = {
+    ...order,
+    clientOrderId,
+    postEnded: false,
+    notFoundSince: null,
+    recheckAsked: false,
+  };
+  return { inFlight, clientOrderId, positionCheck: null };
 }
 
 function placeBuy(
@@ -95,13 +104,57 @@ export function placeTakeProfit(context: CycleContext, event: CycleEvent): Updat
 
 export function recordOrderId(context: CycleContext, event: CycleEvent): Update {
   if (event.type !== 'ORDER_SUBMITTED' || context.inFlight === null) return {};
-  return { inFlight: { ...context.inFlight, orderId: event.orderId } };
+  return { inFlight: { ...context.inFlight, orderId: event.orderId, postEnded: true, notFoundSince: null } };
+}
+
+/** The POST ended without an answer (timeout, reset): from now on a look-up may conclude. */
+export function markPostEnded(context: CycleContext): Update {
+  return context.inFlight === null ? {} : { inFlight: { ...context.inFlight, postEnded: true } };
+}
+
+/** The first look-up after the POST ended found nothing: the grace period starts now. */
+export function noteNotFound(context: CycleContext): Update {
+  return context.inFlight === null ? {} : { inFlight: { ...context.inFlight, notFoundSince: context.now } };
+}
+
+export function markRecheckAsked(context: CycleContext): Update {
+  return context.inFlight === null ? {} : { inFlight: { ...context.inFlight, recheckAsked: true } };
 }
 
 /** An open order seen over REST or as a partial fill: remember its id and progress, nothing else. */
 export function recordOpenOrder(context: CycleContext, event: CycleEvent): Update {
   if (!('order' in event) || event.order === null || context.inFlight === null) return {};
-  return { inFlight: { ...context.inFlight, orderId: event.order.id, filledQty: event.order.filledQty } };
+  return {
+    inFlight: {
+      ...context.inFlight,
+      orderId: event.order.id,
+      filledQty: event.order.filledQty,
+      notFoundSince: null,
+    },
+  };
+}
+
+const REASON_MAX = 255;
+
+/** Why the asset backs off, from the refusal that started or extended the episode. */
+function backoffReason(event: CycleEvent): string {
+  if (event.type === 'ORDER_SUBMIT_FAILED') {
+    return event.rateLimited ? 'rate limited by the exchange (429)' : event.reason.slice(0, REASON_MAX);
+  }
+  return 'take-profit below the min order size';
+}
+
+/** Starts a refusal episode (the first delay) or extends it (twice the last delay, up to the max). */
+export function backOff(context: CycleContext, event: CycleEvent): Update {
+  const { initialMs, maxMs } = context.policy.backoff;
+  const delayMs = context.backoff === null ? initialMs : Math.min(context.backoff.delayMs * 2, maxMs);
+  return {
+    backoff: {
+      until: new Date(context.now.getTime() + delayMs),
+      reason: backoffReason(event),
+      delayMs,
+    },
+  };
 }
 
 /** The cumulative fill of an order; a fill without any known price cannot be booked and counts as none. */

@@ -64,6 +64,9 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
         ...(b.retry_after === undefined ? {} : { retryAfterS: int(b.retry_after, 'retry_after') }),
       });
       break;
+    case 'fail-orders':
+      f.failNextOrders(count(1), b.status === undefined ? 429 : int(b.status, 'status'));
+      break;
     case 'delay-orders':
       f.delayNextOrders(int(b.ms, 'ms'), count(1));
       break;

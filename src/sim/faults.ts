@@ -76,6 +76,7 @@ interface Refusal {
 export class SimFaults {
   #restFailures: RestFailure & { count: number } = { count: 0, status: 503 };
   #orderRefusals: RestFailure & { count: number } = { count: 0, status: 429 };
+  #orderFailures: { count: number; status: number } = { count: 0, status: 429 };
   readonly #orderFaults: OrderResponseFault[] = [];
   readonly #creationDelays: CreationDelay[] = [];
   readonly #pathDelays: PathDelay[] = [];
@@ -105,6 +106,14 @@ export class SimFaults {
    */
   refuseNextOrders(count: number, status = 429, opts: RestFailureOptions = {}): void {
     this.#orderRefusals = { count, ...failure(status, opts) };
+  }
+
+  /**
+   * The next `count` order submissions (POST /v2/orders only; every other call is answered) are
+   * refused with `status` and nothing is created: 429 (rate limited), 403 or 422.
+   */
+  failNextOrders(count: number, status = 429): void {
+    this.#orderFailures = { count, status };
   }
 
   /** The next `count` order submissions are created, but their responses wait `ms` (a client timeout). */
@@ -196,6 +205,7 @@ export class SimFaults {
   reset(): void {
     this.#restFailures = { count: 0, status: 503 };
     this.#orderRefusals = { count: 0, status: 429 };
+    this.#orderFailures = { count: 0, status: 429 };
     this.#orderFaults.length = 0;
     this.#creationDelays.length = 0;
     this.#pathDelays.length = 0;
@@ -233,6 +243,13 @@ export class SimFaults {
     if (reads <= 0) return false;
     this.#hiddenPositions.set(symbol, reads - 1);
     return true;
+  }
+
+  /** @internal A status to refuse this order submission with, or null. */
+  takeOrderFailure(): number | null {
+    if (this.#orderFailures.count <= 0) return null;
+    this.#orderFailures.count -= 1;
+    return this.#orderFailures.status;
   }
 
   /** @internal How to answer this order submission, or null for normally. */

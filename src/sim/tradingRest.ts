@@ -78,6 +78,8 @@ async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: En
   if (refusal?.status === 429 && refusal.bare) throw bareRateLimited(res);
   if (refusal?.status === 429) throw rateLimited({}, refusal.retryAfterS);
   if (refusal) throw injectedFailure(refusal.status);
+  const failure = faults.takeOrderFailure();
+  if (failure !== null) throw injectedFailure(failure);
   const request: SimOrderRequest = {
     symbol: String(body.symbol ?? ''),
     side: body.side as 'buy' | 'sell',

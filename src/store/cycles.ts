@@ -27,11 +27,13 @@ const PATCH_COLUMNS: { readonly [K in keyof Required<CyclePatch>]: string } = {
   costBasis: 'cost_basis',
   sellProceeds: 'sell_proceeds',
   realizedPnl: 'realized_pnl',
+  backoffUntil: 'backoff_until',
+  backoffReason: 'backoff_reason',
 };
 
 const COLUMNS = `id, asset_id, status, quantity, average_purchase_price, safety_orders, latest_order_id,
   last_order_fill_price, completed_at, created_at, updated_at, client_order_id, bought_quantity, cost_basis,
-  sell_proceeds, realized_pnl, version, position_baseline`;
+  sell_proceeds, realized_pnl, backoff_until, backoff_reason, version, position_baseline`;
 
 export function parseCycleRow(row: Row): CycleRow {
   const status = String(row['status']);
@@ -59,6 +61,8 @@ export function parseCycleRow(row: Row): CycleRow {
     costBasis: decimal(row, 'cost_basis'),
     sellProceeds: decimal(row, 'sell_proceeds'),
     realizedPnl: decimalOrNull(row, 'realized_pnl'),
+    backoffUntil: dateOrNull(row, 'backoff_until'),
+    backoffReason: textOrNull(row, 'backoff_reason'),
     version: num(row, 'version'),
   };
 }

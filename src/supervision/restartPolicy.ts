@@ -1,4 +1,5 @@
 import { assign, emit, not, setup } from 'xstate';
+import { DcaError } from '../errors.js';
 
 /**
  * The restart policy of one supervised child, as a pure machine: OTP's one_for_one decisions
@@ -106,7 +107,22 @@ function recentRestarts(context: PolicyContext, event: PolicyEvent): number[] {
   return restartsWithin(context.restartTimes, at, context.intensity.periodMs);
 }
 
+/**
+ * A crash that a restart cannot mend: the same data would fail the same way (a value no column can
+ * hold). A child that may park is parked at once instead of crash-looping through its intensity.
+ */
+export function isQuarantine(error: unknown): boolean {
+  return error instanceof DcaError && error.code === 'VALUE_OUT_OF_RANGE';
+}
+
+function quarantines(context: PolicyContext, event: PolicyEvent): boolean {
+  return context.giveUp === 'park' && event.type === 'CRASHED' && isQuarantine(event.error);
+}
+
 function giveUpReason(context: PolicyContext, event: PolicyEvent): string {
+  if (quarantines(context, event) && event.type === 'CRASHED') {
+    return `quarantined: ${describeError(event.error)}`;
+  }
   const what = event.type === 'EXITED' ? 'exited' : 'crashed';
   const { maxRestarts, periodMs } = context.intensity;
   return `${what} after ${maxRestarts} restarts within ${periodMs} ms`;
@@ -123,7 +139,7 @@ export const restartPolicyMachine = setup({
     isTemporary: ({ context }) => context.restart === 'temporary',
     isPermanent: ({ context }) => context.restart === 'permanent',
     restartAllowed: ({ context, event }) =>
-      recentRestarts(context, event).length < context.intensity.maxRestarts,
+      recentRestarts(context, event).length < context.intensity.maxRestarts && !quarantines(context, event),
     parks: ({ context }) => context.giveUp === 'park',
   },
   actions: {

@@ -141,10 +141,30 @@ describe('status', () => {
         nextSafetyPrice: '97.0225',
         takeProfitPrice: '100.2425',
         createdAt: expect.any(String),
+        backoff: null,
       },
     });
     expect(assets[2]).toMatchObject({ symbol: 'SOL/USD', cycle: null });
     expect(assets[3]).toMatchObject({ symbol: 'DOGE/USD', valid: false, cycle: null });
+  });
+
+  it('says which asset is waiting after a refusal, why and until when', async () => {
+    const until = new Date(Date.now() + 60_000);
+    const ltc = await insertAsset(db.pool, { asset_symbol: 'LTC/USD' });
+    await insertCycle(db.pool, ltc, {
+      backoff_until: until,
+      backoff_reason: 'insufficient balance for USD (requested: 20, available: 3)',
+    });
+    const run = await cli(['status'], env);
+    expect(run.stdout).toContain(
+      `LTC/USD waiting after refusal: insufficient balance for USD (requested: 20, available: 3) until ${until.toISOString()}`,
+    );
+    const json = await cli(['status', '--json'], env);
+    const { assets } = json.json<{ assets: Array<{ cycle: { backoff: unknown } | null }> }>();
+    expect(assets.at(-1)?.cycle?.backoff).toEqual({
+      reason: 'insufficient balance for USD (requested: 20, available: 3)',
+      until: until.toISOString(),
+    });
   });
 
   it('is a usage error with an argument it does not take', async () => {

@@ -218,7 +218,7 @@ describe('buys that do not go through', () => {
     expect(c.latest_order_id).toBeNull();
     expectAmount(c.quantity, '0');
     expect(sim.listOrders()).toEqual([]);
-    expect(running.lines.some((l) => l['definitive'] === true)).toBe(true);
+    expect(running.lines.some((l) => l.msg === 'order submit failed' && l['kind'] === 'refused')).toBe(true);
     const ledger = await ledgerOf(db.pool, assetId);
     expect(ledger.map((o) => [o.client_order_id, o.status])).toContainEqual([c.client_order_id, 'rejected']);
   });

@@ -77,6 +77,8 @@ export function aCycleRow(overrides: Partial<CycleRow> = {}): CycleRow {
     costBasis: ZERO,
     sellProceeds: ZERO,
     realizedPnl: null,
+    backoffUntil: null,
+    backoffReason: null,
     version: 0,
     ...overrides,
   };
@@ -178,6 +180,9 @@ export type Variant =
   | 'submitted:foreign'
   | 'submit-failed:ambiguous'
   | 'submit-failed:definitive'
+  | 'submit-failed:rate-limited'
+  | 'tick:grace'
+  | 'tick:backoff-over'
   | 'partial'
   | 'filled'
   | 'filled:foreign'
@@ -200,6 +205,7 @@ const ORDER_VARIANTS: Variant[] = [
   'submitted:foreign',
   'submit-failed:ambiguous',
   'submit-failed:definitive',
+  'submit-failed:rate-limited',
   'partial',
   'filled',
   'filled:foreign',
@@ -214,7 +220,7 @@ const ORDER_VARIANTS: Variant[] = [
 ];
 
 export function variantsFor(snapshot: CycleSnapshot): Variant[] {
-  const { ledger, positionCheck, asset } = snapshot.context;
+  const { ledger, positionCheck, asset, backoff, inFlight } = snapshot.context;
   switch (snapshot.value) {
     case 'watching':
       return [
@@ -222,6 +228,7 @@ export function variantsFor(snapshot: CycleSnapshot): Variant[] {
         ...(ledger.lastOrderFillPrice ? (['quote:safety'] as const) : []),
         ...(ledger.averagePurchasePrice.gt(0) ? (['quote:take-profit'] as const) : []),
         ...(positionCheck ? (['tick:recheck'] as const) : []),
+        ...(backoff ? (['tick:backoff-over'] as const) : []),
         'position:found',
         'position:dust',
         'position:none',
@@ -240,7 +247,7 @@ export function variantsFor(snapshot: CycleSnapshot): Variant[] {
       ];
     case 'buying':
     case 'selling':
-      return [...COMMON, ...ORDER_VARIANTS];
+      return [...COMMON, ...ORDER_VARIANTS, ...(inFlight?.notFoundSince ? (['tick:grace'] as const) : [])];
     default:
       return [];
   }
@@ -295,6 +302,17 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
       return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), later(since, 60).getTime())) };
     case 'tick:recheck':
       return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), later(since, 300).getTime())) };
+    case 'tick:grace': {
+      const since = inFlight?.notFoundSince ?? c.now;
+      return {
+        type: 'TICK',
+        now: new Date(Math.max(c.now.getTime(), since.getTime() + c.policy.lookupGraceMs)),
+      };
+    }
+    case 'tick:backoff-over': {
+      const until = c.backoff?.until ?? c.now;
+      return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), until.getTime())) };
+    }
     case 'tick:cooldown-early':
       return { type: 'TICK', now: new Date(Math.max(c.now.getTime(), later(cooldownEnd, -1).getTime())) };
     case 'tick:cooldown-over':
@@ -317,11 +335,13 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
       return { type: 'ORDER_SUBMITTED', clientOrderId: cid('99-base-1'), orderId: 'foreign' };
     case 'submit-failed:ambiguous':
     case 'submit-failed:definitive':
+    case 'submit-failed:rate-limited':
       return {
         type: 'ORDER_SUBMIT_FAILED',
         clientOrderId: inFlight?.clientOrderId ?? '',
         ambiguous: variant === 'submit-failed:ambiguous',
         reason: 'test',
+        ...(variant === 'submit-failed:rate-limited' ? { rateLimited: true } : {}),
       };
     case 'partial':
       return { type: 'ORDER_PARTIALLY_FILLED', order: ours(half, 'partially_filled') };

@@ -9,6 +9,7 @@ import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { RestBudget } from '../../src/exchange/budget.js';
 import { createExchange } from '../../src/exchange/client.js';
+import type { Exchange } from '../../src/exchange/types.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
 import { waitUntil } from './bot.js';
@@ -29,6 +30,8 @@ export interface InProcessBotOptions {
   readonly fetchApi?: (url: string, init: RequestInit) => Promise<Response>;
   /** Shorter intensities and park retries for the assets supervisor. */
   readonly assetSupervision?: Partial<AssetSupervision>;
+  /** Wraps the exchange the bot uses, e.g. to count its REST calls (tests/helpers/restCounter.ts). */
+  readonly wrapExchange?: (exchange: Exchange) => Exchange;
 }
 
 export interface InProcessBot {
@@ -50,13 +53,14 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     ...opts.env,
   });
   // Built as main.ts builds it: the SDK adapter behind the account-wide REST budget.
-  const { exchange, budget } = createExchange(opts.sim.endpoints, {
+  const { exchange: real, budget } = createExchange(opts.sim.endpoints, {
     requestTimeoutMs: opts.requestTimeoutMs ?? 1_000,
     reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
     minOrderValue: config.minOrderValue,
     budget: config.restBudget,
     ...(opts.fetchApi ? { fetchApi: opts.fetchApi } : {}),
   });
+  const exchange = opts.wrapExchange ? opts.wrapExchange(real) : real;
   const lines: InProcessBot['lines'] = [];
   const echo = process.env['DCA_FAULT_LOG'] === 'stdout';
   const logger = pino(

@@ -1,8 +1,9 @@
 /**
  * Seeded fault schedules for the randomized run: a price path that crosses the buy, safety and
  * take-profit triggers, mixed with faults (stream drops and refusals, 5xx, 429, slow and cut POSTs,
- * duplicated and reordered updates, partial fills, bot restarts). The same seed gives the same
- * schedule, so a failing seed can be replayed alone.
+ * duplicated and reordered updates, partial fills, bot restarts, orders the exchange creates late,
+ * a trade-stream reconnect or an actor crash while a POST is unanswered, slow position reads, and
+ * 403/422/429 refusals). The same seed gives the same schedule, so a failing seed can be replayed alone.
  */
 import { mulberry32 } from '../../src/sim/feeds.js';
 
@@ -17,7 +18,12 @@ export type Step =
   | { readonly kind: 'duplicate'; readonly count: number }
   | { readonly kind: 'reorder'; readonly count: number }
   | { readonly kind: 'partialFills'; readonly ratio: string | null }
-  | { readonly kind: 'restart' };
+  | { readonly kind: 'restart' }
+  | { readonly kind: 'lateCreation'; readonly ms: number; readonly answer: 'first' | 'after' | 'hang_up' }
+  | { readonly kind: 'reconnectDuringPost' }
+  | { readonly kind: 'crashDuringPost' }
+  | { readonly kind: 'slowPositions'; readonly ms: number }
+  | { readonly kind: 'refuseOrders'; readonly count: number; readonly status: number };
 
 const FAULTS: readonly ((r: () => number) => Step)[] = [
   () => ({ kind: 'dropTrading' }),
@@ -30,6 +36,19 @@ const FAULTS: readonly ((r: () => number) => Step)[] = [
   (r) => ({ kind: 'reorder', count: 2 + Math.floor(r() * 2) }),
   (r) => ({ kind: 'partialFills', ratio: r() < 0.5 ? null : ['0.25', '0.5'][Math.floor(r() * 2)]! }),
   () => ({ kind: 'restart' }),
+  (r) => ({
+    kind: 'lateCreation',
+    ms: 200 + Math.floor(r() * 1_800),
+    answer: (['first', 'after', 'hang_up'] as const)[Math.floor(r() * 3)]!,
+  }),
+  () => ({ kind: 'reconnectDuringPost' }),
+  () => ({ kind: 'crashDuringPost' }),
+  (r) => ({ kind: 'slowPositions', ms: 300 + Math.floor(r() * 1_500) }),
+  (r) => ({
+    kind: 'refuseOrders',
+    count: 1 + Math.floor(r() * 3),
+    status: [403, 422, 429][Math.floor(r() * 3)]!,
+  }),
 ];
 
 /**

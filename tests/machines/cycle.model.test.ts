@@ -1,8 +1,9 @@
 /**
  * Model-based test of the cycle machine: `createTestModel` walks the machine with meaningful events
  * (quotes on and beside every trigger, fills, partial fills, cancels, ticks before and after expiry,
- * position answers, submit failures, reconciliations, config and enable/disable), one path per
- * transition it finds, and every path is replayed against a real actor with invariants at each step.
+ * position answers, submit failures, refusals, look-ups before and after the grace period, config and
+ * enable/disable). Every state it finds is reached on a real actor by its shortest path, with the
+ * invariants checked at each step, and every edge leaving it is tried from a copy of that actor.
  */
 
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { type AdjacencyMap, createTestModel, type StatePath } from 'xstate/graph
 import type { CycleInput, CycleIntent } from '../../src/machines/cycle.js';
 import { type CycleSnapshot, cycleMachine, toCyclePatch } from '../../src/machines/cycle.js';
 import type { CycleEvent } from '../../src/machines/cycleTypes.js';
-import { weightedAverage } from '../../src/machines/decisions.js';
+import { takeProfitPrice, weightedAverage } from '../../src/machines/decisions.js';
 import { dec, ZERO } from '../../src/money.js';
 import {
   aCycleInput,
@@ -81,9 +82,22 @@ function stateKey(snapshot: Snapshot): string {
     c.rules.minOrderSize.gte(1) ? 'strict' : 'normal',
     c.ledger.quantity.gt(0),
     c.ledger.safetyOrders,
-    c.inFlight && [c.inFlight.step, c.inFlight.orderId !== null, c.inFlight.filledQty.gt(0)],
+    c.inFlight && [
+      c.inFlight.step,
+      c.inFlight.orderId !== null,
+      c.inFlight.filledQty.gt(0),
+      c.inFlight.postEnded,
+      c.inFlight.notFoundSince !== null,
+      c.inFlight.recheckAsked,
+    ],
     c.positionCheck && [c.positionCheck.purpose, c.positionCheck.state],
     c.quote !== null,
+    // Whether the latest quote still holds the take-profit: re-checked when the position answers.
+    c.positionCheck?.purpose === 'sell' &&
+      c.quote !== null &&
+      c.quote.bid.gte(takeProfitPrice(c.ledger.averagePurchasePrice, c.asset.takeProfitPercent)),
+    // A refusal episode; in watching also whether its wait is still running.
+    c.backoff && (snapshot.value === 'watching' ? c.now.getTime() < c.backoff.until.getTime() : true),
   ]);
 }
 
@@ -100,18 +114,22 @@ function modelFor(input: CycleInput) {
   });
 }
 
-/** One path per transition of the adjacency map: the shortest path to its source, then that event. */
-function transitionPaths(adjacency: AdjacencyMap<Snapshot, ModelEvent>, shortest: Path[]): Path[] {
+/** An edge of the adjacency map: from the state its source path reaches, one event, one next state. */
+interface Edge {
+  readonly event: ModelEvent;
+  readonly state: Snapshot;
+}
+
+/** Every state of the adjacency map with its shortest path and the edges leaving it. */
+function statesWithEdges(
+  adjacency: AdjacencyMap<Snapshot, ModelEvent>,
+  shortest: Path[],
+): Array<{ head: Path; edges: Edge[] }> {
   const toState = new Map(shortest.map((path) => [stateKey(path.state), path]));
   return Object.values(adjacency).flatMap(({ state, transitions }) => {
     const head = toState.get(stateKey(state));
     if (head === undefined) return [];
-    const edges = Object.values(transitions) as Array<{ event: ModelEvent; state: Snapshot }>;
-    return edges.map(({ event, state: next }) => ({
-      state: next,
-      steps: [...head.steps, { event, state: next }],
-      weight: head.weight + 1,
-    }));
+    return [{ head, edges: Object.values(transitions) as Edge[] }];
   });
 }
 
@@ -151,11 +169,11 @@ function checkInvariants(snapshot: Snapshot, submitted: string[]): void {
   expect(new Set(submitted).size, `client order ids unique: ${submitted.join(', ')}`).toBe(submitted.length);
 }
 
-/** Replays a path on a real actor; returns the machine transitions it took. */
-async function replay(model: ReturnType<typeof modelFor>, path: Path, input: CycleInput) {
-  const taken = new Set<AnyTransitionDefinition>();
+/** A started actor that records the machine transitions it takes and the client order ids it submits. */
+function recordingActor(input: CycleInput, taken: Set<AnyTransitionDefinition>, from?: unknown) {
   const actor = createActor(cycleMachine, {
     input,
+    ...(from === undefined ? {} : { snapshot: from as never }),
     inspect: (ev) => {
       if (ev.type === '@xstate.microstep') for (const t of ev._transitions) taken.add(t);
     },
@@ -165,6 +183,20 @@ async function replay(model: ReturnType<typeof modelFor>, path: Path, input: Cyc
     if (intent.type === 'submitOrder') submitted.push(intent.order.clientOrderId);
   });
   actor.start();
+  return { actor, submitted };
+}
+
+/**
+ * Replays a path on a real actor, checking every step; returns the transitions it took and the
+ * actor's persisted snapshot at the end, so each edge leaving that state is tried from a copy.
+ */
+async function replay(
+  model: ReturnType<typeof modelFor>,
+  path: Path,
+  input: CycleInput,
+  taken: Set<AnyTransitionDefinition>,
+) {
+  const { actor, submitted } = recordingActor(input, taken);
   const send = ({ event }: { event: ModelEvent }) => {
     // The live actor may hold other numbers than the model's snapshot; the variant means the same.
     actor.send(variantEvent(event.variant, actor.getSnapshot()));
@@ -193,8 +225,25 @@ async function replay(model: ReturnType<typeof modelFor>, path: Path, input: Cyc
       },
     },
   });
+  const end = actor.getPersistedSnapshot();
   actor.stop();
-  return taken;
+  return { end, submitted };
+}
+
+/** One edge from a copy of the state a path reached: the event, then the same checks as a path step. */
+function tryEdge(
+  input: CycleInput,
+  from: unknown,
+  before: readonly string[],
+  edge: Edge,
+  taken: Set<AnyTransitionDefinition>,
+) {
+  const { actor, submitted } = recordingActor(input, taken, from);
+  actor.send(variantEvent(edge.event.variant, actor.getSnapshot()));
+  const live = actor.getSnapshot();
+  expect(stateKey(live), `after ${edge.event.variant}`).toBe(stateKey(edge.state));
+  checkInvariants(live, [...before, ...submitted]);
+  actor.stop();
 }
 
 describe('cycle machine model', () => {
@@ -207,21 +256,26 @@ describe('cycle machine model', () => {
     it(`holds every invariant on every generated path from ${name}`, async () => {
       const model = modelFor(input);
       const shortest = model.getShortestPaths({ allowDuplicatePaths: true }) as unknown as Path[];
-      const paths = explore
-        ? transitionPaths(model.getAdjacencyMap() as AdjacencyMap<Snapshot, ModelEvent>, shortest)
-        : shortest;
-      pathCount += paths.length;
-      for (const path of paths) {
-        statesReached.add(String(path.state.value));
-        for (const t of await replay(model, path, input)) takenTransitions.add(t);
+      const sources = explore
+        ? statesWithEdges(model.getAdjacencyMap() as AdjacencyMap<Snapshot, ModelEvent>, shortest)
+        : shortest.map((head) => ({ head, edges: [] as Edge[] }));
+      for (const { head, edges } of sources) {
+        statesReached.add(String(head.state.value));
+        const { end, submitted } = await replay(model, head, input, takenTransitions);
+        pathCount += Math.max(1, edges.length);
+        for (const edge of edges) {
+          statesReached.add(String(edge.state.value));
+          tryEdge(input, end, submitted, edge, takenTransitions);
+        }
       }
-      expect(paths.length).toBeGreaterThan(0);
-    });
+      expect(sources.length).toBeGreaterThan(0);
+      // The traversal is CPU work (some 10k edges per start), not waiting: give it room on a busy machine.
+    }, 120_000);
   }
 
   it('covers every state and every transition of the machine', () => {
     console.log(
-      `cycle model: ${pathCount} paths, ${takenTransitions.size}/${allTransitions.size} transitions covered`,
+      `cycle model: ${pathCount} paths (one per edge), ${takenTransitions.size}/${allTransitions.size} transitions covered`,
     );
     expect([...statesReached].sort()).toEqual(Object.keys(cycleMachine.root.states).sort());
     const missed = [...allTransitions].filter(([t]) => !takenTransitions.has(t)).map(([, label]) => label);

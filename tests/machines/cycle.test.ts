@@ -286,7 +286,7 @@ describe('cycle machine: orders in flight', () => {
     expect(context().ledger.safetyOrders).toBe(0);
   });
 
-  it('returns to watching after a definitive submit failure and retries with the next attempt', () => {
+  it('returns to watching after a definitive refusal and retries with the next attempt once the back-off ends', () => {
     const { actor, state, ofType } = buyingCycle();
     actor.send({
       type: 'ORDER_SUBMIT_FAILED',
@@ -295,7 +295,9 @@ describe('cycle machine: orders in flight', () => {
       reason: '422',
     });
     expect(state()).toBe('watching');
-    actor.send(quote('59990', '60000'));
+    actor.send(quote('59990', '60000', at(4)));
+    expect(ofType('checkPosition')).toHaveLength(1);
+    actor.send(quote('59990', '60000', at(5)));
     actor.send({ type: 'POSITION_NONE' });
     expect(ofType('submitOrder').map((s) => s.order.clientOrderId)).toEqual([
       cid('7-base-1'),
@@ -338,7 +340,6 @@ describe('cycle machine: orders in flight', () => {
   });
 
   it.each([
-    ['never accepted', null, 'watching', '0'],
     ['filled', filledOrder(cid('7-base-1'), '0.000333333', '60000'), 'watching', '0.000333333'],
     [
       'canceled part way',
@@ -469,6 +470,8 @@ describe('cycle machine: restoring a row', () => {
         'lastOrderFillPrice',
         'positionBaseline',
         'completedAt',
+        'backoffUntil',
+        'backoffReason',
       ].sort(),
     );
   });

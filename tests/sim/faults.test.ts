@@ -53,6 +53,15 @@ describe('fault injection, observed through the SDK', () => {
     expect(await statusOf(h.sdk.account.getAccount())).toBe(429);
   });
 
+  it('refuses the next order submissions with the chosen status while other calls are answered', async () => {
+    h.sim.faults.failNextOrders(2, 429);
+    expect(await statusOf(limitBuy('refused-1'))).toBe(429);
+    expect(await statusOf(h.sdk.account.getAccount())).toBe('ok');
+    expect(await statusOf(limitBuy('refused-2'))).toBe(429);
+    expect(h.sim.getOrder('refused-1')).toBeUndefined();
+    expect(await statusOf(limitBuy('refused-3'))).toBe('ok');
+  });
+
   it('creates an order whose response is delayed past the client timeout', async () => {
     h.sim.faults.delayNextOrders(2_500);
     const outcome = await statusOf(limitBuy('delayed-1'));

@@ -82,19 +82,15 @@ describe('order life on the simulator, through the SDK', () => {
   it('cancels only the rest of an order partly filled while its cancel was pending', async () => {
     const x = slowCancel;
     x.sim.faults.setPartialFills('0.5');
+    // One crossing quote, published once, gives exactly one match: at the quote if the order is
+    // matchable by then, or when it becomes matchable. The quote before it does not cross.
+    x.sim.publishQuote('ETH/USD', '1999', '2000');
     const placed = await restingBuy(x);
     await waitForOrder(x.sim, placed.id!, 'new');
     await x.sdk.orders.deleteOrderByOrderID({ orderId: placed.id! });
     x.sim.publishQuote('ETH/USD', '999', '1000');
     // It becomes matchable a few ms after `new`, then takes its half of the size.
-    // The ask moves above the limit at the first partial fill, so a slow GET cannot watch a second
-    // match happen before the cancel completes.
-    const partlyFilled = () => {
-      const filled = x.sim.getOrder(placed.id!)?.filledQty.gt(0) ?? false;
-      if (filled) x.sim.publishQuote('ETH/USD', '1999', '2000');
-      return filled;
-    };
-    await waitFor(partlyFilled, 3_000, 'partial fill');
+    await waitFor(() => x.sim.getOrder(placed.id!)?.filledQty.gt(0) ?? false, 3_000, 'partial fill');
     const mid = await x.sdk.orders.getOrderByOrderID({ orderId: placed.id! });
     expect([mid.status, mid.filledQty]).toEqual(['pending_cancel', '0.5']);
     await waitForOrder(x.sim, placed.id!, 'canceled');

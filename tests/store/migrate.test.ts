@@ -10,6 +10,7 @@ const ALL = [
   '002_cycle_bookkeeping.sql',
   '003_orders_ledger.sql',
   '004_installation.sql',
+  '005_cycle_backoff.sql',
   '006_cycle_position_baseline.sql',
   '007_asset_supervision.sql',
 ];

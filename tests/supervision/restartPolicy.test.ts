@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type AnyStateNode, SimulatedClock, type SnapshotFrom, type StateValue } from 'xstate';
+import { type AnyStateNode, createActor, SimulatedClock, type SnapshotFrom, type StateValue } from 'xstate';
 import { createTestModel, getStateNodes } from 'xstate/graph';
+import { ValueOutOfRangeError } from '../../src/errors.js';
 import {
   backoffDelay,
   type GiveUp,
@@ -270,5 +271,37 @@ describe('restart arithmetic', () => {
 
   it('keeps only restarts younger than the period', () => {
     expect(restartsWithin([0, 400, 999, 1_000, 1_500], 1_999, 1_000)).toEqual([1_000, 1_500]);
+  });
+});
+
+describe('quarantine', () => {
+  const crash = (giveUp: GiveUp, error: unknown) => {
+    const actor = createActor(restartPolicyMachine, {
+      input: { restart: 'permanent', intensity, backoff, giveUp, parkBackoff },
+    });
+    const parks: string[] = [];
+    actor.on('park', (intent) => parks.push(intent.reason));
+    actor.start();
+    actor.send({ type: 'START' });
+    actor.send({ type: 'STARTED' });
+    actor.send({ type: 'CRASHED', at: 1, error });
+    return { state: actor.getSnapshot().value, parks };
+  };
+  const unstorable = new ValueOutOfRangeError('dca_orders', 'filled_avg_price', '1e300', {
+    precision: 20,
+    scale: 10,
+  });
+
+  it('parks a child that may park at once on a value no column can hold, instead of crash-looping', () => {
+    const { state, parks } = crash('park', unstorable);
+    expect(state).toBe('parked');
+    expect(parks).toEqual([
+      expect.stringMatching(/^quarantined: dca_orders\.filled_avg_price cannot hold 1e300/),
+    ]);
+  });
+
+  it('still restarts a child that may park after an ordinary crash, and a root child after any crash', () => {
+    expect(crash('park', new Error('boom')).state).toBe('backingOff');
+    expect(crash('escalate', unstorable).state).toBe('backingOff');
   });
 });

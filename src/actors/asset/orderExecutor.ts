@@ -1,0 +1,227 @@
+/**
+ * Every REST call an intent of the cycle implies — submit an order, look it up, read the position —
+ * with its retries, its de-duplication and the rules for unknown orders. Each answer is recorded in
+ * the order ledger (dca_orders) *here*, before it is handed back as a machine event, so an answer
+ * is never lost even when the actor that asked has crashed meanwhile (it only waits for the drain).
+ *
+ * The unknown-order rules this file owns:
+ * - only a definitive refusal (4xx with the exchange's error body) or a 429 means "not created";
+ *   a timeout, a reset or a 5xx leaves the order unknown and the machine looks it up;
+ * - a look-up never runs while this executor's POST for the same client order id is unanswered:
+ *   the exchange may not have created the order yet, so a 404 then would mean nothing;
+ * - concurrent look-ups of one order, and concurrent position reads, share one request.
+ * And the last look: an order that is not plausible against the market (its limit outside the quote
+ * band, a buy larger than its USD amount buys at the lowest plausible price) never leaves; it is
+ * refused here like an exchange refusal, so the machine backs off.
+ */
+import type { Logger } from 'pino';
+import type { OrderIntent, OrderSnapshot } from '../../domain.js';
+import { ExchangeError } from '../../errors.js';
+import type { ExchangeRest } from '../../exchange/types.js';
+import { failpoint } from '../../failpoints.js';
+import type { BandVerdict } from '../../sanity/orderBand.js';
+import type { Queryable } from '../../store/db.js';
+import { closeUnsentOrder, recordOrderState } from '../../store/orders.js';
+import type { CycleEvent } from '../assetEvents.js';
+import { type RetryOptions, retrying } from '../retry.js';
+
+export interface OrderExecutorDeps {
+  readonly exchange: ExchangeRest;
+  readonly db: Queryable;
+  readonly logger: Logger;
+  /** Retry delays for the GETs the machine waits on (look-ups, position reads). */
+  readonly retryMs?: { readonly initial: number; readonly max: number };
+  /** The last look before a POST (see orderWithinBand); every order passes when absent. */
+  readonly lastLook?: (order: OrderIntent) => BandVerdict;
+  /** Told when the last look refuses an order. */
+  readonly onImplausible?: (order: OrderIntent, verdict: Exclude<BandVerdict, { ok: true }>) => void;
+}
+
+/** A submission's answer, as the machine hears it. */
+export type SubmitAnswer = Extract<CycleEvent, { type: 'ORDER_SUBMITTED' | 'ORDER_SUBMIT_FAILED' }>;
+export type LookUpAnswer = Extract<CycleEvent, { type: 'RECONCILED' }>;
+export type PositionAnswer = Extract<CycleEvent, { type: 'POSITION_FOUND' | 'POSITION_NONE' }>;
+
+/** A POST's failure, sorted by what it lets the caller conclude. */
+export function classifySubmitFailure(err: unknown): 'refused' | 'rate_limited' | 'unknown' {
+  if (!(err instanceof ExchangeError)) return 'unknown';
+  if (err.kind === 'rejected') return 'refused';
+  // Alpaca's rate limiter answers before the order is looked at: nothing was created.
+  if (err.kind === 'unavailable' && err.status === 429) return 'rate_limited';
+  return 'unknown';
+}
+
+export class OrderExecutor {
+  private halted = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Unanswered POSTs by client order id: a look-up of one of them waits for its answer first. */
+  private readonly posts = new Map<string, Promise<unknown>>();
+  private readonly lookUps = new Map<string, Promise<LookUpAnswer | undefined>>();
+  private positionRead: Promise<PositionAnswer | undefined> | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: OrderExecutorDeps) {
+    this.log = deps.logger;
+  }
+
+  /** Requests still running (POSTs, look-ups, position reads). */
+  get busy(): number {
+    return this.inFlight.size;
+  }
+
+  /**
+   * No new retries from now on. A POST already sent still runs to its answer (bounded by the
+   * client's request timeout) and that answer is still recorded; a retrying GET gives up.
+   */
+  halt(): void {
+    this.halted = true;
+  }
+
+  /** Waits until every request has ended, at most `timeoutMs`; true when nothing is left running. */
+  async drain(timeoutMs = Number.POSITIVE_INFINITY): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight.size > 0) {
+      if (!Number.isFinite(timeoutMs)) {
+        await Promise.allSettled([...this.inFlight]);
+        continue;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise((resolve) => {
+        timer = setTimeout(resolve, left);
+      });
+      await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+      clearTimeout(timer);
+    }
+    return true;
+  }
+
+  /** Sends the order (its write-ahead is already committed) and records the answer in the ledger. */
+  submit(order: OrderIntent): Promise<SubmitAnswer> {
+    const work = this.post(order);
+    this.posts.set(order.clientOrderId, work);
+    const done = work.finally(() => this.posts.delete(order.clientOrderId));
+    return this.track(done);
+  }
+
+  /**
+   * Looks the order up by client order id (then by Alpaca id), retrying until it gets an answer or
+   * the executor halts. Returns null when a look-up of the same order is already running: its
+   * caller will hand the answer to the machine.
+   */
+  lookUp(clientOrderId: string, orderId: string | null): Promise<LookUpAnswer | undefined> | null {
+    if (this.lookUps.has(clientOrderId)) return null;
+    const work = this.find(clientOrderId, orderId).finally(() => this.lookUps.delete(clientOrderId));
+    this.lookUps.set(clientOrderId, work);
+    return this.track(work);
+  }
+
+  /** Reads the position; null when a read is already running (its caller gets the answer). */
+  position(symbol: string): Promise<PositionAnswer | undefined> | null {
+    if (this.positionRead) return null;
+    const work = retrying(() => this.deps.exchange.getPosition(symbol), this.retryOptions('position read'))
+      .then((p): PositionAnswer | undefined => {
+        if (p === undefined) return undefined;
+        return p
+          ? { type: 'POSITION_FOUND', qty: p.qty, qtyAvailable: p.qtyAvailable }
+          : { type: 'POSITION_NONE' };
+      })
+      .finally(() => {
+        this.positionRead = null;
+      });
+    this.positionRead = work;
+    return this.track(work);
+  }
+
+  private async post(o: OrderIntent): Promise<SubmitAnswer> {
+    const clientOrderId = o.clientOrderId;
+    this.log.info(
+      {
+        event: 'order_submit',
+        clientOrderId,
+        side: o.side,
+        type: o.type,
+        qty: o.qty.toFixed(),
+        limitPrice: o.limitPrice?.toFixed() ?? null,
+      },
+      'submitting order',
+    );
+    const look = this.deps.lastLook?.(o);
+    if (look && !look.ok) {
+      this.log.error(
+        { event: 'order_implausible', clientOrderId, code: look.code, reason: look.message },
+        'order not sent: implausible against the market',
+      );
+      this.deps.onImplausible?.(o, look);
+      await closeUnsentOrder(this.deps.db, clientOrderId, 'rejected');
+      return {
+        type: 'ORDER_SUBMIT_FAILED',
+        clientOrderId,
+        ambiguous: false,
+        reason: `not sent: ${look.message}`,
+      };
+    }
+    let order: OrderSnapshot;
+    try {
+      order = await this.deps.exchange.submitOrder(o);
+    } catch (err) {
+      return this.failed(clientOrderId, err);
+    }
+    // Test hook (no-op in production): a crash after the exchange took the order, before we record it.
+    failpoint(`after-post-${o.side}`);
+    await recordOrderState(this.deps.db, order);
+    return { type: 'ORDER_SUBMITTED', clientOrderId, orderId: order.id };
+  }
+
+  private async failed(clientOrderId: string, err: unknown): Promise<SubmitAnswer> {
+    const kind = classifySubmitFailure(err);
+    const reason = err instanceof Error ? err.message : String(err);
+    this.log.warn({ event: 'order_submit_failed', err, clientOrderId, kind }, 'order submit failed');
+    if (kind === 'unknown') {
+      return { type: 'ORDER_SUBMIT_FAILED', clientOrderId, ambiguous: true, reason };
+    }
+    await closeUnsentOrder(this.deps.db, clientOrderId, kind === 'refused' ? 'rejected' : 'not_accepted');
+    return {
+      type: 'ORDER_SUBMIT_FAILED',
+      clientOrderId,
+      ambiguous: false,
+      reason,
+      ...(kind === 'rate_limited' ? { rateLimited: true } : {}),
+    };
+  }
+
+  private async find(clientOrderId: string, orderId: string | null): Promise<LookUpAnswer | undefined> {
+    // The exchange may create an order after a look-up has already missed it: never ask meanwhile.
+    const post = this.posts.get(clientOrderId);
+    if (post) await post.catch(() => undefined);
+    const { exchange } = this.deps;
+    const order = await retrying(async () => {
+      const byClient = await exchange.getOrderByClientId(clientOrderId);
+      if (byClient || !orderId) return byClient;
+      return exchange.getOrder(orderId);
+    }, this.retryOptions('order look-up'));
+    if (order === undefined) return undefined;
+    if (order) await recordOrderState(this.deps.db, order);
+    return { type: 'RECONCILED', order };
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.then(
+      () => this.inFlight.delete(work),
+      () => this.inFlight.delete(work),
+    );
+    return work;
+  }
+
+  private retryOptions(what: string): RetryOptions {
+    return {
+      initialMs: this.deps.retryMs?.initial ?? 500,
+      maxMs: this.deps.retryMs?.max ?? 30_000,
+      shouldStop: () => this.halted,
+      onRetry: (err: unknown, attempt: number, delayMs: number) =>
+        this.log.warn({ err, attempt, delayMs }, `${what} failed; retrying`),
+    };
+  }
+}
