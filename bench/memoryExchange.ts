@@ -29,6 +29,7 @@ const RULES = {
   minOrderSize: dec('0.0001'),
   minTradeIncrement: dec('0.000000001'),
   priceIncrement: dec('0.01'),
+  minOrderValue: dec('10'),
 };
 
 /** `latestAsk`: REST's latest quote for every symbol (the market-data actor confirms its first quote). */

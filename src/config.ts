@@ -6,6 +6,7 @@
 import dotenv from 'dotenv';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { type DestinationInfo, destinationOf, SIMULATOR_DESTINATION } from './exchange/destination.js';
 import { Decimal, dec } from './money.js';
 
 export type Mode = 'paper' | 'live' | 'sim';
@@ -39,6 +40,8 @@ export interface Config {
   readonly mode: Mode;
   /** True only when DCA_LIVE_TRADING is exactly `yes`. */
   readonly liveTrading: boolean;
+  /** Where orders go, from the trading host (the built-in simulator in sim mode). */
+  readonly destination: DestinationInfo;
   readonly alpaca: {
     /** Empty in `sim` mode when unset: the simulator supplies its own keys. */
     readonly keyId: string;
@@ -58,6 +61,10 @@ export interface Config {
   };
   /** Fee rate taken in the received coin (DCA_FEE_BPS / 10000). */
   readonly feeRate: Decimal;
+  /** The exchange's minimum order value in USD (DCA_MIN_ORDER_USD); buys and take-profits below it are not sent. */
+  readonly minOrderValue: Decimal;
+  /** The account-wide REST budget: DCA_REST_PER_MINUTE tokens a minute, at most DCA_REST_BURST at once. */
+  readonly restBudget: { readonly perMinute: number; readonly burst: number };
   /** port 0 = dashboard off. */
   readonly dashboard: { readonly port: number; readonly host: string; readonly token: string | null };
   /** The probes and /metrics listener; port 0 = off. */
@@ -172,6 +179,13 @@ const feeBps = field((v, fail) => {
   return d;
 });
 
+const minOrderUsd = field((v, fail) => {
+  if (v === undefined) return dec(10);
+  const d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
+  if (d === null || d.gt(1_000_000)) return fail(`expected a USD amount from 0 to 1000000, got ${show(v)}`);
+  return d;
+});
+
 const bandPercent = field((v, fail) => {
   if (v === undefined) return dec(10);
   const d = /^\d+(\.\d+)?$/.test(v) ? dec(v) : null;
@@ -229,6 +243,10 @@ const envSchema = z.object({
   DCA_INSPECT: bool(false),
   DCA_INSPECT_HOST: str('127.0.0.1'),
   DCA_FEE_BPS: feeBps,
+  DCA_MIN_ORDER_USD: minOrderUsd,
+  // Alpaca allows 200 requests/min per key; the default stays below it for headroom.
+  DCA_REST_PER_MINUTE: int(1, 10_000, 180),
+  DCA_REST_BURST: int(1, 100, 3),
   ASSET_POLL_SECONDS: int(1, 86_400, 30),
   QUOTE_STALE_SECONDS: int(1, 86_400, 60),
   DCA_QUOTE_BAND_PERCENT: bandPercent,
@@ -313,6 +331,8 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     problems.push(
       `DCA_LIVE_TRADING: must be "yes" to trade real money in live mode, got ${got === undefined ? 'nothing' : show(got)}`,
     );
+  } else if (mode === 'paper' && val('DCA_LIVE_TRADING') !== 'yes') {
+    problems.push(...liveHostProblems(val('APCA_API_BASE_URL'), val('APCA_API_STREAM_URL')));
   }
   const sim = simDatabaseProblem(env);
   if (sim) problems.push(sim);
@@ -335,6 +355,26 @@ function crossFieldProblems(env: NodeJS.ProcessEnv): string[] {
     for (const key of alert) if (!val(key)) problems.push(`${key}: required when any ALERT_EMAIL_* is set`);
   }
   return problems;
+}
+
+/**
+ * The live-money guard by destination: outside live mode (which always needs the opt-in), a trading
+ * host that is not Alpaca's paper host or a loopback address needs DCA_LIVE_TRADING=yes too. One
+ * line, for the first variable that points there (the stream URL defaults to the REST host).
+ */
+function liveHostProblems(baseUrl: string | undefined, streamUrl: string | undefined): string[] {
+  for (const [key, url] of [
+    ['APCA_API_BASE_URL', baseUrl],
+    ['APCA_API_STREAM_URL', streamUrl],
+  ] as const) {
+    // An unparseable URL is already reported by its field schema.
+    if (url === undefined || !URL.canParse(url)) continue;
+    const d = destinationOf(url);
+    if (!d.needsLiveOptIn) continue;
+    const what = d.kind === 'live' ? "is Alpaca's live (real-money) host" : 'is not a paper or loopback host';
+    return [`${key}: ${d.host} ${what}; set DCA_LIVE_TRADING=yes to trade there`];
+  }
+  return [];
 }
 
 /** The suffix every sim-mode database name must have. */
@@ -364,6 +404,7 @@ function build(e: Env): Config {
   return {
     mode: e.DCA_MODE,
     liveTrading: e.DCA_LIVE_TRADING === 'yes',
+    destination: e.DCA_MODE === 'sim' ? SIMULATOR_DESTINATION : destinationOf(baseUrl),
     alpaca: {
       keyId: e.APCA_API_KEY_ID ?? '',
       secretKey: e.APCA_API_SECRET_KEY ?? '',
@@ -381,6 +422,8 @@ function build(e: Env): Config {
       consistencySeconds: e.CONSISTENCY_INTERVAL_SECONDS,
     },
     feeRate: e.DCA_FEE_BPS.div(10_000),
+    minOrderValue: e.DCA_MIN_ORDER_USD,
+    restBudget: { perMinute: e.DCA_REST_PER_MINUTE, burst: e.DCA_REST_BURST },
     dashboard: { port: e.DASHBOARD_PORT, host: e.DASHBOARD_HOST, token: e.DASHBOARD_TOKEN },
     health: { port: e.HEALTH_PORT, host: e.HEALTH_HOST },
     inspect: e.DCA_INSPECT,
@@ -473,6 +516,7 @@ export function redactedConfig(config: Config): Record<string, unknown> {
       tokenRequired: config.dashboard.token !== null,
     },
     feeRate: config.feeRate.toFixed(),
+    minOrderValue: config.minOrderValue.toFixed(),
     quoteBand: { ...config.quoteBand, percent: config.quoteBand.percent.toFixed() },
     alertEmail: config.alertEmail && {
       ...config.alertEmail,

@@ -49,6 +49,8 @@ export interface CycleRow {
   readonly clientOrderId: string | null;
   /** Gross coin bought (filled qty before fees): the weight of averagePurchasePrice. */
   readonly boughtQuantity: Decimal;
+  /** The position held before the cycle's first buy; the exchange's position minus it is the cycle's. */
+  readonly positionBaseline: Decimal;
   /** USD spent on the cycle's buys. */
   readonly costBasis: Decimal;
   /** USD received from the cycle's sells, net of the sell fee. */
@@ -70,6 +72,11 @@ export interface AssetRules {
   readonly minOrderSize: Decimal;
   readonly minTradeIncrement: Decimal;
   readonly priceIncrement: Decimal;
+  /**
+   * The smallest order value the exchange accepts, in USD (Alpaca refuses less with 403 "cost basis
+   * must be >= minimal amount of order 10"). Not in /v2/assets: the adapter sets it (DCA_MIN_ORDER_USD).
+   */
+  readonly minOrderValue: Decimal;
 }
 
 export interface Quote {

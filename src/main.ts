@@ -23,7 +23,8 @@ import {
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError, DcaError } from './errors.js';
-import { createAlpacaExchange } from './exchange/alpaca.js';
+import { createExchange } from './exchange/client.js';
+import { describeDestination } from './exchange/destination.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from './health/notify.js';
 import { type HealthServer, startHealthServer } from './health/server.js';
@@ -182,9 +183,12 @@ async function run(config: Config, logger: Logger): Promise<number> {
     }
 
     const metrics = createMetrics();
-    const exchange = createAlpacaExchange(endpoints, {
+    // Every REST call of every actor goes through this one client and so through one budget.
+    const { exchange } = createExchange(endpoints, {
       logger: logger.child({ actor: 'exchange' }),
       fetchApi: countingFetch(metrics),
+      minOrderValue: config.minOrderValue,
+      budget: config.restBudget,
     });
     await logBanner(config, endpoints, pool, logger);
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
@@ -289,6 +293,8 @@ async function logBanner(
   logger.info(
     {
       mode: config.mode,
+      destination: config.destination.kind,
+      tradingHost: config.destination.host,
       endpoints: {
         ...(config.mode === 'sim' ? { exchange: 'built-in simulator' } : {}),
         baseUrl: endpoints.baseUrl,
@@ -304,7 +310,7 @@ async function logBanner(
       })),
       invalidAssets: invalid,
     },
-    `dca-bot starting in ${config.mode} mode with ${assets.length} asset(s)`,
+    `dca-bot starting in ${config.mode} mode, trading on ${describeDestination(config.destination)}, with ${assets.length} asset(s)`,
   );
 }
 

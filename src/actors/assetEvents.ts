@@ -11,11 +11,13 @@ export type Intent = EmittedFrom<typeof cycleMachine>;
 /** The machine event for a trade update, or null for updates that change nothing (new, accepted...). */
 export function tradeUpdateToEvent(update: TradeUpdate): CycleEvent | null {
   const order = update.order;
+  // The account's position after this execution: the cycle's quantity converges on it.
+  const positionQty = update.positionQty;
   switch (update.event) {
     case 'fill':
-      return { type: 'ORDER_FILLED', order };
+      return { type: 'ORDER_FILLED', order, positionQty };
     case 'partial_fill':
-      return { type: 'ORDER_PARTIALLY_FILLED', order };
+      return { type: 'ORDER_PARTIALLY_FILLED', order, positionQty };
     case 'canceled':
       return { type: 'ORDER_CANCELED', order };
     case 'expired':

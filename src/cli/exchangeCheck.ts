@@ -1,15 +1,16 @@
 /**
  * Checks an asset against the exchange before it is stored: the pair must exist and trade, and each
- * order amount must buy at least `min_order_size` at the latest ask (sized exactly as the bot sizes
- * its orders), or the asset could never place an order. Read-only: two GETs, no orders.
+ * order amount must pass the bot's own sizing rule at the latest ask (decisions.ts `buyProblem`:
+ * min_order_size, the minimum order value, and a base order's net quantity after the fee must be
+ * sellable), or the asset could never trade. Read-only: two GETs, no orders.
  */
 import { loadConfig } from '../config.js';
-import type { AssetConfig } from '../domain.js';
+import type { AssetConfig, AssetRules } from '../domain.js';
 import { ConfigError, ExchangeError } from '../errors.js';
 import { createAlpacaExchange } from '../exchange/alpaca.js';
 import type { ExchangeEndpoints } from '../exchange/types.js';
-import { buyOrderSize, meetsMinOrderSize } from '../machines/decisions.js';
-import { dec, roundUpTo } from '../money.js';
+import { buyProblem } from '../machines/decisions.js';
+import { Decimal, dec, ONE, roundUpTo } from '../money.js';
 import { DATA_STREAM_PATH, TRADING_STREAM_PATH } from '../sim/server.js';
 import { type CliIo, RefusedError } from './io.js';
 
@@ -24,6 +25,13 @@ const SKIP_HINT = 'pass --skip-exchange-check to store it without the check';
 /** The keys `npm start -- --sim` gives its built-in simulator (src/sim's defaults). */
 const SIM_KEY_ID = 'SIMKEY';
 const SIM_SECRET_KEY = 'SIMSECRET';
+const CENT = dec('0.01');
+
+interface CheckTarget {
+  readonly endpoints: ExchangeEndpoints;
+  readonly feeRate: Decimal;
+  readonly minOrderValue: Decimal;
+}
 
 /** Returns a line saying what was checked (or why not); throws RefusedError when the asset can't trade. */
 export async function checkAgainstExchange(
@@ -35,8 +43,13 @@ export async function checkAgainstExchange(
   const endpoints = exchangeEndpoints(io.env, opts.force);
   if (typeof endpoints === 'string') return endpoints;
 
-  const simulator = endpoints.keyId === SIM_KEY_ID && io.env['DCA_MODE']?.trim() === 'sim' && !opts.force;
-  const exchange = createAlpacaExchange(endpoints, { requestTimeoutMs: 10_000, getRetries: 1 });
+  const simulator =
+    endpoints.endpoints.keyId === SIM_KEY_ID && io.env['DCA_MODE']?.trim() === 'sim' && !opts.force;
+  const exchange = createAlpacaExchange(endpoints.endpoints, {
+    requestTimeoutMs: 10_000,
+    getRetries: 1,
+    minOrderValue: endpoints.minOrderValue,
+  });
   let rules: Awaited<ReturnType<typeof exchange.getAssetRules>>;
   let quote: Awaited<ReturnType<typeof exchange.getLatestQuote>>;
   try {
@@ -49,42 +62,58 @@ export async function checkAgainstExchange(
       throw new RefusedError(`refused: the exchange does not know ${asset.symbol}`);
     }
     if (simulator && err instanceof ExchangeError && err.kind !== 'rejected') {
-      return `exchange check skipped: DCA_MODE=sim and no simulator answers at ${endpoints.baseUrl} (SIM_PORT); is \`npm start -- --sim\` running?`;
+      return `exchange check skipped: DCA_MODE=sim and no simulator answers at ${endpoints.endpoints.baseUrl} (SIM_PORT); is \`npm start -- --sim\` running?`;
     }
     if (err instanceof ExchangeError) {
       throw new RefusedError(`refused: exchange check failed: ${err.message} (${SKIP_HINT})`);
     }
     throw err;
   }
-  const said = simulator ? `exchange (the bot's simulator at ${endpoints.baseUrl})` : 'exchange';
+  const said = simulator ? `exchange (the bot's simulator at ${endpoints.endpoints.baseUrl})` : 'exchange';
   if (quote === null) {
     return `${said}: ${asset.symbol} is tradable; no latest quote, so min_order_size ${rules.minOrderSize.toFixed()} was not checked`;
   }
 
-  const coin = asset.symbol.split('/')[0];
-  const amounts: [string, typeof asset.baseOrderAmount][] = [['base order', asset.baseOrderAmount]];
-  if (asset.maxSafetyOrders > 0) amounts.push(['safety order', asset.safetyOrderAmount]);
+  // The bot's own sizing rule (decisions.ts), so what is stored here is what the bot can trade.
+  const checks: ['base' | 'safety', typeof asset.baseOrderAmount][] = [['base', asset.baseOrderAmount]];
+  if (asset.maxSafetyOrders > 0) checks.push(['safety', asset.safetyOrderAmount]);
   const problems: string[] = [];
-  for (const [label, amount] of amounts) {
-    const { qty, limitPrice } = buyOrderSize(amount, quote.ask, rules);
-    if (!meetsMinOrderSize(qty, rules)) {
-      const needed = roundUpTo(rules.minOrderSize.mul(limitPrice), dec('0.01'));
+  for (const [role, amount] of checks) {
+    const problem = buyProblem(amount, quote.ask, rules, endpoints.feeRate, role);
+    if (problem !== null) {
       problems.push(
-        `${label} amount ${amount.toFixed()} USD buys ${qty.toFixed()} ${coin} at the ask ${limitPrice.toFixed()}, ` +
-          `less than the exchange's min_order_size ${rules.minOrderSize.toFixed()} (needs at least ${needed.toFixed()} USD)`,
+        `${role} order amount ${amount.toFixed()} USD ${problem} (${neededHint(role, quote.ask, rules, endpoints.feeRate)})`,
       );
     }
   }
   if (problems.length > 0) throw new RefusedError(`refused: ${problems.join('; ')}`);
-  return `${said}: ${asset.symbol} is tradable and every order meets min_order_size ${rules.minOrderSize.toFixed()} at the ask ${quote.ask.toFixed()}`;
+  return (
+    `${said}: ${asset.symbol} is tradable and every order meets min_order_size ${rules.minOrderSize.toFixed()} ` +
+    `and the minimum order value ${rules.minOrderValue.toFixed()} USD at the ask ${quote.ask.toFixed()}`
+  );
+}
+
+/**
+ * The smallest amount that passes, to the cent: a base order's net (after the fee) must meet both
+ * minimums, a safety order's gross. Found by search, so the hint is exactly the bot's rule.
+ */
+function neededHint(role: 'base' | 'safety', ask: Decimal, rules: AssetRules, feeRate: Decimal): string {
+  const limit = roundUpTo(ask, rules.priceIncrement);
+  const coin = role === 'base' ? rules.minOrderSize.div(ONE.minus(feeRate)) : rules.minOrderSize;
+  const value = role === 'base' ? rules.minOrderValue.div(ONE.minus(feeRate)) : rules.minOrderValue;
+  let amount = roundUpTo(Decimal.max(coin.mul(limit), value), CENT);
+  // Rounding to the trade increment can take a few cents more; a short walk finds the exact minimum.
+  for (let i = 0; i < 1000 && buyProblem(amount, ask, rules, feeRate, role) !== null; i++)
+    amount = amount.plus(CENT);
+  return `needs at least ${amount.toFixed()} USD`;
 }
 
 /** The exchange to ask, or a line saying why the check is skipped. */
-function exchangeEndpoints(env: NodeJS.ProcessEnv, force: boolean): ExchangeEndpoints | string {
+function exchangeEndpoints(env: NodeJS.ProcessEnv, force: boolean): CheckTarget | string {
   const mode = env['DCA_MODE']?.trim() || 'paper';
   // The demo's exchange is the simulator inside the running bot, which needs no keys: reachable
   // from here only on a fixed SIM_PORT.
-  if (mode === 'sim' && !force) return simulatorEndpoints(env);
+  if (mode === 'sim' && !force) return simulatorTarget(env);
   const keyed = Boolean(env['APCA_API_KEY_ID']?.trim() && env['APCA_API_SECRET_KEY']?.trim());
   if (!keyed) {
     if (force)
@@ -99,7 +128,7 @@ function exchangeEndpoints(env: NodeJS.ProcessEnv, force: boolean): ExchangeEndp
       DCA_MODE: mode === 'sim' ? 'paper' : mode,
       DCA_LIVE_TRADING: 'yes',
     });
-    return { ...config.alpaca };
+    return { endpoints: { ...config.alpaca }, feeRate: config.feeRate, minOrderValue: config.minOrderValue };
   } catch (err) {
     if (err instanceof ConfigError) throw new RefusedError(`refused: ${err.message}\n(${SKIP_HINT})`);
     throw err;
@@ -107,7 +136,7 @@ function exchangeEndpoints(env: NodeJS.ProcessEnv, force: boolean): ExchangeEndp
 }
 
 /** The running bot's built-in simulator (its default keys), when SIM_PORT fixes where it listens. */
-function simulatorEndpoints(env: NodeJS.ProcessEnv): ExchangeEndpoints | string {
+function simulatorTarget(env: NodeJS.ProcessEnv): CheckTarget | string {
   const port = Number(env['SIM_PORT']?.trim() || 0);
   if (!Number.isInteger(port) || port <= 0 || port > 65_535) {
     return (
@@ -117,7 +146,15 @@ function simulatorEndpoints(env: NodeJS.ProcessEnv): ExchangeEndpoints | string 
     );
   }
   const http = `http://127.0.0.1:${port}`;
-  return {
+  // The bot's own fee estimate and minimum order value (sim mode needs no keys to read them).
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ ...env, DB_NAME: '' });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new RefusedError(`refused: ${err.message}\n(${SKIP_HINT})`);
+    throw err;
+  }
+  const endpoints: ExchangeEndpoints = {
     keyId: SIM_KEY_ID,
     secretKey: SIM_SECRET_KEY,
     baseUrl: http,
@@ -125,4 +162,5 @@ function simulatorEndpoints(env: NodeJS.ProcessEnv): ExchangeEndpoints | string 
     streamUrl: `ws://127.0.0.1:${port}${TRADING_STREAM_PATH}`,
     dataStreamUrl: `ws://127.0.0.1:${port}${DATA_STREAM_PATH}`,
   };
+  return { endpoints, feeRate: config.feeRate, minOrderValue: config.minOrderValue };
 }

@@ -6,7 +6,7 @@
 import type { marketData } from '@alpacahq/alpaca-trade-api';
 import { type Logger, pino } from 'pino';
 import type { OrderIntent, OrderSnapshot, Position } from '../domain.js';
-import { toPlain } from '../money.js';
+import { type Decimal, dec, toPlain } from '../money.js';
 import { callSdk, type ErrorContext, isExchangeError } from './errors.js';
 import {
   isSupportedOrderType,
@@ -26,7 +26,12 @@ export interface AlpacaExchangeOptions extends SdkClientOptions {
   readonly logger?: Logger;
   /** Crypto market-data location for latest quotes. Default `us`. */
   readonly cryptoLoc?: marketData.CryptoLatestLoc;
+  /** The exchange's minimum order value in USD, reported with each asset's rules. Default 10 (Alpaca's). */
+  readonly minOrderValue?: Decimal;
 }
+
+/** Alpaca refuses a crypto order worth less: 403 "cost basis must be >= minimal amount of order 10". */
+export const DEFAULT_MIN_ORDER_VALUE = dec(10);
 
 /** Alpaca's largest `GET /v2/orders` page. */
 const MAX_ORDERS_PAGE = 500;
@@ -39,6 +44,7 @@ export function createAlpacaExchange(
   const sdk = createSdkClients(endpoints, opts);
   const secrets = [endpoints.secretKey, endpoints.keyId];
   const loc = opts.cryptoLoc ?? 'us';
+  const minOrderValue = opts.minOrderValue ?? DEFAULT_MIN_ORDER_VALUE;
 
   const ctx = (method: ErrorContext['method'], operation: string): ErrorContext => ({
     method,
@@ -150,7 +156,7 @@ export function createAlpacaExchange(
       const asset = await callSdk(ctx('GET', `get asset ${symbol}`), () =>
         sdk.assets.getV2AssetsSymbolOrAssetId({ symbolOrAssetId: toCompactSymbol(symbol) }),
       );
-      return mapAssetRules(asset);
+      return mapAssetRules(asset, minOrderValue);
     },
 
     async getLatestQuote(symbol: string) {

@@ -90,7 +90,12 @@ function fromApiError(error: errors.ApiError, ctx: ErrorContext): ExchangeError 
     status: error.status,
     ...(alpacaCode === undefined ? {} : { alpacaCode }),
     ...(refusal === undefined ? {} : { refusal }),
-    details: { operation: maskSecrets(ctx.operation, ctx.secrets), requestId: error.requestId },
+    details: {
+      operation: maskSecrets(ctx.operation, ctx.secrets),
+      requestId: error.requestId,
+      // A 429's wait (Retry-After, else X-RateLimit-Reset, as the SDK read it): the REST budget keeps it.
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    },
   });
 }
 

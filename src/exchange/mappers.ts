@@ -108,13 +108,15 @@ export function mapPosition(p: trading.Position): Position {
   };
 }
 
-export function mapAssetRules(a: trading.Assets): AssetRules {
+/** `minOrderValue` is the exchange's minimum order value in USD; /v2/assets does not carry it. */
+export function mapAssetRules(a: trading.Assets, minOrderValue: Decimal): AssetRules {
   return {
     symbol: toSlashSymbol(text(a.symbol, 'asset.symbol')),
     tradable: a.tradable === true,
     minOrderSize: amount(a.minOrderSize, 'asset.min_order_size'),
     minTradeIncrement: amount(a.minTradeIncrement, 'asset.min_trade_increment'),
     priceIncrement: amount(a.priceIncrement, 'asset.price_increment'),
+    minOrderValue,
   };
 }
 

@@ -104,7 +104,7 @@ export const cycleMachine = setup({
     reportBaseOrderDeclined: emit(({ context }) => intents.baseOrderDeclined(context)),
     reportSellTooSmall: emit(({ context, event }) => intents.sellTooSmall(context, event)),
 
-    placeBaseOrder: assign(({ context }) => update.placeBaseOrder(context)),
+    placeBaseOrder: assign(({ context, event }) => update.placeBaseOrder(context, event)),
     placeSafetyOrder: assign(({ context }) => update.placeSafetyOrder(context)),
     placeTakeProfit: assign(({ context, event }) => update.placeTakeProfit(context, event)),
     submitOrder: emit(({ context }) => intents.submitOrder(context)),

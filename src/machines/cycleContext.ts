@@ -27,6 +27,7 @@ export function ledgerOf(row: CycleRow): CycleLedger {
     realizedPnl: row.realizedPnl,
     safetyOrders: row.safetyOrders,
     lastOrderFillPrice: row.lastOrderFillPrice,
+    positionBaseline: row.positionBaseline,
   };
 }
 
@@ -91,6 +92,7 @@ export function initialContext(input: CycleInput): CycleContext {
     clientOrderId: cycle.clientOrderId,
     inFlight,
     positionCheck: null,
+    lastFee: null,
     backoff: backoffFromRow(cycle, policy),
     policy,
     completedAt: cycle.completedAt,
@@ -115,6 +117,7 @@ export function cyclePatchOf(status: CycleStatus, context: CycleContext): CycleP
     latestOrderId: context.inFlight?.orderId ?? null,
     clientOrderId: context.clientOrderId,
     lastOrderFillPrice: ledger.lastOrderFillPrice,
+    positionBaseline: ledger.positionBaseline,
     completedAt: context.completedAt,
     backoffUntil: context.backoff?.until ?? null,
     backoffReason: context.backoff?.reason ?? null,

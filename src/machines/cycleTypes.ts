@@ -63,11 +63,11 @@ export type CycleEvent =
       /** A 429: not created, and the asset backs off like after a refusal. */
       rateLimited?: boolean;
     }
-  | { type: 'ORDER_PARTIALLY_FILLED'; order: OrderSnapshot }
-  | { type: 'ORDER_FILLED'; order: OrderSnapshot }
-  | { type: 'ORDER_CANCELED'; order: OrderSnapshot }
-  | { type: 'ORDER_REJECTED'; order: OrderSnapshot }
-  | { type: 'ORDER_EXPIRED'; order: OrderSnapshot }
+  | { type: 'ORDER_PARTIALLY_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_CANCELED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_REJECTED'; order: OrderSnapshot; positionQty?: Decimal | null }
+  | { type: 'ORDER_EXPIRED'; order: OrderSnapshot; positionQty?: Decimal | null }
   | { type: 'RECONCILED'; order: OrderSnapshot | null }
   | { type: 'CONFIG_CHANGED'; asset: AssetConfig; rules?: AssetRules }
   | { type: 'DISABLE' }
@@ -164,6 +164,11 @@ export interface CycleContext {
   readonly clientOrderId: string | null;
   readonly inFlight: InFlightOrder | null;
   readonly positionCheck: PositionCheck | null;
+  /**
+   * The fee of the order booked last (coin for a buy, measured from the position when the trade
+   * update told it; USD at the configured rate for a sell): the host records it in dca_orders.fee.
+   */
+  readonly lastFee: { readonly clientOrderId: string; readonly fee: Decimal } | null;
   /** Set by a refusal, cleared when an order is accepted. */
   readonly backoff: Backoff | null;
   readonly policy: OrderPolicy;
@@ -188,6 +193,7 @@ export type CyclePatchFromMachine = Pick<
   | 'latestOrderId'
   | 'clientOrderId'
   | 'lastOrderFillPrice'
+  | 'positionBaseline'
   | 'completedAt'
   | 'backoffUntil'
   | 'backoffReason'

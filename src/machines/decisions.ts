@@ -15,6 +15,11 @@ export interface CycleLedger {
   readonly realizedPnl: Decimal | null;
   readonly safetyOrders: number;
   readonly lastOrderFillPrice: Decimal | null;
+  /**
+   * The position the account held before the cycle's first buy (dust, or coin a person holds): the
+   * exchange's position minus this is what the cycle holds. Zero for a cycle that found none.
+   */
+  readonly positionBaseline: Decimal;
 }
 
 /** An order's cumulative fill: gross quantity and its average price. */
@@ -53,6 +58,67 @@ export function sellQty(quantity: Decimal, qtyAvailable: Decimal, rules: AssetRu
 
 export function meetsMinOrderSize(qty: Decimal, rules: AssetRules): boolean {
   return qty.gt(0) && qty.gte(rules.minOrderSize);
+}
+
+/** An order of `qty` at `price` is worth at least the exchange's minimum order value (10 USD on Alpaca). */
+export function meetsMinOrderValue(qty: Decimal, price: Decimal, rules: AssetRules): boolean {
+  return qty.mul(price).gte(rules.minOrderValue);
+}
+
+/** The coin a buy of `gross` leaves in the account: the fee is taken in the coin received. */
+export function netOfFee(gross: Decimal, feeRate: Decimal): Decimal {
+  return gross.mul(ONE.minus(feeRate));
+}
+
+/**
+ * Why a buy of `amount` USD at `ask` must not be placed, or null when it may. Every buy must meet
+ * min_order_size and the minimum order value itself. A base order must also leave a sellable cycle:
+ * the cycle holds gross × (1 − fee), and a take-profit of that net quantity (rounded down to the trade
+ * increment) must still meet min_order_size and the minimum value at the buy price (the take-profit
+ * sells higher), or the coin could be bought but never sold. A safety order adds to a cycle that
+ * already holds a sellable base, so only its own size counts.
+ */
+export function buyProblem(
+  amount: Decimal,
+  ask: Decimal,
+  rules: AssetRules,
+  feeRate: Decimal,
+  role: 'base' | 'safety',
+): string | null {
+  const { qty, limitPrice } = buyOrderSize(amount, ask, rules);
+  const at = `at ${limitPrice.toFixed()}`;
+  if (!meetsMinOrderSize(qty, rules)) {
+    return `buys ${qty.toFixed()} ${at}, below the min order size ${rules.minOrderSize.toFixed()}`;
+  }
+  if (!meetsMinOrderValue(qty, limitPrice, rules)) {
+    return `is worth ${qty.mul(limitPrice).toFixed()} USD ${at}, below the minimum order value ${rules.minOrderValue.toFixed()} USD`;
+  }
+  if (role === 'safety') return null;
+  const sellable = roundDownTo(netOfFee(qty, feeRate), rules.minTradeIncrement);
+  if (!meetsMinOrderSize(sellable, rules)) {
+    return (
+      `buys ${qty.toFixed()} ${at} but keeps ${sellable.toFixed()} after the fee, below the min order size ` +
+      `${rules.minOrderSize.toFixed()}: the take-profit could never sell it`
+    );
+  }
+  if (!meetsMinOrderValue(sellable, limitPrice, rules)) {
+    return (
+      `keeps ${sellable.toFixed()} after the fee, worth ${sellable.mul(limitPrice).toFixed()} USD ${at}, below the ` +
+      `minimum order value ${rules.minOrderValue.toFixed()} USD: the take-profit could never sell it`
+    );
+  }
+  return null;
+}
+
+/** Why a take-profit of `qty` at about `bid` cannot be sent, or null when it can. */
+export function sellProblem(qty: Decimal, bid: Decimal | null, rules: AssetRules): string | null {
+  if (!meetsMinOrderSize(qty, rules)) {
+    return `${qty.toFixed()} is below the min order size ${rules.minOrderSize.toFixed()}`;
+  }
+  if (bid !== null && !meetsMinOrderValue(qty, bid, rules)) {
+    return `${qty.toFixed()} is worth ${qty.mul(bid).toFixed()} USD at ${bid.toFixed()}, below the minimum order value ${rules.minOrderValue.toFixed()} USD`;
+  }
+  return null;
 }
 
 /** Ask at or below this price buys the next safety order. */
@@ -113,6 +179,78 @@ export function applyBuyFill(
     lastOrderFillPrice: fill.avgPrice,
     safetyOrders: isSafetyOrder ? ledger.safetyOrders + 1 : ledger.safetyOrders,
   };
+}
+
+/**
+ * The largest share of a buy the exchange may plausibly keep as its fee: twice the configured rate,
+ * at least 1 %. A position change outside [gross × (1 − this), gross] is not this order's coin alone
+ * (a person bought or sold meanwhile), so it is not taken as the truth.
+ */
+export function plausibleFeeShare(feeRate: Decimal): Decimal {
+  return Decimal.max(feeRate.mul(2), new Decimal('0.01'));
+}
+
+export interface BookedBuy {
+  readonly ledger: CycleLedger;
+  /** Coin taken as fee: measured from the position when it could be, else the configured estimate. */
+  readonly fee: Decimal;
+  readonly measured: boolean;
+}
+
+/**
+ * A buy order's final fill, with the position the exchange reported after it (`position_qty` of the
+ * fill's trade update; null when unknown, e.g. a fill found by a REST look-up). The coin this order
+ * brought is the position minus the baseline minus what the cycle already held; when that is a
+ * plausible net of the gross fill (see plausibleFeeShare) the cycle's quantity becomes exactly what
+ * the account holds for it and the fee is what the exchange really kept. Otherwise the configured fee
+ * rate stays the estimate, and the take-profit's position read corrects it (takeProfitQty).
+ */
+export function bookBuy(
+  ledger: CycleLedger,
+  fill: Fill,
+  feeRate: Decimal,
+  isSafetyOrder: boolean,
+  positionQty: Decimal | null,
+): BookedBuy {
+  const estimated = applyBuyFill(ledger, fill, feeRate, isSafetyOrder);
+  const estimatedFee = fill.qty.gt(0) ? fill.qty.mul(feeRate) : ZERO;
+  if (positionQty === null || fill.qty.lte(0))
+    return { ledger: estimated, fee: estimatedFee, measured: false };
+  const received = positionQty.minus(ledger.positionBaseline).minus(ledger.quantity);
+  const floor = fill.qty.mul(ONE.minus(plausibleFeeShare(feeRate)));
+  if (received.gt(fill.qty) || received.lt(floor)) {
+    return { ledger: estimated, fee: estimatedFee, measured: false };
+  }
+  return {
+    ledger: { ...estimated, quantity: ledger.quantity.plus(received) },
+    fee: fill.qty.minus(received),
+    measured: true,
+  };
+}
+
+/**
+ * The take-profit quantity from a position read: what the exchange says this cycle holds (the
+ * position above the baseline), never more than is available (an open order or a person may hold
+ * part), rounded down to the trade increment. So after the sell no more than rounding dust of the
+ * cycle's coin remains, whatever fee was really charged. The claim is capped at the books' quantity
+ * plus the whole estimated fee (what a fee of zero would have left): coin beyond that is not this
+ * cycle's (a person bought some meanwhile) and is left alone.
+ */
+export function takeProfitQty(
+  ledger: CycleLedger,
+  position: { readonly qty: Decimal; readonly qtyAvailable: Decimal },
+  rules: AssetRules,
+  feeRate: Decimal,
+): Decimal {
+  const held = Decimal.max(ZERO, position.qty.minus(ledger.positionBaseline));
+  const cap = ledger.quantity.plus(ledger.boughtQuantity.mul(feeRate));
+  const cycles = Decimal.min(held, cap);
+  return roundDownTo(Decimal.max(ZERO, Decimal.min(cycles, position.qtyAvailable)), rules.minTradeIncrement);
+}
+
+/** The USD fee of a sell at the configured rate (Alpaca reports no fee on the order itself). */
+export function sellFee(fill: Fill, feeRate: Decimal): Decimal {
+  return fill.qty.gt(0) ? fill.qty.mul(fill.avgPrice).mul(feeRate) : ZERO;
 }
 
 /** Adds a sell order's cumulative fill: proceeds net of the sell fee, quantity never below zero. */

@@ -6,14 +6,14 @@ import type { CycleStatus, OrderSnapshot } from '../domain.js';
 import type { Decimal } from '../money.js';
 import type { CycleContext, CycleEvent, InFlightOrder, LatestQuote } from './cycleTypes.js';
 import {
-  buyOrderSize,
+  buyProblem,
   cooldownExpired,
   earlyRestartPrice,
   isValidQuote,
-  meetsMinOrderSize,
   safetyTriggerPrice,
-  sellQty,
+  sellProblem,
   takeProfitPrice,
+  takeProfitQty,
 } from './decisions.js';
 
 /** A blocked or unanswered position question is asked again after this long (seed phase 10's 5 min). */
@@ -74,8 +74,9 @@ function isHolding(context: CycleContext): boolean {
   return context.ledger.quantity.gt(0);
 }
 
-function buyFits(amount: Decimal, ask: Decimal, context: CycleContext): boolean {
-  return meetsMinOrderSize(buyOrderSize(amount, ask, context.rules).qty, context.rules);
+/** Sized as placeBuy sizes it; a base order must also leave a sellable net quantity (decisions.ts). */
+function buyFits(amount: Decimal, ask: Decimal, context: CycleContext, role: 'base' | 'safety'): boolean {
+  return buyProblem(amount, ask, context.rules, context.feeRate, role) === null;
 }
 
 /** The later of the machine's clock and the quote's own time: "now" as this quote sees it. */
@@ -134,7 +135,7 @@ export const cycleGuards = {
     return quote.ask.lte(safetyTrigger(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
   },
   safetyOrderFits: ({ context, event }: Args) =>
-    event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context),
+    event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context, 'safety'),
   isTakeProfitDue: ({ context, event }: Args) => {
     const quote = validQuote(event);
     if (!mayDecideOn(context, quote) || !isHolding(context) || context.positionCheck !== null) return false;
@@ -152,7 +153,7 @@ export const cycleGuards = {
     context.enabled &&
     context.positionCheck === null,
   baseOrderFitsQuote: ({ context, event }: Args) =>
-    event.type === 'QUOTE' && buyFits(context.asset.baseOrderAmount, event.ask, context),
+    event.type === 'QUOTE' && buyFits(context.asset.baseOrderAmount, event.ask, context, 'base'),
 
   isAwaitingBasePosition: ({ context }: Args) => isAwaitingPosition(context, 'base'),
   isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
@@ -165,10 +166,14 @@ export const cycleGuards = {
   canPlaceBaseOrder: ({ context }: Args) =>
     context.enabled &&
     mayDecideOn(context, context.quote) &&
-    buyFits(context.asset.baseOrderAmount, context.quote.ask, context),
+    buyFits(context.asset.baseOrderAmount, context.quote.ask, context, 'base'),
   sellFits: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' &&
-    meetsMinOrderSize(sellQty(context.ledger.quantity, event.qtyAvailable, context.rules), context.rules),
+    sellProblem(
+      takeProfitQty(context.ledger, event, context.rules, context.feeRate),
+      context.quote?.bid ?? null,
+      context.rules,
+    ) === null,
   isHolding: ({ context }: Args) => isHolding(context),
   isPositionRecheckDue: ({ context, event }: Args) =>
     event.type === 'TICK' &&

@@ -5,7 +5,7 @@
 import type { OrderIntent } from '../domain.js';
 import { toPlain } from '../money.js';
 import type { AlertLevel, CycleContext, CycleEvent, CycleIntent, InFlightOrder } from './cycleTypes.js';
-import { sellQty } from './decisions.js';
+import { buyProblem, sellProblem, takeProfitQty } from './decisions.js';
 
 export function alert(level: AlertLevel, code: string, message: string): CycleIntent {
   return { type: 'alert', level, code, message };
@@ -74,10 +74,14 @@ export function dustPosition(context: CycleContext, event: CycleEvent): CycleInt
 
 export function buyTooSmall(context: CycleContext, what: 'base' | 'safety'): CycleIntent {
   const amount = what === 'base' ? context.asset.baseOrderAmount : context.asset.safetyOrderAmount;
+  const problem =
+    context.quote === null
+      ? null
+      : buyProblem(amount, context.quote.ask, context.rules, context.feeRate, what);
   return alert(
     'error',
     'ORDER_TOO_SMALL',
-    `${context.asset.symbol}: a ${what} order of ${toPlain(amount)} USD is below the min order size ${toPlain(context.rules.minOrderSize)} at this price`,
+    `${context.asset.symbol}: a ${what} order of ${toPlain(amount)} USD ${problem ?? `is below the min order size ${toPlain(context.rules.minOrderSize)} at this price`}`,
   );
 }
 
@@ -89,12 +93,19 @@ export function baseOrderDeclined(context: CycleContext): CycleIntent {
 }
 
 export function sellTooSmall(context: CycleContext, event: CycleEvent): CycleIntent {
-  const available = event.type === 'POSITION_FOUND' ? event.qtyAvailable : context.ledger.quantity;
-  const qty = sellQty(context.ledger.quantity, available, context.rules);
+  const position =
+    event.type === 'POSITION_FOUND'
+      ? event
+      : {
+          qty: context.ledger.quantity.plus(context.ledger.positionBaseline),
+          qtyAvailable: context.ledger.quantity,
+        };
+  const qty = takeProfitQty(context.ledger, position, context.rules, context.feeRate);
+  const problem = sellProblem(qty, context.quote?.bid ?? null, context.rules);
   return alert(
     'warn',
     'SELL_TOO_SMALL',
-    `${context.asset.symbol}: take-profit of ${toPlain(qty)} is below the min order size ${toPlain(context.rules.minOrderSize)}`,
+    `${context.asset.symbol}: take-profit of ${problem ?? `${toPlain(qty)} is below the min order size ${toPlain(context.rules.minOrderSize)}`}`,
   );
 }
 

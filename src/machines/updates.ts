@@ -4,16 +4,17 @@
  */
 import { nextClientOrderId, type OrderStep } from '../clientOrderId.js';
 import type { OrderSnapshot } from '../domain.js';
-import { ZERO } from '../money.js';
+import { type Decimal, ZERO } from '../money.js';
 import type { CycleContext, CycleEvent, InFlightOrder, PositionCheck } from './cycleTypes.js';
 import {
-  applyBuyFill,
   applySellFill,
+  bookBuy,
   buyOrderSize,
   type CycleLedger,
   type Fill,
   realizedPnl,
-  sellQty,
+  sellFee,
+  takeProfitQty,
 } from './decisions.js';
 
 type Update = Partial<CycleContext>;
@@ -71,9 +72,17 @@ function placeBuy(
   });
 }
 
-/** The base order at the latest quote (guards made sure there is one and it is large enough). */
-export function placeBaseOrder(context: CycleContext): Update {
-  return placeBuy(context, 'base', context.asset.baseOrderAmount);
+/**
+ * The base order at the latest quote (guards made sure there is one and it is large enough). The
+ * position answer that allowed it (none, or dust) is the cycle's baseline: coin the account held
+ * before the cycle bought anything is never the cycle's to sell.
+ */
+export function placeBaseOrder(context: CycleContext, event?: CycleEvent): Update {
+  const update = placeBuy(context, 'base', context.asset.baseOrderAmount);
+  if (event?.type !== 'POSITION_FOUND' && event?.type !== 'POSITION_NONE') return update;
+  const positionBaseline = event.type === 'POSITION_FOUND' ? event.qty : ZERO;
+  if (positionBaseline.eq(context.ledger.positionBaseline)) return update;
+  return { ...update, ledger: { ...context.ledger, positionBaseline } };
 }
 
 export function placeSafetyOrder(context: CycleContext): Update {
@@ -86,7 +95,7 @@ export function placeTakeProfit(context: CycleContext, event: CycleEvent): Updat
     orderId: null,
     step: 'tp',
     side: 'sell',
-    qty: sellQty(context.ledger.quantity, event.qtyAvailable, context.rules),
+    qty: takeProfitQty(context.ledger, event, context.rules, context.feeRate),
     limitPrice: null,
     submittedAt: context.now,
     filledQty: ZERO,
@@ -158,25 +167,50 @@ function eventOrder(event: CycleEvent): OrderSnapshot | null {
   return 'order' in event ? event.order : null;
 }
 
+/** The position the exchange reported with a fill's trade update; null when the event has none. */
+function positionQtyOf(event: CycleEvent): Decimal | null {
+  return 'positionQty' in event && event.positionQty !== undefined ? event.positionQty : null;
+}
+
+/** A buy order's final state: booked with the position the exchange reported, when it did (bookBuy). */
 export function bookBuyFill(context: CycleContext, event: CycleEvent): Update {
   const order = eventOrder(event);
   if (order === null || context.inFlight === null) return {};
   const isSafety = context.inFlight.step.startsWith('so');
-  return { ledger: applyBuyFill(context.ledger, fillOf(order), context.feeRate, isSafety), inFlight: null };
+  const fill = fillOf(order);
+  const booked = bookBuy(context.ledger, fill, context.feeRate, isSafety, positionQtyOf(event));
+  return {
+    ledger: booked.ledger,
+    inFlight: null,
+    lastFee: fill.qty.gt(0) ? { clientOrderId: order.clientOrderId, fee: booked.fee } : context.lastFee,
+  };
+}
+
+function sellFeeUpdate(context: CycleContext, order: OrderSnapshot, fill: Fill): Update {
+  return fill.qty.gt(0)
+    ? { lastFee: { clientOrderId: order.clientOrderId, fee: sellFee(fill, context.feeRate) } }
+    : {};
 }
 
 export function bookSellFill(context: CycleContext, event: CycleEvent): Update {
   const order = eventOrder(event);
   if (order === null) return {};
-  return { ledger: applySellFill(context.ledger, fillOf(order), context.feeRate), inFlight: null };
+  const fill = fillOf(order);
+  return {
+    ledger: applySellFill(context.ledger, fill, context.feeRate),
+    inFlight: null,
+    ...sellFeeUpdate(context, order, fill),
+  };
 }
 
 /** The take-profit filled: the cycle is done and its P&L final. */
 export function completeCycle(context: CycleContext, event: CycleEvent): Update {
   const order = eventOrder(event);
   if (order === null) return {};
-  const ledger: CycleLedger = applySellFill(context.ledger, fillOf(order), context.feeRate);
+  const fill = fillOf(order);
+  const ledger: CycleLedger = applySellFill(context.ledger, fill, context.feeRate);
   return {
+    ...sellFeeUpdate(context, order, fill),
     ledger: { ...ledger, realizedPnl: realizedPnl(ledger) },
     inFlight: null,
     sellPrice: order.filledAvgPrice,

@@ -54,6 +54,18 @@ export interface FaultTargets {
 export interface RestFailure {
   readonly status: number;
   readonly retryAfterS?: number;
+  /** A 429 with no wait hint at all (no Retry-After, no X-RateLimit-*), as a proxy may answer. */
+  readonly bare?: boolean;
+}
+
+export type RestFailureOptions = Omit<RestFailure, 'status'>;
+
+function failure(status: number, opts: RestFailureOptions): RestFailure {
+  return {
+    status,
+    ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
+    ...(opts.bare ? { bare: true } : {}),
+  };
 }
 
 interface Refusal {
@@ -63,6 +75,7 @@ interface Refusal {
 
 export class SimFaults {
   #restFailures: RestFailure & { count: number } = { count: 0, status: 503 };
+  #orderRefusals: RestFailure & { count: number } = { count: 0, status: 429 };
   #orderFailures: { count: number; status: number } = { count: 0, status: 429 };
   readonly #orderFaults: OrderResponseFault[] = [];
   readonly #creationDelays: CreationDelay[] = [];
@@ -83,12 +96,16 @@ export class SimFaults {
    * The next `count` trading/data REST calls answer `status` (500, 503, 429, ...) without effect.
    * A 429 is Alpaca's (code 42910000, the rate-limit headers), with Retry-After if `retryAfterS`.
    */
-  failNextRest(count: number, status = 503, opts: { retryAfterS?: number } = {}): void {
-    this.#restFailures = {
-      count,
-      status,
-      ...(opts.retryAfterS === undefined ? {} : { retryAfterS: opts.retryAfterS }),
-    };
+  failNextRest(count: number, status = 503, opts: RestFailureOptions = {}): void {
+    this.#restFailures = { count, ...failure(status, opts) };
+  }
+
+  /**
+   * The next `count` order submissions (POST /v2/orders only) answer `status` without creating the
+   * order, e.g. 429 with `retryAfterS` while every other call still succeeds.
+   */
+  refuseNextOrders(count: number, status = 429, opts: RestFailureOptions = {}): void {
+    this.#orderRefusals = { count, ...failure(status, opts) };
   }
 
   /**
@@ -187,6 +204,7 @@ export class SimFaults {
 
   reset(): void {
     this.#restFailures = { count: 0, status: 503 };
+    this.#orderRefusals = { count: 0, status: 429 };
     this.#orderFailures = { count: 0, status: 429 };
     this.#orderFaults.length = 0;
     this.#creationDelays.length = 0;
@@ -208,7 +226,15 @@ export class SimFaults {
     const f = this.#restFailures;
     if (f.count <= 0) return null;
     f.count -= 1;
-    return { status: f.status, ...(f.retryAfterS === undefined ? {} : { retryAfterS: f.retryAfterS }) };
+    return failure(f.status, f);
+  }
+
+  /** @internal How to refuse this order submission before it is created, or null. */
+  takeOrderRefusal(): RestFailure | null {
+    const f = this.#orderRefusals;
+    if (f.count <= 0) return null;
+    f.count -= 1;
+    return failure(f.status, f);
   }
 
   /** @internal Whether this read of the symbol's position answers 404. */

@@ -69,3 +69,10 @@ export function rateLimited(headers: Record<string, string>, retryAfterS?: numbe
     },
   );
 }
+
+/** A 429 without any wait hint: the rate-limit headers already set on `res` are taken off again. */
+export function bareRateLimited(res: { removeHeader(name: string): void }): SimApiError {
+  for (const name of ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'])
+    res.removeHeader(name);
+  return new SimApiError(429, 42910000, 'rate limit exceeded');
+}

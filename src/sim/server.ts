@@ -13,7 +13,7 @@ import type { Engine } from './engine.js';
 import { injectedFailure, SimApiError, unauthorized } from './errors.js';
 import type { SimFaults } from './faults.js';
 import { parseRoute, sendError } from './http.js';
-import { type RateLimiter, rateLimited } from './rateLimit.js';
+import { bareRateLimited, type RateLimiter, rateLimited } from './rateLimit.js';
 import type { Simulator } from './simulator.js';
 import { handleTradingRest } from './tradingRest.js';
 import type { Keys, TradingStreamServer } from './tradingStream.js';
@@ -61,6 +61,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, p: Serve
   for (const [name, value] of Object.entries(limit.headers)) res.setHeader(name, value);
   if (!limit.allowed) throw rateLimited(limit.headers);
   const failure = p.faults.takeRestFailure();
+  if (failure?.status === 429 && failure.bare) throw bareRateLimited(res);
   if (failure?.status === 429) throw rateLimited(limit.headers, failure.retryAfterS);
   if (failure) throw injectedFailure(failure.status);
   const delay = p.faults.takePathDelay(route.method, rawPath(req));

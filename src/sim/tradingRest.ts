@@ -8,6 +8,7 @@ import type { Engine } from './engine.js';
 import { badRequest, injectedFailure, notFound, unprocessable } from './errors.js';
 import type { CreationDelay, SimFaults } from './faults.js';
 import { type Route, readJson, sendEmpty, sendJson } from './http.js';
+import { bareRateLimited, rateLimited } from './rateLimit.js';
 import { OPEN_STATUSES, type SimOrder, type SimOrderRequest } from './types.js';
 import { accountJson, assetJson, orderJson, positionJson } from './wire.js';
 
@@ -73,8 +74,12 @@ export async function handleTradingRest(
 
 async function submitOrder(req: IncomingMessage, res: ServerResponse, engine: Engine, faults: SimFaults) {
   const body = await readJson(req);
-  const refusal = faults.takeOrderFailure();
-  if (refusal !== null) throw injectedFailure(refusal);
+  const refusal = faults.takeOrderRefusal();
+  if (refusal?.status === 429 && refusal.bare) throw bareRateLimited(res);
+  if (refusal?.status === 429) throw rateLimited({}, refusal.retryAfterS);
+  if (refusal) throw injectedFailure(refusal.status);
+  const failure = faults.takeOrderFailure();
+  if (failure !== null) throw injectedFailure(failure);
   const request: SimOrderRequest = {
     symbol: String(body.symbol ?? ''),
     side: body.side as 'buy' | 'sell',

@@ -32,6 +32,7 @@ export const DECIMAL_COLUMNS = {
     average_purchase_price: PRICE,
     last_order_fill_price: PRICE,
     bought_quantity: QTY,
+    position_baseline: QTY,
     cost_basis: QTY,
     sell_proceeds: QTY,
     realized_pnl: QTY,

@@ -23,6 +23,7 @@ const PATCH_COLUMNS: { readonly [K in keyof Required<CyclePatch>]: string } = {
   completedAt: 'completed_at',
   clientOrderId: 'client_order_id',
   boughtQuantity: 'bought_quantity',
+  positionBaseline: 'position_baseline',
   costBasis: 'cost_basis',
   sellProceeds: 'sell_proceeds',
   realizedPnl: 'realized_pnl',
@@ -32,7 +33,7 @@ const PATCH_COLUMNS: { readonly [K in keyof Required<CyclePatch>]: string } = {
 
 const COLUMNS = `id, asset_id, status, quantity, average_purchase_price, safety_orders, latest_order_id,
   last_order_fill_price, completed_at, created_at, updated_at, client_order_id, bought_quantity, cost_basis,
-  sell_proceeds, realized_pnl, backoff_until, backoff_reason, version`;
+  sell_proceeds, realized_pnl, backoff_until, backoff_reason, version, position_baseline`;
 
 export function parseCycleRow(row: Row): CycleRow {
   const status = String(row['status']);
@@ -56,6 +57,7 @@ export function parseCycleRow(row: Row): CycleRow {
     updatedAt: date(row, 'updated_at'),
     clientOrderId: textOrNull(row, 'client_order_id'),
     boughtQuantity: decimal(row, 'bought_quantity'),
+    positionBaseline: decimal(row, 'position_baseline'),
     costBasis: decimal(row, 'cost_basis'),
     sellProceeds: decimal(row, 'sell_proceeds'),
     realizedPnl: decimalOrNull(row, 'realized_pnl'),

@@ -166,6 +166,16 @@ export async function recordOrderState(db: Queryable, order: OrderSnapshot, fee?
 }
 
 /**
+ * The fee an order was charged, as the cycle booked it: coin for a buy (measured from the position
+ * the exchange reported after the fill, else the configured rate), USD for a sell (configured rate:
+ * Alpaca's order carries no fee). Set once per booking; a replayed update writes the same value.
+ */
+export async function recordOrderFee(db: Queryable, clientOrderId: string, fee: Decimal): Promise<void> {
+  checkFits('dca_orders', 'fee', fee);
+  await execute(db, 'UPDATE dca_orders SET fee = ? WHERE client_order_id = ?', [toPlain(fee), clientOrderId]);
+}
+
+/**
  * Closes a ledger row whose order never reached the exchange's books: refused outright
  * (`rejected`), or looked up after an ambiguous submit and not found (`not_accepted`). Only a row
  * still `pending` changes; should the order turn up after all, recordOrderState overwrites it.

@@ -56,21 +56,49 @@ const withAmounts = (symbol: string, base: string, safety: string) => [
 
 describe('the exchange check on assets add and set', () => {
   it('refuses an amount that buys less than min_order_size at the latest ask, naming the minimum', async () => {
-    // 5 USD at 60000 buys 0.0000833 BTC; the exchange's minimum is 0.0001 BTC (6 USD).
+    // 5 USD at 60000 buys 0.0000833 BTC; the exchange's minimum is 0.0001 BTC.
     const run = await cli(withAmounts('BTC/USD', '5', '20'), env);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('base order amount 5 USD buys 0.000083333 BTC at the ask 60000');
-    expect(run.stderr).toContain("less than the exchange's min_order_size 0.0001 (needs at least 6 USD)");
+    expect(run.stderr).toContain(
+      'base order amount 5 USD buys 0.000083333 at 60000, below the min order size 0.0001 (needs at least 10.03 USD)',
+    );
     expect(run.stderr).not.toContain('safety order');
     expect(await getAssetBySymbol(db.pool, 'BTC/USD')).toBeNull();
   });
 
+  it('take-profit too small to sell: refuses a base order whose net quantity after the fee is below min_order_size', async () => {
+    // 6 USD buys exactly 0.0001 BTC gross, but the cycle keeps 0.00009975 after the 25 bps fee: it
+    // could be bought and never sold. (The minimum order value is set aside to isolate the size rule.)
+    const run = await cli(withAmounts('BTC/USD', '6', '20'), { ...env, DCA_MIN_ORDER_USD: '0' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'base order amount 6 USD buys 0.0001 at 60000 but keeps 0.00009975 after the fee, below the min order size 0.0001: the take-profit could never sell it (needs at least 6.02 USD)',
+    );
+    expect(await getAssetBySymbol(db.pool, 'BTC/USD')).toBeNull();
+  });
+
+  it("refuses an order worth less than the exchange's minimum order value (10 USD by default)", async () => {
+    const run = await cli(withAmounts('BTC/USD', '9', '20'), env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(
+      'base order amount 9 USD is worth 9 USD at 60000, below the minimum order value 10 USD (needs at least 10.03 USD)',
+    );
+    const safety = await cli(withAmounts('BTC/USD', '20', '9.99'), env);
+    expect(safety.code).toBe(1);
+    expect(safety.stderr).toContain(
+      'safety order amount 9.99 USD is worth 9.99 USD at 60000, below the minimum order value 10 USD (needs at least 10.01 USD)',
+    );
+    expect(await getAssetBySymbol(db.pool, 'BTC/USD')).toBeNull();
+  });
+
   it('stores an asset whose orders all meet the minimum and says what it checked', async () => {
-    const run = await cli(withAmounts('BTC/USD', '6', '20'), env);
+    const run = await cli(withAmounts('BTC/USD', '11', '20'), env);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain('exchange: BTC/USD is tradable and every order meets min_order_size 0.0001');
-    expect((await getAssetBySymbol(db.pool, 'BTC/USD'))?.baseOrderAmount.toFixed()).toBe('6');
+    expect(run.stdout).toContain(
+      'exchange: BTC/USD is tradable and every order meets min_order_size 0.0001 and the minimum order value 10 USD',
+    );
+    expect((await getAssetBySymbol(db.pool, 'BTC/USD'))?.baseOrderAmount.toFixed()).toBe('11');
   });
 
   it('checks a changed safety amount on set and keeps the stored value when it is too small', async () => {

@@ -9,6 +9,7 @@ import {
   mapStreamQuote,
   mapTradeUpdate,
 } from '../../src/exchange/mappers.js';
+import { dec } from '../../src/money.js';
 
 /** Wire shapes as Alpaca sends them (snake_case, decimal strings), run through the SDK's parsers. */
 const orderJson = {
@@ -139,17 +140,22 @@ describe('mapAssetRules', () => {
         min_trade_increment: '0.000000001',
         price_increment: '1',
       }),
+      dec('10'),
     );
 
     expect(rules).toMatchObject({ symbol: 'BTC/USD', tradable: true });
     expect(rules.minOrderSize.toFixed()).toBe('0.000011');
     expect(rules.minTradeIncrement.toFixed()).toBe('0.000000001');
     expect(rules.priceIncrement.toFixed()).toBe('1');
+    expect(rules.minOrderValue.toFixed()).toBe('10');
   });
 
   it('refuses an asset without trading increments (a stock, for instance)', () => {
     expect(() =>
-      mapAssetRules(trading.AssetsFromJSON({ symbol: 'AAPL', class: 'us_equity', tradable: true })),
+      mapAssetRules(
+        trading.AssetsFromJSON({ symbol: 'AAPL', class: 'us_equity', tradable: true }),
+        dec('10'),
+      ),
     ).toThrow(/asset\.min_order_size/);
   });
 });

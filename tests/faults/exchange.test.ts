@@ -99,7 +99,8 @@ describe('failing order submissions', () => {
   it.each([
     ['a 503', () => sim.faults.failNextRest(1, 503)],
     ['a 500', () => sim.faults.failNextRest(1, 500)],
-    ['a 429', () => sim.faults.failNextRest(1, 429)],
+    // Retry-After 1 s: with only the rate-limit headers the bot rightly waits for X-RateLimit-Reset.
+    ['a 429', () => sim.faults.failNextRest(1, 429, { retryAfterS: 1 })],
     ['a response slower than the request timeout', () => sim.faults.delayNextOrders(2_500)],
     ['a connection cut without a response', () => sim.faults.hangUpNextOrders(1)],
   ])('after %s still buys the base order exactly once', async (_what, inject) => {

@@ -75,7 +75,9 @@ async function apply(run: Run, step: Step): Promise<void> {
       faults.dropStream('data');
       return;
     case 'failRest':
-      faults.failNextRest(1, step.status);
+      // A 429 with only the rate-limit headers pauses every REST call until X-RateLimit-Reset (up to
+      // a minute), longer than a schedule waits for the books; Retry-After keeps the pause short.
+      faults.failNextRest(1, step.status, step.status === 429 ? { retryAfterS: 1 } : {});
       return;
     case 'delayOrder':
       faults.delayNextOrders(REQUEST_TIMEOUT_MS * 3);

@@ -243,6 +243,7 @@ export interface LedgerRecord {
   readonly qty: string;
   readonly filled_qty: string;
   readonly filled_avg_price: string | null;
+  readonly fee: string;
 }
 
 export async function ledgerOf(db: Queryable, assetId: number): Promise<LedgerRecord[]> {

@@ -53,6 +53,7 @@ export function someRules(overrides: Partial<AssetRules> = {}): AssetRules {
     minOrderSize: dec('0.0001'),
     minTradeIncrement: dec('0.000000001'),
     priceIncrement: dec('0.01'),
+    minOrderValue: dec('10'),
     ...overrides,
   };
 }
@@ -72,6 +73,7 @@ export function aCycleRow(overrides: Partial<CycleRow> = {}): CycleRow {
     updatedAt: T0,
     clientOrderId: null,
     boughtQuantity: ZERO,
+    positionBaseline: ZERO,
     costBasis: ZERO,
     sellProceeds: ZERO,
     realizedPnl: null,

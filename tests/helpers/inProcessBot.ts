@@ -7,7 +7,8 @@ import pino from 'pino';
 import type { AssetSupervision } from '../../src/actors/assets.js';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import type { RestBudget } from '../../src/exchange/budget.js';
+import { createExchange } from '../../src/exchange/client.js';
 import type { Exchange } from '../../src/exchange/types.js';
 import { countingFetch } from '../../src/metrics/exchange.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
@@ -27,6 +28,8 @@ export interface InProcessBotOptions {
   /** Extra config variables. */
   readonly env?: Readonly<Record<string, string>>;
   readonly logLevel?: string;
+  /** Sees every HTTP request the exchange client sends (a counter; it must call through to fetch). */
+  readonly fetchApi?: (url: string, init: RequestInit) => Promise<Response>;
   /** Shorter intensities and park retries for the assets supervisor. */
   readonly assetSupervision?: Partial<AssetSupervision>;
   /** Wraps the exchange the bot uses, e.g. to count its REST calls (tests/helpers/restCounter.ts). */
@@ -35,6 +38,8 @@ export interface InProcessBotOptions {
 
 export interface InProcessBot {
   readonly bot: Bot;
+  /** The account-wide REST budget every exchange call went through. */
+  readonly budget: RestBudget;
   /** Every log line at info and above, parsed. */
   readonly lines: Array<{ msg: string; [field: string]: unknown }>;
   /** Resolves once the trade stream is connected and every symbol's cycle runs. */
@@ -49,12 +54,15 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     ASSET_POLL_SECONDS: '1',
     ...opts.env,
   });
-  // As main.ts: the exchange's REST requests are counted into the bot's metrics.
+  // Built as main.ts builds it: the SDK adapter behind the account-wide REST budget, its REST
+  // requests counted into the bot's metrics.
   const metrics = createMetrics();
-  const real = createAlpacaExchange(opts.sim.endpoints, {
-    fetchApi: countingFetch(metrics),
+  const { exchange: real, budget } = createExchange(opts.sim.endpoints, {
     requestTimeoutMs: opts.requestTimeoutMs ?? 1_000,
     reconnect: { initialReconnectMs: 50, maxReconnectMs: 200, reconnectJitter: 0 },
+    minOrderValue: config.minOrderValue,
+    budget: config.restBudget,
+    fetchApi: countingFetch(metrics, opts.fetchApi),
   });
   const exchange = opts.wrapExchange ? opts.wrapExchange(real) : real;
   const lines: InProcessBot['lines'] = [];
@@ -80,6 +88,7 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
   const logged = (test: (l: InProcessBot['lines'][number]) => boolean) => () => lines.some(test);
   return {
     bot,
+    budget,
     lines,
     async trading(symbols) {
       const wanted = [

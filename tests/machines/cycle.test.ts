@@ -468,6 +468,7 @@ describe('cycle machine: restoring a row', () => {
         'latestOrderId',
         'clientOrderId',
         'lastOrderFillPrice',
+        'positionBaseline',
         'completedAt',
         'backoffUntil',
         'backoffReason',

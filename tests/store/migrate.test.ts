@@ -11,6 +11,7 @@ const ALL = [
   '003_orders_ledger.sql',
   '004_installation.sql',
   '005_cycle_backoff.sql',
+  '006_cycle_position_baseline.sql',
   '007_asset_supervision.sql',
 ];
 

@@ -18,7 +18,7 @@ import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import type { Decimal } from '../../money.js';
 import { finishCycle, getPreviousCompletedAt, updateCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
-import { closeUnsentOrder, writeAheadOrder } from '../../store/orders.js';
+import { closeUnsentOrder, recordOrderFee, writeAheadOrder } from '../../store/orders.js';
 import type { Alert } from '../alerts.js';
 import { type CycleEvent, type Intent, patchChanged, sameRowSources } from '../assetEvents.js';
 import type { Mailbox } from './mailbox.js';
@@ -141,6 +141,7 @@ export class CycleHost {
     // Most quotes change nothing but the machine's latest quote: when no intent left and nothing the
     // row is projected from moved, the row is already stored; skip building and comparing the patch.
     if (intents.length === 0 && sameRowSources(this.settledFrom, snapshot)) return;
+    await this.recordFee(snapshot);
     for (const intent of intents) {
       // The ledger row of an order given up: closed with the step that gave it up.
       if (intent.type === 'closeUnsentOrder') {
@@ -171,6 +172,13 @@ export class CycleHost {
     }
     this.settledFrom = snapshot;
     for (const intent of intents) this.perform(intent);
+  }
+
+  /** The fee of the order the last step booked goes to its dca_orders row (once per booking). */
+  private async recordFee(snapshot: CycleSnapshot): Promise<void> {
+    const fee = snapshot.context.lastFee;
+    if (fee === null || fee === this.settledFrom?.context.lastFee) return;
+    await recordOrderFee(this.deps.pool, fee.clientOrderId, fee.fee);
   }
 
   private async finish(cycle: CycleRow, snapshot: CycleSnapshot): Promise<void> {
