@@ -179,7 +179,9 @@ describe('refusal storms', () => {
     const { bot } = await start();
     sim.faults.failNextOrders(1_000, 429);
     const seen = await storm();
-    expect(seen.posts).toBeGreaterThanOrEqual(2);
+    // The 429 names its window's reset (X-RateLimit-Reset, up to a minute away): the account-wide
+    // REST budget holds every caller until then, so within 15 s one POST may be all there is.
+    expect(seen.posts).toBeGreaterThanOrEqual(1);
     expect(seen.posts).toBeLessThanOrEqual(4);
     expect(rest.count('getOrderByClientId')).toBe(0);
     expect(seen.all).toBeLessThanOrEqual(12);
