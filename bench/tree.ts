@@ -1,5 +1,5 @@
 /**
- * The process tree on the quote path (DESIGN §2, "Quotes are state, not a queue"), measured in one
+ * The process tree on the quote path (architecture §2, "Quotes are state, not a queue"), measured in one
  * run against a baseline that reads MySQL on every quote, as the seed's design did:
  * - quote → machine step latency for quotes that trigger nothing, one at a time;
  * - quote → order decision (the machine emits submitOrder) and quote → exchange.submitOrder (after

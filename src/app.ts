@@ -180,7 +180,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
       }),
   );
 
-  // The tree as data (DESIGN §2). A stream whose credentials were refused never reconnects: it
+  // The tree as data (architecture §2). A stream whose credentials were refused never reconnects: it
   // reports a crash, so the supervisor retries and, past its intensity, exits non-zero instead of
   // running deaf. The asset actors live under `assets`, whose own supervisor parks a failing asset
   // instead of escalating.

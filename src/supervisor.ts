@@ -24,7 +24,8 @@ export type {
  * A supervisor, OTP one_for_one. Children start in order and stop in reverse; a crashed child is
  * restarted on its own after a backoff. Past a child's restart intensity the root supervisor
  * (`giveUp: 'escalate'`, the default) stops everything and `done` resolves not-ok, so main.ts exits
- * non-zero and systemd restarts the process (DESIGN §2, §11: there is no other watchdog). A nested
+ * non-zero and systemd restarts the process (architecture §2, §11; systemd's watchdog covers a hung
+ * process, which no supervisor inside it can see). A nested
  * supervisor of dynamic children (`giveUp: 'park'`, OTP's simple_one_for_one: the asset actors)
  * parks such a child instead: it stays down, `onPark` raises the alert, and it is tried again later.
  */

@@ -1,5 +1,5 @@
 /**
- * The assets supervisor (DESIGN §2): one supervised asset actor per tradable asset row, under its
+ * The assets supervisor (architecture §2): one supervised asset actor per tradable asset row, under its
  * own supervisor of dynamic children (OTP simple_one_for_one) with its own restart intensity. An
  * asset past it is parked — idle, one alert, tried again after a growing delay or as soon as its
  * row changes — and never escalates to the root, so one asset's crash loop cannot stop the others.

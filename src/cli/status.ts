@@ -120,7 +120,7 @@ function supervisionLine(symbol: string, s: AssetSupervisionRow): string {
   return `${symbol} is parked by the bot since ${since}: ${s.reason}; ${retry} when its row changes`;
 }
 
-/** Trigger prices only mean something while the cycle holds coin (DESIGN §1). */
+/** Trigger prices only mean something while the cycle holds coin (architecture §1). */
 function describe(asset: AssetConfig, cycle: CycleRow | null): Omit<AssetStatus, 'supervision'> {
   const holding = cycle?.quantity.gt(0) === true && !TERMINAL_STATUSES.includes(cycle.status);
   const safetyLeft = cycle !== null && cycle.safetyOrders < asset.maxSafetyOrders;

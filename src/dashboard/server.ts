@@ -1,5 +1,5 @@
 /**
- * The local dashboard (DESIGN §9): a node:http server with one static page (no build step, no CDN)
+ * The local dashboard (architecture §9): a node:http server with one static page (no build step, no CDN)
  * and a Server-Sent Events feed of the page state. Read-only: nothing on it can change the bot.
  *
  *   GET /            the page              GET /events      SSE: one `data:` line per state

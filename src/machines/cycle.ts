@@ -1,5 +1,5 @@
 /**
- * One dca_cycles row as a state machine (DESIGN §3). Pure: time arrives as TICK events, side effects
+ * One dca_cycles row as a state machine (architecture §3). Pure: time arrives as TICK events, side effects
  * leave as emitted intents, and the host persists `toCyclePatch(snapshot)` before executing them.
  *
  *   watching ──base/safety order──▶ buying ──fill / dead order──▶ watching

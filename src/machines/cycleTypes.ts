@@ -31,7 +31,7 @@ export interface CycleInput {
   policy?: OrderPolicy;
 }
 
-/** The waiting rules of the order path (DESIGN §4), in milliseconds. */
+/** The waiting rules of the order path (architecture §4), in milliseconds. */
 export interface OrderPolicy {
   /** Two look-ups that find nothing, at least this far apart, before an order counts as never accepted. */
   readonly lookupGraceMs: number;

@@ -1,11 +1,11 @@
 /**
  * The cycle's numbers: triggers, order sizing and fill accounting, as pure functions on decimals.
- * The machine only asks these questions; the rules for the answers are DESIGN §1 and §5.
+ * The machine only asks these questions; the rules for the answers are architecture §1 and §5.
  */
 import type { AssetRules } from '../domain.js';
 import { Decimal, HUNDRED, ONE, roundDownTo, roundUpTo, ZERO } from '../money.js';
 
-/** The dca_cycles accounting columns the machine owns (DESIGN §5, exact). */
+/** The dca_cycles accounting columns the machine owns (architecture §5, exact). */
 export interface CycleLedger {
   readonly quantity: Decimal;
   readonly averagePurchasePrice: Decimal;

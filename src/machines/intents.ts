@@ -1,6 +1,6 @@
 /**
  * The intents the cycle machine emits, built from its context. The host executes them after it has
- * persisted the transition that produced them (write-ahead, DESIGN §4).
+ * persisted the transition that produced them (write-ahead, architecture §4).
  */
 import type { OrderIntent } from '../domain.js';
 import { toPlain } from '../money.js';

@@ -1,5 +1,5 @@
 /**
- * `startSimulator()`: a local Alpaca-compatible exchange. See DESIGN §6 and the module list in
+ * `startSimulator()`: a local Alpaca-compatible exchange. See architecture §6 and the module list in
  * src/sim: engine (matching), ledger (cash/positions), streams, feeds, faults, control.
  */
 import type { AddressInfo } from 'node:net';

@@ -32,7 +32,7 @@ export function checkOrderRequest(
   if (req.type !== 'market' && req.type !== 'limit')
     throw unprocessable(`invalid order type for crypto order`);
   const tif = req.timeInForce ?? 'gtc';
-  // Crypto accepts only gtc and ioc; `day` is the seed's mistake (DESIGN §5).
+  // Crypto accepts only gtc and ioc; `day` is the seed's mistake (architecture §5).
   if (tif !== 'gtc' && tif !== 'ioc') throw unprocessable(`invalid crypto time_in_force`);
   const qty = optionalDecimal(req.qty, 'qty');
   const notional = optionalDecimal(req.notional, 'notional');

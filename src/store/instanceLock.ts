@@ -1,5 +1,5 @@
 /**
- * One instance per database (DESIGN §2): the bot holds a MySQL named lock, `GET_LOCK('dca-bot:<db>')`,
+ * One instance per database (architecture §2): the bot holds a MySQL named lock, `GET_LOCK('dca-bot:<db>')`,
  * on a dedicated connection (never one from the pool, which hands connections around and may close
  * them) for its whole life. A second instance on the same database cannot take it and must not start:
  * two writers per cycle undo the one-writer rule everything else relies on.

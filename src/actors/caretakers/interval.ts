@@ -2,7 +2,7 @@
  * The shared heartbeat of the caretakers: run a job every `everyMs`, never two at once, and sort
  * its failures. A failure the outside world causes (the exchange or the database is away) is logged
  * and the job waits for its next turn; anything else is a bug, so the caretaker stops and reports a
- * crash, and the supervisor restarts it (crash-only, DESIGN §2).
+ * crash, and the supervisor restarts it (crash-only, architecture §2).
  */
 import type { Logger } from 'pino';
 import { DcaError, ExchangeError } from '../../errors.js';

@@ -1,5 +1,5 @@
 /**
- * Caretaker for the bot's open orders (seed phase 10, DESIGN §4). Every interval it cancels
+ * Caretaker for the bot's open orders (seed phase 10, architecture §4). Every interval it cancels
  * - the bot's BUY limit orders older than ORDER_STALE_SECONDS, even while their cycle waits on them
  *   (a limit at an old ask may never fill), and
  * - orphans: the bot's open orders older than ORDER_STALE_SECONDS that no buying/selling cycle has
