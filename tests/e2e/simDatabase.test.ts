@@ -72,10 +72,10 @@ describe('a sim start with a DB_NAME that does not end in _sim', () => {
     try {
       const env = { ...dbEnv({ ...testServerConfig(), database: name }), DCA_MODE: 'sim' };
       const migrate = await run(['bin/dca-bot.mjs', 'migrate'], env);
-      expect(migrate.code).toBe(1);
+      expect(migrate.code).toBe(2);
       expect(migrate.stderr).toContain(`${LINE} "${name}"`);
       const list = await run(['bin/dca-bot.mjs', 'assets', 'list'], env);
-      expect(list.code).toBe(1);
+      expect(list.code).toBe(2);
       expect(list.stderr).toContain(`${LINE} "${name}"`);
       expect(await databaseExists(name)).toBe(false);
     } finally {

@@ -80,8 +80,9 @@ describe('/metrics during a simulator run', () => {
     const getsBefore = sample(before, 'dca_rest_requests_total', { method: 'GET', status: '200' }) ?? 0;
     expect(getsBefore).toBeGreaterThan(0); // the asset rules, read at start
 
-    // The first quotes are checked against REST's latest quote; that GET is answered 429 once.
-    sim.faults.failNextRest(1, 429);
+    // The first quotes are checked against REST's latest quote; that GET is answered 429 once, with
+    // a Retry-After of 1 s (without it the REST budget rightly waits for the window's reset).
+    sim.faults.failNextRest(1, 429, { retryAfterS: 1 });
     const bought = async () => dec((await currentCycle(db.pool, btcId))?.quantity ?? 0).gt(0);
     await quoteUntil(sim, BTC, '49990', '50000', bought, { timeoutMs: 15_000 });
     sim.publishQuote(ETH, '1999.9', '2000');

@@ -72,6 +72,7 @@ describe('fault injection, observed through the SDK', () => {
   it('creates an order and then cuts the connection without a response', async () => {
     h.sim.faults.hangUpNextOrders();
     expect(await statusOf(limitBuy('hung-1'))).not.toBe('ok');
+    await waitForOrder(h.sim, 'hung-1', 'new');
     const found = await h.sdk.orders.getOrderByClientOrderId({ clientOrderId: 'hung-1' });
     expect(found.status).toBe('new');
   });
