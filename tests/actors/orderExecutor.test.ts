@@ -10,9 +10,9 @@ import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import { dec } from '../../src/money.js';
 import { orderWithinBand } from '../../src/sanity/orderBand.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { createCycle } from '../../src/store/cycles.js';
-import { getLedgerOrder, writeAheadOrder } from '../../src/store/orders.js';
+import { getLedgerOrder } from '../../src/store/orders.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { aBaseIntent, writtenAheadBase } from '../helpers/orders.js';
 
 const BTC = 'BTC/USD';
 let sim: Simulator;
@@ -45,24 +45,13 @@ afterEach(async () => {
 
 /** A limit buy whose write-ahead (cycle row + pending ledger row) is committed, as the host does. */
 async function writtenAhead(): Promise<OrderIntent> {
-  const cycle = await createCycle(db.pool, assetId, 'watching');
-  const intent: OrderIntent = {
-    clientOrderId: `dca-${cycle.id}-base-${++seq}`,
-    symbol: BTC,
-    side: 'buy',
-    type: 'limit',
-    qty: dec('0.0004'),
-    limitPrice: dec('50000'),
-    timeInForce: 'gtc',
-  };
-  await writeAheadOrder(db.pool, {
-    cycleId: cycle.id,
-    assetId,
-    expectedVersion: cycle.version,
-    patch: { status: 'buying' },
-    step: 'base',
-    intent,
-  });
+  const { intent } = await writtenAheadBase(db.pool, assetId, (cycleId) =>
+    aBaseIntent(cycleId, {
+      clientOrderId: `dca-${cycleId}-base-${++seq}`,
+      qty: dec('0.0004'),
+      limitPrice: dec('50000'),
+    }),
+  );
   return intent;
 }
 

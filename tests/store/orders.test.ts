@@ -3,7 +3,7 @@ import { formatClientOrderId } from '../../src/clientOrderId.js';
 import type { OrderIntent, OrderSnapshot } from '../../src/domain.js';
 import { StaleWriteError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
-import { createCycle, getCycle } from '../../src/store/cycles.js';
+import { getCycle } from '../../src/store/cycles.js';
 import {
   closeUnsentOrder,
   getLedgerOrder,
@@ -12,7 +12,7 @@ import {
   writeAheadOrder,
 } from '../../src/store/orders.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
-import { orderFor } from '../helpers/orders.js';
+import { aBaseIntent, orderFor, writtenAheadBase } from '../helpers/orders.js';
 
 let db: TestDatabase;
 let assetId: number;
@@ -24,37 +24,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
-function baseIntent(cycleId: number): OrderIntent {
-  return {
-    clientOrderId: formatClientOrderId('testinst', { cycleId, step: 'base', attempt: 1 }),
-    symbol: 'BTC/USD',
-    side: 'buy',
-    type: 'limit',
-    qty: dec('0.000312'),
-    limitPrice: dec('64100.5'),
-    timeInForce: 'gtc',
-  };
-}
-
 /** The exchange's answer for `intent`, submitted at 10:00 on 1 March. */
 function snapshot(intent: OrderIntent, over: Partial<OrderSnapshot>): OrderSnapshot {
   return orderFor(intent, { id: 'alpaca-order-1', createdAt: new Date('2026-03-01T10:00:00Z'), ...over });
 }
 
-/** A cycle moved to buying with its base order written ahead. */
-async function writtenAhead() {
-  const cycle = await createCycle(db.pool, assetId, 'watching');
-  const intent = baseIntent(cycle.id);
-  const updated = await writeAheadOrder(db.pool, {
-    cycleId: cycle.id,
-    assetId,
-    expectedVersion: cycle.version,
-    patch: { status: 'buying' },
-    step: 'base',
-    intent,
-  });
-  return { cycle: updated, intent };
-}
+const writtenAhead = () => writtenAheadBase(db.pool, assetId);
 
 describe('writeAheadOrder', () => {
   it('moves the cycle and writes a pending ledger row in one go', async () => {
@@ -98,7 +73,7 @@ describe('writeAheadOrder', () => {
   it('writes nothing when the cycle moved on', async () => {
     const { cycle } = await writtenAhead();
     const intent = {
-      ...baseIntent(cycle.id),
+      ...aBaseIntent(cycle.id),
       clientOrderId: formatClientOrderId('testinst', { cycleId: cycle.id, step: 'so1', attempt: 1 }),
     };
     await expect(
@@ -188,7 +163,7 @@ describe('recordOrderState', () => {
   });
 
   it('ignores an order the ledger does not know', async () => {
-    const stranger = snapshot(baseIntent(999_999), { clientOrderId: 'manual-order' });
+    const stranger = snapshot(aBaseIntent(999_999), { clientOrderId: 'manual-order' });
     await expect(recordOrderState(db.pool, stranger)).resolves.toBeUndefined();
     expect(await getLedgerOrder(db.pool, 'manual-order')).toBeNull();
   });

@@ -16,7 +16,7 @@ import { createCycle, finishCycle, getCycle, updateCycle } from '../../src/store
 import { selectRows } from '../../src/store/db.js';
 import { getLedgerOrder, recordOrderState, writeAheadOrder } from '../../src/store/orders.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
-import { orderFor } from '../helpers/orders.js';
+import { orderFor, writtenAheadBase } from '../helpers/orders.js';
 
 let db: TestDatabase;
 let assetId: number;
@@ -30,27 +30,7 @@ afterAll(async () => {
 
 const HUGE = dec('1e300');
 
-async function buyingCycle() {
-  const cycle = await createCycle(db.pool, assetId, 'watching');
-  const intent: OrderIntent = {
-    clientOrderId: formatClientOrderId('testinst', { cycleId: cycle.id, step: 'base', attempt: 1 }),
-    symbol: 'BTC/USD',
-    side: 'buy',
-    type: 'limit',
-    qty: dec('0.000312'),
-    limitPrice: dec('64100.5'),
-    timeInForce: 'gtc',
-  };
-  const buying = await writeAheadOrder(db.pool, {
-    cycleId: cycle.id,
-    assetId,
-    expectedVersion: cycle.version,
-    patch: { status: 'buying' },
-    step: 'base',
-    intent,
-  });
-  return { cycle: buying, intent };
-}
+const buyingCycle = () => writtenAheadBase(db.pool, assetId);
 
 describe('every pool connection', () => {
   it('runs in strict sql_mode (STRICT_ALL_TABLES), whatever the server default', async () => {
