@@ -6,6 +6,7 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OrderExecutor } from '../../src/actors/asset/orderExecutor.js';
 import type { OrderIntent } from '../../src/domain.js';
+import { ExchangeError } from '../../src/errors.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import { dec } from '../../src/money.js';
 import { orderWithinBand } from '../../src/sanity/orderBand.js';
@@ -93,6 +94,26 @@ describe('OrderExecutor', () => {
     const intent = await writtenAhead();
     sim.faults.failNextOrders(1, 429);
     expect(await executor.submit(intent)).toMatchObject({ ambiguous: false, rateLimited: true });
+    expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('not_accepted');
+  });
+
+  it('calls a POST the REST budget never let leave not created, so nothing is looked up', async () => {
+    const intent = await writtenAhead();
+    const exchange = createAlpacaExchange(sim.endpoints, { requestTimeoutMs: 1_000 });
+    const held = new OrderExecutor({
+      exchange: {
+        ...exchange,
+        submitOrder: () =>
+          Promise.reject(
+            new ExchangeError('unavailable', 'submit order: not sent, the budget is exhausted', {
+              details: { notSent: true },
+            }),
+          ),
+      },
+      db: db.pool,
+      logger: pino({ level: 'silent' }),
+    });
+    expect(await held.submit(intent)).toMatchObject({ ambiguous: false, rateLimited: true });
     expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('not_accepted');
   });
 

@@ -51,8 +51,10 @@ export type PositionAnswer = Extract<CycleEvent, { type: 'POSITION_FOUND' | 'POS
 export function classifySubmitFailure(err: unknown): 'refused' | 'rate_limited' | 'unknown' {
   if (!(err instanceof ExchangeError)) return 'unknown';
   if (err.kind === 'rejected') return 'refused';
-  // Alpaca's rate limiter answers before the order is looked at: nothing was created.
+  // Alpaca's rate limiter answers before the order is looked at: nothing was created. Nor was
+  // anything when the account's REST budget never let the POST leave (budget.ts, `notSent`).
   if (err.kind === 'unavailable' && err.status === 429) return 'rate_limited';
+  if (err.kind === 'unavailable' && err.details['notSent'] === true) return 'rate_limited';
   return 'unknown';
 }
 
