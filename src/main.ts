@@ -184,12 +184,13 @@ async function run(config: Config, logger: Logger): Promise<number> {
 
     const metrics = createMetrics();
     // Every REST call of every actor goes through this one client and so through one budget.
-    const { exchange } = createExchange(endpoints, {
+    const { exchange, budget } = createExchange(endpoints, {
       logger: logger.child({ actor: 'exchange' }),
       fetchApi: countingFetch(metrics),
       minOrderValue: config.minOrderValue,
       budget: config.restBudget,
     });
+    metrics.restBudgetFrom(() => budget.remaining());
     await logBanner(config, endpoints, pool, logger);
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);

@@ -92,6 +92,13 @@ export class RestBudget {
     return { ...this.#stats };
   }
 
+  /** Requests that may leave at once now: whole tokens, 0 while a 429 pause lasts. */
+  remaining(now = Date.now()): number {
+    if (now < this.#pausedUntil) return 0;
+    this.#refill(now);
+    return Math.floor(this.#tokens);
+  }
+
   /** Milliseconds until the 429 pause ends (0 when not paused). */
   pausedForMs(now = Date.now()): number {
     return Math.max(0, this.#pausedUntil - now);

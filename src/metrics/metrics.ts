@@ -29,8 +29,8 @@ export interface OrderMetrics {
 export interface ExchangeMetrics {
   /** One HTTP request to a REST API: its method and status (or `error` when no answer came). */
   restRequest(method: string, status: number | 'error'): void;
-  /** What the account's REST budget has left now (set by the budget keeper). */
-  restBudget(remaining: number): void;
+  /** Where `dca_rest_budget_remaining` is read at scrape time (the account's one REST budget). */
+  restBudgetFrom(remaining: () => number): void;
   quoteReceived(symbol: string): void;
   streamReconnected(stream: string): void;
 }
@@ -90,10 +90,14 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     help: 'REST requests the exchange answered with 429 Too Many Requests',
     registers,
   });
-  const budget = new Gauge({
+  let budgetRemaining: (() => number) | null = null;
+  new Gauge({
     name: 'dca_rest_budget_remaining',
-    help: "Requests left in the account's REST budget for the current window",
+    help: "Requests that may leave at once from the account's REST budget now (0 while a 429 pause lasts)",
     registers,
+    collect() {
+      if (budgetRemaining) this.set(budgetRemaining());
+    },
   });
   const quotes = new Counter({
     name: 'dca_quotes_received_total',
@@ -120,7 +124,9 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
       restRequests.inc({ method, status: String(status) });
       if (status === 429) rateLimited.inc();
     },
-    restBudget: (remaining) => budget.set(remaining),
+    restBudgetFrom: (remaining) => {
+      budgetRemaining = remaining;
+    },
     quoteReceived: (symbol) => quotes.inc({ symbol }),
     streamReconnected: (stream) => reconnects.inc({ stream }),
   };

@@ -64,6 +64,7 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     budget: config.restBudget,
     fetchApi: countingFetch(metrics, opts.fetchApi),
   });
+  metrics.restBudgetFrom(() => budget.remaining());
   const exchange = opts.wrapExchange ? opts.wrapExchange(real) : real;
   const lines: InProcessBot['lines'] = [];
   const echo = process.env['DCA_FAULT_LOG'] === 'stdout';

@@ -93,6 +93,13 @@ describe('/metrics during a simulator run', () => {
       { what: 'the ETH refusal counted', timeoutMs: 15_000, intervalMs: 200 },
     );
     expect(sample(afterBuy, 'dca_rest_rate_limited_total')).toBe(1);
+    // The budget's tokens come back within a second or so of quiet: at most the burst of 3.
+    const rested = await waitUntil(scrape, (t) => (sample(t, 'dca_rest_budget_remaining') ?? 0) >= 1, {
+      what: 'REST budget tokens back',
+      timeoutMs: 10_000,
+      intervalMs: 200,
+    });
+    expect(sample(rested, 'dca_rest_budget_remaining')).toBeLessThanOrEqual(3);
     expect(sample(afterBuy, 'dca_rest_requests_total', { method: 'GET', status: '429' })).toBe(1);
     expect(
       sample(afterBuy, 'dca_rest_requests_total', { method: 'POST', status: '200' }),
