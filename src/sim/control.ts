@@ -95,6 +95,12 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
         ...(b.attempts === undefined ? {} : { attempts: int(b.attempts, 'attempts') }),
       });
       break;
+    case 'refuse-stream-auth':
+      f.refuseStreamAuth(stream(b.stream), count(1));
+      break;
+    case 'refuse-subscriptions':
+      f.refuseSubscriptions(count(1));
+      break;
     case 'duplicate-updates':
       f.duplicateTradeUpdates(count(1));
       break;
