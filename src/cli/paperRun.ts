@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import mysql from 'mysql2/promise';
 import { type Bot, startBot } from '../app.js';
+import { type Installation, orderOwner } from '../clientOrderId.js';
 import { type Config, configSecrets, loadConfig, loadDotenv } from '../config.js';
 import type { AssetConfig, CycleRow } from '../domain.js';
 import { ConfigError } from '../errors.js';
@@ -54,6 +55,13 @@ async function main(): Promise<number> {
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  const timeoutS = Number(values.timeout);
+  if (!Number.isInteger(timeoutS) || timeoutS < 1) {
+    process.stderr.write(
+      `test:paper: --timeout expects whole seconds ≥ 1, got ${JSON.stringify(values.timeout)}\n${USAGE}\n`,
+    );
+    return 2;
   }
   loadDotenv();
   if (!process.env['APCA_API_KEY_ID']?.trim() || !process.env['APCA_API_SECRET_KEY']?.trim()) {
@@ -171,7 +179,11 @@ async function oneCycle(
   try {
     const bought = await waitForCycle(pool, asset.id, timeoutS, (c) => c.boughtQuantity.gt(0));
     if (bought === null) {
+      const installation = bot.installation;
+      await stop();
       say(`FAIL: the base order did not fill within ${timeoutS} s`);
+      await cancelOwnOrders(exchange, asset.symbol, installation);
+      await sellBack(exchange, asset, before);
       return 1;
     }
     say(
@@ -249,6 +261,19 @@ async function summarize(
       `${back ? 'back where it was, up to dust below the min order size' : 'NOT back where it was'})`,
   );
   return back ? 0 : 1;
+}
+
+/** Cancels the run's bot orders still open (a base order resting above the market). */
+async function cancelOwnOrders(
+  exchange: Exchange,
+  symbol: string,
+  installation: Installation,
+): Promise<void> {
+  const open = await exchange.listOrders({ status: 'open', symbols: [symbol] });
+  for (const order of open.filter((o) => orderOwner(o.clientOrderId, installation) === 'own')) {
+    await exchange.cancelOrder(order.id);
+    say(`canceled the run's open order ${order.clientOrderId}`);
+  }
 }
 
 /** The cycle never sold: put the coin it bought back on the market, so the account is as it was. */

@@ -28,6 +28,19 @@ afterAll(async () => {
   await sim?.close();
 });
 
+/** The APCA_API_* variables that point at a simulator. */
+function simEnv(target: Simulator): Record<string, string> {
+  const e = target.endpoints;
+  return {
+    APCA_API_KEY_ID: e.keyId,
+    APCA_API_SECRET_KEY: e.secretKey,
+    APCA_API_BASE_URL: e.baseUrl,
+    APCA_API_DATA_URL: e.dataUrl,
+    APCA_API_STREAM_URL: e.streamUrl,
+    APCA_API_DATA_STREAM_URL: e.dataStreamUrl,
+  };
+}
+
 async function databaseExists(name: string): Promise<boolean> {
   const conn = await mysql.createConnection(testServerConfig());
   try {
@@ -40,19 +53,10 @@ async function databaseExists(name: string): Promise<boolean> {
 
 describe('npm run test:paper, pointed at the simulator', () => {
   it('runs doctor with the order test, then one real cycle, and puts the position back', async () => {
-    const e = sim.endpoints;
     const run = await runEntry(
       'paperRun',
       ['--timeout', '60'],
-      {
-        ...serverEnv(),
-        APCA_API_KEY_ID: e.keyId,
-        APCA_API_SECRET_KEY: e.secretKey,
-        APCA_API_BASE_URL: e.baseUrl,
-        APCA_API_DATA_URL: e.dataUrl,
-        APCA_API_STREAM_URL: e.streamUrl,
-        APCA_API_DATA_STREAM_URL: e.dataStreamUrl,
-      },
+      { ...serverEnv(), ...simEnv(sim) },
       { timeoutMs: 120_000 },
     );
     expect(run.stderr).toBe('');
@@ -80,6 +84,27 @@ describe('npm run test:paper, pointed at the simulator', () => {
     const database = /throwaway database (dca_paper_[0-9a-f]+)/.exec(out)?.[1];
     expect(database).toBeDefined();
     expect(await databaseExists(database!)).toBe(false);
+  });
+
+  it('puts the position back and exits 1 when the take-profit does not come in time', async () => {
+    const flat = await startSimulator({ port: 0 });
+    const quotes = setInterval(() => flat.publishQuote('BTC/USD', '59990', '60000'), 100);
+    try {
+      const run = await runEntry(
+        'paperRun',
+        ['--timeout', '10'],
+        { ...serverEnv(), ...simEnv(flat) },
+        { timeoutMs: 120_000 },
+      );
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain('test:paper: FAIL: the cycle did not complete within 10 s (still open)');
+      expect(run.stdout).toMatch(/sold the 0\.\d+ the cycle bought at market, to put the position back/);
+      expect(flat.positions().filter((p) => p.qty.gte('0.0001'))).toEqual([]);
+      expect(flat.listOrders().filter((o) => o.status !== 'filled' && o.status !== 'canceled')).toEqual([]);
+    } finally {
+      clearInterval(quotes);
+      await flat.close();
+    }
   });
 
   it('is skipped, with a line saying why, when no keys are set', async () => {
