@@ -12,18 +12,13 @@ import { createExchange } from '../exchange/client.js';
 import type { ExchangeEndpoints } from '../exchange/types.js';
 import { createPool } from '../store/db.js';
 import { parseCommand, positionals } from './args.js';
-import {
-  checkAccount,
-  checkAssets,
-  checkCapital,
-  checkClock,
-  checkStreams,
-  DEFAULT_STREAM_TIMINGS,
-} from './doctorExchange.js';
+import { checkAccount, checkClock } from './doctorAccount.js';
+import { checkAssets, checkCapital } from './doctorAssets.js';
 import { HttpWatch } from './doctorHttp.js';
 import { checkConfig, checkDatabase, checkDestination, type LocalFindings } from './doctorLocal.js';
 import { orderTestRefusal, runOrderTest } from './doctorOrderTest.js';
 import { DoctorReport, printReport, printReportJson, skip } from './doctorReport.js';
+import { checkStreams, DEFAULT_STREAM_TIMINGS } from './doctorStreams.js';
 import { simulatorEndpoints } from './exchangeCheck.js';
 import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, RefusedError, UsageError } from './io.js';
 

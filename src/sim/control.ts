@@ -101,6 +101,12 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
     case 'refuse-subscriptions':
       f.refuseSubscriptions(count(1));
       break;
+    case 'skew-clock': {
+      const ms = Number(b.ms);
+      if (!Number.isInteger(ms)) throw unprocessable('ms must be an integer (negative: behind)');
+      f.skewClock(ms);
+      break;
+    }
     case 'duplicate-updates':
       f.duplicateTradeUpdates(count(1));
       break;

@@ -86,6 +86,7 @@ export class SimFaults {
   };
   readonly #authRefusals: Record<StreamName, number> = { trading: 0, data: 0 };
   #subscriptionRefusals = 0;
+  #clockOffsetMs = 0;
   #duplicates = 0;
   readonly #hiddenPositions = new Map<string, number>();
   #reorderSize = 0;
@@ -188,6 +189,14 @@ export class SimFaults {
     this.#subscriptionRefusals = count;
   }
 
+  /**
+   * Every REST answer's `Date` header is `ms` ahead of this machine's clock (negative: behind), as
+   * from a host whose clock is off; what the engine timestamps is unchanged.
+   */
+  skewClock(ms: number): void {
+    this.#clockOffsetMs = ms;
+  }
+
   /** The next `count` trade updates are each sent twice. */
   duplicateTradeUpdates(count: number): void {
     this.#duplicates = count;
@@ -234,6 +243,7 @@ export class SimFaults {
     this.#authRefusals.trading = 0;
     this.#authRefusals.data = 0;
     this.#subscriptionRefusals = 0;
+    this.#clockOffsetMs = 0;
     this.#duplicates = 0;
     this.#hiddenPositions.clear();
     this.#flushHeld();
@@ -319,6 +329,11 @@ export class SimFaults {
     if (this.#subscriptionRefusals <= 0) return false;
     this.#subscriptionRefusals -= 1;
     return true;
+  }
+
+  /** @internal The offset of the `Date` header from this machine's clock (ms). */
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
   }
 
   /** @internal Passes one trade_updates frame through the duplicate/reorder faults. */

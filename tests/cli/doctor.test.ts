@@ -159,6 +159,19 @@ describe('dca-bot doctor against the simulator', () => {
     expect(line(run.stdout, 'trade_updates')).toMatch(/^fail {2}trade_updates: refused: .*auth/);
   });
 
+  it("fails when this machine's clock is far off the exchange's, and warns when it is a little off", async () => {
+    sim.faults.skewClock(60_000);
+    const far = await doctor();
+    expect(far.code).toBe(1);
+    expect(line(far.stdout, 'clock')).toMatch(
+      /^fail {2}clock: (59|60)\.\d s off the exchange's clock \(its Date header\): quotes would look stale — fix: turn on time sync/,
+    );
+    sim.faults.skewClock(-5_000);
+    const near = await doctor();
+    expect(near.code).toBe(0);
+    expect(line(near.stdout, 'clock')).toMatch(/^warn {2}clock: [45]\.\d s off the exchange's clock/);
+  });
+
   it('fails when another instance holds the lock, naming the connection that holds it', async () => {
     const lock = await acquireInstanceLock(db.cfg);
     try {

@@ -260,6 +260,17 @@ describe('fault injection, observed through the SDK', () => {
     stream.disconnect();
   });
 
+  it("sets every REST answer's Date header off this machine's clock by the skew", async () => {
+    h.sim.faults.skewClock(90_000);
+    const skewed = await fetch(`${h.sim.endpoints.baseUrl}/v2/clock`);
+    const ahead = Date.parse(skewed.headers.get('date')!) - Date.now();
+    expect(ahead).toBeGreaterThan(88_000);
+    expect(ahead).toBeLessThan(91_000);
+    h.sim.faults.reset();
+    const plain = await fetch(`${h.sim.endpoints.baseUrl}/v2/clock`);
+    expect(Math.abs(Date.parse(plain.headers.get('date')!) - Date.now())).toBeLessThan(2_000);
+  });
+
   it('sends trade updates twice when duplicating', async () => {
     const { updates } = await listenTradeUpdates(h);
     h.sim.faults.duplicateTradeUpdates(1);
