@@ -109,7 +109,7 @@ export async function checkDatabase(
       report.add(skip(name, 'the database is not reachable'));
     return { db, tablesReady: false, lockHeldBy: null };
   }
-  const tablesReady = await checkMigrations(db, config, report);
+  const tablesReady = await checkMigrations(db, report);
   return { db, tablesReady, lockHeldBy: await checkLock(db, config?.mode === 'sim', report) };
 }
 
@@ -148,7 +148,7 @@ async function reachDatabase(db: DbConfig, report: DoctorReport): Promise<boolea
 }
 
 /** True when the bot's tables exist (the asset checks can read them). */
-async function checkMigrations(db: DbConfig, config: Config | null, report: DoctorReport): Promise<boolean> {
+async function checkMigrations(db: DbConfig, report: DoctorReport): Promise<boolean> {
   const status = await migrationStatus(db);
   if (status.changed.length > 0) {
     report.add(
@@ -164,12 +164,10 @@ async function checkMigrations(db: DbConfig, config: Config | null, report: Doct
     report.add(ok('migrations', `all ${status.applied.length} applied`));
     return true;
   }
-  const applies =
-    config?.mode === 'sim' ? 'the bot applies them when it starts' : 'the bot applies them at start';
   report.add(
     warn(
       'migrations',
-      `${status.pending.length} pending: ${status.pending.join(', ')} (${applies})`,
+      `${status.pending.length} pending: ${status.pending.join(', ')} (the bot applies them at start)`,
       'run `dca-bot migrate` now, so that the asset checks below can read the tables',
     ),
   );

@@ -190,6 +190,20 @@ describe('dca-bot doctor against the simulator', () => {
     await next.release();
   });
 
+  it('warns about pending migrations on an empty database and skips the asset checks, without failing', async () => {
+    const empty = await createTestDatabase({ migrate: false });
+    try {
+      const run = await doctor([], { DB_NAME: empty.name });
+      expect(run.code).toBe(0);
+      expect(line(run.stdout, 'migrations')).toMatch(
+        /^warn {2}migrations: \d+ pending: 001_seed_schema\.sql, .* \(the bot applies them at start\) — fix: run `dca-bot migrate`/,
+      );
+      expect(line(run.stdout, 'assets')).toBe('skip  assets: the database or its tables are not ready');
+    } finally {
+      await empty.drop();
+    }
+  });
+
   it('reports every configuration problem at once and exits 2', async () => {
     const run = await doctor([], { DB_PORT: 'x', LOG_LEVEL: 'loud' });
     expect(run.code).toBe(2);
