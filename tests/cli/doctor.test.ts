@@ -1,7 +1,9 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../src/cli/doctorReport.js';
+import { orderOwner } from '../../src/clientOrderId.js';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.js';
+import { loadInstallation } from '../../src/store/installation.js';
 import { acquireInstanceLock } from '../../src/store/instanceLock.js';
 import { cli } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
@@ -92,6 +94,8 @@ describe('dca-bot doctor against the simulator', () => {
     expect(placed.map((o) => o.status)).toEqual(['canceled']);
     expect(placed[0]!.qty!.mul(placed[0]!.limitPrice!).toNumber()).toBeGreaterThanOrEqual(10);
     expect(openOrders()).toEqual([]);
+    // A bot running on the account takes it for a hand-placed order, which it never touches.
+    expect(orderOwner(placed[0]!.clientOrderId, await loadInstallation(db.pool))).toBe('manual');
   });
 
   it('says the same in --json, with the measurements', async () => {
