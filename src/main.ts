@@ -20,6 +20,7 @@ import {
   namedConfigSecrets,
   redactedConfig,
 } from './config.js';
+import { exchangeBarHistory } from './dashboard/bars.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError, DcaError } from './errors.js';
@@ -213,7 +214,15 @@ async function run(config: Config, logger: Logger): Promise<number> {
     health?.attach(bot);
     if (config.dashboard.port > 0) {
       try {
-        dashboard = await createDashboard({ bot, pool, config, logger, inspection });
+        dashboard = await createDashboard({
+          bot,
+          pool,
+          config,
+          logger,
+          inspection,
+          account: () => exchange.getAccount(),
+          barHistory: exchangeBarHistory(endpoints, logger.child({ actor: 'dashboard' })),
+        });
       } catch (err) {
         await bot.stop('the dashboard could not start');
         throw err;

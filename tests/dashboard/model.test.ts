@@ -29,6 +29,11 @@ function stateOf(v: AssetView, extra: Partial<ModelInput> = {}) {
     ledgerAt: null,
     ledgerError: null,
     supervisor: [],
+    feeRate: dec('0.0025'),
+    controls: { enabled: false, reason: 'read-only' },
+    account: null,
+    alerts: [],
+    bars: () => [],
     ...extra,
   });
 }
