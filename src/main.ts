@@ -196,9 +196,12 @@ async function run(config: Config, logger: Logger): Promise<number> {
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
     if (config.inspect) {
+      const { port, host } = config.dashboard;
       inspector = await startStatelyInspector({
         logger: logger.child({ actor: 'inspector' }),
         host: config.inspectHost,
+        // The dashboard starts after the bot, on the port it is configured with (0 = off).
+        dashboardUrl: port > 0 ? `http://${host.includes(':') ? `[${host}]` : host}:${port}/` : null,
       });
       inspection.subscribe(inspector.inspect);
     }
