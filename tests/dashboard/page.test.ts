@@ -67,6 +67,11 @@ describe.runIf(hasChromium)('the dashboard in a browser', () => {
     expect(await card().locator('svg .state.current').getAttribute('data-state')).toBe('watching');
     expect(await card().locator('svg .state').count()).toBe(6);
     await expect.poll(() => page.locator('#link').textContent()).toBe('live');
+    // No DASHBOARD_TOKEN here: the page is read-only, says so, and offers no control.
+    expect(await page.locator('#access').textContent()).toBe(
+      'read-only: set DASHBOARD_TOKEN to enable the controls',
+    );
+    expect(await card().locator('[data-testid="take-profit-now"]').isVisible()).toBe(false);
     const children = await page.locator('#supervisor tbody tr td:first-child').allTextContents();
     expect(children).toEqual(
       expect.arrayContaining(['tradeUpdates', 'marketData', 'assets', `asset:${BTC}`]),
