@@ -176,13 +176,11 @@ export class DashboardFeed {
     const stale =
       !this.ledgerAt || now.getTime() - this.ledgerAt.getTime() >= (this.deps.ledgerRefreshMs ?? 5000);
     const views = this.deps.registry.all().map((a) => a.view());
-    if (this.ledgerDirty || stale)
-      await this.readLedger(
-        now,
-        views.flatMap((v) => (v.cycle ? [v.cycle.id] : [])),
-      );
+    const ledgerChanged = this.ledgerDirty;
+    const openCycles = views.flatMap((v) => (v.cycle ? [v.cycle.id] : []));
+    if (ledgerChanged || stale) await this.readLedger(now, openCycles);
     if (this.stopped) return;
-    this.readAccount();
+    this.readAccount(ledgerChanged);
     for (const v of views) {
       this.askHistory(v.asset.symbol, now);
       if (v.lastQuote) this.bars.addQuote(v.asset.symbol, v.lastQuote);
@@ -209,10 +207,13 @@ export class DashboardFeed {
     for (const listener of this.listeners) listener(this.latest);
   }
 
-  /** In the background: a slow exchange never holds the page state back. */
-  private readAccount(): void {
+  /**
+   * In the background, so a slow exchange never holds the page state back: every
+   * `accountRefreshMs`, and sooner (at most every 3 s) after an order event moved the ledger.
+   */
+  private readAccount(ledgerChanged: boolean): void {
     const read = this.deps.account;
-    const every = this.deps.accountRefreshMs ?? 15_000;
+    const every = ledgerChanged ? 3_000 : (this.deps.accountRefreshMs ?? 15_000);
     if (!read || Date.now() - this.accountAsked < every) return;
     this.accountAsked = Date.now();
     read().then(

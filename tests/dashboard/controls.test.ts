@@ -237,6 +237,14 @@ describe.runIf(hasChromium)('the dashboard controls in a browser', () => {
 
   it('edits a setting with the CLI validation, refusing a bad value', async () => {
     await card().locator('.settings-box summary').click();
+    // As `dca-bot assets set`: an amount the bot could never place is refused, at the latest ask.
+    const base = card().locator('input[name="base"]');
+    await base.fill('5');
+    await card().locator('.settings button[type="submit"]').click();
+    await expect
+      .poll(() => result().textContent(), { timeout: 5_000 })
+      .toMatch(/refused: base order amount 5 USD/);
+    await base.fill('20');
     const input = card().locator('input[name="take-profit"]');
     await input.fill('-1');
     await card().locator('.settings button[type="submit"]').click();

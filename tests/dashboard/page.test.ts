@@ -116,7 +116,7 @@ describe.runIf(hasChromium)('the dashboard in a browser', () => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-after-take-profit.png`, fullPage: true });
   });
 
-  it('shows the in-flight safety order of the next cycle mid-way (the README screenshot)', async () => {
+  it('shows the in-flight safety order of the next cycle mid-way', async () => {
     // 2 % under the last sell ends the cooldown; the next quote buys the base order.
     await w.quoteUntil(
       '49490',

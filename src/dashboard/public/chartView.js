@@ -14,7 +14,18 @@ export function priceChart(box) {
     timeScale: { timeVisible: true, secondsVisible: false, barSpacing: 12, rightOffset: 6 },
     rightPriceScale: { borderColor: '#dde1e6' },
   });
+  // The price scale also spans the lines, so the take-profit shows however far the price is from it.
+  const levels = [];
   const series = chart.addSeries(LWC.CandlestickSeries, {
+    autoscaleInfoProvider: (original) => {
+      const info = original();
+      if (!info || levels.length === 0) return info;
+      const { minValue, maxValue } = info.priceRange;
+      return {
+        ...info,
+        priceRange: { minValue: Math.min(minValue, ...levels), maxValue: Math.max(maxValue, ...levels) },
+      };
+    },
     upColor: '#1f8a42',
     downColor: '#c0392b',
     wickUpColor: '#1f8a42',
@@ -77,6 +88,7 @@ export function priceChart(box) {
       line('safety', a.nextSafety?.price, 'safety');
       line('takeProfit', a.takeProfit?.price, 'take profit');
       box.dataset.lines = Object.keys(lines).sort().join(' ');
+      levels.splice(0, levels.length, ...Object.values(lines).map((l) => l.options().price));
     },
     remove() {
       chart.remove();
