@@ -26,6 +26,8 @@ let dashboard: Dashboard;
 let browser: Browser;
 let page: Page;
 let dashboardLines: Record<string, unknown>[];
+/** Script errors and CSP violations on the page (a refused control's HTTP status is not one). */
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!hasChromium) return;
@@ -51,6 +53,10 @@ beforeAll(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+  page.on('pageerror', (err) => pageErrors.push(String(err)));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy|Uncaught/.test(m.text())) pageErrors.push(m.text());
+  });
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.goto(`${dashboard.url}?token=${TOKEN}`);
 });
@@ -267,5 +273,11 @@ describe.runIf(hasChromium)('the dashboard controls in a browser', () => {
     expect(firstOrder).toMatch(/\d{4}-\d\d-\d\d/);
     expect(firstOrder).toContain('#');
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-controls.png`, fullPage: true });
+    // The chart library and the page run under the strict CSP without a violation or a script error.
+    expect(pageErrors).toEqual([]);
+    // Its licence asks for the attribution notice and a link to TradingView on the page.
+    expect(await page.locator('[data-testid="tradingview"]').getAttribute('href')).toBe(
+      'https://www.tradingview.com/',
+    );
   });
 });

@@ -9,7 +9,9 @@ export function priceChart(box) {
   const chart = LWC.createChart(box, {
     height: 220,
     autoSize: true,
-    layout: { background: { color: '#ffffff' }, textColor: '#1d2430', fontSize: 11 },
+    // The library's logo injects a <style> the page's CSP refuses; the page's footer carries the
+    // attribution notice and the link to TradingView its licence asks for instead.
+    layout: { background: { color: '#ffffff' }, textColor: '#1d2430', fontSize: 11, attributionLogo: false },
     grid: { vertLines: { color: '#eef0f3' }, horzLines: { color: '#eef0f3' } },
     timeScale: { timeVisible: true, secondsVisible: false, barSpacing: 12, rightOffset: 6 },
     rightPriceScale: { borderColor: '#dde1e6' },
