@@ -3,7 +3,7 @@
  * and a Server-Sent Events feed of the page state, plus the controls when DASHBOARD_TOKEN is set.
  *
  *   GET /            the page              GET /events      SSE: one `data:` line per state
- *   GET /state.json  the current state     GET /app.js, /statechart.js, /chartView.js, /style.css
+ *   GET /state.json  the current state     GET /app.js and the page's other code, /style.css
  *   GET /chart.js    lightweight-charts
  *   POST /control    a control (controls.ts): token in `Authorization: Bearer` only, same origin only
  */
@@ -59,11 +59,17 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/statechart.js': { file: 'statechart.js', type: 'text/javascript; charset=utf-8' },
   '/chartView.js': { file: 'chartView.js', type: 'text/javascript; charset=utf-8' },
+  '/controls.js': { file: 'controls.js', type: 'text/javascript; charset=utf-8' },
+  '/dom.js': { file: 'dom.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 
 /** The page's own code is not data: only the page itself and its data need the token. */
-const OPEN_PATHS = new Set(['/app.js', '/statechart.js', '/chartView.js', '/style.css', '/chart.js']);
+const OPEN_PATHS = new Set(
+  Object.keys(STATIC)
+    .filter((path) => path !== '/')
+    .concat('/chart.js'),
+);
 
 /**
  * TradingView's lightweight-charts, served from the installed package (no CDN), found from this
