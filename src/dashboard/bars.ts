@@ -40,7 +40,8 @@ export class BarBook {
     const at = quote.at.getTime();
     if (this.lastQuoteAt.get(symbol) === at) return;
     this.lastQuoteAt.set(symbol, at);
-    const price = (Number(quote.bid.toString()) + Number(quote.ask.toString())) / 2;
+    // Nine significant digits draw any crypto price exactly enough and keep the page state small.
+    const price = Number(((Number(quote.bid.toString()) + Number(quote.ask.toString())) / 2).toPrecision(9));
     if (!Number.isFinite(price) || price <= 0) return;
     const time = Math.floor(at / 60_000) * 60;
     const list = this.bars.get(symbol) ?? [];
