@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
-import { type AlertSink, createAlerts } from './actors/alerts.js';
+import { type AlertSink, createAlerts, RecentAlerts } from './actors/alerts.js';
 import { type AssetSupervision, AssetsManager } from './actors/assets.js';
 import { ConsistencyChecker } from './actors/caretakers/consistency.js';
 import { CooldownManager } from './actors/caretakers/cooldownManager.js';
@@ -59,6 +59,8 @@ export interface Bot {
     readonly consistency: ConsistencyChecker;
   };
   readonly alert: AlertSink;
+  /** The newest alerts raised (the dashboard's alerts panel). */
+  readonly recentAlerts: RecentAlerts;
   readonly installation: Installation;
   /** null when no ALERT_EMAIL_* is configured. */
   readonly email: EmailChannel | null;
@@ -83,7 +85,8 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   const email = config.alertEmail
     ? createEmailChannel({ config: config.alertEmail, logger, secrets: configSecrets(config) })
     : null;
-  const channels = [...(deps.alertChannels ?? []), ...(email ? [email.sink] : [])];
+  const recentAlerts = new RecentAlerts(50, now);
+  const channels = [recentAlerts.sink, ...(deps.alertChannels ?? []), ...(email ? [email.sink] : [])];
   const alert = createAlerts(logger, { channels });
   const registry = new AssetRegistry(installation);
   const intervals = config.intervals;
@@ -246,6 +249,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
       },
     },
     alert,
+    recentAlerts,
     installation,
     email,
     metrics,

@@ -85,6 +85,8 @@ export interface StatelyInspectorOptions {
   readonly port?: number;
   /** How often live actors are announced again (default 10 s); see below. */
   readonly reannounceMs?: number;
+  /** The dashboard's address, for the page to point at when the inspector cannot be reached. */
+  readonly dashboardUrl?: string | null;
 }
 
 /** As the Stately websocket adapter serialises: cycles cut, at most 10 levels deep. */
@@ -101,6 +103,7 @@ export async function startStatelyInspector(opts: StatelyInspectorOptions = {}):
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     ...(opts.logger ? { logger: opts.logger } : {}),
+    ...(opts.dashboardUrl === undefined ? {} : { dashboardUrl: opts.dashboardUrl }),
   });
   const adapter = {
     send: (event: StatelyInspectionEvent) => relay.broadcast(stringify(event) ?? 'null'),

@@ -35,6 +35,10 @@ export interface InspectorRelayOptions {
   readonly logger?: Logger;
   /** Where the bridge page points its iframe (default Stately's hosted inspector). */
   readonly inspectorUrl?: string;
+  /** The dashboard, whose own live statechart the page points at when the inspector cannot be reached. */
+  readonly dashboardUrl?: string | null;
+  /** How long the page waits for the inspector to say it is ready before it says it is unreachable. */
+  readonly inspectorTimeoutMs?: number;
 }
 
 export interface InspectorRelay {
@@ -92,7 +96,7 @@ export async function startInspectorRelay(opts: InspectorRelayOptions = {}): Pro
       'Content-Type': 'text/html; charset=utf-8',
       'Content-Security-Policy': `default-src 'none'; frame-src ${new URL(inspectorUrl).origin}; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; base-uri 'none'; form-action 'none'`,
     });
-    res.end(bridgeHtml(inspectorUrl));
+    res.end(bridgeHtml(inspectorUrl, opts.dashboardUrl ?? null, opts.inspectorTimeoutMs ?? 10_000));
   }
 
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -173,9 +177,15 @@ export async function startInspectorRelay(opts: InspectorRelayOptions = {}): Pro
 
 /**
  * The bridge page (as @statelyai/inspect/server's): the inspector in an iframe, fed the relayed
- * events by postMessage once it says it is ready. Its socket is this page's own URL.
+ * events by postMessage once it says it is ready. Its socket is this page's own URL. An inspector
+ * that never says it is ready (offline, blocked) would leave a blank frame: the page says so and
+ * points at the dashboard's own live statechart instead.
  */
-function bridgeHtml(inspectorUrl: string): string {
+function bridgeHtml(inspectorUrl: string, dashboardUrl: string | null, timeoutMs: number): string {
+  const html = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  const pointer = dashboardUrl
+    ? `The dashboard draws every asset's cycle machine live: <a id="dashboard-link" href="${html(dashboardUrl)}">${html(dashboardUrl)}</a> (add <code>?token=…</code> when DASHBOARD_TOKEN is set).`
+    : 'The dashboard (DASHBOARD_PORT) draws every asset’s cycle machine live, without the internet.';
   return `<!DOCTYPE html>
 <html>
 <head>
@@ -185,17 +195,34 @@ function bridgeHtml(inspectorUrl: string): string {
     * { margin: 0; padding: 0; }
     html, body { height: 100%; }
     iframe { width: 100%; height: 100%; border: none; }
+    #offline { position: fixed; top: 0; left: 0; right: 0; padding: 14px 18px; font: 15px/1.5 system-ui, sans-serif;
+      background: #fff3d6; border-bottom: 1px solid #f0c36d; color: #1d2430; }
+    #offline[hidden] { display: none; }
   </style>
 </head>
 <body>
-  <iframe id="inspector" src="${inspectorUrl}"></iframe>
+  <div id="offline" role="alert" hidden>
+    <strong>The Stately inspector at ${html(inspectorUrl)} cannot be reached</strong> (offline, or blocked by a firewall or browser setting), so nothing can be shown here.
+    ${pointer}
+  </div>
+  <iframe id="inspector" src="${html(inspectorUrl)}"></iframe>
   <script>
     const iframe = document.getElementById('inspector');
+    const offline = document.getElementById('offline');
     const buffer = [];
     let connected = false;
+    const unreachable = () => {
+      if (connected) return;
+      offline.hidden = false;
+      document.body.dataset.inspector = 'unreachable';
+    };
+    if (navigator.onLine === false) unreachable();
+    setTimeout(unreachable, ${Math.max(0, Math.floor(timeoutMs))});
     window.addEventListener('message', (e) => {
       if (e.data && e.data.type === '@statelyai.connected') {
         connected = true;
+        offline.hidden = true;
+        document.body.dataset.inspector = 'connected';
         for (const event of buffer) iframe.contentWindow.postMessage(event, '*');
         buffer.length = 0;
       }

@@ -20,6 +20,7 @@ import {
   namedConfigSecrets,
   redactedConfig,
 } from './config.js';
+import { exchangeBarHistory } from './dashboard/bars.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
 import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError, DcaError } from './errors.js';
@@ -195,9 +196,12 @@ async function run(config: Config, logger: Logger): Promise<number> {
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
     if (config.inspect) {
+      const { port, host } = config.dashboard;
       inspector = await startStatelyInspector({
         logger: logger.child({ actor: 'inspector' }),
         host: config.inspectHost,
+        // The dashboard starts after the bot, on the port it is configured with (0 = off).
+        dashboardUrl: port > 0 ? `http://${host.includes(':') ? `[${host}]` : host}:${port}/` : null,
       });
       inspection.subscribe(inspector.inspect);
     }
@@ -213,7 +217,15 @@ async function run(config: Config, logger: Logger): Promise<number> {
     health?.attach(bot);
     if (config.dashboard.port > 0) {
       try {
-        dashboard = await createDashboard({ bot, pool, config, logger, inspection });
+        dashboard = await createDashboard({
+          bot,
+          pool,
+          config,
+          logger,
+          inspection,
+          account: () => exchange.getAccount(),
+          barHistory: exchangeBarHistory(endpoints, logger.child({ actor: 'dashboard' })),
+        });
       } catch (err) {
         await bot.stop('the dashboard could not start');
         throw err;

@@ -1,7 +1,7 @@
 import nodemailer from 'nodemailer';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Alert, createAlerts } from '../src/actors/alerts.js';
+import { type Alert, createAlerts, RecentAlerts } from '../src/actors/alerts.js';
 import { createEmailChannel, type MailTransport } from '../src/actors/email.js';
 import type { AlertEmailConfig } from '../src/config.js';
 import { waitFor } from './helpers/sim.js';
@@ -235,5 +235,24 @@ describe('the e-mail channel', () => {
     await email.close();
     expect(email.stats).toMatchObject({ sent: 0, failed: 1 });
     expect(lines.find((l) => l['msg'] === 'alert mail could not be sent')).toMatchObject({ level: 50 });
+  });
+});
+
+describe('RecentAlerts', () => {
+  it('keeps the newest alerts with their time, newest first, without the repeats the quiet window holds back', () => {
+    let t = 0;
+    const recent = new RecentAlerts(2, () => new Date(t));
+    const alert = createAlerts(logSink().logger, { channels: [recent.sink], now: () => t });
+    const refusal: Alert = { level: 'warn', code: 'ORDER_REFUSED', message: 'refused', asset: 'BTC/USD' };
+    alert(refusal);
+    t = 1_000;
+    alert(refusal);
+    alert({ level: 'error', code: 'ASSET_PARKED', message: 'parked', asset: 'ETH/USD' });
+    t = 2_000;
+    alert({ level: 'info', code: 'ORDER_CANCELED', message: 'canceled', asset: 'BTC/USD' });
+    expect(recent.list().map((a) => [a.code, a.at.getTime()])).toEqual([
+      ['ORDER_CANCELED', 2_000],
+      ['ASSET_PARKED', 1_000],
+    ]);
   });
 });

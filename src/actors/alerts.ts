@@ -50,3 +50,30 @@ export function createAlerts(logger: Logger, opts: AlertOptions = {}): AlertSink
     }
   };
 }
+
+/** An alert as it was raised, for the dashboard's alerts panel. */
+export interface RecordedAlert extends Alert {
+  readonly at: Date;
+}
+
+/**
+ * The newest alerts, kept in memory as one more channel (repeats within the quiet window never
+ * reach a channel, so it holds what the log shows). Lost on restart, like the page itself.
+ */
+export class RecentAlerts {
+  private readonly alerts: RecordedAlert[] = [];
+  readonly sink: AlertSink = (alert) => {
+    this.alerts.push({ ...alert, at: this.now() });
+    if (this.alerts.length > this.limit) this.alerts.shift();
+  };
+
+  constructor(
+    private readonly limit = 50,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Newest first. */
+  list(): readonly RecordedAlert[] {
+    return [...this.alerts].reverse();
+  }
+}

@@ -206,6 +206,21 @@ export class AssetsManager {
     await this.publish();
   }
 
+  /**
+   * Reads the rows now, after any poll under way (an operator's edit from the dashboard): the
+   * changed asset gets its CONFIG_CHANGED / ENABLE / DISABLE through the same path as a poll.
+   */
+  async refresh(): Promise<void> {
+    while (this.polling) await this.polling;
+    const run = this.sync();
+    this.polling = run
+      .catch(() => undefined)
+      .finally(() => {
+        this.polling = null;
+      });
+    await run;
+  }
+
   /** Records the parked and idle assets for `dca-bot status` (best effort, again at the next poll). */
   private publish(): Promise<void> {
     return this.report.publish(this.status(), this.assetIds);

@@ -9,11 +9,15 @@
  */
 import type { Logger } from 'pino';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { RecordedAlert } from '../actors/alerts.js';
 import type { AssetRegistry } from '../actors/registry.js';
+import type { Account } from '../domain.js';
 import type { CycleContext } from '../machines/cycleTypes.js';
+import type { Decimal } from '../money.js';
 import type { Queryable } from '../store/db.js';
 import type { Supervisor } from '../supervisor.js';
-import { buildState, type MachineState } from './model.js';
+import { BarBook, type BarHistory } from './bars.js';
+import { buildState, type DashboardState, type MachineState } from './model.js';
 import { type LedgerSnapshot, readLedger } from './queries.js';
 
 export interface InspectionSource {
@@ -26,7 +30,15 @@ export interface FeedDeps {
   readonly db: Queryable;
   readonly mode: string;
   readonly logger: Logger;
+  readonly feeRate: Decimal;
+  readonly controls: DashboardState['controls'];
   readonly inspection?: InspectionSource;
+  /** The account's cash and buying power (read with the ledger, at most every `accountRefreshMs`). */
+  readonly account?: () => Promise<Account>;
+  readonly alerts?: () => readonly RecordedAlert[];
+  /** 1-minute bar history, asked once per asset when it first shows. */
+  readonly barHistory?: BarHistory;
+  readonly accountRefreshMs?: number;
   /** Values that must never appear in what the page receives. */
   readonly secrets?: readonly string[];
   readonly now?: () => Date;
@@ -48,6 +60,10 @@ export class DashboardFeed {
   private ledgerAt: Date | null = null;
   private ledgerError: string | null = null;
   private ledgerDirty = true;
+  private account: { account: Account; at: Date } | null = null;
+  private accountAsked = 0;
+  private readonly bars = new BarBook();
+  private readonly historyAsked = new Set<string>();
   private latest = '';
   private lastPushAt = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -88,6 +104,12 @@ export class DashboardFeed {
   /** The newest page state as JSON. */
   current(): string {
     return this.latest;
+  }
+
+  /** Something changed outside the actors' events (a control): read the ledger for the next state. */
+  refresh(): void {
+    this.ledgerDirty = true;
+    this.schedule();
   }
 
   subscribe(listener: Listener): () => void {
@@ -153,9 +175,16 @@ export class DashboardFeed {
     const now = this.now();
     const stale =
       !this.ledgerAt || now.getTime() - this.ledgerAt.getTime() >= (this.deps.ledgerRefreshMs ?? 5000);
-    if (this.ledgerDirty || stale) await this.readLedger(now);
-    if (this.stopped) return;
     const views = this.deps.registry.all().map((a) => a.view());
+    const ledgerChanged = this.ledgerDirty;
+    const openCycles = views.flatMap((v) => (v.cycle ? [v.cycle.id] : []));
+    if (ledgerChanged || stale) await this.readLedger(now, openCycles);
+    if (this.stopped) return;
+    this.readAccount(ledgerChanged);
+    for (const v of views) {
+      this.askHistory(v.asset.symbol, now);
+      if (v.lastQuote) this.bars.addQuote(v.asset.symbol, v.lastQuote);
+    }
     // Forget machines of cycles that ended: their asset now shows its next cycle.
     const live = new Set(views.map((v) => v.cycle?.id));
     for (const id of this.machines.keys()) if (!live.has(id)) this.machines.delete(id);
@@ -168,15 +197,50 @@ export class DashboardFeed {
       ledgerAt: this.ledgerAt,
       ledgerError: this.ledgerError,
       supervisor: this.deps.supervisor.status(),
+      feeRate: this.deps.feeRate,
+      controls: this.deps.controls,
+      account: this.account,
+      alerts: this.deps.alerts?.() ?? [],
+      bars: (symbol) => this.bars.of(symbol),
     });
     this.latest = this.scrub(JSON.stringify(state));
     for (const listener of this.listeners) listener(this.latest);
   }
 
-  private async readLedger(now: Date): Promise<void> {
+  /**
+   * In the background, so a slow exchange never holds the page state back: every
+   * `accountRefreshMs`, and sooner (at most every 3 s) after an order event moved the ledger.
+   */
+  private readAccount(ledgerChanged: boolean): void {
+    const read = this.deps.account;
+    const every = ledgerChanged ? 3_000 : (this.deps.accountRefreshMs ?? 15_000);
+    if (!read || Date.now() - this.accountAsked < every) return;
+    this.accountAsked = Date.now();
+    read().then(
+      (account) => {
+        this.account = { account, at: this.now() };
+        this.schedule();
+      },
+      (err: unknown) => this.deps.logger.debug({ err }, 'dashboard could not read the account'),
+    );
+  }
+
+  private askHistory(symbol: string, now: Date): void {
+    const history = this.deps.barHistory;
+    if (!history || this.historyAsked.has(symbol)) return;
+    this.historyAsked.add(symbol);
+    const since = new Date(now.getTime() - 120 * 60_000);
+    void history(symbol, since).then((bars) => {
+      if (bars.length === 0) return;
+      this.bars.addHistory(symbol, bars);
+      this.schedule();
+    });
+  }
+
+  private async readLedger(now: Date, cycleIds: readonly number[]): Promise<void> {
     this.ledgerDirty = false;
     try {
-      this.ledger = await readLedger(this.deps.db);
+      this.ledger = await readLedger(this.deps.db, { cycleIds });
       this.ledgerAt = now;
       this.ledgerError = null;
     } catch (err) {

@@ -4,69 +4,29 @@
  * string formatted here from a Decimal, and only named fields are copied, so nothing the page was
  * not meant to see (config, keys) can reach it.
  */
+import type { RecordedAlert } from '../actors/alerts.js';
 import type { AssetView } from '../actors/asset.js';
-import type { AssetRules, CycleStatus } from '../domain.js';
-import type { CycleContext } from '../machines/cycleTypes.js';
-import {
-  cooldownEndsAt,
-  earlyRestartPrice,
-  safetyTriggerPrice,
-  takeProfitPrice,
-} from '../machines/decisions.js';
-import { type Decimal, HUNDRED } from '../money.js';
+import type { Account } from '../domain.js';
+import type { Decimal } from '../money.js';
 import type { ChildStatus } from '../supervisor.js';
+import { type AssetPanel, assetPanel, type MachineState, restingPanel } from './assetPanel.js';
+import type { Bar } from './bars.js';
+import { usd, usd2 } from './format.js';
 import type { LedgerSnapshot } from './queries.js';
 
-/** The live part of a cycle machine's snapshot: its state and context. */
-export interface MachineState {
-  readonly value: string;
-  readonly context: CycleContext;
-}
+export type { AssetPanel, MachineState } from './assetPanel.js';
 
-export interface TriggerView {
-  readonly price: string;
-  /** Which side of the quote it is compared with. */
-  readonly against: 'bid' | 'ask';
-  /** How far the quote still has to move, in percent (negative once it has crossed). */
-  readonly distancePercent: string | null;
-}
-
-export interface InFlightView {
-  readonly clientOrderId: string;
-  readonly orderId: string | null;
-  readonly step: string;
-  readonly side: string;
-  readonly qty: string | null;
-  readonly limitPrice: string | null;
-  readonly filledQty: string;
-  readonly submittedAt: string;
-}
-
-export interface AssetPanel {
-  readonly symbol: string;
-  readonly enabled: boolean;
-  readonly tradable: boolean;
-  readonly cycleId: number | null;
-  readonly state: string;
-  readonly bid: string | null;
-  readonly ask: string | null;
-  readonly quoteAt: string | null;
-  readonly quantity: string;
-  readonly averagePrice: string | null;
-  readonly lastFillPrice: string | null;
-  readonly safetyOrdersUsed: number;
-  readonly safetyOrdersMax: number;
-  readonly nextSafety: TriggerView | null;
-  readonly takeProfit: TriggerView | null;
-  readonly earlyRestart: TriggerView | null;
-  readonly inFlight: InFlightView | null;
-  /** ISO time the cooldown ends, or null outside cooldown (the page shows the seconds below, refreshed each second). */
-  readonly cooldownEndsAt: string | null;
-  readonly cooldownRemainingSeconds: number | null;
+export interface AlertView {
+  readonly at: string;
+  readonly level: string;
+  readonly code: string;
+  readonly asset: string | null;
+  readonly message: string;
 }
 
 export interface OrderView {
   readonly clientOrderId: string;
+  readonly cycleId: number;
   readonly symbol: string;
   readonly step: string;
   readonly side: string;
@@ -82,21 +42,40 @@ export interface OrderView {
 export interface CyclePnlView {
   readonly cycleId: number;
   readonly symbol: string;
+  readonly status: string;
   readonly completedAt: string | null;
   readonly cost: string;
   readonly proceeds: string;
+  /** Realized P&L; for an error cycle, what it cost (proceeds less cost, never counted as realized). */
   readonly realizedPnl: string;
+}
+
+export interface SumView {
+  readonly cycles: number;
+  readonly realizedPnl: string;
+  readonly errorCycles: number;
+  readonly errorCost: string;
 }
 
 export interface DashboardState {
   readonly at: string;
   readonly mode: string;
+  /** Whether the page may offer controls (DASHBOARD_TOKEN set), and if not why. */
+  readonly controls: { readonly enabled: boolean; readonly reason: string | null };
+  readonly account: {
+    readonly cash: string;
+    readonly buyingPower: string;
+    readonly at: string;
+  } | null;
   readonly assets: readonly AssetPanel[];
   readonly orders: readonly OrderView[];
+  readonly alerts: readonly AlertView[];
   readonly pnl: {
     readonly cycles: readonly CyclePnlView[];
-    readonly assets: readonly { symbol: string; cycles: number; realizedPnl: string }[];
+    readonly assets: readonly ({ symbol: string } & SumView)[];
+    readonly days: readonly ({ day: string } & SumView)[];
     readonly total: string;
+    readonly errorCost: string;
   };
   readonly supervisor: readonly {
     id: string;
@@ -123,22 +102,44 @@ export interface ModelInput {
   readonly ledgerAt: Date | null;
   readonly ledgerError: string | null;
   readonly supervisor: readonly ChildStatus[];
+  readonly feeRate: Decimal;
+  readonly controls: DashboardState['controls'];
+  readonly account: { readonly account: Account; readonly at: Date } | null;
+  readonly alerts: readonly RecordedAlert[];
+  readonly bars: (symbol: string) => readonly Bar[];
 }
-
-const USD_DP = 4;
 
 export function buildState(input: ModelInput): DashboardState {
   const { ledger } = input;
   const symbolOf = (assetId: number) =>
     input.views.find((v) => v.asset.id === assetId)?.asset.symbol ?? ledger?.symbols.get(assetId) ?? '?';
+  const running = new Set(input.views.map((v) => v.asset.symbol));
+  const resting = (ledger?.perAsset ?? []).filter((a) => !running.has(a.symbol));
   return {
     at: input.now.toISOString(),
     mode: input.mode,
-    assets: [...input.views]
-      .sort((a, b) => a.asset.symbol.localeCompare(b.asset.symbol))
-      .map((v) => assetPanel(v, v.cycle ? input.machines.get(v.cycle.id) : undefined, input.now)),
+    controls: input.controls,
+    account: input.account && {
+      cash: usd2(input.account.account.cash),
+      buyingPower: usd2(input.account.account.buyingPower),
+      at: input.account.at.toISOString(),
+    },
+    assets: [
+      ...input.views.map((v) =>
+        assetPanel(v, v.cycle ? input.machines.get(v.cycle.id) : undefined, input, ledger?.cycleOrders ?? []),
+      ),
+      ...resting.map((a) => restingPanel(a.symbol, a.enabled)),
+    ].sort((a, b) => a.symbol.localeCompare(b.symbol)),
+    alerts: input.alerts.map((a) => ({
+      at: a.at.toISOString(),
+      level: a.level,
+      code: a.code,
+      asset: a.asset ?? null,
+      message: a.message.slice(0, 300),
+    })),
     orders: (ledger?.orders ?? []).map((o) => ({
       clientOrderId: o.clientOrderId,
+      cycleId: o.cycleId,
       symbol: symbolOf(o.assetId),
       step: o.step,
       side: o.side,
@@ -154,17 +155,16 @@ export function buildState(input: ModelInput): DashboardState {
       cycles: (ledger?.cycles ?? []).map((c) => ({
         cycleId: c.id,
         symbol: symbolOf(c.assetId),
+        status: c.status,
         completedAt: c.completedAt?.toISOString() ?? null,
         cost: usd(c.costBasis),
         proceeds: usd(c.sellProceeds),
         realizedPnl: usd(c.realizedPnl ?? c.sellProceeds.minus(c.costBasis)),
       })),
-      assets: (ledger?.perAsset ?? []).map((a) => ({
-        symbol: a.symbol,
-        cycles: a.cycles,
-        realizedPnl: usd(a.realizedPnl),
-      })),
+      assets: (ledger?.perAsset ?? []).map((a) => ({ symbol: a.symbol, ...sums(a) })),
+      days: (ledger?.perDay ?? []).map((d) => ({ day: d.day, ...sums(d) })),
       total: ledger ? usd(ledger.total) : '—',
+      errorCost: ledger ? usd(ledger.errorCost) : '—',
     },
     supervisor: input.supervisor.map((c) => ({
       id: c.id,
@@ -180,96 +180,11 @@ export function buildState(input: ModelInput): DashboardState {
   };
 }
 
-function assetPanel(view: AssetView, machine: MachineState | undefined, now: Date): AssetPanel {
-  const { asset, rules } = view;
-  const ctx = machine?.context;
-  const ledger = ctx?.ledger ?? view.cycle;
-  const state = machine?.value ?? view.state;
-  const quote = view.lastQuote ?? ctx?.quote ?? null;
-  const holding = ledger ? ledger.quantity.gt(0) : false;
-  const price = (d: Decimal | null | undefined) => (d ? formatPrice(d, rules) : null);
-
-  const safetyUsed = ledger?.safetyOrders ?? 0;
-  const safetyPrice =
-    holding && ledger?.lastOrderFillPrice && safetyUsed < asset.maxSafetyOrders
-      ? safetyTriggerPrice(ledger.lastOrderFillPrice, asset.safetyOrderDeviation)
-      : null;
-  const tpPrice =
-    holding && ledger?.averagePurchasePrice.gt(0)
-      ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent)
-      : null;
-  const inCooldown = (state as CycleStatus) === 'cooldown';
-  const endsAt = inCooldown
-    ? cooldownEndsAt(ctx?.previousCompletedAt ?? null, ctx?.asset.cooldownPeriod ?? asset.cooldownPeriod)
-    : null;
-  const lastSell = ctx?.asset.lastSellPrice ?? asset.lastSellPrice;
-  const restartPrice =
-    inCooldown && lastSell ? earlyRestartPrice(lastSell, asset.buyOrderPriceDeviationPercent) : null;
-  const inFlight = ctx?.inFlight ?? null;
-
+function sums(s: { cycles: number; realizedPnl: Decimal; errorCycles: number; errorCost: Decimal }): SumView {
   return {
-    symbol: asset.symbol,
-    enabled: ctx?.enabled ?? asset.enabled,
-    tradable: rules?.tradable ?? false,
-    cycleId: view.cycle?.id ?? null,
-    state,
-    bid: price(quote?.bid),
-    ask: price(quote?.ask),
-    quoteAt: quote?.at.toISOString() ?? null,
-    quantity: ledger ? formatQty(ledger.quantity, rules) : '0',
-    averagePrice: holding && ledger ? price(ledger.averagePurchasePrice) : null,
-    lastFillPrice: price(ledger?.lastOrderFillPrice),
-    safetyOrdersUsed: safetyUsed,
-    safetyOrdersMax: asset.maxSafetyOrders,
-    nextSafety: safetyPrice && trigger(safetyPrice, quote?.ask, 'ask', rules),
-    takeProfit: tpPrice && trigger(tpPrice, quote?.bid, 'bid', rules),
-    earlyRestart: restartPrice && trigger(restartPrice, quote?.ask, 'ask', rules),
-    inFlight: inFlight && {
-      clientOrderId: inFlight.clientOrderId,
-      orderId: inFlight.orderId,
-      step: inFlight.step,
-      side: inFlight.side,
-      qty: inFlight.qty ? formatQty(inFlight.qty, rules) : null,
-      limitPrice: price(inFlight.limitPrice),
-      filledQty: formatQty(inFlight.filledQty, rules),
-      submittedAt: inFlight.submittedAt.toISOString(),
-    },
-    cooldownEndsAt: endsAt?.toISOString() ?? null,
-    cooldownRemainingSeconds: endsAt
-      ? Math.max(0, Math.ceil((endsAt.getTime() - now.getTime()) / 1000))
-      : null,
+    cycles: s.cycles,
+    realizedPnl: usd(s.realizedPnl),
+    errorCycles: s.errorCycles,
+    errorCost: usd(s.errorCost),
   };
-}
-
-/**
- * The trigger and how far the quote is from it. A safety order (and an early restart) fires when
- * the ask falls to the price, a take-profit when the bid rises to it: distance is the move still
- * needed, as a percent of the quote.
- */
-function trigger(
-  price: Decimal,
-  quote: Decimal | undefined,
-  against: 'bid' | 'ask',
-  rules: AssetRules | null,
-): TriggerView {
-  const distance = quote?.gt(0)
-    ? (against === 'ask' ? quote.minus(price) : price.minus(quote)).div(quote).mul(HUNDRED).toFixed(2)
-    : null;
-  return { price: formatPrice(price, rules), against, distancePercent: distance };
-}
-
-/** Prices to the asset's price increment (at least cents). */
-function formatPrice(value: Decimal, rules: AssetRules | null): string {
-  const dp = Math.max(2, rules ? rules.priceIncrement.decimalPlaces() : 2);
-  return value.toFixed(dp);
-}
-
-/** Quantities to the asset's trade increment, without trailing zeros. */
-function formatQty(value: Decimal, rules: AssetRules | null): string {
-  const dp = rules ? rules.minTradeIncrement.decimalPlaces() : 9;
-  return value.toDecimalPlaces(dp).toFixed();
-}
-
-function usd(value: Decimal): string {
-  return value.toFixed(USD_DP);
 }

@@ -1,26 +1,45 @@
 /**
  * The local dashboard (architecture §9): a node:http server with one static page (no build step, no CDN)
- * and a Server-Sent Events feed of the page state. Read-only: nothing on it can change the bot.
+ * and a Server-Sent Events feed of the page state, plus the controls when DASHBOARD_TOKEN is set.
  *
  *   GET /            the page              GET /events      SSE: one `data:` line per state
- *   GET /state.json  the current state     GET /app.js, /statechart.js, /style.css
+ *   GET /state.json  the current state     GET /app.js and the page's other code, /style.css
+ *   GET /chart.js    lightweight-charts
+ *   POST /control    a control (controls.ts): token in `Authorization: Bearer` only, same origin only
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Bot } from '../app.js';
 import { type Config, configSecrets, isLoopbackHost } from '../config.js';
+import type { Account } from '../domain.js';
 import { ConfigError } from '../errors.js';
 import type { Pool } from '../store/db.js';
 import type { Supervisor } from '../supervisor.js';
-import { hostAllowed, tokenMatches } from './auth.js';
+import { bearerMatches, hostAllowed, sameOrigin, tokenMatches } from './auth.js';
+import type { BarHistory } from './bars.js';
+import { parseControl, runControl } from './controls.js';
 import { DashboardFeed, type InspectionSource } from './feed.js';
 
 export interface DashboardDeps {
-  /** The running bot (only its registry and its supervisor's status are read). */
-  readonly bot: { readonly registry: Bot['registry']; readonly supervisor: Pick<Supervisor, 'status'> };
+  /**
+   * The running bot: its registry and supervisor status are read; the assets supervisor (for the
+   * controls) and the recent alerts when present.
+   */
+  readonly bot: {
+    readonly registry: Bot['registry'];
+    readonly supervisor: Pick<Supervisor, 'status'>;
+    readonly assets?: { refresh(): Promise<void> };
+    readonly recentAlerts?: Pick<Bot['recentAlerts'], 'list'>;
+  };
   readonly pool: Pool;
+  /** The account's cash and buying power (the bot's exchange client). */
+  readonly account?: () => Promise<Account>;
+  /** 1-minute bar history per asset (bars.ts `exchangeBarHistory`). */
+  readonly barHistory?: BarHistory;
   readonly config: Config;
   readonly logger: Logger;
   /** The actors' inspect events (src/inspect.ts hub); without it the page refreshes once a second. */
@@ -39,11 +58,27 @@ const STATIC: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
   '/statechart.js': { file: 'statechart.js', type: 'text/javascript; charset=utf-8' },
+  '/chartView.js': { file: 'chartView.js', type: 'text/javascript; charset=utf-8' },
+  '/controls.js': { file: 'controls.js', type: 'text/javascript; charset=utf-8' },
+  '/dom.js': { file: 'dom.js', type: 'text/javascript; charset=utf-8' },
   '/style.css': { file: 'style.css', type: 'text/css; charset=utf-8' },
 };
 
 /** The page's own code is not data: only the page itself and its data need the token. */
-const OPEN_PATHS = new Set(['/app.js', '/statechart.js', '/style.css']);
+const OPEN_PATHS = new Set(
+  Object.keys(STATIC)
+    .filter((path) => path !== '/')
+    .concat('/chart.js'),
+);
+
+/**
+ * TradingView's lightweight-charts, served from the installed package (no CDN), found from this
+ * module wherever it runs (src/ or a compiled dist/). The package exports only its ES module and
+ * package.json, so the standalone build is found beside the latter.
+ */
+const CHART_LIBRARY = 'dist/lightweight-charts.standalone.production.js';
+
+const CONTROL_BODY_LIMIT = 4096;
 
 const SECURITY_HEADERS = {
   'Content-Security-Policy':
@@ -66,23 +101,83 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   }
   const log = logger.child({ actor: 'dashboard' });
   const files = await loadStatic();
+  const { host, token } = config.dashboard;
+  const assets = deps.bot.assets;
+  const controls =
+    token === null
+      ? { enabled: false, reason: 'read-only: set DASHBOARD_TOKEN to enable the controls' }
+      : assets
+        ? { enabled: true, reason: null }
+        : { enabled: false, reason: 'read-only: this dashboard is not attached to the assets supervisor' };
   const feed = new DashboardFeed({
     registry: deps.bot.registry,
     supervisor: deps.bot.supervisor,
     db: deps.pool,
     mode: config.mode,
     logger: log,
+    feeRate: config.feeRate,
+    controls,
+    ...(deps.account ? { account: deps.account } : {}),
+    ...(deps.barHistory ? { barHistory: deps.barHistory } : {}),
+    ...(deps.bot.recentAlerts ? { alerts: () => deps.bot.recentAlerts!.list() } : {}),
     secrets: configSecrets(config),
     ...(deps.inspection ? { inspection: deps.inspection } : {}),
     ...(deps.minIntervalMs === undefined ? {} : { minIntervalMs: deps.minIntervalMs }),
   });
   const streams = new Set<ServerResponse>();
-  const { host, token } = config.dashboard;
+
+  /**
+   * A control: only with a token configured, named in the Authorization header (a URL ends up in
+   * history and logs; a cookie would ride along on a forged cross-site request), only from the page's
+   * own origin, only as JSON (which a cross-site form cannot send without a preflight, which is refused).
+   */
+  async function control(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!sameOrigin(req)) {
+      log.warn(
+        { origin: req.headers.origin, host: req.headers.host },
+        'dashboard control refused: cross-origin',
+      );
+      return replyJson(res, 403, { ok: false, message: 'cross-origin request refused' });
+    }
+    if (token === null || !assets) return replyJson(res, 403, { ok: false, message: controls.reason });
+    if (!bearerMatches(req, token)) {
+      log.warn('dashboard control refused: no valid token in the Authorization header');
+      return replyJson(res, 401, {
+        ok: false,
+        message: 'controls need the token in an Authorization: Bearer header (never in the URL)',
+      });
+    }
+    if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return replyJson(res, 415, { ok: false, message: 'send the control as application/json' });
+    }
+    const body = await readBody(req, CONTROL_BODY_LIMIT);
+    let parsed: unknown;
+    try {
+      parsed = body === null ? null : JSON.parse(body);
+    } catch {
+      parsed = null;
+    }
+    const request = parseControl(parsed);
+    if (typeof request === 'string') return replyJson(res, 400, { ok: false, message: request });
+    const answer = await runControl(
+      { registry: deps.bot.registry, assets, db: deps.pool, feeRate: config.feeRate, logger: log },
+      request,
+    );
+    feed.refresh();
+    replyJson(res, answer.status, { ok: answer.ok, message: answer.message });
+  }
 
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'method not allowed');
     if (!hostAllowed(req, host)) return reply(res, 403, 'unexpected Host header');
+    if (req.method === 'POST' && url.pathname === '/control') {
+      control(req, res).catch((err: unknown) => {
+        log.error({ err }, 'dashboard control failed');
+        if (!res.headersSent) replyJson(res, 500, { ok: false, message: 'failed; see the bot log' });
+      });
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'method not allowed');
     if (!OPEN_PATHS.has(url.pathname) && !tokenMatches(req, url, token)) {
       return reply(res, 401, 'this dashboard needs its token: ?token=… or Authorization: Bearer …');
     }
@@ -167,6 +262,23 @@ export async function createDashboard(deps: DashboardDeps): Promise<Dashboard> {
   };
 }
 
+function replyJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/** The body as text, or null past `limit` bytes. */
+async function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return null;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function reply(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });
   res.end(`${message}\n`);
@@ -179,5 +291,10 @@ async function loadStatic(): Promise<Map<string, { body: Buffer; type: string }>
       async ([path, { file, type }]) => [path, { body: await readFile(new URL(file, dir)), type }] as const,
     ),
   );
+  const chart = join(
+    dirname(createRequire(import.meta.url).resolve('lightweight-charts/package.json')),
+    CHART_LIBRARY,
+  );
+  entries.push(['/chart.js', { body: await readFile(chart), type: 'text/javascript; charset=utf-8' }]);
   return new Map(entries);
 }

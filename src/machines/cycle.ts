@@ -5,6 +5,7 @@
  *   watching ──base/safety order──▶ buying ──fill / dead order──▶ watching
  *   watching ──take-profit──▶ selling ──fill──▶ complete      selling ──dead order──▶ watching
  *   cooldown ──expiry or price drop──▶ watching               watching ──position gone──▶ error
+ *   watching ──TAKE_PROFIT_NOW (an operator)──▶ selling (market sell of the open cycle)
  *
  * An order whose POST is unanswered is unknown, never "not accepted": only a definitive refusal, or
  * two look-ups a grace period apart after the POST ended, return buying/selling to watching. A
@@ -30,6 +31,7 @@ import type {
   CycleIntent,
   CycleOutput,
   CyclePatchFromMachine,
+  PositionPurpose,
 } from './cycleTypes.js';
 import { cycleGuards } from './guards.js';
 import * as intents from './intents.js';
@@ -88,7 +90,7 @@ export const cycleMachine = setup({
     recordNow: assign(({ context, event }) => update.recordNow(context, event)),
     reportBadQuote: emit(({ context, event }) => intents.badQuote(context, event)),
 
-    askPosition: enqueueActions(({ context, enqueue }, params: { purpose: 'base' | 'sell' }) => {
+    askPosition: enqueueActions(({ context, enqueue }, params: { purpose: PositionPurpose }) => {
       enqueue.assign(update.positionCheck(context, { purpose: params.purpose, state: 'pending' }));
       enqueue.emit({ type: 'checkPosition', purpose: params.purpose });
     }),
@@ -206,7 +208,21 @@ export const cycleMachine = setup({
             actions: ['recordQuote', { type: 'reportBuyTooSmall', params: { what: 'base' } }],
           },
         ],
+        // Take profit now (an operator's control): the same position question and market sell as
+        // the take-profit, without its price condition.
+        TAKE_PROFIT_NOW: {
+          guard: 'canTakeProfitNow',
+          actions: { type: 'askPosition', params: { purpose: 'sellNow' } },
+        },
         POSITION_NONE: [
+          {
+            guard: 'isAwaitingSellNowPosition',
+            target: 'error',
+            actions: [
+              { type: 'failCycle', params: { reason: 'position vanished before the sell now' } },
+              'reportCycleFailed',
+            ],
+          },
           {
             guard: 'isAwaitingSellPosition',
             target: 'error',
@@ -226,6 +242,12 @@ export const cycleMachine = setup({
           },
         ],
         POSITION_FOUND: [
+          {
+            guard: and(['isAwaitingSellNowPosition', 'sellFits']),
+            target: 'selling',
+            actions: ['placeTakeProfit', 'submitOrder'],
+          },
+          { guard: 'isAwaitingSellNowPosition', actions: ['allowPositionRecheck', 'reportSellTooSmall'] },
           {
             guard: and(['isAwaitingSellPosition', not('isTakeProfitStillDue')]),
             actions: 'allowPositionRecheck',

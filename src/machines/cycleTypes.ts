@@ -71,14 +71,16 @@ export type CycleEvent =
   | { type: 'RECONCILED'; order: OrderSnapshot | null }
   | { type: 'CONFIG_CHANGED'; asset: AssetConfig; rules?: AssetRules }
   | { type: 'DISABLE' }
-  | { type: 'ENABLE' };
+  | { type: 'ENABLE' }
+  /** An operator asked to sell the open cycle at market now, whatever the take-profit price. */
+  | { type: 'TAKE_PROFIT_NOW' };
 
 export type AlertLevel = 'info' | 'warn' | 'error';
 
 /** Side effects leave the machine as emitted intents; the host executes them after persisting. */
 export type CycleIntent =
   | { type: 'submitOrder'; step: OrderStep; order: OrderIntent }
-  | { type: 'checkPosition'; purpose: 'base' | 'sell' }
+  | { type: 'checkPosition'; purpose: PositionPurpose }
   | { type: 'reconcileOrder'; clientOrderId: string; orderId: string | null }
   /** The order was looked up twice a grace period apart and never found: close its ledger row. */
   | { type: 'closeUnsentOrder'; clientOrderId: string }
@@ -136,8 +138,11 @@ export interface LatestQuote {
  * A position question in progress: `pending` until the host answers, `exists` after a real position
  * blocked the base order. Either way quotes do not ask again until a TICK 5 minutes later.
  */
+/** What a position question is for: a base order, the take-profit, or an operator's sell now. */
+export type PositionPurpose = 'base' | 'sell' | 'sellNow';
+
 export interface PositionCheck {
-  readonly purpose: 'base' | 'sell';
+  readonly purpose: PositionPurpose;
   readonly state: 'pending' | 'exists';
   readonly since: Date;
 }

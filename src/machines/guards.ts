@@ -4,7 +4,7 @@
  */
 import type { CycleStatus, OrderSnapshot } from '../domain.js';
 import type { Decimal } from '../money.js';
-import type { CycleContext, CycleEvent, InFlightOrder, LatestQuote } from './cycleTypes.js';
+import type { CycleContext, CycleEvent, InFlightOrder, LatestQuote, PositionPurpose } from './cycleTypes.js';
 import {
   buyProblem,
   cooldownExpired,
@@ -116,7 +116,7 @@ function graceOverAt(inFlight: InFlightOrder | null, now: Date, graceMs: number)
   );
 }
 
-function isAwaitingPosition(context: CycleContext, purpose: 'base' | 'sell'): boolean {
+function isAwaitingPosition(context: CycleContext, purpose: PositionPurpose): boolean {
   return context.positionCheck?.state === 'pending' && context.positionCheck.purpose === purpose;
 }
 
@@ -157,6 +157,9 @@ export const cycleGuards = {
 
   isAwaitingBasePosition: ({ context }: Args) => isAwaitingPosition(context, 'base'),
   isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
+  isAwaitingSellNowPosition: ({ context }: Args) => isAwaitingPosition(context, 'sellNow'),
+  /** A sell now needs coin to sell and no position question already out (it would answer both). */
+  canTakeProfitNow: ({ context }: Args) => isHolding(context) && context.positionCheck === null,
   isDustPosition: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' && event.qty.lt(context.rules.minOrderSize),
   /**

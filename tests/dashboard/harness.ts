@@ -36,17 +36,31 @@ export interface WatchedBot {
   readonly hub: InspectionHub;
   readonly assetId: number;
   readonly lines: Record<string, unknown>[];
-  /** Publishes the quote every 50 ms until the asset's latest cycle satisfies `done`. */
-  quoteUntil(bid: string, ask: string, done: () => Promise<boolean>, what: string): Promise<void>;
+  /** The bot's exchange client (the dashboard reads the account through it). */
+  readonly exchange: ReturnType<typeof createAlpacaExchange>;
+  /** Publishes the quote every 50 ms until `done` holds (for BTC/USD unless `symbol` says otherwise). */
+  quoteUntil(
+    bid: string,
+    ask: string,
+    done: () => Promise<boolean>,
+    what: string,
+    symbol?: string,
+  ): Promise<void>;
   latestCycle(): ReturnType<typeof getLatestCycle>;
   close(): Promise<void>;
 }
 
 export async function startWatchedBot(
-  opts: { token?: string; beforeStart?: (hub: InspectionHub) => void } = {},
+  opts: {
+    token?: string;
+    beforeStart?: (hub: InspectionHub) => void;
+    /** More asset rows beside BTC/USD, e.g. a second asset to compare with. */
+    extraAssets?: Partial<SeedAssetColumns>[];
+  } = {},
 ): Promise<WatchedBot> {
   const [db, sim] = await Promise.all([createTestDatabase(), startSimulator()]);
   const assetId = await insertAsset(db.pool, WATCHED_ASSET);
+  for (const extra of opts.extraAssets ?? []) await insertAsset(db.pool, { ...WATCHED_ASSET, ...extra });
   const e = sim.endpoints;
   const config = loadConfig({
     ...botEnv(e, db.cfg),
@@ -70,12 +84,13 @@ export async function startWatchedBot(
     hub,
     assetId,
     lines,
+    exchange,
     latestCycle,
-    async quoteUntil(bid, ask, done, what) {
+    async quoteUntil(bid, ask, done, what, symbol = BTC) {
       const deadline = Date.now() + 10_000;
       while (!(await done())) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        sim.publishQuote(BTC, bid, ask);
+        sim.publishQuote(symbol, bid, ask);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

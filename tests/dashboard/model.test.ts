@@ -29,6 +29,11 @@ function stateOf(v: AssetView, extra: Partial<ModelInput> = {}) {
     ledgerAt: null,
     ledgerError: null,
     supervisor: [],
+    feeRate: dec('0.0025'),
+    controls: { enabled: false, reason: 'read-only' },
+    account: null,
+    alerts: [],
+    bars: () => [],
     ...extra,
   });
 }
@@ -53,9 +58,61 @@ describe('buildState', () => {
     expect(panel).toMatchObject({ quantity: '0.000399', averagePrice: '50000.00', safetyOrdersUsed: 1 });
   });
 
-  it('offers no further safety order once all are used', () => {
+  it('offers no further safety order once all are used, and says it waits for the take-profit', () => {
     const [panel] = stateOf(view({ cycle: { ...holding, safetyOrders: 5 } })).assets;
     expect(panel?.nextSafety).toBeNull();
+    expect(panel?.nextSafetyNote).toBe('all safety orders used — waiting for take-profit');
+    const [fresh] = stateOf(view()).assets;
+    expect(fresh?.nextSafetyNote).toBeNull();
+  });
+
+  it('values the open cycle at the bid after the sell fee, and the capital in use against the maximum', () => {
+    const cycle = { ...holding, costBasis: dec('39.6'), sellProceeds: dec('0') };
+    const [panel] = stateOf(view({ cycle })).assets;
+    // 0.000399 × 50400 × (1 − 0.0025) − 39.6
+    expect(panel?.unrealizedPnl).toBe('-19.54');
+    // 20 base + 5 × 20 safety
+    expect(panel).toMatchObject({ capitalInUse: '39.60', capitalMax: '120.00' });
+    const [idle] = stateOf(view()).assets;
+    expect(idle?.unrealizedPnl).toBeNull();
+  });
+
+  it('offers take profit now only while watching with coin held, and cancel only for an acknowledged order', () => {
+    const [holdingPanel] = stateOf(view({ cycle: holding })).assets;
+    expect(holdingPanel?.takeProfitNowBlocked).toBeNull();
+    expect(holdingPanel?.cancelBlocked).toBe('no order in flight');
+    const [buying] = stateOf(view({ cycle: holding, state: 'buying' })).assets;
+    expect(buying?.takeProfitNowBlocked).toMatch(/cancel the order in flight first/);
+    const [empty] = stateOf(view()).assets;
+    expect(empty?.takeProfitNowBlocked).toBe('the cycle holds nothing to sell');
+  });
+
+  it('shows a disabled asset without an actor, so it can be enabled again', () => {
+    const ledger = {
+      orders: [],
+      cycles: [],
+      perAsset: [
+        {
+          assetId: 2,
+          symbol: 'ETH/USD',
+          enabled: false,
+          cycles: 0,
+          realizedPnl: dec('0'),
+          errorCycles: 0,
+          errorCost: dec('0'),
+        },
+      ],
+      perDay: [],
+      total: dec('0'),
+      errorCost: dec('0'),
+      symbols: new Map([[2, 'ETH/USD']]),
+      cycleOrders: [],
+    };
+    const { assets } = stateOf(view(), { ledger });
+    expect(assets.map((a) => [a.symbol, a.running, a.state])).toEqual([
+      ['BTC/USD', true, 'watching'],
+      ['ETH/USD', false, 'disabled'],
+    ]);
   });
 
   it('counts the cooldown down from the previous cycle and shows the early-restart price', () => {

@@ -67,6 +67,11 @@ describe.runIf(hasChromium)('the dashboard in a browser', () => {
     expect(await card().locator('svg .state.current').getAttribute('data-state')).toBe('watching');
     expect(await card().locator('svg .state').count()).toBe(6);
     await expect.poll(() => page.locator('#link').textContent()).toBe('live');
+    // No DASHBOARD_TOKEN here: the page is read-only, says so, and offers no control.
+    expect(await page.locator('#access').textContent()).toBe(
+      'read-only: set DASHBOARD_TOKEN to enable the controls',
+    );
+    expect(await card().locator('[data-testid="take-profit-now"]').isVisible()).toBe(false);
     const children = await page.locator('#supervisor tbody tr td:first-child').allTextContents();
     expect(children).toEqual(
       expect.arrayContaining(['tradeUpdates', 'marketData', 'assets', `asset:${BTC}`]),
@@ -111,7 +116,7 @@ describe.runIf(hasChromium)('the dashboard in a browser', () => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-after-take-profit.png`, fullPage: true });
   });
 
-  it('shows the in-flight safety order of the next cycle mid-way (the README screenshot)', async () => {
+  it('shows the in-flight safety order of the next cycle mid-way', async () => {
     // 2 % under the last sell ends the cooldown; the next quote buys the base order.
     await w.quoteUntil(
       '49490',

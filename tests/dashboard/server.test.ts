@@ -44,6 +44,7 @@ beforeAll(async () => {
     bot: {
       registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
       supervisor: { status: () => children },
+      assets: { refresh: async () => undefined },
     },
     pool: db.pool,
     config,
@@ -73,6 +74,31 @@ function get(path: string, headers: Record<string, string> = {}): Promise<Answer
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+function send(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const req = request(
+      new URL(path, base),
+      { method, headers: { 'Content-Type': 'application/json', ...headers } },
+      (res) => {
+        let out = '';
+        res.on('data', (c) => {
+          out += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: out }));
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
   });
 }
 
@@ -188,6 +214,60 @@ describe('the dashboard server', () => {
     const line = lines.find((l) => String(l['msg']).startsWith('dashboard on'));
     expect(line).toMatchObject({ tokenRequired: false });
     expect(JSON.stringify(line)).not.toContain('[redacted]');
+  });
+
+  it('refuses every control without DASHBOARD_TOKEN, and says in its state that it is read-only', async () => {
+    let refreshed = 0;
+    const config = loadConfig({ DCA_MODE: 'sim', DASHBOARD_PORT: '0' });
+    const readOnly = await createDashboard({
+      bot: {
+        registry: new AssetRegistry({ id: 'testinst', legacyCycleMax: null }),
+        supervisor: { status: () => [] },
+        assets: { refresh: async () => void refreshed++ },
+      },
+      pool: db.pool,
+      config,
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const answer = await send(readOnly.url, 'POST', '/control', { action: 'disable', asset: 'BTC/USD' });
+      expect(answer.status).toBe(403);
+      expect(JSON.parse(answer.body).message).toMatch(/read-only: set DASHBOARD_TOKEN/);
+      expect(refreshed).toBe(0);
+      const state = JSON.parse((await send(readOnly.url, 'GET', '/state.json')).body);
+      expect(state.controls).toEqual({
+        enabled: false,
+        reason: 'read-only: set DASHBOARD_TOKEN to enable the controls',
+      });
+    } finally {
+      await readOnly.close();
+    }
+  });
+
+  it('answers no CORS preflight, so another site cannot send a control with the token header', async () => {
+    const answer = await send(dashboard.url, 'OPTIONS', '/control', undefined, {
+      Origin: 'http://evil.example',
+      'Access-Control-Request-Method': 'POST',
+      'Access-Control-Request-Headers': 'authorization, content-type',
+    });
+    expect(answer.status).toBe(405);
+  });
+
+  it('refuses a control that is not JSON, and an unknown action', async () => {
+    const auth = { Authorization: `Bearer ${TOKEN}` };
+    const form = await send(dashboard.url, 'POST', '/control', 'action=disable', {
+      ...auth,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    });
+    expect(form.status).toBe(415);
+    const unknown = await send(
+      dashboard.url,
+      'POST',
+      '/control',
+      { action: 'sell-all', asset: 'BTC/USD' },
+      auth,
+    );
+    expect(unknown.status).toBe(400);
   });
 
   it('sends at most five states a second however fast the actors change', async () => {

@@ -197,7 +197,8 @@ export type Variant =
   | 'config:strict'
   | 'config:normal'
   | 'disable'
-  | 'enable';
+  | 'enable'
+  | 'take-profit-now';
 
 const COMMON: Variant[] = ['quote:bad', 'quote:plain', 'tick:soon', 'disable', 'enable'];
 const ORDER_VARIANTS: Variant[] = [
@@ -235,6 +236,7 @@ export function variantsFor(snapshot: CycleSnapshot): Variant[] {
         'position:missing',
         'config:strict',
         'config:normal',
+        'take-profit-now',
       ];
     case 'cooldown':
       return [
@@ -323,6 +325,8 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
       return { type: 'POSITION_FOUND', qty: dec('0.00005'), qtyAvailable: dec('0.00005') };
     case 'position:none':
       return { type: 'POSITION_NONE' };
+    case 'take-profit-now':
+      return { type: 'TAKE_PROFIT_NOW' };
     case 'position:missing':
       return { type: 'POSITION_MISSING' };
     case 'submitted':

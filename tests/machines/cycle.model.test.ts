@@ -1,8 +1,8 @@
 /**
  * Model-based test of the cycle machine: `createTestModel` walks the machine with meaningful events
  * (quotes on and beside every trigger, fills, partial fills, cancels, ticks before and after expiry,
- * position answers, submit failures, refusals, look-ups before and after the grace period, config and
- * enable/disable). Every state it finds is reached on a real actor by its shortest path, with the
+ * position answers, submit failures, refusals, look-ups before and after the grace period, config,
+ * enable/disable and an operator's take profit now). Every state it finds is reached on a real actor by its shortest path, with the
  * invariants checked at each step, and every edge leaving it is tried from a copy of that actor.
  */
 
@@ -212,7 +212,7 @@ async function replay(
       'ORDER_SUBMIT_FAILED',
     ]
       .concat(['ORDER_PARTIALLY_FILLED', 'ORDER_FILLED', 'ORDER_CANCELED', 'ORDER_REJECTED', 'ORDER_EXPIRED'])
-      .concat(['RECONCILED', 'CONFIG_CHANGED', 'DISABLE', 'ENABLE'])
+      .concat(['RECONCILED', 'CONFIG_CHANGED', 'DISABLE', 'ENABLE', 'TAKE_PROFIT_NOW'])
       .map((type) => [type, send]),
   );
   await model.testPath(path, {

@@ -219,6 +219,36 @@ describe('cycle machine: holding', () => {
     });
   });
 
+  it('sells the open cycle at market on TAKE_PROFIT_NOW below the take-profit price, after the position check', () => {
+    const { actor, ofType, state } = holdingCycle();
+    actor.send(quote('59500', '59510'));
+    actor.send({ type: 'TAKE_PROFIT_NOW' });
+    actor.send({ type: 'TAKE_PROFIT_NOW' });
+    expect(ofType('checkPosition').at(-1)).toEqual({ type: 'checkPosition', purpose: 'sellNow' });
+    expect(ofType('checkPosition')).toHaveLength(2);
+    actor.send({ type: 'POSITION_FOUND', qty: dec('0.00033'), qtyAvailable: dec('0.00033') });
+    expect(state()).toBe('selling');
+    const sell = ofType('submitOrder')[1];
+    expect(sell).toMatchObject({ step: 'tp', order: { side: 'sell', type: 'market', limitPrice: null } });
+    expect(sell?.order.qty.toString()).toBe('0.00033');
+  });
+
+  it('ignores TAKE_PROFIT_NOW when the cycle holds nothing', () => {
+    const { actor, ofType, state } = startCycle();
+    actor.send({ type: 'TAKE_PROFIT_NOW' });
+    expect(ofType('checkPosition')).toEqual([]);
+    expect(state()).toBe('watching');
+  });
+
+  it('stays watching and alerts when a sell now is below the min order size', () => {
+    const { actor, ofType, state } = holdingCycle();
+    actor.send({ type: 'TAKE_PROFIT_NOW' });
+    actor.send({ type: 'POSITION_FOUND', qty: dec('0.00005'), qtyAvailable: dec('0.00005') });
+    expect(state()).toBe('watching');
+    expect(ofType('alert')).toContainEqual(expect.objectContaining({ code: 'SELL_TOO_SMALL' }));
+    expect(actor.getSnapshot().context.positionCheck).toBeNull();
+  });
+
   it('keeps buying safety orders and taking profit while disabled', () => {
     const { actor, state } = holdingCycle();
     actor.send({ type: 'DISABLE' });

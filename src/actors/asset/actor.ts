@@ -245,6 +245,25 @@ export class AssetActor {
     if (wasEnabled !== asset.enabled) this.send({ type: asset.enabled ? 'ENABLE' : 'DISABLE' });
   }
 
+  /** An operator's take profit now (the dashboard): the machine decides, after its position check. */
+  takeProfitNow(): void {
+    this.send({ type: 'TAKE_PROFIT_NOW' });
+  }
+
+  /**
+   * An operator's cancel of the order the cycle waits on, requested as the order manager cancels a
+   * stale order: the outcome (canceled, or filled first) comes back as a trade update the cycle
+   * books, so nothing is written here. Null when there is no order in flight; `sent` is false
+   * while its POST is unanswered (no exchange id to cancel yet).
+   */
+  async cancelInFlight(): Promise<{ clientOrderId: string; sent: boolean } | null> {
+    const order = this.host?.inFlight ?? null;
+    if (order === null) return null;
+    if (order.orderId === null) return { clientOrderId: order.clientOrderId, sent: false };
+    await this.deps.exchange.cancelOrder(order.orderId);
+    return { clientOrderId: order.clientOrderId, sent: true };
+  }
+
   private async process(event: CycleEvent): Promise<void> {
     await this.host?.process(event);
   }

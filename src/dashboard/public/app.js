@@ -1,25 +1,27 @@
 // Renders the state the server sends over SSE. Text only goes in through textContent, so nothing
-// in the data can become markup.
+// in the data can become markup. Each asset's card is built once and updated in place, so its chart
+// and a settings form being typed into survive the next state.
+import { priceChart } from './chartView.js';
+import { controlBar, SETTING_FIELD, SETTINGS } from './controls.js';
+import { h } from './dom.js';
 import { statechart } from './statechart.js';
 
+// The page itself needs the token in its URL (a bookmark, EventSource).
 const token = new URLSearchParams(location.search).get('token');
 const $ = (id) => document.getElementById(id);
 
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === null || v === undefined || v === false) continue;
-    if (k === 'class') node.className = v;
-    else node.setAttribute(k, String(v));
-  }
-  for (const c of children) if (c !== null && c !== undefined) node.append(c);
-  return node;
-}
-
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '—');
+/** Full date and time, e.g. for the orders table (a bare time is ambiguous past midnight). */
+const dateTime = (iso) => {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${d.toLocaleTimeString()}`;
+};
 const dash = (v) => (v === null || v === undefined || v === '' ? '—' : String(v));
 const signed = (v) =>
   v !== null && v !== undefined && !String(v).startsWith('-') && Number(v) !== 0 ? `+${v}` : dash(v);
+const sign = (v) => (v === null || v === undefined ? '' : Number(v) < 0 ? 'neg' : 'pos');
 
 function row(label, value, extra) {
   return h('div', { class: 'row' }, h('dt', {}, label), h('dd', {}, value, extra ?? null));
@@ -33,21 +35,40 @@ function triggerText(t, verb) {
   return `${verb} ${t.price}${away}`;
 }
 
-function assetCard(a) {
-  const card = h('article', { class: `asset state-${a.state}`, 'data-asset': a.symbol });
+let controls = { enabled: false, reason: null };
+
+const cards = new Map();
+
+function buildCard(symbol) {
+  const root = h('article', { class: 'asset', 'data-asset': symbol });
+  const head = h('header', {});
+  const chartBox = h('div', { class: 'price-chart', 'data-testid': 'price-chart' });
+  const live = h('div', { class: 'live' });
+  const machine = h('div', { class: 'chart-box' });
+  const ui = controlBar(root, symbol);
+  root.append(head, h('div', { class: 'body' }, machine, live), chartBox, ui.bar, ui.result);
+  const card = { root, head, chartBox, live, machine, ui, chart: null, machineState: null };
+  cards.set(symbol, card);
+  return card;
+}
+
+function updateCard(card, a) {
+  const { root, ui } = card;
+  root.className = `asset state-${a.state}`;
+  root.dataset.qty = a.quantity;
   const badges = h('span', { class: 'badges' });
   if (!a.enabled) badges.append(h('span', { class: 'pill warn' }, 'disabled'));
-  if (!a.tradable) badges.append(h('span', { class: 'pill warn' }, 'not tradable'));
-  card.append(
-    h(
-      'header',
-      {},
-      h('h2', {}, a.symbol),
-      h('span', { class: `pill state-pill s-${a.state}`, 'data-testid': 'state' }, a.state),
-      h('span', { class: 'muted' }, a.cycleId === null ? '' : `cycle #${a.cycleId}`),
-      badges,
-    ),
+  if (a.running && !a.tradable) badges.append(h('span', { class: 'pill warn' }, 'not tradable'));
+  card.head.replaceChildren(
+    h('h2', {}, a.symbol),
+    h('span', { class: `pill state-pill s-${a.state}`, 'data-testid': 'state' }, a.state),
+    h('span', { class: 'muted' }, a.cycleId === null ? '' : `cycle #${a.cycleId}`),
+    badges,
   );
+  if (card.machineState !== a.state) {
+    card.machine.replaceChildren(statechart(a.state));
+    card.machineState = a.state;
+  }
   const quote = h(
     'div',
     { class: 'quote' },
@@ -56,12 +77,23 @@ function assetCard(a) {
     h('span', { class: 'muted small' }, a.quoteAt ? time(a.quoteAt) : 'no quote yet'),
   );
   const facts = h('dl', {});
+  const pnl = h(
+    'strong',
+    { class: sign(a.unrealizedPnl), 'data-testid': 'unrealized' },
+    signed(a.unrealizedPnl),
+  );
   facts.append(
     row('Held', `${a.quantity}`),
+    row(
+      'Unrealized P&L',
+      pnl,
+      h('span', { class: 'muted small' }, a.unrealizedPnl ? ' at the bid, after the fee' : ''),
+    ),
+    row('Capital in use', `${a.capitalInUse} of ${a.capitalMax} USD`, capitalBar(a)),
     row('Avg price', dash(a.averagePrice)),
     row('Last fill', dash(a.lastFillPrice)),
     row('Safety orders', `${a.safetyOrdersUsed} / ${a.safetyOrdersMax}`),
-    row('Next safety', triggerText(a.nextSafety, 'ask ≤')),
+    row('Next safety', a.nextSafetyNote ?? triggerText(a.nextSafety, 'ask ≤')),
     row('Take profit', triggerText(a.takeProfit, 'bid ≥')),
   );
   if (a.inFlight) {
@@ -93,32 +125,73 @@ function assetCard(a) {
       ),
     );
   }
-  card.append(
-    h(
-      'div',
-      { class: 'body' },
-      h('div', { class: 'chart-box' }, statechart(a.state)),
-      h('div', {}, quote, facts),
-    ),
-  );
-  return card;
+  card.live.replaceChildren(quote, facts);
+
+  if (a.running) {
+    if (!card.chart) card.chart = priceChart(card.chartBox);
+    card.chart.update(a);
+  }
+  card.chartBox.hidden = !a.running;
+
+  ui.bar.hidden = !controls.enabled;
+  ui.toggle.textContent = a.enabled ? 'Disable' : 'Enable';
+  ui.toggle.dataset.action = a.enabled ? 'disable' : 'enable';
+  ui.sellNow.disabled = a.takeProfitNowBlocked !== null;
+  ui.sellNow.title = a.takeProfitNowBlocked ?? 'market-sell this cycle now (asks to confirm)';
+  ui.cancel.disabled = a.cancelBlocked !== null;
+  ui.cancel.title = a.cancelBlocked ?? 'cancel the order in flight';
+  ui.details.hidden = !a.settings;
+  if (a.settings && !ui.details.open) {
+    for (const [flag] of SETTINGS) {
+      const input = ui.form.elements.namedItem(flag);
+      input.value = String(a.settings[SETTING_FIELD[flag]]);
+      input.dataset.was = input.value;
+    }
+  }
 }
 
-function fillTable(id, rows) {
+function capitalBar(a) {
+  const max = Number(a.capitalMax);
+  const pct = max > 0 ? Math.min(100, (Number(a.capitalInUse) / max) * 100) : 0;
+  const fill = h('span', { class: 'fill' });
+  fill.style.width = `${pct.toFixed(1)}%`;
+  return h('span', { class: 'meter', title: `${pct.toFixed(0)} % of the maximum` }, fill);
+}
+
+function fillTable(id, rows, empty, colspan) {
   const body = $(id).querySelector('tbody');
-  body.replaceChildren(...rows);
+  body.replaceChildren(...(rows.length ? rows : [h('tr', {}, h('td', { colspan, class: 'muted' }, empty))]));
 }
 
 const td = (text, cls) => h('td', cls ? { class: cls } : {}, dash(text));
 
 function render(s) {
+  controls = s.controls;
   $('mode').textContent = `${s.mode} mode`;
   $('updated').textContent = `updated ${time(s.at)}`;
-  $('assets').replaceChildren(
-    ...(s.assets.length
-      ? s.assets.map(assetCard)
-      : [h('p', { class: 'muted' }, 'No asset actors are running.')]),
-  );
+  const access = $('access');
+  access.textContent = s.controls.enabled ? 'controls on' : s.controls.reason;
+  access.className = `pill ${s.controls.enabled ? 'controls-on' : 'read-only'}`;
+  $('cash').textContent = s.account ? s.account.cash : '—';
+  $('buying-power').textContent = s.account ? s.account.buyingPower : '—';
+
+  const seen = new Set();
+  const list = $('assets');
+  for (const a of s.assets) {
+    seen.add(a.symbol);
+    const card = cards.get(a.symbol) ?? buildCard(a.symbol);
+    updateCard(card, a);
+  }
+  for (const [symbol, card] of cards) {
+    if (seen.has(symbol)) continue;
+    card.chart?.remove();
+    cards.delete(symbol);
+  }
+  const wanted = s.assets.map((a) => cards.get(a.symbol).root);
+  if (wanted.length === 0) list.replaceChildren(h('p', { class: 'muted' }, 'No assets yet.'));
+  else if (wanted.some((node, i) => list.children[i] !== node) || list.children.length !== wanted.length)
+    list.replaceChildren(...wanted);
+
   const err = $('ledger-error');
   err.hidden = !s.ledgerError;
   err.textContent = s.ledgerError ?? '';
@@ -128,8 +201,9 @@ function render(s) {
       h(
         'tr',
         { class: `side-${o.side}` },
-        td(time(o.at)),
+        td(dateTime(o.at)),
         td(o.symbol),
+        td(`#${o.cycleId}`),
         td(o.step),
         td(o.side),
         td(o.type),
@@ -140,34 +214,65 @@ function render(s) {
         td(o.filledAvgPrice, 'num'),
       ),
     ),
+    'No orders yet.',
+    11,
   );
-  if (!s.orders.length)
-    fillTable('orders', [h('tr', {}, h('td', { colspan: 10, class: 'muted' }, 'No orders yet.'))]);
   $('pnl-total').textContent = signed(s.pnl.total);
-  $('pnl-total').className = Number(s.pnl.total) < 0 ? 'neg' : 'pos';
+  $('pnl-total').className = sign(s.pnl.total);
+  const errorCost = $('pnl-error-cost');
+  errorCost.hidden = Number(s.pnl.errorCost) === 0 || s.pnl.errorCost === '—';
+  errorCost.textContent = `error cycles cost ${s.pnl.errorCost} USD (not in the total)`;
+  const sums = (x) => [
+    td(x.cycles, 'num'),
+    td(signed(x.realizedPnl), `num ${sign(x.realizedPnl)}`),
+    td(x.errorCycles ? `${x.errorCycles} · ${x.errorCost}` : '—', `num ${x.errorCycles ? 'neg' : ''}`),
+  ];
   fillTable(
     'pnl-assets',
-    s.pnl.assets.map((a) => h('tr', {}, td(a.symbol), td(a.cycles, 'num'), td(signed(a.realizedPnl), 'num'))),
+    s.pnl.assets.map((a) => h('tr', {}, td(a.symbol), ...sums(a))),
+    'No assets.',
+    4,
+  );
+  fillTable(
+    'pnl-days',
+    s.pnl.days.map((d) => h('tr', {}, td(d.day), ...sums(d))),
+    'No finished cycle yet.',
+    4,
   );
   fillTable(
     'pnl-cycles',
     s.pnl.cycles.map((c) =>
       h(
         'tr',
-        {},
+        { class: `cycle-${c.status}` },
         td(`#${c.cycleId}`),
         td(c.symbol),
-        td(time(c.completedAt)),
+        td(c.status),
+        td(dateTime(c.completedAt)),
         td(c.cost, 'num'),
         td(c.proceeds, 'num'),
-        td(signed(c.realizedPnl), 'num'),
+        td(signed(c.realizedPnl), `num ${sign(c.realizedPnl)}`),
       ),
     ),
+    'No completed cycle yet.',
+    7,
   );
-  if (!s.pnl.cycles.length)
-    fillTable('pnl-cycles', [
-      h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No completed cycle yet.')),
-    ]);
+  fillTable(
+    'alerts',
+    s.alerts.map((a) =>
+      h(
+        'tr',
+        { class: `alert-${a.level}` },
+        td(dateTime(a.at)),
+        h('td', {}, h('span', { class: `pill level-${a.level}` }, a.level)),
+        td(a.code),
+        td(a.asset),
+        td(a.message, 'small'),
+      ),
+    ),
+    'No alerts.',
+    5,
+  );
   fillTable(
     'supervisor',
     s.supervisor.map((c) =>
@@ -182,6 +287,8 @@ function render(s) {
         td(c.reason ? `${c.reason}${c.lastError ? ` (${c.lastError})` : ''}` : c.lastError, 'muted small'),
       ),
     ),
+    'No children.',
+    6,
   );
 }
 
