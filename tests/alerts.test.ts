@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Alert, createAlerts } from '../src/actors/alerts.js';
 import { createEmailChannel, type MailTransport } from '../src/actors/email.js';
 import type { AlertEmailConfig } from '../src/config.js';
-import { waitFor } from './helpers/sim.js';
 import { type SmtpServer, startSmtpServer } from './helpers/smtp.js';
+import { waitFor } from './helpers/wait.js';
 
 function logSink() {
   const lines: Record<string, unknown>[] = [];

@@ -3,17 +3,10 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, createMachine, SimulatedClock } from 'xstate';
 import { createSupervisor, SupervisorGaveUpError, type SupervisorOptions } from '../src/supervisor.js';
+import { waitFor } from './helpers/wait.js';
 import { flush, Probe } from './supervision/probeChild.js';
 
 const quick = { backoff: { initialMs: 5, maxMs: 20, factor: 2 } } satisfies Partial<SupervisorOptions>;
-
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
 const stateOf = (sup: { status(): { id: string; state: string }[] }, id: string) =>
   sup.status().find((s) => s.id === id)?.state;

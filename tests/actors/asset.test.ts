@@ -8,8 +8,8 @@ import { createMemoryExchange, type MemoryExchange } from '../../bench/memoryExc
 import { AssetActor } from '../../src/actors/asset.js';
 import { dec } from '../../src/money.js';
 import { getAsset } from '../../src/store/assets.js';
-import { waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { waitUntil } from '../helpers/wait.js';
 
 let db: TestDatabase;
 let exchange: MemoryExchange;

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
 import { getCycle, getLatestCycle } from '../../src/store/cycles.js';
 import { insertAsset } from '../helpers/db.js';
-import { waitFor } from '../helpers/sim.js';
 import { type SmtpServer, startSmtpServer } from '../helpers/smtp.js';
+import { waitFor } from '../helpers/wait.js';
 import { type Harness, insertCycle, quoteUntil, startHarness } from './harness.js';
 
 /** The harness runs the checker every hour. */

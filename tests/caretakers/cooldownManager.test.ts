@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleRow } from '../../src/domain.js';
 import { execute } from '../../src/store/db.js';
 import { insertAsset } from '../helpers/db.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 import { type Harness, insertCycle, latestStatus, startHarness } from './harness.js';
 
 describe('the cooldown manager', () => {

@@ -13,7 +13,7 @@ import { type CyclePatch, createCycle, getLatestCycle, updateCycle } from '../..
 import type { Pool, Queryable } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { botEnv } from '../helpers/env.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 export interface Harness {
   readonly db: TestDatabase;

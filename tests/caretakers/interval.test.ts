@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { isPassingFailure, Periodic } from '../../src/actors/caretakers/interval.js';
 import { DcaError, ExchangeError } from '../../src/errors.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 function logSink() {
   const lines: Record<string, unknown>[] = [];

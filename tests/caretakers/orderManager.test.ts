@@ -4,7 +4,8 @@ import type { Installation } from '../../src/clientOrderId.js';
 import type { OrderSnapshot } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
 import { insertAsset } from '../helpers/db.js';
-import { waitFor, waitForOrder } from '../helpers/sim.js';
+import { waitForOrder } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 import {
   type Harness,
   insertCycle,

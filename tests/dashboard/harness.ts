@@ -12,7 +12,7 @@ import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { getLatestCycle } from '../../src/store/cycles.js';
 import { createTestDatabase, insertAsset, type SeedAssetColumns, type TestDatabase } from '../helpers/db.js';
 import { botEnv } from '../helpers/env.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 export const BTC = 'BTC/USD';
 

@@ -17,11 +17,11 @@ import {
   cyclesOf,
   quoteUntil,
   spawnBot,
-  waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
 import { cli, dbEnv } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase, testServerConfig } from '../helpers/db.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 

@@ -9,11 +9,12 @@ import type { Bot } from '../../src/app.js';
 import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
+import { cyclesOf, ledgerOf, quoteUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
 import { waitForOrder } from '../helpers/sim.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');

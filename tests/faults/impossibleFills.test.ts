@@ -11,11 +11,12 @@ import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import type { SimOrder } from '../../src/sim/types.js';
 import { orderJson } from '../../src/sim/wire.js';
-import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
+import { cyclesOf, ledgerOf, quoteUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type InProcessBot, startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
 import { waitForOrder } from '../helpers/sim.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');

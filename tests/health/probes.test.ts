@@ -9,10 +9,10 @@ import type { Bot } from '../../src/app.js';
 import { type HealthServer, startHealthServer } from '../../src/health/server.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { createPool, type Pool } from '../../src/store/db.js';
-import { waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type InProcessBotOptions, startInProcessBot } from '../helpers/inProcessBot.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 

@@ -11,11 +11,11 @@ import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from '../../src/hea
 import { Watchdog } from '../../src/health/watchdog.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { createPool, type Pool } from '../../src/store/db.js';
-import { waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { type FakeNotifySocket, startFakeNotifySocket } from '../helpers/notifySocket.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 

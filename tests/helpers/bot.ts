@@ -1,8 +1,7 @@
 /**
  * The bot as a real child process (`node --import tsx src/main.ts`, what `npm start` runs) against a
  * simulator and a throwaway database the test controls. Its stdout JSON lines are collected so a
- * test can wait for a log line; `waitUntil` polls the database (or anything else) on a short
- * interval instead of sleeping.
+ * test can wait for a log line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +9,7 @@ import type { Simulator } from '../../src/sim/index.js';
 import type { Queryable } from '../../src/store/db.js';
 import type { TestDatabase } from './db.js';
 import { botEnv } from './env.js';
+import { type WaitOptions, waitUntil } from './wait.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -168,38 +168,6 @@ export async function waitUntilTrading(bot: BotProcess, symbols: readonly string
       15_000,
       `${symbol} cycle resumed`,
     );
-  }
-}
-
-export interface WaitOptions {
-  readonly timeoutMs?: number;
-  readonly intervalMs?: number;
-  readonly what?: string;
-}
-
-/** Polls `probe` until `accept` holds for its value; returns that value. */
-export async function waitUntil<T>(
-  probe: () => T | Promise<T>,
-  accept: (value: T) => boolean,
-  opts: WaitOptions = {},
-): Promise<T> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
-  let last: T | undefined;
-  for (;;) {
-    last = await probe();
-    if (accept(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${opts.what ?? 'a condition'}; last value: ${show(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
-  }
-}
-
-function show(value: unknown): string {
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
   }
 }
 

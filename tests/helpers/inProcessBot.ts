@@ -14,9 +14,9 @@ import { countingFetch } from '../../src/metrics/exchange.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
-import { waitUntil } from './bot.js';
 import type { TestDatabase } from './db.js';
 import { botEnv } from './env.js';
+import { waitUntil } from './wait.js';
 
 export interface InProcessBotOptions {
   readonly sim: Pick<Simulator, 'endpoints'>;
