@@ -1,17 +1,11 @@
 import nodemailer from 'nodemailer';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Alert, createAlerts } from '../src/actors/alerts.js';
 import { createEmailChannel, type MailTransport } from '../src/actors/email.js';
 import type { AlertEmailConfig } from '../src/config.js';
+import { logSink } from './helpers/logSink.js';
 import { type SmtpServer, startSmtpServer } from './helpers/smtp.js';
 import { waitFor } from './helpers/wait.js';
-
-function logSink() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  return { lines, logger };
-}
 
 const emailConfig = (overrides: Partial<AlertEmailConfig> = {}): AlertEmailConfig => ({
   sender: 'bot@example.test',

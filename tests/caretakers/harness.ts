@@ -3,7 +3,6 @@
  * adapter and a throwaway MariaDB database. Caretaker timers are set an hour apart so only the
  * test's own `runOnce(now)` calls act; log lines are collected so a test can look for an alert.
  */
-import { pino } from 'pino';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import type { CycleRow, CycleStatus } from '../../src/domain.js';
@@ -13,13 +12,14 @@ import { type CyclePatch, createCycle, getLatestCycle, updateCycle } from '../..
 import type { Pool, Queryable } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { botEnv } from '../helpers/env.js';
+import { type LogLine, logSink } from '../helpers/logSink.js';
 import { waitFor } from '../helpers/wait.js';
 
 export interface Harness {
   readonly db: TestDatabase;
   readonly sim: Simulator;
   readonly bot: Bot;
-  readonly lines: Record<string, unknown>[];
+  readonly lines: LogLine[];
   close(): Promise<void>;
 }
 
@@ -50,8 +50,7 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     ORDER_STALE_SECONDS: '300',
     ...opts.env,
   });
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const { lines, logger } = logSink();
   const exchange = createAlpacaExchange(e, { requestTimeoutMs: 3_000 });
   const bot = await startBot({ config, logger, pool: db.pool, exchange, tickMs: opts.tickMs ?? 3_600_000 });
   await waitFor(() => opts.symbols.every((s) => bot.registry.get(s)), 10_000, 'asset actors');

@@ -3,7 +3,6 @@
  * throwaway database, with its inspection events going through a hub as main.ts wires them. The
  * dashboard and inspector tests attach to `hub`.
  */
-import { pino } from 'pino';
 import { type Bot, startBot } from '../../src/app.js';
 import { type Config, loadConfig } from '../../src/config.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
@@ -12,6 +11,7 @@ import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { getLatestCycle } from '../../src/store/cycles.js';
 import { createTestDatabase, insertAsset, type SeedAssetColumns, type TestDatabase } from '../helpers/db.js';
 import { botEnv } from '../helpers/env.js';
+import { type LogLine, logSink } from '../helpers/logSink.js';
 import { waitFor } from '../helpers/wait.js';
 
 export const BTC = 'BTC/USD';
@@ -35,7 +35,7 @@ export interface WatchedBot {
   readonly config: Config;
   readonly hub: InspectionHub;
   readonly assetId: number;
-  readonly lines: Record<string, unknown>[];
+  readonly lines: LogLine[];
   /** Publishes the quote every 50 ms until the asset's latest cycle satisfies `done`. */
   quoteUntil(bid: string, ask: string, done: () => Promise<boolean>, what: string): Promise<void>;
   latestCycle(): ReturnType<typeof getLatestCycle>;
@@ -53,8 +53,7 @@ export async function startWatchedBot(
     ASSET_POLL_SECONDS: '3600',
     DASHBOARD_TOKEN: opts.token,
   });
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  const { lines, logger } = logSink();
   const hub = createInspectionHub(logger);
   opts.beforeStart?.(hub);
   const exchange = createAlpacaExchange(e, { requestTimeoutMs: 3_000 });

@@ -3,7 +3,6 @@
  * throwaway database, with test-sized timings: fast stream reconnects, short REST timeouts, fast
  * TICKs, log lines kept in memory. A restart is `bot.stop()` and a new start on the same database.
  */
-import pino from 'pino';
 import type { AssetSupervision } from '../../src/actors/assets.js';
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
@@ -16,6 +15,7 @@ import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
 import type { TestDatabase } from './db.js';
 import { botEnv } from './env.js';
+import { type LogLine, logSink } from './logSink.js';
 import { waitUntil } from './wait.js';
 
 export interface InProcessBotOptions {
@@ -41,7 +41,7 @@ export interface InProcessBot {
   /** The account-wide REST budget every exchange call went through. */
   readonly budget: RestBudget;
   /** Every log line at info and above, parsed. */
-  readonly lines: Array<{ msg: string; [field: string]: unknown }>;
+  readonly lines: LogLine[];
   /** Resolves once the trade stream is connected and every symbol's cycle runs. */
   trading(symbols: readonly string[]): Promise<void>;
 }
@@ -66,17 +66,7 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
   });
   metrics.restBudgetFrom(() => budget.remaining());
   const exchange = opts.wrapExchange ? opts.wrapExchange(real) : real;
-  const lines: InProcessBot['lines'] = [];
-  const echo = process.env['DCA_FAULT_LOG'] === 'stdout';
-  const logger = pino(
-    { level: opts.logLevel ?? 'info' },
-    {
-      write(line: string) {
-        if (echo) process.stdout.write(line);
-        lines.push(JSON.parse(line));
-      },
-    },
-  );
+  const { lines, logger } = logSink(opts.logLevel ?? 'info');
   const bot = await startBot({
     config,
     logger,
