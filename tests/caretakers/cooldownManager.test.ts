@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CycleRow } from '../../src/domain.js';
-import { execute } from '../../src/store/db.js';
-import { insertAsset } from '../helpers/db.js';
+import { insertAsset, insertCycle } from '../helpers/db.js';
 import { waitFor } from '../helpers/wait.js';
-import { type Harness, insertCycle, latestStatus, startHarness } from './harness.js';
+import { type Harness, latestStatus, startHarness } from './harness.js';
 
 describe('the cooldown manager', () => {
   let h: Harness;
   let assetId: number;
-  let cooldown: CycleRow;
+  let cooldown: number;
   const completedAt = new Date(Date.now() - 10 * 60_000);
 
   // As the bot left it before a restart: a cycle completed ten minutes ago, the next one cooling down
@@ -18,9 +16,8 @@ describe('the cooldown manager', () => {
       symbols: ['BTC/USD'],
       setup: async (pool) => {
         assetId = await insertAsset(pool, { cooldown_period: 60 });
-        const done = await insertCycle(pool, assetId, 'complete');
-        await execute(pool, 'UPDATE dca_cycles SET completed_at = ? WHERE id = ?', [completedAt, done.id]);
-        cooldown = await insertCycle(pool, assetId, 'cooldown');
+        await insertCycle(pool, assetId, { status: 'complete', completed_at: completedAt });
+        cooldown = await insertCycle(pool, assetId, { status: 'cooldown' });
       },
     });
   });
@@ -37,10 +34,10 @@ describe('the cooldown manager', () => {
 
   it('moves a cooldown cycle to watching after a restart once the period has passed', async () => {
     const ticked = await h.bot.caretakers.cooldownManager.runOnce(new Date());
-    expect(ticked).toEqual([cooldown.id]);
+    expect(ticked).toEqual([cooldown]);
     const actor = h.bot.registry.get('BTC/USD')!;
     await waitFor(() => actor.view().cycle?.status === 'watching', 5_000, 'cycle watching');
-    expect(actor.cycleId).toBe(cooldown.id);
+    expect(actor.cycleId).toBe(cooldown);
     expect(await latestStatus(h.db.pool, assetId)).toBe('watching');
   });
 });

@@ -5,10 +5,10 @@
  */
 import { type Bot, startBot } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
-import type { CycleRow, CycleStatus } from '../../src/domain.js';
+import type { CycleStatus } from '../../src/domain.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { type CyclePatch, createCycle, getLatestCycle, updateCycle } from '../../src/store/cycles.js';
+import { getLatestCycle } from '../../src/store/cycles.js';
 import type { Pool, Queryable } from '../../src/store/db.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { botEnv } from '../helpers/env.js';
@@ -70,17 +70,6 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
 
 function tradeStreamUp(lines: readonly Record<string, unknown>[]): boolean {
   return lines.some((l) => l['msg'] === 'trade updates connected');
-}
-
-/** A cycle row as the bot would have left it (e.g. before a restart). */
-export async function insertCycle(
-  db: Queryable,
-  assetId: number,
-  status: CycleStatus,
-  patch: CyclePatch = {},
-): Promise<CycleRow> {
-  const row = await createCycle(db, assetId, status);
-  return Object.keys(patch).length === 0 ? row : updateCycle(db, row.id, row.version, patch);
 }
 
 export async function latestStatus(db: Queryable, assetId: number): Promise<CycleStatus | undefined> {

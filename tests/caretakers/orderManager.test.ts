@@ -3,17 +3,10 @@ import { cancelReason } from '../../src/actors/caretakers/orderManager.js';
 import type { Installation } from '../../src/clientOrderId.js';
 import type { OrderSnapshot } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
-import { insertAsset } from '../helpers/db.js';
+import { insertAsset, insertCycle } from '../helpers/db.js';
 import { waitForOrder } from '../helpers/sim.js';
 import { waitFor } from '../helpers/wait.js';
-import {
-  type Harness,
-  insertCycle,
-  latestStatus,
-  minutesFromNow,
-  quoteUntil,
-  startHarness,
-} from './harness.js';
+import { type Harness, latestStatus, minutesFromNow, quoteUntil, startHarness } from './harness.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const STALE_MS = 300_000;
@@ -205,12 +198,12 @@ describe('the order manager of a database upgraded in place (defect 5)', () => {
       setup: async (pool, sim) => {
         const assetId = await insertAsset(pool);
         // Cycles 1 and 2 ran before the upgrade; cycle 1's take-profit was left open by a crash.
-        const old = await insertCycle(pool, assetId, 'complete', { clientOrderId: 'dca-1-tp-2' });
-        await insertCycle(pool, assetId, 'watching');
+        const old = await insertCycle(pool, assetId, { status: 'complete', client_order_id: 'dca-1-tp-2' });
+        await insertCycle(pool, assetId);
         await pool.query(
           `INSERT INTO dca_orders (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty)
            VALUES (?, ?, 'dca-1-tp-2', 'tp', 'sell', 'limit', 'gtc', 0.01)`,
-          [old.id, assetId],
+          [old, assetId],
         );
         await pool.query('UPDATE dca_installation SET legacy_cycle_max = 2');
         sim.setPosition('BTC/USD', '0.05', '50000');

@@ -13,8 +13,13 @@ import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { DEFAULT_MIGRATIONS_DIR, migrate } from '../../src/store/migrate.js';
 import { currentCycle, ledgerOf, quoteUntil } from '../helpers/bot.js';
-import { insertCycle } from '../helpers/cli.js';
-import { createTestDatabase, insertAsset, installationIdOf, type TestDatabase } from '../helpers/db.js';
+import {
+  createTestDatabase,
+  insertAsset,
+  insertCycle,
+  installationIdOf,
+  type TestDatabase,
+} from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { waitUntil } from '../helpers/wait.js';
 

@@ -19,8 +19,9 @@ import {
   spawnBot,
   waitUntilTrading,
 } from '../helpers/bot.js';
-import { cli, dbEnv } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase, testServerConfig } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';

@@ -112,3 +112,21 @@ export async function insertAsset(db: Queryable, overrides: Partial<SeedAssetCol
   );
   return Number((result as mysql.ResultSetHeader).insertId);
 }
+
+/**
+ * Inserts a cycle row with the given columns (the rest default; `watching` unless `status` is named),
+ * e.g. as the bot left it before a restart; returns its id.
+ */
+export async function insertCycle(
+  db: Queryable,
+  assetId: number,
+  columns: Record<string, string | number | Date | null> = {},
+): Promise<number> {
+  const all = { asset_id: assetId, status: 'watching', ...columns };
+  const names = Object.keys(all);
+  const [result] = await db.query(
+    `INSERT INTO dca_cycles (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
+    Object.values(all),
+  );
+  return Number((result as { insertId: number }).insertId);
+}
