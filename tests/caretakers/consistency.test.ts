@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
 import { getCycle, getLatestCycle } from '../../src/store/cycles.js';
+import { quoteUntil } from '../helpers/bot.js';
 import { insertAsset, insertCycle } from '../helpers/db.js';
 import { type SmtpServer, startSmtpServer } from '../helpers/smtp.js';
 import { waitFor } from '../helpers/wait.js';
-import { type Harness, quoteUntil, startHarness } from './harness.js';
+import { type Harness, startHarness } from './harness.js';
 
 /** The harness runs the checker every hour. */
 const HOUR = 3_600_000;
@@ -62,12 +63,9 @@ describe('the consistency checker', () => {
   it('reconciles a buying cycle whose order ended without a trade update', async () => {
     const actor = h.bot.registry.get('BTC/USD')!;
     h.sim.faults.holdOrders();
-    await quoteUntil(
-      h.sim,
-      { symbol: 'BTC/USD', bid: '50000', ask: '50010' },
-      () => actor.view().cycle?.latestOrderId != null,
-      'base order submitted',
-    );
+    await quoteUntil(h.sim, 'BTC/USD', '50000', '50010', () => actor.view().cycle?.latestOrderId != null, {
+      what: 'base order submitted',
+    });
     const cycleId = actor.cycleId!;
     expect((await h.bot.caretakers.consistency.runOnce(new Date())).reconciled).toEqual([]);
 

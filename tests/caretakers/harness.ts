@@ -77,18 +77,3 @@ export async function latestStatus(db: Queryable, assetId: number): Promise<Cycl
 }
 
 export const minutesFromNow = (minutes: number): Date => new Date(Date.now() + minutes * 60_000);
-
-/** Publishes the quote every 50 ms until `done` holds: the quote stream subscribes asynchronously. */
-export async function quoteUntil(
-  sim: Simulator,
-  quote: { symbol: string; bid: string; ask: string },
-  done: () => boolean,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    sim.publishQuote(quote.symbol, quote.bid, quote.ask);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -3,11 +3,12 @@ import { cancelReason } from '../../src/actors/caretakers/orderManager.js';
 import type { Installation } from '../../src/clientOrderId.js';
 import type { OrderSnapshot } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
+import { quoteUntil } from '../helpers/bot.js';
 import { anOrder } from '../helpers/cycle.js';
 import { insertAsset, insertCycle } from '../helpers/db.js';
 import { waitForOrder } from '../helpers/sim.js';
 import { waitFor } from '../helpers/wait.js';
-import { type Harness, latestStatus, minutesFromNow, quoteUntil, startHarness } from './harness.js';
+import { type Harness, latestStatus, minutesFromNow, startHarness } from './harness.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const STALE_MS = 300_000;
@@ -113,12 +114,9 @@ describe('the order manager against the simulator', () => {
   it('cancels a stale base order and the cycle returns to watching through trade_updates', async () => {
     const actor = h.bot.registry.get('BTC/USD')!;
     h.sim.faults.holdOrders();
-    await quoteUntil(
-      h.sim,
-      { symbol: 'BTC/USD', bid: '50000', ask: '50010' },
-      () => actor.view().cycle?.latestOrderId != null,
-      'base order submitted',
-    );
+    await quoteUntil(h.sim, 'BTC/USD', '50000', '50010', () => actor.view().cycle?.latestOrderId != null, {
+      what: 'base order submitted',
+    });
     const clientOrderId = actor.view().cycle!.clientOrderId!;
     const manager = h.bot.caretakers.orderManager;
 

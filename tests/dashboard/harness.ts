@@ -9,6 +9,7 @@ import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import { createInspectionHub, type InspectionHub } from '../../src/inspect.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { getLatestCycle } from '../../src/store/cycles.js';
+import { quoteUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type SeedAssetColumns, type TestDatabase } from '../helpers/db.js';
 import { botEnv } from '../helpers/env.js';
 import { type LogLine, logSink } from '../helpers/logSink.js';
@@ -36,7 +37,7 @@ export interface WatchedBot {
   readonly hub: InspectionHub;
   readonly assetId: number;
   readonly lines: LogLine[];
-  /** Publishes the quote every 50 ms until the asset's latest cycle satisfies `done`. */
+  /** Publishes the quote (tests/helpers/bot.ts quoteUntil) until `done` holds. */
   quoteUntil(bid: string, ask: string, done: () => Promise<boolean>, what: string): Promise<void>;
   latestCycle(): ReturnType<typeof getLatestCycle>;
   close(): Promise<void>;
@@ -70,14 +71,7 @@ export async function startWatchedBot(
     assetId,
     lines,
     latestCycle,
-    async quoteUntil(bid, ask, done, what) {
-      const deadline = Date.now() + 10_000;
-      while (!(await done())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        sim.publishQuote(BTC, bid, ask);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    quoteUntil: (bid, ask, done, what) => quoteUntil(sim, BTC, bid, ask, done, { what }),
     async close() {
       await bot.stop('test over');
       await sim.close();
