@@ -3,9 +3,11 @@
  * throwaway database, with test-sized timings: fast stream reconnects, short REST timeouts, fast
  * TICKs, log lines kept in memory. A restart is `bot.stop()` and a new start on the same database.
  */
+
+import type { Logger } from 'pino';
 import type { AssetSupervision } from '../../src/actors/assets.js';
-import { type Bot, startBot } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { type Bot, type BotDeps, startBot } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import type { RestBudget } from '../../src/exchange/budget.js';
 import { createExchange } from '../../src/exchange/client.js';
 import type { Exchange } from '../../src/exchange/types.js';
@@ -34,10 +36,15 @@ export interface InProcessBotOptions {
   readonly assetSupervision?: Partial<AssetSupervision>;
   /** Wraps the exchange the bot uses, e.g. to count its REST calls (tests/helpers/restCounter.ts). */
   readonly wrapExchange?: (exchange: Exchange) => Exchange;
+  /** The asset actors' TICK period (default 100 ms). */
+  readonly tickMs?: number;
+  /** Where the tree's inspection events go, made with the bot's logger (as main.ts wires its hub). */
+  readonly inspectWith?: (logger: Logger) => BotDeps['inspect'];
 }
 
 export interface InProcessBot {
   readonly bot: Bot;
+  readonly config: Config;
   /** The account-wide REST budget every exchange call went through. */
   readonly budget: RestBudget;
   /** Every log line at info and above, parsed. */
@@ -73,12 +80,14 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
     pool: opts.pool ?? opts.db.pool,
     exchange,
     metrics,
-    tickMs: 100,
+    inspect: opts.inspectWith?.(logger),
+    tickMs: opts.tickMs ?? 100,
     ...(opts.assetSupervision ? { assetSupervision: opts.assetSupervision } : {}),
   });
   const logged = (test: (l: InProcessBot['lines'][number]) => boolean) => () => lines.some(test);
   return {
     bot,
+    config,
     budget,
     lines,
     async trading(symbols) {
