@@ -22,7 +22,6 @@ export function startHarness(opts: HarnessOptions): Promise<Harness> {
     env: {
       ASSET_POLL_SECONDS: HOUR_SECONDS,
       ORDER_MANAGER_INTERVAL_SECONDS: HOUR_SECONDS,
-      COOLDOWN_CHECK_INTERVAL_SECONDS: HOUR_SECONDS,
       CONSISTENCY_INTERVAL_SECONDS: HOUR_SECONDS,
       ORDER_STALE_SECONDS: '300',
       ...opts.env,

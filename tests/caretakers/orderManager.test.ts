@@ -102,13 +102,13 @@ describe('the order manager against the simulator', () => {
   it('runs with the other caretakers as supervised children after the asset poller', () => {
     const ids = h.bot.supervisor.status().map((c) => c.id);
     expect(ids.indexOf('orderManager')).toBeGreaterThan(ids.indexOf('assets'));
-    expect(ids).toEqual(expect.arrayContaining(['orderManager', 'cooldownManager', 'consistency']));
+    expect(ids).toEqual(expect.arrayContaining(['orderManager', 'consistency']));
     expect(
       h.bot.supervisor
         .status()
         .filter((c) => c.id !== 'asset:BTC/USD')
         .map((c) => c.state),
-    ).toEqual(['running', 'running', 'running', 'running', 'running', 'running']);
+    ).toEqual(['running', 'running', 'running', 'running', 'running']);
   });
 
   it('cancels a stale base order and the cycle returns to watching through trade_updates', async () => {
