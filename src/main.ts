@@ -172,6 +172,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
         port: config.health.port,
         logger,
         db: pool,
+        lockHeld: () => guard.held(),
       });
     }
 
