@@ -9,9 +9,9 @@ import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { cyclesOf, ledgerOf, quoteUntil } from '../helpers/bot.js';
-import { insertAsset, type TestDatabase } from '../helpers/db.js';
-import { type Fixture, startFixture } from '../helpers/fixture.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { invariantViolations } from '../helpers/invariants.js';
+import { type RealisticBot, startRealisticBot } from '../helpers/realisticBot.js';
 import { waitForOrder } from '../helpers/sim.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -20,19 +20,14 @@ const FEE = dec('0.0025');
 const BUY_QUOTE = ['49990', '50000'] as const;
 const SELL_QUOTE = ['50600', '50610'] as const;
 
-let fixture: Fixture;
+let fixture: RealisticBot;
 let sim: Simulator;
 let db: TestDatabase;
 let assetId: number;
 
 beforeEach(async () => {
-  fixture = await startFixture({
-    symbols: [BTC],
-    setup: async (pool) => {
-      assetId = await insertAsset(pool, { cooldown_period: 60 });
-    },
-  });
-  ({ sim, db } = fixture);
+  fixture = await startRealisticBot();
+  ({ sim, db, assetId } = fixture);
 });
 
 afterEach(() => fixture.close());

@@ -12,9 +12,9 @@ import type { Simulator } from '../../src/sim/index.js';
 import type { SimOrder } from '../../src/sim/types.js';
 import { orderJson } from '../../src/sim/wire.js';
 import { cyclesOf, ledgerOf, quoteUntil } from '../helpers/bot.js';
-import { insertAsset, type TestDatabase } from '../helpers/db.js';
-import { type Fixture, startFixture } from '../helpers/fixture.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { invariantViolations } from '../helpers/invariants.js';
+import { type RealisticBot, startRealisticBot } from '../helpers/realisticBot.js';
 import { waitForOrder } from '../helpers/sim.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -23,19 +23,14 @@ const FEE = dec('0.0025');
 const BUY_QUOTE = ['49990', '50000'] as const;
 const SELL_QUOTE = ['50600', '50610'] as const;
 
-let fixture: Fixture;
+let fixture: RealisticBot;
 let sim: Simulator;
 let db: TestDatabase;
 let assetId: number;
 
 beforeEach(async () => {
-  fixture = await startFixture({
-    symbols: [BTC],
-    setup: async (pool) => {
-      assetId = await insertAsset(pool, { cooldown_period: 60 });
-    },
-  });
-  ({ sim, db } = fixture);
+  fixture = await startRealisticBot();
+  ({ sim, db, assetId } = fixture);
 });
 
 afterEach(() => fixture.close());
@@ -112,7 +107,7 @@ describe('impossible trade updates', () => {
   it.each(BAD_FRAMES)(
     'books nothing from %s, alerts, and completes the cycle from REST',
     async (_what, bad) => {
-      const bot = fixture.started;
+      const bot = fixture;
       const sell = await restingTakeProfit();
       const placed = orderJson(sell);
       // The exchange fills the sell; its own fill frame is held until another frame would follow it.
