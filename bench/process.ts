@@ -8,8 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Simulator } from '../src/sim/index.js';
 import { startSimulator } from '../src/sim/index.js';
-import { spawnBot, waitUntilTrading } from '../tests/helpers/bot.js';
-import { createTestDatabase, insertAsset } from '../tests/helpers/db.js';
+import { spawnBot, waitUntilTrading } from '../testkit/botProcess.js';
+import { createTestDatabase, insertAsset } from '../testkit/db.js';
 import type { Bench, BenchRow } from './table.js';
 
 const GROUP = 'bot process';

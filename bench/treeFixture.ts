@@ -14,9 +14,9 @@ import { createLogger } from '../src/logger.js';
 import { dec } from '../src/money.js';
 import { createCycle, updateCycle } from '../src/store/cycles.js';
 import type { Pool } from '../src/store/db.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../tests/helpers/db.js';
-import { dbEnv } from '../tests/helpers/env.js';
-import { createMemoryExchange, type MemoryExchange } from './memoryExchange.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../testkit/db.js';
+import { dbEnv } from '../testkit/env.js';
+import { createMemoryExchange, type MemoryExchange } from '../testkit/memoryExchange.js';
 
 export const ENTRY_PRICE = dec('60000');
 

@@ -8,7 +8,6 @@ import type { InspectionEvent } from 'xstate';
 import { type AlertSink, createAlerts, RecentAlerts } from './actors/alerts.js';
 import { type AssetSupervision, AssetsManager } from './actors/assets.js';
 import { ConsistencyChecker } from './actors/caretakers/consistency.js';
-import { CooldownManager } from './actors/caretakers/cooldownManager.js';
 import { OrderManager } from './actors/caretakers/orderManager.js';
 import { createEmailChannel, type EmailChannel } from './actors/email.js';
 import { MarketDataActor } from './actors/marketData.js';
@@ -55,7 +54,6 @@ export interface Bot {
   readonly assets: AssetsManager;
   readonly caretakers: {
     readonly orderManager: OrderManager;
-    readonly cooldownManager: CooldownManager;
     readonly consistency: ConsistencyChecker;
   };
   readonly alert: AlertSink;
@@ -160,16 +158,6 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
         staleMs: intervals.orderStaleSeconds * 1000,
       }),
   );
-  const cooldownManager = new Live(
-    () =>
-      new CooldownManager({
-        pool,
-        registry,
-        logger,
-        now,
-        everyMs: intervals.cooldownCheckSeconds * 1000,
-      }),
-  );
   const consistency = new Live(
     () =>
       new ConsistencyChecker({
@@ -202,7 +190,6 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
       },
     },
     serviceChild('orderManager', orderManager),
-    serviceChild('cooldownManager', cooldownManager),
     serviceChild('consistency', consistency),
   ];
 
@@ -240,9 +227,6 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     caretakers: {
       get orderManager() {
         return orderManager.current();
-      },
-      get cooldownManager() {
-        return cooldownManager.current();
       },
       get consistency() {
         return consistency.current();

@@ -56,7 +56,6 @@ export interface Config {
   readonly intervals: {
     readonly orderStaleSeconds: number;
     readonly orderManagerSeconds: number;
-    readonly cooldownCheckSeconds: number;
     readonly consistencySeconds: number;
   };
   /** Fee rate taken in the received coin (DCA_FEE_BPS / 10000). */
@@ -233,7 +232,6 @@ const envSchema = z.object({
   LOG_PRETTY: bool(false),
   ORDER_STALE_SECONDS: int(1, 86_400, 300),
   ORDER_MANAGER_INTERVAL_SECONDS: int(1, 86_400, 60),
-  COOLDOWN_CHECK_INTERVAL_SECONDS: int(1, 86_400, 60),
   CONSISTENCY_INTERVAL_SECONDS: int(1, 86_400, 300),
   DASHBOARD_PORT: int(0, 65_535, 0),
   DASHBOARD_HOST: str('127.0.0.1'),
@@ -418,7 +416,6 @@ function build(e: Env): Config {
     intervals: {
       orderStaleSeconds: e.ORDER_STALE_SECONDS,
       orderManagerSeconds: e.ORDER_MANAGER_INTERVAL_SECONDS,
-      cooldownCheckSeconds: e.COOLDOWN_CHECK_INTERVAL_SECONDS,
       consistencySeconds: e.CONSISTENCY_INTERVAL_SECONDS,
     },
     feeRate: e.DCA_FEE_BPS.div(10_000),

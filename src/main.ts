@@ -3,7 +3,7 @@
  * exchange → supervisor.
  *
  * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up, when another
- * instance already runs on the database, when the instance lock was lost, or when the database
+ * instance already runs on the database or took its lock while this one had lost it, or when the database
  * stayed unreachable for DB_CONNECT_TIMEOUT_SECONDS (systemd restarts the process); 2 for a
  * problem a restart cannot fix: bad configuration, access denied, an unknown database, a Node.js
  * older than package.json's engines.
@@ -26,6 +26,7 @@ import { seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError, DcaError } from './errors.js';
 import { createExchange } from './exchange/client.js';
 import { describeDestination } from './exchange/destination.js';
+import { guardOrders } from './exchange/orderGate.js';
 import type { ExchangeEndpoints } from './exchange/types.js';
 import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from './health/notify.js';
 import { type HealthServer, startHealthServer } from './health/server.js';
@@ -39,7 +40,8 @@ import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
 import { createPool, type Pool } from './store/db.js';
 import { describeDbError, withDbRetry } from './store/dbErrors.js';
-import { acquireInstanceLock, type InstanceLock, InstanceLockedError } from './store/instanceLock.js';
+import { InstanceGuard } from './store/instanceGuard.js';
+import { InstanceLockedError } from './store/instanceLock.js';
 import { migrate } from './store/migrate.js';
 import { unknownVariableWarnings } from './unknownVariables.js';
 
@@ -105,8 +107,8 @@ async function run(config: Config, logger: Logger): Promise<number> {
   let pool: Pool | null = null;
   let inspector: StatelyInspector | null = null;
   let dashboard: Dashboard | null = null;
-  let lock: InstanceLock | null = null;
-  let lockLost: Error | null = null;
+  let lock: InstanceGuard | null = null;
+  let lockTaken: Error | null = null;
   let health: HealthServer | null = null;
   let watchdog: Watchdog | null = null;
   // Under systemd (Type=notify): READY=1, WATCHDOG=1, STOPPING=1; null elsewhere.
@@ -126,7 +128,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
   const onRetry = dbRetryLog(logger);
   // First of all, before a stream opens or a caretaker runs: one instance per database.
   try {
-    lock = await withDbRetry(config.db, () => acquireInstanceLock(config.db), { onRetry });
+    lock = await withDbRetry(config.db, () => InstanceGuard.acquire(config.db, logger), { onRetry });
   } catch (err) {
     const problem = describeDbError(err, config.db);
     if (err instanceof InstanceLockedError || problem !== null) {
@@ -136,12 +138,13 @@ async function run(config: Config, logger: Logger): Promise<number> {
     logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
     return 1;
   }
-  const lostLock = lock.lost.then((err) => {
-    lockLost = err;
-    // Another instance may take the lock now: nothing more is written, so no order is decided
-    // (write-ahead comes first); what is in flight is reconciled by the next start.
+  // A lost lock closes the order gate and is taken again in-process (instanceGuard.ts); only
+  // another instance holding it stops this one. Nothing more is written then, so no order is
+  // decided (write-ahead comes first); what is in flight is reconciled by the next start.
+  const guard = lock;
+  const lockTakenByOther = guard.fatal.then((err) => {
+    lockTaken = err;
     void pool?.end().catch(() => undefined);
-    logger.fatal({ err }, 'instance lock lost; stopping so that a restart takes it again');
     process.stderr.write(`dca-bot: stopping, ${err.message}\n`);
     return 1;
   });
@@ -170,6 +173,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
         port: config.health.port,
         logger,
         db: pool,
+        lockHeld: () => guard.held(),
       });
     }
 
@@ -185,13 +189,15 @@ async function run(config: Config, logger: Logger): Promise<number> {
 
     const metrics = createMetrics();
     // Every REST call of every actor goes through this one client and so through one budget.
-    const { exchange, budget } = createExchange(endpoints, {
+    const { exchange: account, budget } = createExchange(endpoints, {
       logger: logger.child({ actor: 'exchange' }),
       fetchApi: countingFetch(metrics),
       minOrderValue: config.minOrderValue,
       budget: config.restBudget,
     });
     metrics.restBudgetFrom(() => budget.remaining());
+    // No order or cancel leaves while the instance lock is not held.
+    const exchange = guardOrders(account, () => guard.held());
     await logBanner(config, endpoints, pool, logger);
     // One stream of inspection events feeds both watchers; with neither on, the actors are not inspected.
     const inspection = createInspectionHub(logger);
@@ -232,7 +238,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
       }
     }
 
-    if (lockLost) throw lockLost;
+    if (lockTaken) throw lockTaken;
     if (notifier) {
       await notifier.notify('READY=1', 'STATUS=trading');
       const timeoutMs = watchdogTimeoutMs(process.env);
@@ -243,7 +249,7 @@ async function run(config: Config, logger: Logger): Promise<number> {
       }
     }
     const exit = await new Promise<number>((resolve) => {
-      void lostLock.then(resolve);
+      void lockTakenByOther.then(resolve);
       let stopping = false;
       const onSignal = (signal: NodeJS.Signals) => {
         if (stopping) return;

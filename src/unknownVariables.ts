@@ -9,6 +9,11 @@ import { CONFIG_VARIABLES } from './config.js';
 /** Read outside the config schema, on purpose: test hooks and fault injection. */
 const OTHER_KNOWN = [/^DCA_TEST_/, /^DCA_FAILPOINTS$/];
 
+/** Variables the bot once read and no longer does, with what took their place. */
+const RETIRED: Readonly<Record<string, string>> = {
+  COOLDOWN_CHECK_INTERVAL_SECONDS: 'each asset actor ends its cooldown on its own 1-second tick',
+};
+
 /** Families the bot owns even before the schema has a variable in them. */
 const EXTRA_PREFIXES = ['HEALTH_'];
 
@@ -63,6 +68,11 @@ export function unknownVariableWarnings(
   const warnings: string[] = [];
   for (const name of Object.keys(env).sort()) {
     if (knownSet.has(name) || OTHER_KNOWN.some((re) => re.test(name))) continue;
+    const retired = RETIRED[name];
+    if (retired) {
+      warnings.push(`${name} is no longer read (${retired}); remove it`);
+      continue;
+    }
     if (!prefixes.some((p) => name.toUpperCase().startsWith(p))) continue;
     const near = closestName(name.toUpperCase(), known);
     warnings.push(

@@ -1,17 +1,11 @@
 import nodemailer from 'nodemailer';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Alert, createAlerts, RecentAlerts } from '../src/actors/alerts.js';
 import { createEmailChannel, type MailTransport } from '../src/actors/email.js';
 import type { AlertEmailConfig } from '../src/config.js';
-import { waitFor } from './helpers/sim.js';
+import { logSink } from './helpers/logSink.js';
 import { type SmtpServer, startSmtpServer } from './helpers/smtp.js';
-
-function logSink() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  return { lines, logger };
-}
+import { waitFor } from './helpers/wait.js';
 
 const emailConfig = (overrides: Partial<AlertEmailConfig> = {}): AlertEmailConfig => ({
   sender: 'bot@example.test',

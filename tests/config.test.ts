@@ -40,7 +40,6 @@ describe('loadConfig', () => {
     expect(c.intervals).toEqual({
       orderStaleSeconds: 300,
       orderManagerSeconds: 60,
-      cooldownCheckSeconds: 60,
       consistencySeconds: 300,
     });
     expect(c.feeRate.toFixed()).toBe('0.0025');

@@ -15,7 +15,7 @@ import {
 } from '../src/inspect.js';
 import { dec } from '../src/money.js';
 import { BTC, startWatchedBot, type WatchedBot } from './dashboard/harness.js';
-import { waitFor } from './helpers/sim.js';
+import { waitFor } from './helpers/wait.js';
 
 describe('sanitize', () => {
   it('writes Decimals as plain strings and Dates as ISO strings', () => {

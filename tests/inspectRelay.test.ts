@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AnyActorRef } from 'xstate';
 import { type StatelyInspector, startStatelyInspector } from '../src/inspect.js';
+import { logSink } from './helpers/logSink.js';
 
 const quiet = pino({ level: 'silent' });
 const started: StatelyInspector[] = [];
@@ -106,8 +107,7 @@ describe('where the relay listens', () => {
   });
 
   it('binds another interface only when DCA_INSPECT_HOST names one, and warns that it does', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const { lines, logger } = logSink('info');
     const i = await startStatelyInspector({ logger, host: '0.0.0.0' });
     started.push(i);
     expect(i.relay.address.host).toBe('0.0.0.0');

@@ -2,25 +2,11 @@ import { errors } from '@alpacahq/alpaca-trade-api';
 import { describe, expect, it } from 'vitest';
 import { configSecrets, loadConfig, namedConfigSecrets } from '../src/config.js';
 import { CENSOR, childLogger, createLogger, warnWeakSecrets } from '../src/logger.js';
+import { logSink } from './helpers/logSink.js';
 
 const KEY_ID = 'PKSECRETKEYID0001';
 const SECRET = 'sk-live-very-secret-0002';
 const DB_PASSWORD = 'db-password-0003';
-
-/** An in-memory destination: the JSON lines pino writes, parsed. */
-function sink() {
-  const chunks: string[] = [];
-  return {
-    stream: { write: (chunk: string) => void chunks.push(chunk) },
-    text: () => chunks.join(''),
-    lines: () =>
-      chunks
-        .join('')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-  };
-}
 
 const config = loadConfig({ APCA_API_KEY_ID: KEY_ID, APCA_API_SECRET_KEY: SECRET, DB_PASSWORD });
 
@@ -40,11 +26,11 @@ function sdkAuthError(): Error {
 
 describe('createLogger', () => {
   it('writes JSON lines with the level, message and bindings', () => {
-    const out = sink();
+    const out = logSink();
     const log = createLogger({ level: 'info' }, out.stream);
     childLogger(log, { actor: 'asset', asset: 'BTC/USD' }).info({ cycleId: 7 }, 'cycle started');
     log.debug('not at info');
-    expect(out.lines()).toEqual([
+    expect(out.lines).toEqual([
       expect.objectContaining({
         level: 30,
         actor: 'asset',
@@ -56,7 +42,7 @@ describe('createLogger', () => {
   });
 
   it('never writes the key, secret or DB password when a whole config is logged', () => {
-    const out = sink();
+    const out = logSink();
     // No secret values passed in: the redact paths alone must hide them.
     const log = createLogger({ level: 'info' }, out.stream);
     log.info({ config }, 'nested under a key');
@@ -68,13 +54,13 @@ describe('createLogger', () => {
     );
     const text = out.text();
     for (const secret of [KEY_ID, SECRET, DB_PASSWORD]) expect(text).not.toContain(secret);
-    expect(out.lines()[0]).toMatchObject({
+    expect(out.lines[0]).toMatchObject({
       config: { alpaca: { secretKey: CENSOR }, db: { password: CENSOR } },
     });
   });
 
   it('scrubs the secrets from an SDK error message, stack and response headers', () => {
-    const out = sink();
+    const out = logSink();
     const log = createLogger({ level: 'info', secrets: configSecrets(config) }, out.stream);
     const err = sdkAuthError();
     log.error({ err }, 'order submit failed');
@@ -82,7 +68,7 @@ describe('createLogger', () => {
     log.warn(`retrying after: ${err.message}`);
     const text = out.text();
     for (const secret of [KEY_ID, SECRET]) expect(text).not.toContain(secret);
-    const [first] = out.lines();
+    const [first] = out.lines;
     expect(first).toMatchObject({
       err: {
         type: 'AuthError',
@@ -99,7 +85,7 @@ describe('createLogger', () => {
     const { join } = await import('node:path');
     const dir = await mkdtemp(join(tmpdir(), 'dca-log-'));
     const file = join(dir, 'logs', 'bot.log');
-    const out = sink();
+    const out = logSink();
     const log = createLogger({ level: 'info', file }, out.stream);
     log.info({ secretKey: SECRET }, 'to both');
     await new Promise<void>((resolve) => log.flush(() => resolve()));
@@ -120,31 +106,31 @@ describe('a secret too short to mask in text (a DB password `dca`)', () => {
   const weak = loadConfig({ APCA_API_KEY_ID: KEY_ID, APCA_API_SECRET_KEY: SECRET, DB_PASSWORD: 'dca' });
 
   it('leaves words that contain it intact instead of garbling them into [redacted]_assets', () => {
-    const out = sink();
+    const out = logSink();
     const log = createLogger({ level: 'info', secrets: configSecrets(weak) }, out.stream);
     log.info('loaded 3 rows from dca_assets');
     log.error({ err: new Error("Table 'x.dca_assets' doesn't exist") }, 'asset poll failed');
-    const [info, error] = out.lines();
+    const [info, error] = out.lines;
     expect(info?.['msg']).toBe('loaded 3 rows from dca_assets');
     expect(error?.['err']).toMatchObject({ message: "Table 'x.dca_assets' doesn't exist" });
     expect(out.text()).not.toContain(`${CENSOR}_assets`);
   });
 
   it('still censors a field named like a secret, and still masks the long secrets in text', () => {
-    const out = sink();
+    const out = logSink();
     const log = createLogger({ level: 'info', secrets: configSecrets(weak) }, out.stream);
     log.info({ db: { password: 'dca' } }, `auth with ${SECRET}`);
-    const [line] = out.lines();
+    const [line] = out.lines;
     expect(line?.['db']).toEqual({ password: CENSOR });
     expect(line?.['msg']).toBe(`auth with ${CENSOR}`);
   });
 
   it('is named (never shown) in one warning at start-up', () => {
-    const out = sink();
+    const out = logSink();
     const log = createLogger({ level: 'info', secrets: configSecrets(weak) }, out.stream);
     warnWeakSecrets(log, namedConfigSecrets(weak));
     warnWeakSecrets(createLogger({ level: 'info' }, out.stream), namedConfigSecrets(config));
-    const warnings = out.lines().filter((l) => l['level'] === 40);
+    const warnings = out.lines.filter((l) => l['level'] === 40);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatchObject({ weakSecrets: ['DB_PASSWORD'] });
     expect(String(warnings[0]?.['msg'])).toContain('DB_PASSWORD shorter than 6 characters');

@@ -1,33 +1,14 @@
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { type AnyActorRef, createActor, createMachine, SimulatedClock } from 'xstate';
 import { createSupervisor, SupervisorGaveUpError, type SupervisorOptions } from '../src/supervisor.js';
+import { logSink } from './helpers/logSink.js';
+import { waitFor } from './helpers/wait.js';
 import { flush, Probe } from './supervision/probeChild.js';
 
 const quick = { backoff: { initialMs: 5, maxMs: 20, factor: 2 } } satisfies Partial<SupervisorOptions>;
 
-async function waitFor(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
-
 const stateOf = (sup: { status(): { id: string; state: string }[] }, id: string) =>
   sup.status().find((s) => s.id === id)?.state;
-
-function logSink(): { lines: Record<string, unknown>[]; logger: pino.Logger } {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      lines.push(JSON.parse(String(chunk)));
-      done();
-    },
-  });
-  return { lines, logger: pino({ level: 'info' }, stream) };
-}
 
 describe('createSupervisor', () => {
   it('starts children in order and stops them in reverse', async () => {
@@ -300,7 +281,7 @@ describe('createSupervisor', () => {
   });
 
   it('abandons a child whose stop hangs once its shutdownMs has passed', async () => {
-    const { lines, logger } = logSink();
+    const { lines, logger } = logSink('info');
     const stuck = new Probe('stuck', { shutdownMs: 20, holdStop: () => true });
     const sup = createSupervisor({ children: [stuck.spec], logger });
     await sup.start();

@@ -66,6 +66,8 @@ export interface ReadinessInput {
   /** Symbols whose quotes are stale (the market-data actor's verdict). */
   readonly staleSymbols: readonly string[];
   readonly supervision: readonly ChildStatus[];
+  /** False while the instance lock is lost (no order is sent); absent where no lock is kept. */
+  readonly lockHeld?: boolean;
 }
 
 export function readiness(input: ReadinessInput): Verdict {
@@ -73,6 +75,8 @@ export function readiness(input: ReadinessInput): Verdict {
   if (input.exit) return { ok: false, reasons: [`the supervisor stopped: ${input.exit.reason}`] };
   const reasons: string[] = [];
   if (input.database !== null) reasons.push(`MySQL unreachable: ${input.database}`);
+  if (input.lockHeld === false)
+    reasons.push('the instance lock is not held: no order is sent until it is taken again');
   for (const stream of STREAM_NAMES) {
     const state = input.streams.state(stream as StreamName);
     if (state !== 'connected') reasons.push(`stream ${stream} is ${state}`);

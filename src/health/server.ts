@@ -40,6 +40,8 @@ export interface HealthServerOptions {
   readonly dbTimeoutMs?: number;
   /** How long an asset lane may stay on one piece of work before liveness fails (default 60 s). */
   readonly laneStuckMs?: number;
+  /** Whether this process holds the instance lock now (main.ts: the InstanceGuard). */
+  readonly lockHeld?: () => boolean;
 }
 
 export interface HealthServer {
@@ -74,6 +76,7 @@ export async function startHealthServer(opts: HealthServerOptions): Promise<Heal
             streams: bot.streams,
             staleSymbols: bot.staleSymbols(),
             supervision: bot.supervisor.status(),
+            ...(opts.lockHeld ? { lockHeld: opts.lockHeld() } : {}),
           })
         : readiness({
             started: false,

@@ -5,9 +5,8 @@
  * two writers per cycle undo the one-writer rule everything else relies on.
  *
  * The server drops a named lock with the connection that holds it, so the lock is lost if that
- * connection is (a database restart, a network cut, a `KILL`). Losing it is fatal: `lost` resolves
- * and the process must stop trading and exit non-zero (crash-only); the restart takes it again. A
- * heartbeat checks, every few seconds, that this connection still holds the lock, which also keeps
+ * connection is (a database restart, a network cut, a `KILL`). `lost` then resolves; instanceGuard.ts
+ * stops every order from leaving and takes the lock again in-process. A heartbeat checks, every few seconds, that this connection still holds the lock, which also keeps
  * an idle connection from reaching the server's `wait_timeout`.
  */
 import { createHash } from 'node:crypto';
@@ -92,6 +91,16 @@ export async function instanceLockHolder(cfg: DbConfig): Promise<LockHolder | nu
     const [rows] = await conn.query('SELECT IS_FREE_LOCK(?) AS free', [name]);
     if ((rows as { free: number | null }[])[0]?.free === 1) return null;
     return await lockHolder(conn, name);
+  } finally {
+    conn.destroy();
+  }
+}
+
+/** Ends a server connection of this user (one that held the lock and that the server still keeps). */
+export async function killConnection(cfg: DbConfig, connectionId: number): Promise<void> {
+  const conn = await mysql.createConnection(serverOptions(cfg));
+  try {
+    await conn.query('KILL ?', [connectionId]);
   } finally {
     conn.destroy();
   }

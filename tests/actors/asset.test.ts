@@ -4,12 +4,12 @@
  */
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMemoryExchange, type MemoryExchange } from '../../bench/memoryExchange.js';
 import { AssetActor } from '../../src/actors/asset.js';
 import { dec } from '../../src/money.js';
 import { getAsset } from '../../src/store/assets.js';
-import { waitUntil } from '../helpers/bot.js';
+import { createMemoryExchange, type MemoryExchange } from '../../testkit/memoryExchange.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { waitUntil } from '../helpers/wait.js';
 
 let db: TestDatabase;
 let exchange: MemoryExchange;

@@ -11,9 +11,10 @@ import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { listAssetSupervision } from '../../src/store/assetSupervision.js';
 import { createCycle, getCycle, updateCycle } from '../../src/store/cycles.js';
-import { currentCycle, waitUntil } from '../helpers/bot.js';
+import { currentCycle } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, installationIdOf, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const ETH = 'ETH/USD';

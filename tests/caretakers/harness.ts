@@ -1,87 +1,35 @@
 /**
- * The whole process tree in-process (`startBot`) against the simulator through the real exchange
- * adapter and a throwaway MariaDB database. Caretaker timers are set an hour apart so only the
+ * The caretakers' fixture (tests/helpers/fixture.ts) with caretaker timers an hour apart, so only the
  * test's own `runOnce(now)` calls act; log lines are collected so a test can look for an alert.
  */
-import { pino } from 'pino';
-import { type Bot, startBot } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
-import type { CycleRow, CycleStatus } from '../../src/domain.js';
-import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
-import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { type CyclePatch, createCycle, getLatestCycle, updateCycle } from '../../src/store/cycles.js';
-import type { Pool, Queryable } from '../../src/store/db.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { botEnv } from '../helpers/env.js';
-import { waitFor } from '../helpers/sim.js';
+import type { CycleStatus } from '../../src/domain.js';
+import { getLatestCycle } from '../../src/store/cycles.js';
+import type { Queryable } from '../../src/store/db.js';
+import { type Fixture, type FixtureOptions, startFixture } from '../helpers/fixture.js';
 
-export interface Harness {
-  readonly db: TestDatabase;
-  readonly sim: Simulator;
-  readonly bot: Bot;
-  readonly lines: Record<string, unknown>[];
-  close(): Promise<void>;
-}
+export type Harness = Fixture;
 
-export interface HarnessOptions {
-  /** Rows (assets, cycles) and simulator state that must exist before the bot starts. */
-  readonly setup?: (pool: Pool, sim: Simulator) => Promise<void>;
-  /** Symbols whose asset actors must be running before the harness is handed back. */
-  readonly symbols: readonly string[];
+export interface HarnessOptions extends Pick<FixtureOptions, 'setup' | 'symbols' | 'env'> {
   /** Asset actor TICK period; an hour by default so time moves only when a test says so. */
   readonly tickMs?: number;
-  /** More environment, e.g. ALERT_EMAIL_* to mail alerts. */
-  readonly env?: Readonly<Record<string, string>>;
 }
 
 const HOUR_SECONDS = '3600';
 
-export async function startHarness(opts: HarnessOptions): Promise<Harness> {
-  const db = await createTestDatabase();
-  const sim = await startSimulator();
-  await opts.setup?.(db.pool, sim);
-  const e = sim.endpoints;
-  const config = loadConfig({
-    ...botEnv(e, db.cfg),
-    ASSET_POLL_SECONDS: HOUR_SECONDS,
-    ORDER_MANAGER_INTERVAL_SECONDS: HOUR_SECONDS,
-    COOLDOWN_CHECK_INTERVAL_SECONDS: HOUR_SECONDS,
-    CONSISTENCY_INTERVAL_SECONDS: HOUR_SECONDS,
-    ORDER_STALE_SECONDS: '300',
-    ...opts.env,
-  });
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  const exchange = createAlpacaExchange(e, { requestTimeoutMs: 3_000 });
-  const bot = await startBot({ config, logger, pool: db.pool, exchange, tickMs: opts.tickMs ?? 3_600_000 });
-  await waitFor(() => opts.symbols.every((s) => bot.registry.get(s)), 10_000, 'asset actors');
-  await waitFor(() => tradeStreamUp(lines), 10_000, 'trade updates');
-  return {
-    db,
-    sim,
-    bot,
-    lines,
-    async close() {
-      await bot.stop('test over');
-      await sim.close();
-      await db.drop();
+export function startHarness(opts: HarnessOptions): Promise<Harness> {
+  return startFixture({
+    ...opts,
+    env: {
+      ASSET_POLL_SECONDS: HOUR_SECONDS,
+      ORDER_MANAGER_INTERVAL_SECONDS: HOUR_SECONDS,
+      CONSISTENCY_INTERVAL_SECONDS: HOUR_SECONDS,
+      ORDER_STALE_SECONDS: '300',
+      ...opts.env,
     },
-  };
-}
-
-function tradeStreamUp(lines: readonly Record<string, unknown>[]): boolean {
-  return lines.some((l) => l['msg'] === 'trade updates connected');
-}
-
-/** A cycle row as the bot would have left it (e.g. before a restart). */
-export async function insertCycle(
-  db: Queryable,
-  assetId: number,
-  status: CycleStatus,
-  patch: CyclePatch = {},
-): Promise<CycleRow> {
-  const row = await createCycle(db, assetId, status);
-  return Object.keys(patch).length === 0 ? row : updateCycle(db, row.id, row.version, patch);
+    logLevel: 'debug',
+    requestTimeoutMs: 3_000,
+    tickMs: opts.tickMs ?? 3_600_000,
+  });
 }
 
 export async function latestStatus(db: Queryable, assetId: number): Promise<CycleStatus | undefined> {
@@ -89,18 +37,3 @@ export async function latestStatus(db: Queryable, assetId: number): Promise<Cycl
 }
 
 export const minutesFromNow = (minutes: number): Date => new Date(Date.now() + minutes * 60_000);
-
-/** Publishes the quote every 50 ms until `done` holds: the quote stream subscribes asynchronously. */
-export async function quoteUntil(
-  sim: Simulator,
-  quote: { symbol: string; bid: string; ask: string },
-  done: () => boolean,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    sim.publishQuote(quote.symbol, quote.bid, quote.ask);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -1,14 +1,8 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { isPassingFailure, Periodic } from '../../src/actors/caretakers/interval.js';
 import { DcaError, ExchangeError } from '../../src/errors.js';
-import { waitFor } from '../helpers/sim.js';
-
-function logSink() {
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  return { lines, logger };
-}
+import { logSink } from '../helpers/logSink.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('the caretakers interval', () => {
   it('runs the job every interval with the clock time', async () => {

@@ -3,16 +3,12 @@ import { cancelReason } from '../../src/actors/caretakers/orderManager.js';
 import type { Installation } from '../../src/clientOrderId.js';
 import type { OrderSnapshot } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
-import { insertAsset } from '../helpers/db.js';
-import { waitFor, waitForOrder } from '../helpers/sim.js';
-import {
-  type Harness,
-  insertCycle,
-  latestStatus,
-  minutesFromNow,
-  quoteUntil,
-  startHarness,
-} from './harness.js';
+import { quoteUntil } from '../helpers/bot.js';
+import { anOrder } from '../helpers/cycle.js';
+import { insertAsset, insertCycle } from '../helpers/db.js';
+import { waitForOrder } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
+import { type Harness, latestStatus, minutesFromNow, startHarness } from './harness.js';
 
 const NOW = new Date('2026-01-01T12:00:00Z');
 const STALE_MS = 300_000;
@@ -22,35 +18,25 @@ const FRESH: Installation = { id: 'thisinst', legacyCycleMax: null };
 /** A database upgraded in place when its newest cycle was 7. */
 const UPGRADED: Installation = { id: 'thisinst', legacyCycleMax: 7 };
 
-function anOrder(overrides: Partial<OrderSnapshot>): OrderSnapshot {
-  return {
-    id: 'order-1',
+/** An open bot buy limit under this installation, placed ten minutes before NOW. */
+const openOrder = (overrides: Partial<OrderSnapshot>): OrderSnapshot =>
+  anOrder({
     clientOrderId: 'dca-thisinst-7-base-1',
-    symbol: 'BTC/USD',
-    side: 'buy',
-    type: 'limit',
     status: 'new',
     qty: dec('0.001'),
-    notional: null,
     limitPrice: dec('50000'),
-    filledQty: dec(0),
-    filledAvgPrice: null,
-    timeInForce: 'gtc',
     createdAt: new Date(NOW.getTime() - 10 * 60_000),
-    updatedAt: null,
-    filledAt: null,
     ...overrides,
-  };
-}
+  });
 
 describe('which open orders the order manager cancels', () => {
   it('cancels a bot buy limit older than the stale age even while its cycle waits on it', () => {
     const inFlight = { clientOrderIds: new Set(['dca-thisinst-7-base-1']), orderIds: new Set<string>() };
-    expect(cancelReason(anOrder({}), inFlight, NOW, STALE_MS, FRESH)).toBe('stale_buy');
+    expect(cancelReason(openOrder({}), inFlight, NOW, STALE_MS, FRESH)).toBe('stale_buy');
   });
 
   it('leaves a bot order younger than the stale age alone', () => {
-    const young = anOrder({
+    const young = openOrder({
       createdAt: new Date(NOW.getTime() - 60_000),
       clientOrderId: 'dca-thisinst-999-tp-1',
     });
@@ -58,7 +44,7 @@ describe('which open orders the order manager cancels', () => {
   });
 
   it('keeps an old sell that a selling cycle has in flight, by client order id or by order id', () => {
-    const sell = anOrder({
+    const sell = openOrder({
       side: 'sell',
       type: 'market',
       clientOrderId: 'dca-thisinst-7-tp-2',
@@ -72,27 +58,27 @@ describe('which open orders the order manager cancels', () => {
   });
 
   it('never cancels an order placed by hand, however old', () => {
-    expect(cancelReason(anOrder({ clientOrderId: 'my-order' }), NONE, NOW, STALE_MS, FRESH)).toBeNull();
+    expect(cancelReason(openOrder({ clientOrderId: 'my-order' }), NONE, NOW, STALE_MS, FRESH)).toBeNull();
   });
 
   it("never cancels another installation's dca-bot order, however old (defect 5)", () => {
-    const theirs = anOrder({ clientOrderId: 'dca-otherone-7-base-1' });
-    const theirSell = anOrder({ side: 'sell', type: 'market', clientOrderId: 'dca-otherone-7-tp-2' });
+    const theirs = openOrder({ clientOrderId: 'dca-otherone-7-base-1' });
+    const theirSell = openOrder({ side: 'sell', type: 'market', clientOrderId: 'dca-otherone-7-tp-2' });
     expect(cancelReason(theirs, NONE, NOW, STALE_MS, UPGRADED)).toBeNull();
     expect(cancelReason(theirSell, NONE, NOW, STALE_MS, UPGRADED)).toBeNull();
   });
 
   it('never cancels a pre-installation id in a database created with installation ids (defect 5)', () => {
-    const legacy = anOrder({ clientOrderId: 'dca-7-base-1' });
+    const legacy = openOrder({ clientOrderId: 'dca-7-base-1' });
     expect(cancelReason(legacy, NONE, NOW, STALE_MS, FRESH)).toBeNull();
   });
 
   it('still cares for the pre-installation orders of a database upgraded in place, up to its last cycle', () => {
-    expect(cancelReason(anOrder({ clientOrderId: 'dca-7-base-1' }), NONE, NOW, STALE_MS, UPGRADED)).toBe(
+    expect(cancelReason(openOrder({ clientOrderId: 'dca-7-base-1' }), NONE, NOW, STALE_MS, UPGRADED)).toBe(
       'stale_buy',
     );
     expect(
-      cancelReason(anOrder({ clientOrderId: 'dca-8-base-1' }), NONE, NOW, STALE_MS, UPGRADED),
+      cancelReason(openOrder({ clientOrderId: 'dca-8-base-1' }), NONE, NOW, STALE_MS, UPGRADED),
     ).toBeNull();
   });
 });
@@ -116,24 +102,21 @@ describe('the order manager against the simulator', () => {
   it('runs with the other caretakers as supervised children after the asset poller', () => {
     const ids = h.bot.supervisor.status().map((c) => c.id);
     expect(ids.indexOf('orderManager')).toBeGreaterThan(ids.indexOf('assets'));
-    expect(ids).toEqual(expect.arrayContaining(['orderManager', 'cooldownManager', 'consistency']));
+    expect(ids).toEqual(expect.arrayContaining(['orderManager', 'consistency']));
     expect(
       h.bot.supervisor
         .status()
         .filter((c) => c.id !== 'asset:BTC/USD')
         .map((c) => c.state),
-    ).toEqual(['running', 'running', 'running', 'running', 'running', 'running']);
+    ).toEqual(['running', 'running', 'running', 'running', 'running']);
   });
 
   it('cancels a stale base order and the cycle returns to watching through trade_updates', async () => {
     const actor = h.bot.registry.get('BTC/USD')!;
     h.sim.faults.holdOrders();
-    await quoteUntil(
-      h.sim,
-      { symbol: 'BTC/USD', bid: '50000', ask: '50010' },
-      () => actor.view().cycle?.latestOrderId != null,
-      'base order submitted',
-    );
+    await quoteUntil(h.sim, 'BTC/USD', '50000', '50010', () => actor.view().cycle?.latestOrderId != null, {
+      what: 'base order submitted',
+    });
     const clientOrderId = actor.view().cycle!.clientOrderId!;
     const manager = h.bot.caretakers.orderManager;
 
@@ -204,12 +187,12 @@ describe('the order manager of a database upgraded in place (defect 5)', () => {
       setup: async (pool, sim) => {
         const assetId = await insertAsset(pool);
         // Cycles 1 and 2 ran before the upgrade; cycle 1's take-profit was left open by a crash.
-        const old = await insertCycle(pool, assetId, 'complete', { clientOrderId: 'dca-1-tp-2' });
-        await insertCycle(pool, assetId, 'watching');
+        const old = await insertCycle(pool, assetId, { status: 'complete', client_order_id: 'dca-1-tp-2' });
+        await insertCycle(pool, assetId);
         await pool.query(
           `INSERT INTO dca_orders (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty)
            VALUES (?, ?, 'dca-1-tp-2', 'tp', 'sell', 'limit', 'gtc', 0.01)`,
-          [old.id, assetId],
+          [old, assetId],
         );
         await pool.query('UPDATE dca_installation SET legacy_cycle_max = 2');
         sim.setPosition('BTC/USD', '0.05', '50000');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAssetBySymbol } from '../../src/store/assets.js';
-import { BTC_ADD_ARGS, cli, dbEnv } from '../helpers/cli.js';
+import { BTC_ADD_ARGS, cli } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 
 let db: TestDatabase;
 let env: NodeJS.ProcessEnv;

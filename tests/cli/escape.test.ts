@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dbEnv } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 // Clears the screen, then paints in red; U+009B is the one-byte C1 form of the escape introducer.

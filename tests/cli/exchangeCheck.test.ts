@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/simulator.js';
 import { getAssetBySymbol } from '../../src/store/assets.js';
-import { BTC_ADD_ARGS, cli, dbEnv } from '../helpers/cli.js';
+import { BTC_ADD_ARGS, cli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 
 let db: TestDatabase;
 let sim: Simulator;

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, dbEnv } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
 import { dropDatabase, randomDatabaseName, testServerConfig } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 
 const name = randomDatabaseName();
 const env = dbEnv({ ...testServerConfig(), database: name });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, dbEnv, insertCycle } from '../helpers/cli.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { cli } from '../helpers/cli.js';
+import { createTestDatabase, insertAsset, insertCycle, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 
 let db: TestDatabase;
 let env: NodeJS.ProcessEnv;

@@ -6,8 +6,9 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { BTC_ADD_ARGS, cli, dbEnv } from '../helpers/cli.js';
+import { BTC_ADD_ARGS, cli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 import { runEntry } from '../helpers/proc.js';
 
 let db: TestDatabase;

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BTC_ADD_ARGS, cli, dbEnv } from '../helpers/cli.js';
+import { BTC_ADD_ARGS, cli } from '../helpers/cli.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 
 const BIN = fileURLToPath(new URL('../../bin/dca-bot.mjs', import.meta.url));
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { putAssetSupervision } from '../../src/store/assetSupervision.js';
-import { cli, dbEnv, insertCycle } from '../helpers/cli.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { cli } from '../helpers/cli.js';
+import { createTestDatabase, insertAsset, insertCycle, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 
 let db: TestDatabase;
 let env: NodeJS.ProcessEnv;

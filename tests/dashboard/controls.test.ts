@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { getAssetBySymbol } from '../../src/store/assets.js';
 import { getLatestCycle, listCycles } from '../../src/store/cycles.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 import { BTC, startWatchedBot, type WatchedBot } from './harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';

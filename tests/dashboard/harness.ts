@@ -1,18 +1,15 @@
 /**
- * A bot to watch: the whole process tree in-process (`startBot`) against the simulator and a
- * throwaway database, with its inspection events going through a hub as main.ts wires them. The
- * dashboard and inspector tests attach to `hub`.
+ * A bot to watch: the shared fixture (tests/helpers/fixture.ts) with one BTC/USD asset, its
+ * inspection events going through a hub as main.ts wires them. The dashboard and inspector tests
+ * attach to `hub`.
  */
-import { pino } from 'pino';
-import { type Bot, startBot } from '../../src/app.js';
-import { type Config, loadConfig } from '../../src/config.js';
-import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+
+import type { Exchange } from '../../src/exchange/types.js';
 import { createInspectionHub, type InspectionHub } from '../../src/inspect.js';
-import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { getLatestCycle } from '../../src/store/cycles.js';
-import { createTestDatabase, insertAsset, type SeedAssetColumns, type TestDatabase } from '../helpers/db.js';
-import { botEnv } from '../helpers/env.js';
-import { waitFor } from '../helpers/sim.js';
+import { quoteUntil } from '../helpers/bot.js';
+import { insertAsset, type SeedAssetColumns } from '../helpers/db.js';
+import { type Fixture, startFixture } from '../helpers/fixture.js';
 
 export const BTC = 'BTC/USD';
 
@@ -28,17 +25,12 @@ export const WATCHED_ASSET: Partial<SeedAssetColumns> = {
   buy_order_price_deviation_percent: '2',
 };
 
-export interface WatchedBot {
-  readonly db: TestDatabase;
-  readonly sim: Simulator;
-  readonly bot: Bot;
-  readonly config: Config;
+export interface WatchedBot extends Fixture {
   readonly hub: InspectionHub;
   readonly assetId: number;
-  readonly lines: Record<string, unknown>[];
   /** The bot's exchange client (the dashboard reads the account through it). */
-  readonly exchange: ReturnType<typeof createAlpacaExchange>;
-  /** Publishes the quote every 50 ms until `done` holds (for BTC/USD unless `symbol` says otherwise). */
+  readonly exchange: Exchange;
+  /** Publishes the quote (tests/helpers/bot.ts quoteUntil) for BTC/USD, or `symbol`, until `done` holds. */
   quoteUntil(
     bid: string,
     ask: string,
@@ -47,7 +39,6 @@ export interface WatchedBot {
     symbol?: string,
   ): Promise<void>;
   latestCycle(): ReturnType<typeof getLatestCycle>;
-  close(): Promise<void>;
 }
 
 export async function startWatchedBot(
@@ -58,46 +49,31 @@ export async function startWatchedBot(
     extraAssets?: Partial<SeedAssetColumns>[];
   } = {},
 ): Promise<WatchedBot> {
-  const [db, sim] = await Promise.all([createTestDatabase(), startSimulator()]);
-  const assetId = await insertAsset(db.pool, WATCHED_ASSET);
-  for (const extra of opts.extraAssets ?? []) await insertAsset(db.pool, { ...WATCHED_ASSET, ...extra });
-  const e = sim.endpoints;
-  const config = loadConfig({
-    ...botEnv(e, db.cfg),
-    ASSET_POLL_SECONDS: '3600',
-    DASHBOARD_TOKEN: opts.token,
+  let assetId = 0;
+  let hub: InspectionHub | undefined;
+  const f = await startFixture({
+    symbols: [BTC],
+    setup: async (pool) => {
+      assetId = await insertAsset(pool, WATCHED_ASSET);
+      for (const extra of opts.extraAssets ?? []) await insertAsset(pool, { ...WATCHED_ASSET, ...extra });
+    },
+    env: { ASSET_POLL_SECONDS: '3600', ...(opts.token === undefined ? {} : { DASHBOARD_TOKEN: opts.token }) },
+    logLevel: 'debug',
+    requestTimeoutMs: 3_000,
+    tickMs: 200,
+    inspectWith: (logger) => {
+      hub = createInspectionHub(logger);
+      opts.beforeStart?.(hub);
+      return hub.inspect;
+    },
   });
-  const lines: Record<string, unknown>[] = [];
-  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  const hub = createInspectionHub(logger);
-  opts.beforeStart?.(hub);
-  const exchange = createAlpacaExchange(e, { requestTimeoutMs: 3_000 });
-  const bot = await startBot({ config, logger, pool: db.pool, exchange, inspect: hub.inspect, tickMs: 200 });
-  await waitFor(() => bot.registry.get(BTC) !== undefined, 10_000, 'the asset actor');
-  await waitFor(() => lines.some((l) => l['msg'] === 'trade updates connected'), 10_000, 'trade updates');
-  const latestCycle = () => getLatestCycle(db.pool, assetId);
+  const { sim, db } = f;
   return {
-    db,
-    sim,
-    bot,
-    config,
-    hub,
+    ...f,
+    hub: hub!,
     assetId,
-    lines,
-    exchange,
-    latestCycle,
-    async quoteUntil(bid, ask, done, what, symbol = BTC) {
-      const deadline = Date.now() + 10_000;
-      while (!(await done())) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        sim.publishQuote(symbol, bid, ask);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
-    async close() {
-      await bot.stop('test over');
-      await sim.close();
-      await db.drop();
-    },
+    latestCycle: () => getLatestCycle(db.pool, assetId),
+    exchange: f.started.exchange,
+    quoteUntil: (bid, ask, done, what, symbol = BTC) => quoteUntil(sim, symbol, bid, ask, done, { what }),
   };
 }

@@ -14,6 +14,7 @@ import { createInspectionHub } from '../../src/inspect.js';
 import { createLogger } from '../../src/logger.js';
 import type { ChildStatus } from '../../src/supervisor.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { logSink } from '../helpers/logSink.js';
 
 const TOKEN = 'dash-token-7f3a9c';
 const SECRET_KEY = 'SECRET-KEY-1234567';
@@ -197,9 +198,9 @@ describe('the dashboard server', () => {
   });
 
   it('says on start-up whether a token is required, not a redacted placeholder', async () => {
-    const lines: Record<string, unknown>[] = [];
+    const { lines, stream } = logSink();
     // The bot's own logger, whose redaction censors any key named `token`.
-    const logger = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+    const logger = createLogger({ level: 'info' }, stream);
     const config = loadConfig({ DCA_MODE: 'sim', DASHBOARD_PORT: '0' });
     const plain = await createDashboard({
       bot: {

@@ -15,11 +15,10 @@ import {
   ledgerOf,
   quoteUntil,
   spawnBot,
-  waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, installationIdOf, type TestDatabase } from '../helpers/db.js';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');

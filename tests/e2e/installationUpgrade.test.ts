@@ -12,10 +12,16 @@ import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { DEFAULT_MIGRATIONS_DIR, migrate } from '../../src/store/migrate.js';
-import { currentCycle, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
-import { insertCycle } from '../helpers/cli.js';
-import { createTestDatabase, insertAsset, installationIdOf, type TestDatabase } from '../helpers/db.js';
+import { currentCycle, ledgerOf, quoteUntil } from '../helpers/bot.js';
+import {
+  createTestDatabase,
+  insertAsset,
+  insertCycle,
+  installationIdOf,
+  type TestDatabase,
+} from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');

@@ -3,25 +3,26 @@
  * real MariaDB database; a second `npm start` on the same database (a manual start beside the
  * systemd unit, or a second `--sim` demo) must exit 1 at once with one line naming the database and
  * the lock holder's connection, having opened no stream and run no caretaker, and leave the first
- * instance's live cycle alone. The operator CLI keeps reading beside a running bot, and a bot whose
- * lock connection is killed stops and exits non-zero, so that its restart takes the lock again.
+ * instance's live cycle alone. The operator CLI keeps reading beside a running bot; a bot whose
+ * lock connection is killed takes the lock back in-process, or exits 1 if another instance got it.
  */
 import mysql from 'mysql2/promise';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { instanceLockName } from '../../src/store/instanceLock.js';
+import { acquireInstanceLock, type InstanceLock, instanceLockName } from '../../src/store/instanceLock.js';
 import {
   type BotProcess,
   currentCycle,
   cyclesOf,
   quoteUntil,
   spawnBot,
-  waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
-import { cli, dbEnv } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase, testServerConfig } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
+import { waitFor, waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 
@@ -147,7 +148,7 @@ describe('beside a running bot', () => {
 });
 
 describe('a bot whose lock connection is lost (defect 6)', () => {
-  it('stops trading and exits non-zero; started again, it takes the lock back and trades', async () => {
+  it('stays up, takes the lock back in-process and trades', async () => {
     const assetId = await insertAsset(db.pool);
     const first = start();
     await waitUntilTrading(first, [BTC]);
@@ -157,15 +158,43 @@ describe('a bot whose lock connection is lost (defect 6)', () => {
     const conn = await mysql.createConnection(testServerConfig());
     await conn.query(`KILL ${holder}`);
     await conn.end();
-    expect(await exitWithin(first, 15_000)).toBe(1);
-    expect(first.stderr()).toMatch(/dca-bot: stopping, the instance lock "dca-bot:.*" was lost/);
-    expect(sim.listOrders()).toEqual([]);
-
-    const restarted = start();
-    await waitUntilTrading(restarted, [BTC]);
+    await first.waitForLog(
+      (l) => l.msg.startsWith('instance lock taken again'),
+      15_000,
+      'the lock taken again',
+    );
     expect(await lockHolder()).not.toBe(holder);
+    expect(first.child.exitCode).toBeNull();
     await quoteUntil(sim, BTC, '49990', '50000', async () =>
       dec((await currentCycle(db.pool, assetId))?.quantity ?? 0).gt(0),
     );
+  });
+
+  it('exits 1 when another instance took the lock while it was lost, having sent no order', async () => {
+    await insertAsset(db.pool);
+    const first = start();
+    await waitUntilTrading(first, [BTC]);
+    const holder = await lockHolder();
+    const conn = await mysql.createConnection(testServerConfig());
+    await conn.query(`KILL ${holder}`);
+    // The other instance asks at once; the bot asks again only after 2 s.
+    let other: InstanceLock | null = null;
+    await waitFor(
+      async () => {
+        other = await acquireInstanceLock(db.cfg, { waitSeconds: 0 }).catch(() => null);
+        return other !== null;
+      },
+      5_000,
+      'the other instance holding the lock',
+    );
+    await conn.end();
+    try {
+      sim.publishQuote(BTC, '49990', '50000');
+      expect(await exitWithin(first, 15_000)).toBe(1);
+      expect(first.stderr()).toMatch(/dca-bot: stopping, another dca-bot instance is running on database/);
+      expect(sim.listOrders()).toEqual([]);
+    } finally {
+      await other!.release();
+    }
   });
 });

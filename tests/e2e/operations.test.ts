@@ -9,9 +9,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { type BotProcess, spawnBot, waitUntil, waitUntilTrading } from '../helpers/bot.js';
+import { type BotProcess, spawnBot, waitUntilTrading } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type FakeNotifySocket, startFakeNotifySocket } from '../helpers/notifySocket.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 

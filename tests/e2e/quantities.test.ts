@@ -12,10 +12,10 @@ import {
   ledgerOf,
   quoteUntil,
   spawnBot,
-  waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const SIM_FEE = dec('0.0015');

@@ -15,13 +15,14 @@ import {
   ledgerOf,
   quoteUntil,
   spawnBot,
-  waitUntil,
   waitUntilTrading,
 } from '../helpers/bot.js';
-import { cli, dbEnv } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
+import { dbEnv } from '../helpers/env.js';
 import { type InProcessBot, startInProcessBot } from '../helpers/inProcessBot.js';
 import { waitForOrder } from '../helpers/sim.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 

@@ -8,16 +8,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import {
-  type BotProcess,
-  cyclesOf,
-  quoteUntil,
-  spawnBot,
-  waitUntil,
-  waitUntilTrading,
-} from '../helpers/bot.js';
+import { type BotProcess, cyclesOf, quoteUntil, spawnBot, waitUntilTrading } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { invariantViolations } from '../helpers/invariants.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');

@@ -5,39 +5,32 @@
  * live orders for one cycle step.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bot } from '../../src/app.js';
 import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
-import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
-import { startInProcessBot } from '../helpers/inProcessBot.js';
+import type { Simulator } from '../../src/sim/index.js';
+import { cyclesOf, ledgerOf, quoteUntil } from '../helpers/bot.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { invariantViolations } from '../helpers/invariants.js';
+import { type RealisticBot, startRealisticBot } from '../helpers/realisticBot.js';
 import { waitForOrder } from '../helpers/sim.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
 const BUY_QUOTE = ['49990', '50000'] as const;
 const SELL_QUOTE = ['50600', '50610'] as const;
 
+let fixture: RealisticBot;
 let sim: Simulator;
 let db: TestDatabase;
-let bot: Bot | null = null;
 let assetId: number;
 
 beforeEach(async () => {
-  [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-  assetId = await insertAsset(db.pool, { cooldown_period: 60 });
-  const started = await startInProcessBot({ sim, db });
-  bot = started.bot;
-  await started.trading([BTC]);
+  fixture = await startRealisticBot();
+  ({ sim, db, assetId } = fixture);
 });
 
-afterEach(async () => {
-  await bot?.stop('test over');
-  bot = null;
-  await Promise.all([sim.close(), db.drop()]);
-});
+afterEach(() => fixture.close());
 
 const cycles = () => cyclesOf(db.pool, assetId);
 const quantity = async () => dec((await cycles())[0]?.quantity ?? 0);

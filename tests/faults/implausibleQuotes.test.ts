@@ -7,9 +7,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { cyclesOf, quoteUntil, waitUntil } from '../helpers/bot.js';
+import { cyclesOf, quoteUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type InProcessBot, startInProcessBot } from '../helpers/inProcessBot.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const BUY_QUOTE = ['49990', '50000'] as const;

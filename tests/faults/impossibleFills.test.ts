@@ -8,37 +8,32 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
-import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import type { Simulator } from '../../src/sim/index.js';
 import type { SimOrder } from '../../src/sim/types.js';
 import { orderJson } from '../../src/sim/wire.js';
-import { cyclesOf, ledgerOf, quoteUntil, waitUntil } from '../helpers/bot.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
-import { type InProcessBot, startInProcessBot } from '../helpers/inProcessBot.js';
+import { cyclesOf, ledgerOf, quoteUntil } from '../helpers/bot.js';
+import type { TestDatabase } from '../helpers/db.js';
 import { invariantViolations } from '../helpers/invariants.js';
+import { type RealisticBot, startRealisticBot } from '../helpers/realisticBot.js';
 import { waitForOrder } from '../helpers/sim.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
 const BUY_QUOTE = ['49990', '50000'] as const;
 const SELL_QUOTE = ['50600', '50610'] as const;
 
+let fixture: RealisticBot;
 let sim: Simulator;
 let db: TestDatabase;
-let running: InProcessBot | null = null;
 let assetId: number;
 
 beforeEach(async () => {
-  [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-  assetId = await insertAsset(db.pool, { cooldown_period: 60 });
-  running = await startInProcessBot({ sim, db });
-  await running.trading([BTC]);
+  fixture = await startRealisticBot();
+  ({ sim, db, assetId } = fixture);
 });
 
-afterEach(async () => {
-  await running?.bot.stop('test over');
-  running = null;
-  await Promise.all([sim.close(), db.drop()]);
-});
+afterEach(() => fixture.close());
 
 const cycles = () => cyclesOf(db.pool, assetId);
 const sellOrder = (): SimOrder | undefined => sim.listOrders().find((o) => o.side === 'sell');
@@ -112,7 +107,7 @@ describe('impossible trade updates', () => {
   it.each(BAD_FRAMES)(
     'books nothing from %s, alerts, and completes the cycle from REST',
     async (_what, bad) => {
-      const bot = running!;
+      const bot = fixture;
       const sell = await restingTakeProfit();
       const placed = orderJson(sell);
       // The exchange fills the sell; its own fill frame is held until another frame would follow it.

@@ -7,12 +7,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { currentCycle, waitUntil } from '../helpers/bot.js';
+import { currentCycle } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import type { InProcessBot } from '../helpers/inProcessBot.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
 import { type RestCounter, restCounter } from '../helpers/restCounter.js';
+import { pause, waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -45,8 +46,6 @@ async function start(opts: { cash?: string } = {}): Promise<{ bot: InProcessBot;
   await running.trading([BTC]);
   return { bot: running, assetId };
 }
-
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Publishes the quote every `everyMs` for `ms`. */
 async function quoteFor(bid: string, ask: string, ms: number, everyMs = 100): Promise<void> {

@@ -11,11 +11,11 @@ import { describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
 import { type Step, schedule } from '../helpers/schedules.js';
+import { pause, waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -23,8 +23,6 @@ const SEEDS = Number(process.env['DCA_FAULT_SEEDS'] || 10);
 const FIRST_SEED = Number(process.env['DCA_FAULT_SEED_BASE'] || 1);
 const STEPS = 24;
 const REQUEST_TIMEOUT_MS = 400;
-
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The last quote again, so a decision (and its POST) may be under way when the next fault hits. */
 async function quoteAgain(run: Run, ms: number): Promise<void> {

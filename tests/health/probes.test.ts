@@ -9,10 +9,10 @@ import type { Bot } from '../../src/app.js';
 import { type HealthServer, startHealthServer } from '../../src/health/server.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { createPool, type Pool } from '../../src/store/db.js';
-import { waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type InProcessBotOptions, startInProcessBot } from '../helpers/inProcessBot.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 
@@ -23,8 +23,10 @@ let proxied: Pool;
 let health: HealthServer;
 let bot: Bot | null = null;
 let assetId: number;
+let lockHeld = true;
 
 beforeEach(async () => {
+  lockHeld = true;
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
   proxy = await startTcpProxy({ host: db.cfg.host, port: db.cfg.port });
   proxied = createPool({ ...db.cfg, host: '127.0.0.1', port: proxy.port });
@@ -35,6 +37,7 @@ beforeEach(async () => {
     logger: (await import('pino')).pino({ level: 'silent' }),
     db: proxied,
     dbTimeoutMs: 500,
+    lockHeld: () => lockHeld,
   });
 });
 
@@ -121,6 +124,20 @@ describe('the readiness probe', () => {
     expect((await probe('/healthz')).status).toBe(200);
     proxy.restore();
     await waitUntil(() => probe('/readyz'), ready, { what: 'ready again', timeoutMs: 15_000 });
+  });
+
+  it('is not ready while the instance lock is not held, and ready again once it is', async () => {
+    await start();
+    await waitUntil(() => probe('/readyz'), ready, { what: 'ready' });
+    lockHeld = false;
+    const down = await probe('/readyz');
+    expect(down.status).toBe(503);
+    expect(down.body.reasons).toContain(
+      'the instance lock is not held: no order is sent until it is taken again',
+    );
+    expect((await probe('/healthz')).status).toBe(200);
+    lockHeld = true;
+    expect((await probe('/readyz')).status).toBe(200);
   });
 
   it('is not ready while an asset is parked, naming it and why', async () => {

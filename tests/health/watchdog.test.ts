@@ -4,25 +4,24 @@
  * while the event loop is blocked (the first check after a stall withholds its ping) and while an
  * asset actor's lane is stuck on a database that does not answer, and they resume afterwards.
  */
-import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
 import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from '../../src/health/notify.js';
 import { Watchdog } from '../../src/health/watchdog.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { createPool, type Pool } from '../../src/store/db.js';
-import { waitUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
+import { logSink } from '../helpers/logSink.js';
 import { type FakeNotifySocket, startFakeNotifySocket } from '../helpers/notifySocket.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 
 let socket: FakeNotifySocket;
 let watchdog: Watchdog | null = null;
-const logLines: Array<{ msg: string; reasons?: string[] }> = [];
-const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
+const { lines: logLines, logger } = logSink('info');
 
 beforeEach(async () => {
   logLines.length = 0;
@@ -106,9 +105,8 @@ describe('the watchdog', () => {
     );
 
     // The check that ran right after the stall saw it and let no ping go.
-    expect(logLines.find((l) => l.msg === 'watchdog ping withheld')?.reasons?.[0]).toMatch(
-      /^event loop stalled for \d+ ms$/,
-    );
+    const withheld = logLines.find((l) => l.msg === 'watchdog ping withheld');
+    expect((withheld?.['reasons'] as string[] | undefined)?.[0]).toMatch(/^event loop stalled for \d+ ms$/);
     const firstAfter = asked.find((t) => t >= stall.to)!;
     expect(firstAfter - stall.to).toBeGreaterThanOrEqual(watchdog.intervalMs - 20);
     // What systemd saw: a gap at least as long as the stall.

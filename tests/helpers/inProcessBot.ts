@@ -3,10 +3,11 @@
  * throwaway database, with test-sized timings: fast stream reconnects, short REST timeouts, fast
  * TICKs, log lines kept in memory. A restart is `bot.stop()` and a new start on the same database.
  */
-import pino from 'pino';
+
+import type { Logger } from 'pino';
 import type { AssetSupervision } from '../../src/actors/assets.js';
-import { type Bot, startBot } from '../../src/app.js';
-import { loadConfig } from '../../src/config.js';
+import { type Bot, type BotDeps, startBot } from '../../src/app.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import type { RestBudget } from '../../src/exchange/budget.js';
 import { createExchange } from '../../src/exchange/client.js';
 import type { Exchange } from '../../src/exchange/types.js';
@@ -14,9 +15,10 @@ import { countingFetch } from '../../src/metrics/exchange.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import type { Simulator } from '../../src/sim/index.js';
 import type { Pool } from '../../src/store/db.js';
-import { waitUntil } from './bot.js';
 import type { TestDatabase } from './db.js';
 import { botEnv } from './env.js';
+import { type LogLine, logSink } from './logSink.js';
+import { waitUntil } from './wait.js';
 
 export interface InProcessBotOptions {
   readonly sim: Pick<Simulator, 'endpoints'>;
@@ -34,14 +36,21 @@ export interface InProcessBotOptions {
   readonly assetSupervision?: Partial<AssetSupervision>;
   /** Wraps the exchange the bot uses, e.g. to count its REST calls (tests/helpers/restCounter.ts). */
   readonly wrapExchange?: (exchange: Exchange) => Exchange;
+  /** The asset actors' TICK period (default 100 ms). */
+  readonly tickMs?: number;
+  /** Where the tree's inspection events go, made with the bot's logger (as main.ts wires its hub). */
+  readonly inspectWith?: (logger: Logger) => BotDeps['inspect'];
 }
 
 export interface InProcessBot {
   readonly bot: Bot;
+  readonly config: Config;
   /** The account-wide REST budget every exchange call went through. */
   readonly budget: RestBudget;
+  /** The exchange client the bot uses (behind the budget, and `wrapExchange` when given). */
+  readonly exchange: Exchange;
   /** Every log line at info and above, parsed. */
-  readonly lines: Array<{ msg: string; [field: string]: unknown }>;
+  readonly lines: LogLine[];
   /** Resolves once the trade stream is connected and every symbol's cycle runs. */
   trading(symbols: readonly string[]): Promise<void>;
 }
@@ -66,30 +75,23 @@ export async function startInProcessBot(opts: InProcessBotOptions): Promise<InPr
   });
   metrics.restBudgetFrom(() => budget.remaining());
   const exchange = opts.wrapExchange ? opts.wrapExchange(real) : real;
-  const lines: InProcessBot['lines'] = [];
-  const echo = process.env['DCA_FAULT_LOG'] === 'stdout';
-  const logger = pino(
-    { level: opts.logLevel ?? 'info' },
-    {
-      write(line: string) {
-        if (echo) process.stdout.write(line);
-        lines.push(JSON.parse(line));
-      },
-    },
-  );
+  const { lines, logger } = logSink(opts.logLevel ?? 'info');
   const bot = await startBot({
     config,
     logger,
     pool: opts.pool ?? opts.db.pool,
     exchange,
     metrics,
-    tickMs: 100,
+    inspect: opts.inspectWith?.(logger),
+    tickMs: opts.tickMs ?? 100,
     ...(opts.assetSupervision ? { assetSupervision: opts.assetSupervision } : {}),
   });
   const logged = (test: (l: InProcessBot['lines'][number]) => boolean) => () => lines.some(test);
   return {
     bot,
+    config,
     budget,
+    exchange,
     lines,
     async trading(symbols) {
       const wanted = [

@@ -1,35 +1,17 @@
 /**
- * The exchange's view of an order the bot placed: an `OrderSnapshot` built from the `OrderIntent`
- * it was placed with, still open and unfilled unless the overrides say otherwise.
+ * Order builders for the ledger tests: a base order intent and a cycle with it written ahead.
+ * `orderFor` (the exchange's view of a placed order) lives in testkit/orders.ts, which the
+ * in-memory exchange shares.
  */
 import { formatClientOrderId } from '../../src/clientOrderId.js';
-import type { CycleRow, OrderIntent, OrderSnapshot } from '../../src/domain.js';
-import { dec, ZERO } from '../../src/money.js';
+import type { CycleRow, OrderIntent } from '../../src/domain.js';
+import { dec } from '../../src/money.js';
 import { createCycle } from '../../src/store/cycles.js';
 import type { Pool } from '../../src/store/db.js';
 import { writeAheadOrder } from '../../src/store/orders.js';
 import { INSTALLATION_ID } from './cycle.js';
 
-export function orderFor(intent: OrderIntent, overrides: Partial<OrderSnapshot> = {}): OrderSnapshot {
-  return {
-    id: `alpaca-${intent.clientOrderId}`,
-    clientOrderId: intent.clientOrderId,
-    symbol: intent.symbol,
-    side: intent.side,
-    type: intent.type,
-    status: 'new',
-    qty: intent.qty,
-    notional: null,
-    limitPrice: intent.limitPrice,
-    filledQty: ZERO,
-    filledAvgPrice: null,
-    timeInForce: intent.timeInForce,
-    createdAt: new Date('2026-01-01T00:00:00.000Z'),
-    updatedAt: null,
-    filledAt: null,
-    ...overrides,
-  };
-}
+export { orderFor } from '../../testkit/orders.js';
 
 /** A base order of cycle `cycleId` under the test installation: 0.000312 BTC at a limit of 64,100.5. */
 export function aBaseIntent(cycleId: number, overrides: Partial<OrderIntent> = {}): OrderIntent {

@@ -1,13 +1,14 @@
 /**
- * One fixture for "the bot against the realistic simulator": a simulator with the given options,
- * a throwaway database with the seed's BTC/USD row, and the bot in-process, trading.
+ * The shared fixture (tests/helpers/fixture.ts) for "the bot against the realistic simulator": a
+ * simulator with the given options, the seed's BTC/USD row, and the bot in-process, trading.
  */
 import type { Bot } from '../../src/app.js';
 import { dec } from '../../src/money.js';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
+import type { Simulator, SimulatorOptions } from '../../src/sim/index.js';
 import { cyclesOf } from './bot.js';
-import { createTestDatabase, insertAsset, type SeedAssetColumns, type TestDatabase } from './db.js';
-import { type InProcessBot, startInProcessBot } from './inProcessBot.js';
+import { insertAsset, type SeedAssetColumns, type TestDatabase } from './db.js';
+import { startFixture } from './fixture.js';
+import type { InProcessBot } from './inProcessBot.js';
 import { invariantViolations } from './invariants.js';
 
 export const BTC = 'BTC/USD';
@@ -30,24 +31,26 @@ export async function startRealisticBot(
   simOpts: SimulatorOptions = {},
   asset: Partial<SeedAssetColumns> = {},
 ): Promise<RealisticBot> {
-  const [sim, db] = await Promise.all([startSimulator(simOpts), createTestDatabase()]);
-  const assetId = await insertAsset(db.pool, { cooldown_period: 60, ...asset });
-  const started = await startInProcessBot({ sim, db });
-  await started.trading([BTC]);
+  let assetId = 0;
+  const f = await startFixture({
+    symbols: [BTC],
+    simulator: simOpts,
+    setup: async (pool) => {
+      assetId = await insertAsset(pool, { cooldown_period: 60, ...asset });
+    },
+  });
+  const { sim, db } = f;
   const cycles = () => cyclesOf(db.pool, assetId);
   return {
     sim,
     db,
-    bot: started.bot,
-    lines: started.lines,
+    bot: f.bot,
+    lines: f.lines,
     assetId,
     cycles,
     baseBooked: async () => dec((await cycles())[0]?.quantity ?? 0).gt(0),
     invariantViolations: () => invariantViolations(db.pool, assetId, sim.listOrders(), FEE),
-    async close() {
-      await started.bot.stop('test over');
-      await Promise.all([sim.close(), db.drop()]);
-    },
+    close: f.close,
   };
 }
 

@@ -5,6 +5,7 @@
 import { streaming } from '@alpacahq/alpaca-trade-api';
 import { createSdkClients, type SdkClients } from '../../src/exchange/sdk.js';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/simulator.js';
+import { waitFor } from './wait.js';
 
 export interface SimHarness {
   readonly sim: Simulator;
@@ -46,19 +47,6 @@ export async function startSimHarness(opts: SimulatorOptions = {}): Promise<SimH
       await sim.close();
     },
   };
-}
-
-/** Resolves when `predicate` holds, polling every 5 ms; rejects after `timeoutMs`. */
-export async function waitFor(
-  predicate: () => boolean,
-  timeoutMs = 3_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /**

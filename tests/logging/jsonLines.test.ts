@@ -7,16 +7,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import {
-  type BotProcess,
-  cyclesOf,
-  quoteUntil,
-  spawnBot,
-  waitUntil,
-  waitUntilTrading,
-} from '../helpers/bot.js';
+import { type BotProcess, cyclesOf, quoteUntil, spawnBot, waitUntilTrading } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { parseStrictJson } from '../helpers/strictJson.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 let sim: Simulator;

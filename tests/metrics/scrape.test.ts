@@ -10,9 +10,10 @@ import type { Bot } from '../../src/app.js';
 import { type HealthServer, startHealthServer } from '../../src/health/server.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { currentCycle, cyclesOf, quoteUntil, waitUntil } from '../helpers/bot.js';
+import { currentCycle, cyclesOf, quoteUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
+import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const ETH = 'ETH/USD';

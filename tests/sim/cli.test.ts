@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 describe('npm run sim', () => {
   it('prints the APCA_API_* lines, feeds a random walk, and exits 0 on SIGINT', async () => {

@@ -2,7 +2,8 @@ import { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createSdkClients } from '../../src/exchange/sdk.js';
-import { type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
+import { type SimHarness, startSimHarness } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 let h: SimHarness;
 

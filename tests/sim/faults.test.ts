@@ -1,13 +1,8 @@
 import { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/sim/simulator.js';
-import {
-  listenTradeUpdates,
-  type SimHarness,
-  startSimHarness,
-  waitFor,
-  waitForOrder,
-} from '../helpers/sim.js';
+import { listenTradeUpdates, type SimHarness, startSimHarness, waitForOrder } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 let h: SimHarness;
 

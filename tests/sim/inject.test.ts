@@ -5,7 +5,8 @@
  */
 import { streaming } from '@alpacahq/alpaca-trade-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
+import { listenTradeUpdates, type SimHarness, startSimHarness } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 let h: SimHarness;
 

@@ -1,11 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  listenTradeUpdates,
-  type SimHarness,
-  startSimHarness,
-  waitFor,
-  waitForOrder,
-} from '../helpers/sim.js';
+import { listenTradeUpdates, type SimHarness, startSimHarness, waitForOrder } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 // Order life takes time, as on Alpaca: these tests use the default latencies except where a
 // long cancel latency makes the pending state observable without a race.

@@ -2,7 +2,8 @@ import { decode, encode } from '@msgpack/msgpack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createSdkClients } from '../../src/exchange/sdk.js';
-import { listenTradeUpdates, type SimHarness, startSimHarness, waitFor } from '../helpers/sim.js';
+import { listenTradeUpdates, type SimHarness, startSimHarness } from '../helpers/sim.js';
+import { waitFor } from '../helpers/wait.js';
 
 let h: SimHarness;
 

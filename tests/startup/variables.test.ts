@@ -41,6 +41,12 @@ describe('unknown variables', () => {
       expect(botPrefixes()).toContain(p);
   });
 
+  it('a variable the bot no longer reads says what took its place', () => {
+    expect(unknownVariableWarnings({ COOLDOWN_CHECK_INTERVAL_SECONDS: '60' })).toEqual([
+      'COOLDOWN_CHECK_INTERVAL_SECONDS is no longer read (each asset actor ends its cooldown on its own 1-second tick); remove it',
+    ]);
+  });
+
   it('a name far from every known one gets no guess', () => {
     expect(unknownVariableWarnings({ DB_ZZZZZZZZZZZZZZZZ: '1' })).toEqual([
       'DB_ZZZZZZZZZZZZZZZZ is not a known variable; see .env.example for the variables the bot reads',

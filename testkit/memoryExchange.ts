@@ -14,7 +14,7 @@ import type {
 } from '../src/domain.js';
 import type { Exchange, QuoteStreamHandle, StreamHandle, StreamHandlers } from '../src/exchange/types.js';
 import { type Decimal, dec } from '../src/money.js';
-import { orderFor } from '../tests/helpers/orders.js';
+import { orderFor } from './orders.js';
 
 export interface MemoryExchange extends Exchange {
   /** Called synchronously when the bot POSTs an order (after its write-ahead). */
