@@ -23,6 +23,7 @@ import type { Alert } from '../alerts.js';
 import { type CycleEvent, type Intent, patchChanged, sameRowSources } from '../assetEvents.js';
 import type { Mailbox } from './mailbox.js';
 import type { OrderExecutor } from './orderExecutor.js';
+import { completionLine, fillLine } from './tradeLog.js';
 
 export interface CycleHostDeps {
   readonly pool: Pool;
@@ -107,7 +108,7 @@ export class CycleHost {
     machine.send(event as never);
     // A machine that threw has failed the mailbox: what it holds now must not be stored.
     if (this.deps.mailbox.isFailed) return;
-    await this.settle();
+    await this.settle(event);
   }
 
   /**
@@ -131,7 +132,7 @@ export class CycleHost {
   }
 
   /** Persists whatever the last step changed and performs the intents it emitted, in that order. */
-  private async settle(): Promise<void> {
+  private async settle(event?: CycleEvent): Promise<void> {
     const machine = this.machine;
     const cycle = this.cycle;
     if (!machine || !cycle) return;
@@ -141,7 +142,7 @@ export class CycleHost {
     // Most quotes change nothing but the machine's latest quote: when no intent left and nothing the
     // row is projected from moved, the row is already stored; skip building and comparing the patch.
     if (intents.length === 0 && sameRowSources(this.settledFrom, snapshot)) return;
-    await this.recordFee(snapshot);
+    await this.recordFill(snapshot, event);
     for (const intent of intents) {
       // The ledger row of an order given up: closed with the step that gave it up.
       if (intent.type === 'closeUnsentOrder') {
@@ -174,11 +175,18 @@ export class CycleHost {
     for (const intent of intents) this.perform(intent);
   }
 
-  /** The fee of the order the last step booked goes to its dca_orders row (once per booking). */
-  private async recordFee(snapshot: CycleSnapshot): Promise<void> {
+  /**
+   * The order the last step booked: its fee goes to its dca_orders row, and the fill to the log
+   * (once per booking).
+   */
+  private async recordFill(snapshot: CycleSnapshot, event: CycleEvent | undefined): Promise<void> {
     const fee = snapshot.context.lastFee;
     if (fee === null || fee === this.settledFrom?.context.lastFee) return;
     await recordOrderFee(this.deps.pool, fee.clientOrderId, fee.fee);
+    const order = event && 'order' in event ? event.order : null;
+    if (order?.clientOrderId !== fee.clientOrderId || !this.cycle) return;
+    const line = fillLine(this.asset, this.cycle.id, order, fee.fee, snapshot.context.ledger);
+    this.deps.logger.info(line.fields, line.msg);
   }
 
   private async finish(cycle: CycleRow, snapshot: CycleSnapshot): Promise<void> {
@@ -191,17 +199,8 @@ export class CycleHost {
       lastSellPrice: output.sellPrice,
       nextStatus: output.nextStatus,
     });
-    this.deps.logger.info(
-      {
-        cycleId: finished.id,
-        status: finished.status,
-        realizedPnl: finished.realizedPnl?.toFixed(),
-        sellPrice: output.sellPrice?.toFixed(),
-        nextCycleId: next.id,
-        nextStatus: next.status,
-      },
-      finished.status === 'complete' ? 'cycle complete' : 'cycle ended in error',
-    );
+    const line = completionLine(finished, output.sellPrice, next);
+    this.deps.logger.info(line.fields, line.msg);
     if (output.sellPrice) this.asset = { ...this.asset, lastSellPrice: output.sellPrice };
     await this.host(next);
   }
