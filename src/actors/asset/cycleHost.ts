@@ -16,7 +16,7 @@ import type { CycleActor, CycleInput, CycleSnapshot } from '../../machines/cycle
 import { cycleMachine, toCyclePatch } from '../../machines/cycle.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import type { Decimal } from '../../money.js';
-import { finishCycle, getPreviousCompletedAt, updateCycle } from '../../store/cycles.js';
+import { finishCycle, getPreviousCompletedAt, getPreviousLeftover, updateCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
 import { closeUnsentOrder, recordOrderFee, writeAheadOrder } from '../../store/orders.js';
 import type { Alert } from '../alerts.js';
@@ -71,12 +71,14 @@ export class CycleHost {
   /** Starts the machine on `cycle`; a cycle restored mid-order looks its order up first. */
   async host(cycle: CycleRow): Promise<void> {
     const previousCompletedAt = await getPreviousCompletedAt(this.deps.pool, this.asset.id, cycle.id);
+    const previousLeftover = await getPreviousLeftover(this.deps.pool, this.asset.id, cycle.id);
     this.machine?.stop();
     const input: CycleInput = {
       asset: this.asset,
       rules: this.rules,
       cycle,
       previousCompletedAt,
+      previousLeftover,
       feeRate: this.deps.feeRate,
       now: this.deps.now(),
       installationId: this.deps.installationId,
@@ -228,6 +230,9 @@ export class CycleHost {
         return;
       case 'closeUnsentOrder':
         return; // done in settle, before the row moved on
+      case 'log':
+        this.deps.logger[intent.level]({ event: intent.event, cycleId: this.cycle?.id }, intent.message);
+        return;
       case 'alert':
         this.deps.alert({
           level: intent.level,
