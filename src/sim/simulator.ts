@@ -156,10 +156,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
   });
   const emitUpdate = (frame: unknown) => tradingStream.broadcast(frame);
+  // With a store, an update leaves only once what it reports is stored: a client never books a fill
+  // that a crash of the simulator would take back.
+  const afterStored = (fn: () => void) => (persistence ? persistence.afterStored(fn) : fn());
   engine.on({
     // Rendering costs more than matching; skip it when nobody listens (nothing is replayed anyway).
     tradeUpdate: (u) => {
-      if (tradingStream.listeners > 0) faults.routeTradeUpdate(tradeUpdateJson(u), emitUpdate);
+      if (tradingStream.listeners === 0) return;
+      const frame = tradeUpdateJson(u);
+      afterStored(() => faults.routeTradeUpdate(frame, emitUpdate));
     },
     quote: (q) => dataStream.publishQuote(q),
     trade: (t) => dataStream.publishTrade(t),

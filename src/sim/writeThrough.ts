@@ -5,6 +5,9 @@
  * twice in between is written once, in its newest state). `flush()` waits until everything changed
  * so far is stored; the simulator's `close()` calls it, so a graceful stop loses nothing. A failed
  * write is retried with what changed since (nothing is dropped); `onError` hears of each failure.
+ *
+ * `afterStored(fn)` runs `fn` once every change made so far is stored: the simulator sends its
+ * trade updates through it, so a client never hears of a fill that a crash could take back.
  */
 import type { SimAccountStore, SimAccountWrite } from './accountStore.js';
 import type { Engine } from './engine.js';
@@ -15,6 +18,8 @@ const RETRY_MS = 1_000;
 export interface WriteThrough {
   /** Resolves once every change made before the call is stored (or the store failed for good). */
   flush(): Promise<void>;
+  /** Runs `fn` once every change made before the call is stored (in call order). */
+  afterStored(fn: () => void): void;
   /** Stops listening to the engine (after a last `flush`). */
   stop(): void;
 }
@@ -31,6 +36,9 @@ export function writeThrough(
   const positions = new Set<string>();
   const quotes = new Map<string, SimQuote>();
   let dirty = false;
+  /** What waits for the next write, and for the write that is out. */
+  let waiting: (() => void)[] = [];
+  let riding: (() => void)[] = [];
   let writing: Promise<void> | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -47,6 +55,8 @@ export function writeThrough(
     positions.clear();
     quotes.clear();
     dirty = false;
+    riding = waiting;
+    waiting = [];
     return write;
   };
   /** A failed write's parts come back unless something newer replaced them meanwhile. */
@@ -54,6 +64,8 @@ export function writeThrough(
     for (const { order } of w.orders) if (!orders.has(order.id)) orders.set(order.id, order);
     for (const { symbol } of w.positions) positions.add(symbol);
     for (const q of w.quotes) if (!quotes.has(q.symbol)) quotes.set(q.symbol, q);
+    waiting = [...riding, ...waiting];
+    riding = [];
     dirty = true;
   };
   const drain = async () => {
@@ -72,6 +84,9 @@ export function writeThrough(
         retryTimer.unref();
         return;
       }
+      const stored = riding;
+      riding = [];
+      for (const fn of stored) fn();
     }
   };
   const kick = () => {
@@ -119,6 +134,11 @@ export function writeThrough(
         clearTimeout(retryTimer);
         retryTimer = null;
       }
+    },
+    afterStored(fn) {
+      if (dirty || retryTimer) waiting.push(fn);
+      else if (writing) riding.push(fn);
+      else fn();
     },
     stop() {
       stopped = true;

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
+import type { SimAccountWrite } from '../../src/sim/accountStore.js';
 import {
   clearSimAccount,
   openSimAccountStore,
@@ -12,6 +13,7 @@ import {
   startSimulator,
 } from '../../src/sim/index.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { listenTradeUpdates, startSimHarness, waitFor } from '../helpers/sim.js';
 
 const BTC = 'BTC/USD';
 
@@ -162,5 +164,40 @@ describe('the simulator account in sim_* tables', () => {
 
   it('clears nothing in a database where the simulator never ran', async () => {
     expect(await clearSimAccount(db.pool)).toEqual([]);
+  });
+
+  it('sends a fill on trade_updates only once the fill is stored', async () => {
+    const real = await openSimAccountStore(db.pool);
+    // A store whose writes wait until the test lets them through.
+    let release: () => void = () => undefined;
+    let gate = Promise.resolve();
+    const stored: SimAccountWrite[] = [];
+    const store = {
+      load: () => real.load(),
+      async write(change: SimAccountWrite) {
+        await gate;
+        await real.write(change);
+        stored.push(change);
+      },
+    };
+    const h = await startSimHarness({ latency: 0, store });
+    try {
+      const { updates } = await listenTradeUpdates(h);
+      h.sim.publishQuote(BTC, '59990', '60000');
+      await waitFor(() => stored.length > 0 && stored.at(-1)!.quotes.length > 0, 3_000, 'the quote stored');
+      gate = new Promise((r) => {
+        release = r;
+      });
+      h.sim.placeOrder({ symbol: BTC, side: 'buy', type: 'market', qty: '0.001', clientOrderId: 'held' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(updates).toEqual([]);
+      release();
+      await waitFor(() => updates.some((u) => u.event === 'fill'), 3_000, 'the fill sent');
+      const fill = stored.find((w) => w.orders.some((o) => o.order.status === 'filled'));
+      expect(fill?.positions.map((p) => p.symbol)).toEqual([BTC]);
+      expect(updates.map((u) => u.event)).toEqual(['new', 'fill']);
+    } finally {
+      await h.close();
+    }
   });
 });
