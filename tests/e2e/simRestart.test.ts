@@ -96,8 +96,8 @@ async function demoAssetId(): Promise<number> {
   return (rows as { id: number }[])[0]!.id;
 }
 
-/** Starts the demo, buys the base order and stops the bot (SIGTERM) while the cycle holds the coin. */
-async function holdAndStop(): Promise<number> {
+/** Starts the demo, buys the base order and stops the bot while the cycle holds the coin. */
+async function holdAndStop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<number> {
   const bot = startDemo();
   await waitUntilTrading(bot, [BTC]);
   const assetId = await demoAssetId();
@@ -109,8 +109,31 @@ async function holdAndStop(): Promise<number> {
     (cs) => cs.length === 1 && cs[0]!.status === 'watching' && dec(cs[0]!.quantity).gt(0),
     { what: 'the base fill booked', timeoutMs: 15_000 },
   );
-  expect(await bot.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  const exit = await bot.stop(signal);
+  expect(exit).toEqual(signal === 'SIGTERM' ? { code: 0, signal: null } : { code: null, signal: 'SIGKILL' });
   return assetId;
+}
+
+async function takeProfitAfterRestart(assetId: number): Promise<BotProcess> {
+  const again = startDemo();
+  await waitUntilTrading(again, [BTC]);
+  // The account the base order was paid from, not a new one.
+  expect(dec((await control<{ cash: string }>('/account')).cash).lt(100_000)).toBe(true);
+  // The demo asset takes profit at 0.5% above its average of 60000.
+  await quoteUntil(
+    market,
+    BTC,
+    '60400',
+    '60410',
+    async () => (await cyclesOf(db.pool, assetId))[0]?.status === 'complete',
+    { timeoutMs: 20_000 },
+  );
+  const cycles = await cyclesOf(db.pool, assetId);
+  expect(cycles.map((c) => c.status)).not.toContain('error');
+  expect(dec(cycles[0]!.realized_pnl ?? '0').gt(0)).toBe(true);
+  expect(await filled('sell')).toBe(1);
+  expect(again.lines.some((l) => String(l.msg).includes('vanished'))).toBe(false);
+  return again;
 }
 
 describe('npm start -- --sim across a restart', () => {
@@ -121,26 +144,14 @@ describe('npm start -- --sim across a restart', () => {
     expect(positions).toEqual([{ symbol: BTC, qty: expect.any(String) }]);
     expect(dec((positions as { qty: string }[])[0]!.qty).toFixed()).toBe(dec(held!.quantity).toFixed());
 
-    const again = startDemo();
-    await waitUntilTrading(again, [BTC]);
-    const account = await control<{ cash: string }>('/account');
-    expect(dec(account.cash).lt(100_000)).toBe(true);
-    // The demo asset takes profit at 0.5% above its average of 60000.
-    await quoteUntil(
-      market,
-      BTC,
-      '60400',
-      '60410',
-      async () => (await cyclesOf(db.pool, assetId))[0]?.status === 'complete',
-      { timeoutMs: 20_000 },
-    );
-    const cycles = await cyclesOf(db.pool, assetId);
-    expect(cycles.map((c) => c.status)).not.toContain('error');
-    expect(cycles[0]!.id).toBe(held!.id);
-    expect(dec(cycles[0]!.realized_pnl ?? '0').gt(0)).toBe(true);
-    expect(await filled('sell')).toBe(1);
-    expect(again.lines.some((l) => String(l.msg).includes('vanished'))).toBe(false);
-    expect(again.lines.some((l) => l['code'] === 'CYCLE_ERROR')).toBe(false);
+    const again = await takeProfitAfterRestart(assetId);
+    expect((await cyclesOf(db.pool, assetId))[0]!.id).toBe(held!.id);
+    expect(await again.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
+  it('goes on the same way after the process was killed (SIGKILL) holding coin', async () => {
+    const assetId = await holdAndStop('SIGKILL');
+    const again = await takeProfitAfterRestart(assetId);
     expect(await again.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 120_000);
 
