@@ -13,6 +13,14 @@ export interface LogLine {
   readonly msg: string;
 }
 
+/**
+ * A computed price (an average, a trigger) as a person reads it: 10 significant digits. The fields
+ * keep the exact value.
+ */
+function shown(price: Decimal): string {
+  return toPlain(price.toSignificantDigits(10));
+}
+
 /** The trigger prices the machine decides on next (architecture §1); null when none applies. */
 export function nextTriggers(
   ledger: CycleLedger,
@@ -47,7 +55,7 @@ export function fillLine(
   const { nextSafetyPrice, takeProfitPrice } = nextTriggers(ledger, asset);
   const plain = (d: Decimal | null) => (d === null ? null : toPlain(d));
   const next = ledger.quantity.gt(0)
-    ? `; next safety order at ${nextSafetyPrice ? toPlain(nextSafetyPrice) : 'none (all used)'}, take-profit at ${plain(takeProfitPrice)}`
+    ? `; next safety order at ${nextSafetyPrice ? shown(nextSafetyPrice) : 'none (all used)'}, take-profit at ${takeProfitPrice ? shown(takeProfitPrice) : '?'}`
     : '';
   return {
     fields: {
@@ -69,7 +77,7 @@ export function fillLine(
     msg:
       `${order.side === 'buy' ? 'bought' : 'sold'} ${toPlain(order.filledQty)} ${coin} at ${toPlain(price)} ` +
       `(${toPlain(value)} USD, fee ${toPlain(fee)} ${feeCurrency}); cycle ${cycleId} holds ` +
-      `${toPlain(ledger.quantity)} ${coin} at an average of ${toPlain(ledger.averagePurchasePrice)}${next}`,
+      `${toPlain(ledger.quantity)} ${coin} at an average of ${shown(ledger.averagePurchasePrice)}${next}`,
   };
 }
 
