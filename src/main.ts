@@ -1,6 +1,6 @@
 /**
- * `npm start`: the composition root. config → logger → instance lock → (simulator) → MySQL →
- * exchange → supervisor.
+ * `npm start`: the composition root. config → logger → instance lock → MySQL → (simulator, whose
+ * account lives in the sim database) → exchange → supervisor.
  *
  * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up, when another
  * instance already runs on the database, when the instance lock was lost, or when the database
