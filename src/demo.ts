@@ -56,6 +56,22 @@ export async function freshDemo(pool: Pool): Promise<string> {
 }
 
 /**
+ * A warning when the simulator has no stored account but sim cycles hold coin: a sim database from
+ * before the simulator kept its account (or whose `sim_*` tables were emptied by hand). Those
+ * cycles will end in error once the bot finds no position; `--fresh` starts the demo over instead.
+ */
+export async function demoWithoutAccount(pool: Pool): Promise<string | null> {
+  const [accounts] = await pool.query('SELECT COUNT(*) AS n FROM sim_account');
+  if (Number((accounts as { n: number | string }[])[0]?.n ?? 0) > 0) return null;
+  const [cycles] = await pool.query(
+    "SELECT COUNT(*) AS n FROM dca_cycles WHERE status NOT IN ('complete', 'error') AND quantity > 0",
+  );
+  const holding = Number((cycles as { n: number | string }[])[0]?.n ?? 0);
+  if (holding === 0) return null;
+  return `the simulator has no stored account yet, but ${holding} sim cycle(s) hold coin from an earlier run: they will end in error (position vanished); \`npm start -- --sim --fresh\` starts the demo over`;
+}
+
+/**
  * Starts a seeded random walk over the given symbols, each from its latest quote (the stored one
  * after a restart, so the demo goes on where it stopped) or a start price; returns stop.
  */

@@ -21,7 +21,7 @@ import {
   redactedConfig,
 } from './config.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
-import { freshDemo, seedDemoAssets, startDemoFeed } from './demo.js';
+import { demoWithoutAccount, freshDemo, seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError, DcaError } from './errors.js';
 import { createExchange } from './exchange/client.js';
 import { describeDestination } from './exchange/destination.js';
@@ -166,10 +166,13 @@ async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Pr
     let endpoints: ExchangeEndpoints;
     if (config.mode === 'sim') {
       if (opts.fresh) logger.info(await freshDemo(pool));
+      // The simulator's account lives beside the bot's sim cycles, so a restart goes on as a real account.
+      const store = await openSimAccountStore(pool);
+      const orphaned = await demoWithoutAccount(pool);
+      if (orphaned) logger.warn(orphaned);
       sim = await startSimulator({
         port: config.simPort,
-        // The simulator's account lives beside the bot's sim cycles, so a restart goes on as a real account.
-        store: await openSimAccountStore(pool),
+        store,
         onStoreError: (err) => logger.error({ err }, 'the simulator could not store its account; retrying'),
       });
       endpoints = sim.endpoints;

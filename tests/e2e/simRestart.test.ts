@@ -8,6 +8,7 @@
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
+import { clearSimAccount } from '../../src/sim/index.js';
 import {
   type BotProcess,
   cyclesOf,
@@ -177,6 +178,18 @@ describe('npm start -- --sim across a restart', () => {
     const [ledger] = await db.pool.query('SELECT COUNT(*) AS n FROM dca_orders');
     expect((ledger as { n: string }[])[0]!.n).toBe('0');
     expect(await fresh.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
+  it('warns when sim cycles hold coin but the simulator has no stored account (a database from before)', async () => {
+    await holdAndStop();
+    await clearSimAccount(db.pool);
+    const again = startDemo();
+    const warning = await again.waitForLog(
+      (l) => l.level === 40 && String(l.msg).includes('no stored account'),
+    );
+    expect(warning.msg).toBe(
+      'the simulator has no stored account yet, but 1 sim cycle(s) hold coin from an earlier run: they will end in error (position vanished); `npm start -- --sim --fresh` starts the demo over',
+    );
   }, 120_000);
 
   it('refuses --fresh without --sim: exit 2 and one line, nothing emptied', async () => {
