@@ -73,9 +73,15 @@ export interface SimAccountWrite {
   readonly quotes: readonly SimQuote[];
 }
 
+export interface StoredSimAccount {
+  readonly state: SimAccountState;
+  /** Each stored order's place in the book, by order id. */
+  readonly seqs: ReadonlyMap<string, number>;
+}
+
 export interface SimAccountStore {
   /** The stored account with each order's place in the book, or null when none is stored yet. */
-  load(): Promise<{ state: SimAccountState; lastSeq: number } | null>;
+  load(): Promise<StoredSimAccount | null>;
   write(change: SimAccountWrite): Promise<void>;
 }
 
@@ -99,7 +105,7 @@ export async function clearSimAccount(pool: Pool): Promise<string[]> {
 
 type Row = Record<string, unknown>;
 
-async function load(pool: Pool): Promise<{ state: SimAccountState; lastSeq: number } | null> {
+async function load(pool: Pool): Promise<StoredSimAccount | null> {
   const [accounts] = await pool.query('SELECT * FROM sim_account WHERE id = 1');
   const account = (accounts as Row[])[0];
   if (!account) return null;
@@ -129,7 +135,7 @@ async function load(pool: Pool): Promise<{ state: SimAccountState; lastSeq: numb
         at: r['at'] as Date,
       })),
     },
-    lastSeq: orderRows.length === 0 ? 0 : Number(orderRows.at(-1)!['seq']),
+    seqs: new Map(orderRows.map((r) => [String(r['id']), Number(r['seq'])])),
   };
 }
 

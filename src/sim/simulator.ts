@@ -131,7 +131,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const stored = await opts.store.load();
     if (stored) engine.restore(stored.state);
     persistence = writeThrough(engine, opts.store, {
-      lastSeq: stored?.lastSeq ?? 0,
+      ...(stored ? { seqs: stored.seqs } : {}),
       writeNow: stored === null,
       ...(opts.onStoreError ? { onError: opts.onStoreError } : {}),
     });

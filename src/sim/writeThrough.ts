@@ -27,11 +27,11 @@ export interface WriteThrough {
 export function writeThrough(
   engine: Engine,
   store: SimAccountStore,
-  opts: { lastSeq: number; writeNow?: boolean; onError?: (err: unknown) => void },
+  opts: { seqs?: ReadonlyMap<string, number>; writeNow?: boolean; onError?: (err: unknown) => void },
 ): WriteThrough {
-  const seqOf = new Map<string, number>();
-  let nextSeq = opts.lastSeq + 1;
-  for (const o of engine.listOrders()) seqOf.set(o.id, seqOf.size + 1);
+  const seqOf = new Map<string, number>(opts.seqs ?? []);
+  let nextSeq = 1;
+  for (const seq of seqOf.values()) if (seq >= nextSeq) nextSeq = seq + 1;
   const orders = new Map<string, SimOrder>();
   const positions = new Set<string>();
   const quotes = new Map<string, SimQuote>();
