@@ -173,7 +173,8 @@ async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Pr
       sim = await startSimulator({
         port: config.simPort,
         store,
-        onStoreError: (err) => logger.error({ err }, 'the simulator could not store its account; retrying'),
+        onStoreError: (err) =>
+          logger.error({ err }, 'the simulator could not store its account; retrying every second'),
       });
       endpoints = sim.endpoints;
     } else {

@@ -65,7 +65,7 @@ export interface SimulatorOptions {
    * is ignored), written through on every change, flushed by `close()`. Absent: in memory only.
    */
   readonly store?: SimAccountStore;
-  /** A write to `store` failed (it is retried with the changes made since). */
+  /** A write to `store` failed, first of an outage (it is retried with the changes made since). */
   readonly onStoreError?: (err: unknown) => void;
 }
 

@@ -4,7 +4,8 @@
  * not, so the changes made while a write is out are gathered into the next one (an order written
  * twice in between is written once, in its newest state). `flush()` waits until everything changed
  * so far is stored; the simulator's `close()` calls it, so a graceful stop loses nothing. A failed
- * write is retried with what changed since (nothing is dropped); `onError` hears of each failure.
+ * write is retried every second with what changed since (nothing is dropped); `onError` hears of
+ * the first failure of each outage.
  *
  * `afterStored(fn)` runs `fn` once every change made so far is stored: the simulator sends its
  * trade updates through it, so a client never hears of a fill that a crash could take back.
@@ -42,6 +43,7 @@ export function writeThrough(
   let writing: Promise<void> | null = null;
   let retryTimer: NodeJS.Timeout | null = null;
   let stopped = false;
+  let failing = false;
 
   const take = (): SimAccountWrite => {
     const ledger = engine.ledger;
@@ -75,7 +77,8 @@ export function writeThrough(
         await store.write(w);
       } catch (err) {
         giveBack(w);
-        opts.onError?.(err);
+        if (!failing) opts.onError?.(err);
+        failing = true;
         if (stopped) return;
         retryTimer = setTimeout(() => {
           retryTimer = null;
@@ -84,6 +87,7 @@ export function writeThrough(
         retryTimer.unref();
         return;
       }
+      failing = false;
       const stored = riding;
       riding = [];
       for (const fn of stored) fn();

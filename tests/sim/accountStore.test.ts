@@ -200,4 +200,28 @@ describe('the simulator account in sim_* tables', () => {
       await h.close();
     }
   });
+
+  it('retries a failed write with everything changed since, and reports an outage once', async () => {
+    const real = await openSimAccountStore(db.pool);
+    let failures = 3;
+    const errors: unknown[] = [];
+    const store = {
+      load: () => real.load(),
+      async write(change: SimAccountWrite) {
+        if (failures > 0) {
+          failures--;
+          throw new Error('database down');
+        }
+        await real.write(change);
+      },
+    };
+    let sim = await start({ store, onStoreError: (err) => errors.push(err) });
+    sim.publishQuote(BTC, '59990', '60000');
+    sim.placeOrder({ symbol: BTC, side: 'buy', type: 'market', qty: '0.001', clientOrderId: 'through' });
+    await waitFor(() => failures === 0, 10_000, 'the outage over');
+    sim = await restart(sim);
+    expect(errors).toHaveLength(1);
+    expect(sim.getOrder('through')?.status).toBe('filled');
+    expect(sim.positions()[0]?.qty.toFixed()).toBe('0.0009975');
+  });
 });
