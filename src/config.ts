@@ -84,6 +84,8 @@ export interface Config {
   };
   /** 0 = a random free port. */
   readonly simPort: number;
+  /** The demo's price feed: a random walk, or none (prices come only through the control API). */
+  readonly simFeed: SimFeed;
   /** null when no alert e-mail is configured. */
   readonly alertEmail: AlertEmailConfig | null;
 }
@@ -207,6 +209,8 @@ const yesNo = field((v, fail) => {
 });
 
 const MODES = ['paper', 'live', 'sim'] as const;
+const SIM_FEEDS = ['random-walk', 'off'] as const;
+export type SimFeed = (typeof SIM_FEEDS)[number];
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const envSchema = z.object({
@@ -253,6 +257,7 @@ const envSchema = z.object({
   ORDER_BACKOFF_INITIAL_SECONDS: int(1, 3_600, 5),
   ORDER_BACKOFF_MAX_SECONDS: int(1, 86_400, 300),
   SIM_PORT: int(0, 65_535, 0),
+  SIM_FEED: oneOf(SIM_FEEDS, 'random-walk'),
   ALERT_EMAIL_SENDER: email,
   ALERT_EMAIL_RECEIVER: email,
   ALERT_EMAIL_SMTP_SERVER: optionalStr,
@@ -434,6 +439,7 @@ function build(e: Env): Config {
       backoffMaxSeconds: e.ORDER_BACKOFF_MAX_SECONDS,
     },
     simPort: e.SIM_PORT,
+    simFeed: e.SIM_FEED,
     alertEmail:
       e.ALERT_EMAIL_SENDER && e.ALERT_EMAIL_RECEIVER && e.ALERT_EMAIL_SMTP_SERVER
         ? {

@@ -1,6 +1,6 @@
 /**
- * `npm start`: the composition root. config → logger → instance lock → (simulator) → MySQL →
- * exchange → supervisor.
+ * `npm start`: the composition root. config → logger → instance lock → MySQL → (simulator, whose
+ * account lives in the sim database) → exchange → supervisor.
  *
  * Exit codes: 0 after a graceful SIGTERM/SIGINT; 1 when the supervisor gave up, when another
  * instance already runs on the database or took its lock while this one had lost it, or when the database
@@ -22,7 +22,7 @@ import {
 } from './config.js';
 import { exchangeBarHistory } from './dashboard/bars.js';
 import { createDashboard, type Dashboard } from './dashboard/server.js';
-import { seedDemoAssets, startDemoFeed } from './demo.js';
+import { demoWithoutAccount, freshDemo, seedDemoAssets, startDemoFeed } from './demo.js';
 import { ConfigError, DcaError } from './errors.js';
 import { createExchange } from './exchange/client.js';
 import { describeDestination } from './exchange/destination.js';
@@ -35,7 +35,7 @@ import { createInspectionHub, type StatelyInspector, startStatelyInspector } fro
 import { createLogger, type Logger, reopenLogFile, warnWeakSecrets } from './logger.js';
 import { countingFetch } from './metrics/exchange.js';
 import { createMetrics } from './metrics/metrics.js';
-import { type Simulator, startSimulator } from './sim/index.js';
+import { openSimAccountStore, type Simulator, startSimulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
 import { createPool, type Pool } from './store/db.js';
@@ -45,9 +45,11 @@ import { InstanceLockedError } from './store/instanceLock.js';
 import { migrate } from './store/migrate.js';
 import { unknownVariableWarnings } from './unknownVariables.js';
 
-const USAGE = `usage: npm start [-- --sim] [-- --inspect]
+const USAGE = `usage: npm start [-- --sim [--fresh]] [-- --inspect]
 
-  --sim       trade against the built-in simulator (DCA_MODE=sim): no keys, no network
+  --sim       trade against the built-in simulator (DCA_MODE=sim): no keys, no network; its account
+              is kept in the sim database, so the demo goes on after a restart
+  --fresh     with --sim: start the demo over (empties the simulator's account and the sim cycles)
   --inspect   attach every actor to the Stately inspector (DCA_INSPECT=1)
   --help      this text
 
@@ -56,10 +58,11 @@ Configuration comes from the environment and .env (see .env.example).`;
 async function main(): Promise<number> {
   const options = {
     sim: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
     inspect: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   } as const;
-  let values: { sim: boolean; inspect: boolean; help: boolean };
+  let values: { sim: boolean; fresh: boolean; inspect: boolean; help: boolean };
   try {
     values = parseArgs({ options, strict: true }).values;
   } catch (err) {
@@ -73,6 +76,11 @@ async function main(): Promise<number> {
   loadDotenv();
   const env = { ...process.env };
   if (values.sim) env.DCA_MODE = 'sim';
+  // Only the demo may be wiped: --fresh empties tables, which a paper or live database must never lose.
+  if (values.fresh && env.DCA_MODE !== 'sim') {
+    process.stderr.write('dca-bot: --fresh starts the simulator demo over; use it with --sim (see --help)\n');
+    return 2;
+  }
   if (values.inspect) env.DCA_INSPECT = '1';
 
   // A misspelled variable would otherwise be ignored in silence and its default used.
@@ -98,10 +106,10 @@ async function main(): Promise<number> {
     else logger.info('SIGHUP: no LOG_FILE to reopen');
   });
   for (const warning of unknown) logger.warn(warning);
-  return run(config, logger);
+  return run(config, logger, { fresh: values.fresh });
 }
 
-async function run(config: Config, logger: Logger): Promise<number> {
+async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Promise<number> {
   let sim: Simulator | null = null;
   let stopFeed: (() => void) | null = null;
   let pool: Pool | null = null;
@@ -119,8 +127,9 @@ async function run(config: Config, logger: Logger): Promise<number> {
     await dashboard?.close().catch(() => undefined);
     await inspector?.stop().catch(() => undefined);
     stopFeed?.();
-    await pool?.end().catch(() => undefined);
+    // The simulator first: closing it stores the last of its account through the pool.
     await sim?.close().catch(() => undefined);
+    await pool?.end().catch(() => undefined);
     await lock?.release();
   };
 
@@ -150,15 +159,6 @@ async function run(config: Config, logger: Logger): Promise<number> {
   });
 
   try {
-    let endpoints: ExchangeEndpoints;
-    if (config.mode === 'sim') {
-      sim = await startSimulator({ port: config.simPort });
-      endpoints = sim.endpoints;
-    } else {
-      const { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl } = config.alpaca;
-      endpoints = { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl };
-    }
-
     const applied = await withDbRetry(
       config.db,
       () => migrate(config.db, { createDatabase: config.mode === 'sim' }),
@@ -166,6 +166,25 @@ async function run(config: Config, logger: Logger): Promise<number> {
     );
     if (applied.length > 0) logger.info({ applied }, 'database migrated');
     pool = createPool(config.db);
+
+    let endpoints: ExchangeEndpoints;
+    if (config.mode === 'sim') {
+      if (opts.fresh) logger.info(await freshDemo(pool));
+      // The simulator's account lives beside the bot's sim cycles, so a restart goes on as a real account.
+      const store = await openSimAccountStore(pool);
+      const orphaned = await demoWithoutAccount(pool);
+      if (orphaned) logger.warn(orphaned);
+      sim = await startSimulator({
+        port: config.simPort,
+        store,
+        onStoreError: (err) =>
+          logger.error({ err }, 'the simulator could not store its account; retrying every second'),
+      });
+      endpoints = sim.endpoints;
+    } else {
+      const { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl } = config.alpaca;
+      endpoints = { keyId, secretKey, baseUrl, dataUrl, streamUrl, dataStreamUrl };
+    }
     if (config.health.port > 0) {
       // Before the tree starts, so that a probe during start-up is answered ("starting").
       health = await startHealthServer({
@@ -181,10 +200,12 @@ async function run(config: Config, logger: Logger): Promise<number> {
       const seeded = await seedDemoAssets(pool);
       if (seeded.length > 0) logger.info({ assets: seeded }, 'demo assets added to an empty dca_assets');
       const { assets } = await loadAssets(pool);
-      stopFeed = startDemoFeed(
-        sim,
-        assets.map((a) => a.symbol),
-      );
+      if (config.simFeed === 'random-walk') {
+        stopFeed = startDemoFeed(
+          sim,
+          assets.map((a) => a.symbol),
+        );
+      }
     }
 
     const metrics = createMetrics();

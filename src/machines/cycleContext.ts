@@ -87,6 +87,7 @@ export function initialContext(input: CycleInput): CycleContext {
     enabled: input.asset.enabled,
     now: input.now,
     previousCompletedAt: input.previousCompletedAt,
+    previousLeftover: input.previousLeftover ?? ZERO,
     quote: null,
     ledger: ledgerOf(cycle),
     clientOrderId: cycle.clientOrderId,

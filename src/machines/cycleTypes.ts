@@ -22,6 +22,11 @@ export interface CycleInput {
   cycle: CycleRow;
   /** completed_at of the cycle before this one (cooldown expiry). */
   previousCompletedAt: Date | null;
+  /**
+   * The coin the cycle before this one knowingly left behind when it completed (its baseline plus
+   * the rounding its take-profit left); a dust position up to this is no surprise. Default 0.
+   */
+  previousLeftover?: Decimal;
   /** e.g. 0.0025; the buy fee is taken in the coin received. */
   feeRate: Decimal;
   now: Date;
@@ -84,7 +89,9 @@ export type CycleIntent =
   | { type: 'reconcileOrder'; clientOrderId: string; orderId: string | null }
   /** The order was looked up twice a grace period apart and never found: close its ledger row. */
   | { type: 'closeUnsentOrder'; clientOrderId: string }
-  | { type: 'alert'; level: AlertLevel; code: string; message: string };
+  | { type: 'alert'; level: AlertLevel; code: string; message: string }
+  /** Worth a log line, not an alert (nothing for a person to do). */
+  | { type: 'log'; level: 'debug' | 'info'; event: string; message: string };
 
 export interface CycleOutput {
   status: 'complete' | 'error';
@@ -163,6 +170,8 @@ export interface CycleContext {
   /** Latest known time (TICK, or a later quote timestamp). */
   readonly now: Date;
   readonly previousCompletedAt: Date | null;
+  /** See CycleInput.previousLeftover. */
+  readonly previousLeftover: Decimal;
   readonly quote: LatestQuote | null;
   readonly ledger: CycleLedger;
   /** The cycle's most recent client order id, kept after the order ends so the next id is known. */

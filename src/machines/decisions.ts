@@ -253,6 +253,14 @@ export function sellFee(fill: Fill, feeRate: Decimal): Decimal {
   return fill.qty.gt(0) ? fill.qty.mul(fill.avgPrice).mul(feeRate) : ZERO;
 }
 
+/**
+ * Dust found before a base order that is no surprise: less than one trade increment (what rounding
+ * a sell down leaves), or no more than the previous cycle knowingly left when it completed.
+ */
+export function isExpectedDust(qty: Decimal, previousLeftover: Decimal, rules: AssetRules): boolean {
+  return qty.lt(rules.minTradeIncrement) || qty.lte(previousLeftover);
+}
+
 /** Adds a sell order's cumulative fill: proceeds net of the sell fee, quantity never below zero. */
 export function applySellFill(ledger: CycleLedger, fill: Fill, feeRate: Decimal): CycleLedger {
   if (fill.qty.lte(0)) return ledger;

@@ -5,7 +5,7 @@
 import type { OrderIntent } from '../domain.js';
 import { toPlain } from '../money.js';
 import type { AlertLevel, CycleContext, CycleEvent, CycleIntent, InFlightOrder } from './cycleTypes.js';
-import { buyProblem, sellProblem, takeProfitQty } from './decisions.js';
+import { buyProblem, isExpectedDust, sellProblem, takeProfitQty } from './decisions.js';
 
 export function alert(level: AlertLevel, code: string, message: string): CycleIntent {
   return { type: 'alert', level, code, message };
@@ -63,12 +63,25 @@ export function positionExists(context: CycleContext, event: CycleEvent): CycleI
   );
 }
 
+/**
+ * A dust position the base order ignores. The leftover of the previous cycle's take-profit (or less
+ * than one trade increment) is expected after every cycle and only logged; other dust alerts.
+ */
 export function dustPosition(context: CycleContext, event: CycleEvent): CycleIntent {
-  const qty = event.type === 'POSITION_FOUND' ? toPlain(event.qty) : '?';
+  const qty = event.type === 'POSITION_FOUND' ? event.qty : null;
+  const below = `below min order size ${toPlain(context.rules.minOrderSize)}`;
+  if (qty !== null && isExpectedDust(qty, context.previousLeftover, context.rules)) {
+    return {
+      type: 'log',
+      level: 'info',
+      event: 'dust_position',
+      message: `${context.asset.symbol}: ignoring a dust position of ${toPlain(qty)} (${below}), the rounding leftover of earlier take-profits (${toPlain(context.previousLeftover)} left by the last one)`,
+    };
+  }
   return alert(
     'info',
     'DUST_POSITION',
-    `${context.asset.symbol}: ignoring a dust position of ${qty} (below min order size ${toPlain(context.rules.minOrderSize)})`,
+    `${context.asset.symbol}: ignoring a dust position of ${qty === null ? '?' : toPlain(qty)} (${below}), more than earlier cycles left (${toPlain(context.previousLeftover)})`,
   );
 }
 

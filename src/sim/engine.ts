@@ -59,6 +59,31 @@ export interface EngineEvents {
   tradeUpdate(update: SimTradeUpdate): void;
   trade(trade: SimTrade): void;
   quote(quote: SimQuote): void;
+  /**
+   * The account moved: `order` was created or changed, and/or the cash and the position of `symbol`
+   * (a fill, a position set by hand). Every change of what `restore` takes back is reported here.
+   */
+  changed(change: EngineChange): void;
+}
+
+export interface EngineChange {
+  readonly order: SimOrder | null;
+  /** The position that changed (the cash may have changed with it). */
+  readonly symbol: string | null;
+}
+
+/** What an account is made of, for `restore` after a restart (src/sim/accountStore.ts keeps it). */
+export interface SimAccountState {
+  readonly accountId: string;
+  readonly createdAt: Date;
+  readonly cash: Decimal;
+  /** The id the next trade (fill) gets on the data stream. */
+  readonly nextTradeId: number;
+  readonly positions: readonly SimPosition[];
+  /** Oldest first. */
+  readonly orders: readonly SimOrder[];
+  /** The latest quote per symbol (where a feed goes on from). */
+  readonly quotes: readonly SimQuote[];
 }
 
 const defaultSchedule = (ms: number, fn: () => void) => {
@@ -84,8 +109,8 @@ export class Engine {
   readonly #latency: Latency | null;
   readonly #schedule: (ms: number, fn: () => void) => void;
   readonly #pendingEvents: boolean;
-  readonly #accountId = randomUUID();
-  readonly #createdAt: Date;
+  #accountId: string = randomUUID();
+  #createdAt: Date;
   readonly #sizeRandom = mulberry32(7);
   #tradeId = 1;
   /** While true, quotes are published but nothing fills (the "hold orders" fault). */
@@ -111,6 +136,53 @@ export class Engine {
       const i = this.#listeners.indexOf(listener);
       if (i >= 0) this.#listeners.splice(i, 1);
     };
+  }
+
+  /** The parts of the account `restore` takes that `account()` and `positions()` do not show. */
+  get identity(): { accountId: string; createdAt: Date; nextTradeId: number } {
+    return { accountId: this.#accountId, createdAt: this.#createdAt, nextTradeId: this.#tradeId };
+  }
+
+  /**
+   * Takes back a stored account (before any client connects): its cash, positions, orders and latest
+   * quotes. Open orders go on where they were: a `pending_new` one starts its life again, a
+   * `pending_cancel` one is canceled on a new timer, the others match on the next quote.
+   * Positions and quotes of a symbol the simulator does not list are left out.
+   */
+  restore(state: SimAccountState): void {
+    this.#accountId = state.accountId;
+    this.#createdAt = state.createdAt;
+    this.#tradeId = state.nextTradeId;
+    this.ledger.setCash(state.cash);
+    for (const p of state.positions) {
+      const asset = this.assets.get(p.symbol);
+      if (asset) this.ledger.setPosition(asset, p.qty, p.avgEntryPrice);
+    }
+    for (const q of state.quotes) if (this.assets.has(q.symbol)) this.#quotes.set(q.symbol, { ...q });
+    for (const stored of state.orders) {
+      const order = { ...stored };
+      this.#orders.push(order);
+      this.#byId.set(order.id, order);
+      this.#byClientId.set(order.clientOrderId, order);
+      if (!OPEN_STATUSES.includes(order.status)) continue;
+      this.#live.add(order);
+      if (order.status === 'pending_cancel') {
+        // Its cancel timer did not survive: a new one (after the listeners are back) ends it.
+        this.#schedule(this.#latency?.cancel() ?? 0, () => {
+          if (order.status === 'pending_cancel') this.#finish(order, 'canceled');
+        });
+      } else if (order.status === 'pending_new' && this.#latency) this.activateLater(order.id);
+      else {
+        if (order.status === 'pending_new') order.status = 'new';
+        this.#matchable.add(order);
+      }
+    }
+  }
+
+  /** Sets the cash directly (a demo top-up, a test). */
+  setCash(cash: DecimalInput): void {
+    this.ledger.setCash(cash);
+    this.#changed(null, null);
   }
 
   asset(symbol: string): SimAsset {
@@ -154,6 +226,7 @@ export class Engine {
     this.#live.add(order);
     this.#byId.set(order.id, order);
     this.#byClientId.set(order.clientOrderId, order);
+    this.#changed(order, null);
     const accepted = { ...order };
     if (timed) {
       if (this.#pendingEvents) this.#emitUpdate('pending_new', order);
@@ -177,6 +250,7 @@ export class Engine {
       if (order.status !== 'pending_new') return;
       order.status = 'new';
       order.updatedAt = this.#now();
+      this.#changed(order, null);
       this.#emitUpdate('new', order);
       this.#schedule(latency.fill(), () => {
         if (this.#live.has(order)) this.#makeMatchable(order);
@@ -200,6 +274,7 @@ export class Engine {
     }
     order.status = 'pending_cancel';
     order.updatedAt = this.#now();
+    this.#changed(order, null);
     if (this.#pendingEvents) this.#emitUpdate('pending_cancel', order);
     this.#schedule(this.#latency.cancel(), () => {
       // A fill may have completed the order meanwhile; then there is nothing left to cancel.
@@ -243,7 +318,9 @@ export class Engine {
   }
 
   setPosition(symbol: string, qty: DecimalInput, avgEntryPrice: DecimalInput): void {
-    this.ledger.setPosition(this.asset(symbol), qty, avgEntryPrice);
+    const asset = this.asset(symbol);
+    this.ledger.setPosition(asset, qty, avgEntryPrice);
+    this.#changed(null, asset.symbol);
   }
 
   /** Coin that open sell orders of `symbol` already claim (not in `qty_available`). */
@@ -341,6 +418,7 @@ export class Engine {
     const asset = this.asset(order.symbol);
     if (order.type === 'market' && !order.collarReference) {
       order.collarReference = order.side === 'buy' ? quote.ask : quote.bid;
+      this.#changed(order, null);
     }
     const decision = decideFill(order, quote, asset, order.fillRatio ?? this.partialFillRatio, this.#collar);
     if (decision.kind === 'collared') {
@@ -386,6 +464,7 @@ export class Engine {
       at: quote.at,
     };
     this.#trades.set(order.symbol, trade);
+    this.#changed(order, order.symbol);
     this.#emitUpdate(done ? 'fill' : 'partial_fill', order, { price, qty, positionQty: effect.positionQty });
     for (const l of this.#listeners) l.trade?.(trade);
   }
@@ -399,7 +478,12 @@ export class Engine {
     if (status === 'canceled') order.canceledAt = now;
     if (status === 'expired') order.expiredAt = now;
     if (status === 'rejected') order.failedAt = now;
+    this.#changed(order, null);
     this.#emitUpdate(status, order);
+  }
+
+  #changed(order: SimOrder | null, symbol: string | null): void {
+    for (const l of this.#listeners) l.changed?.({ order, symbol });
   }
 
   #emitUpdate(

@@ -1,4 +1,10 @@
 /** The built-in exchange simulator: `startSimulator()` and the types its callers need. */
+export {
+  clearSimAccount,
+  openSimAccountStore,
+  SIM_TABLES,
+  type SimAccountStore,
+} from './accountStore.js';
 export { DEFAULT_ASSETS, type SimAssetInput } from './assets.js';
 export { SimApiError } from './errors.js';
 export type { SimFaults, StreamName } from './faults.js';

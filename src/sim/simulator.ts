@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import type { ExchangeEndpoints } from '../exchange/types.js';
 import { type DecimalInput, dec } from '../money.js';
+import type { SimAccountStore } from './accountStore.js';
 import { buildAssets, DEFAULT_ASSETS, type SimAssetInput } from './assets.js';
 import { DataStreamServer } from './dataStream.js';
 import { Engine } from './engine.js';
@@ -21,8 +22,9 @@ import { buildLatency, type LatencyOptions } from './latency.js';
 import { RateLimiter } from './rateLimit.js';
 import { createSimServer, DATA_STREAM_PATH, TRADING_STREAM_PATH } from './server.js';
 import { TradingStreamServer } from './tradingStream.js';
-import type { SimAccount, SimOrder, SimOrderRequest, SimPosition } from './types.js';
+import type { SimAccount, SimOrder, SimOrderRequest, SimPosition, SimQuote } from './types.js';
 import { tradeUpdateJson } from './wire.js';
+import { type WriteThrough, writeThrough } from './writeThrough.js';
 
 export interface SimulatorOptions {
   /** 0 (default) picks a free port. */
@@ -58,6 +60,13 @@ export interface SimulatorOptions {
   readonly maxDataConnections?: number;
   /** Symbols per crypto-stream connection, default 1000. */
   readonly maxDataSymbols?: number;
+  /**
+   * Where the account lives across restarts (`openSimAccountStore`): loaded at start (then `cash`
+   * is ignored), written through on every change, flushed by `close()`. Absent: in memory only.
+   */
+  readonly store?: SimAccountStore;
+  /** A write to `store` failed, first of an outage (it is retried with the changes made since). */
+  readonly onStoreError?: (err: unknown) => void;
 }
 
 export interface Simulator {
@@ -74,6 +83,8 @@ export interface Simulator {
   getOrder(idOrClientId: string): SimOrder | undefined;
   positions(): SimPosition[];
   account(): SimAccount;
+  /** The latest quote of `symbol` (after a restart with a store: the stored one), if any. */
+  latestQuote(symbol: string): SimQuote | undefined;
   /** An order placed as if by hand (not through REST); trade updates flow as for any order. */
   placeOrder(req: SimOrderRequest): SimOrder;
   cancelOrder(idOrClientId: string): SimOrder;
@@ -115,6 +126,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     now,
     partialFillRatio: configuredRatio,
   });
+  let persistence: WriteThrough | null = null;
+  if (opts.store) {
+    const stored = await opts.store.load();
+    if (stored) engine.restore(stored.state);
+    persistence = writeThrough(engine, opts.store, {
+      ...(stored ? { seqs: stored.seqs } : {}),
+      writeNow: stored === null,
+      ...(opts.onStoreError ? { onError: opts.onStoreError } : {}),
+    });
+  }
   const rateLimiter = new RateLimiter(opts.rateLimitPerMinute ?? 200);
   // The streams consult the faults only once connections arrive, after `faults` exists.
   const tradingStream: TradingStreamServer = new TradingStreamServer(keys, (): boolean =>
@@ -142,10 +163,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
   });
   const emitUpdate = (frame: unknown) => tradingStream.broadcast(frame);
+  // With a store, an update leaves only once what it reports is stored: a client never books a fill
+  // that a crash of the simulator would take back.
+  const afterStored = (fn: () => void) => (persistence ? persistence.afterStored(fn) : fn());
   engine.on({
     // Rendering costs more than matching; skip it when nobody listens (nothing is replayed anyway).
     tradeUpdate: (u) => {
-      if (tradingStream.listeners > 0) faults.routeTradeUpdate(tradeUpdateJson(u), emitUpdate);
+      if (tradingStream.listeners === 0) return;
+      const frame = tradeUpdateJson(u);
+      afterStored(() => faults.routeTradeUpdate(frame, emitUpdate));
     },
     quote: (q) => dataStream.publishQuote(q),
     trade: (t) => dataStream.publishTrade(t),
@@ -204,11 +230,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     getOrder: (id) => engine.getOrder(id),
     positions: () => engine.positions(),
     account: () => engine.account(),
+    latestQuote: (symbol) => engine.quote(symbol),
     placeOrder: (req) => engine.submit(req, { external: true }),
     cancelOrder: (id) => engine.cancel(id),
     expireOrder: (id) => engine.expire(id),
     setPosition: (symbol, qty, avgPrice) => engine.setPosition(symbol, qty, avgPrice),
-    setCash: (cash) => engine.ledger.setCash(cash),
+    setCash: (cash) => engine.setCash(cash),
     injectStreamQuote: (symbol, bid, ask) =>
       dataStream.publishRawQuote(engine.asset(symbol).symbol, bid, ask, now()),
     injectTradeUpdate: (data) => tradingStream.broadcast(data),
@@ -228,6 +255,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       dataStream.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await persistence?.flush();
+      persistence?.stop();
     },
   };
   return simulator;

@@ -4,7 +4,7 @@
  */
 import { CYCLE_STATUSES, type CycleRow, type CycleStatus, TERMINAL_STATUSES } from '../domain.js';
 import { DcaError, StaleWriteError } from '../errors.js';
-import { Decimal, toPlain } from '../money.js';
+import { Decimal, toPlain, ZERO } from '../money.js';
 import { setLastSellPrice } from './assets.js';
 import { checkFits, DECIMAL_COLUMNS } from './columns.js';
 import { execute, type Pool, type Queryable, selectRows, withTransaction } from './db.js';
@@ -95,6 +95,29 @@ export async function getPreviousCompletedAt(
     [assetId, beforeCycleId, [...TERMINAL_STATUSES]],
   );
   return rows[0] ? dateOrNull(rows[0], 'completed_at') : null;
+}
+
+/**
+ * The coin the asset's previous cycle knowingly left when it completed: the baseline it started
+ * with plus what its books still held after the take-profit (the sell's rounding). Zero when there
+ * is none, or when it ended in error (what it left is then not known).
+ */
+export async function getPreviousLeftover(
+  db: Queryable,
+  assetId: number,
+  beforeCycleId: number,
+): Promise<Decimal> {
+  const rows = await selectRows(
+    db,
+    `SELECT status, quantity, position_baseline FROM dca_cycles
+      WHERE asset_id = ? AND id < ? AND status IN (?)
+      ORDER BY id DESC LIMIT 1`,
+    [assetId, beforeCycleId, [...TERMINAL_STATUSES]],
+  );
+  const row = rows[0];
+  if (!row) return ZERO;
+  if (row['status'] !== 'complete') return ZERO;
+  return decimal(row, 'quantity').plus(decimal(row, 'position_baseline'));
 }
 
 /** Newest first. */

@@ -208,7 +208,7 @@ describe('buys that do not go through', () => {
     sim.setCash('0');
     const running = await startTrading();
     await quoteUntil(sim, BTC, '49990', '50000', () =>
-      running.lines.some((l) => l.msg === 'order submit failed'),
+      running.lines.some((l) => l['event'] === 'order_submit_failed'),
     );
     const c = await untilCycle(
       (r) => r.client_order_id !== null && r.status === 'watching',
@@ -218,7 +218,9 @@ describe('buys that do not go through', () => {
     expect(c.latest_order_id).toBeNull();
     expectAmount(c.quantity, '0');
     expect(sim.listOrders()).toEqual([]);
-    expect(running.lines.some((l) => l.msg === 'order submit failed' && l['kind'] === 'refused')).toBe(true);
+    expect(running.lines.some((l) => l['event'] === 'order_submit_failed' && l['kind'] === 'refused')).toBe(
+      true,
+    );
     const ledger = await ledgerOf(db.pool, assetId);
     expect(ledger.map((o) => [o.client_order_id, o.status])).toContainEqual([c.client_order_id, 'rejected']);
   });

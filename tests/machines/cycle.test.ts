@@ -103,6 +103,40 @@ describe('cycle machine: base order', () => {
     expect(ofType('alert')).toContainEqual(expect.objectContaining({ level: 'info', code: 'DUST_POSITION' }));
   });
 
+  it('only logs the dust the previous cycle left behind, and buys anyway', () => {
+    const { actor, ofType, state } = startCycle(aCycleInput({ previousLeftover: dec('0.00009') }));
+    actor.send(quote('59990', '60000'));
+    actor.send({ type: 'POSITION_FOUND', qty: dec('0.00009'), qtyAvailable: dec('0.00009') });
+    expect(state()).toBe('buying');
+    expect(ofType('alert')).toEqual([]);
+    expect(ofType('log')).toEqual([
+      expect.objectContaining({
+        level: 'info',
+        event: 'dust_position',
+        message: expect.stringContaining('0.00009'),
+      }),
+    ]);
+  });
+
+  it('only logs dust below one trade increment, what rounding a sell down leaves', () => {
+    const rules = someRules({ minTradeIncrement: dec('0.00001') });
+    const { actor, ofType, state } = startCycle(aCycleInput({ rules }));
+    actor.send(quote('59990', '60000'));
+    actor.send({ type: 'POSITION_FOUND', qty: dec('0.000009'), qtyAvailable: dec('0.000009') });
+    expect(state()).toBe('buying');
+    expect(ofType('alert')).toEqual([]);
+    expect(ofType('log')).toHaveLength(1);
+  });
+
+  it('still alerts on dust beyond what the previous cycle left', () => {
+    const { actor, ofType, state } = startCycle(aCycleInput({ previousLeftover: dec('0.00001') }));
+    actor.send(quote('59990', '60000'));
+    actor.send({ type: 'POSITION_FOUND', qty: dec('0.00009'), qtyAvailable: dec('0.00009') });
+    expect(state()).toBe('buying');
+    expect(ofType('log')).toEqual([]);
+    expect(ofType('alert')).toContainEqual(expect.objectContaining({ level: 'info', code: 'DUST_POSITION' }));
+  });
+
   it('refuses a base order below the min order size without asking or changing state', () => {
     const { actor, ofType, state } = startCycle(
       aCycleInput({ rules: someRules({ minOrderSize: dec('0.001') }) }),

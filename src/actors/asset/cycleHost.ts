@@ -16,13 +16,14 @@ import type { CycleActor, CycleInput, CycleSnapshot } from '../../machines/cycle
 import { cycleMachine, toCyclePatch } from '../../machines/cycle.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import type { Decimal } from '../../money.js';
-import { finishCycle, getPreviousCompletedAt, updateCycle } from '../../store/cycles.js';
+import { finishCycle, getPreviousCompletedAt, getPreviousLeftover, updateCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
 import { closeUnsentOrder, recordOrderFee, writeAheadOrder } from '../../store/orders.js';
 import type { Alert } from '../alerts.js';
 import { type CycleEvent, type Intent, patchChanged, sameRowSources } from '../assetEvents.js';
 import type { Mailbox } from './mailbox.js';
 import type { OrderExecutor } from './orderExecutor.js';
+import { completionLine, fillLine } from './tradeLog.js';
 
 export interface CycleHostDeps {
   readonly pool: Pool;
@@ -70,12 +71,14 @@ export class CycleHost {
   /** Starts the machine on `cycle`; a cycle restored mid-order looks its order up first. */
   async host(cycle: CycleRow): Promise<void> {
     const previousCompletedAt = await getPreviousCompletedAt(this.deps.pool, this.asset.id, cycle.id);
+    const previousLeftover = await getPreviousLeftover(this.deps.pool, this.asset.id, cycle.id);
     this.machine?.stop();
     const input: CycleInput = {
       asset: this.asset,
       rules: this.rules,
       cycle,
       previousCompletedAt,
+      previousLeftover,
       feeRate: this.deps.feeRate,
       now: this.deps.now(),
       installationId: this.deps.installationId,
@@ -107,7 +110,7 @@ export class CycleHost {
     machine.send(event as never);
     // A machine that threw has failed the mailbox: what it holds now must not be stored.
     if (this.deps.mailbox.isFailed) return;
-    await this.settle();
+    await this.settle(event);
   }
 
   /**
@@ -131,7 +134,7 @@ export class CycleHost {
   }
 
   /** Persists whatever the last step changed and performs the intents it emitted, in that order. */
-  private async settle(): Promise<void> {
+  private async settle(event?: CycleEvent): Promise<void> {
     const machine = this.machine;
     const cycle = this.cycle;
     if (!machine || !cycle) return;
@@ -141,7 +144,7 @@ export class CycleHost {
     // Most quotes change nothing but the machine's latest quote: when no intent left and nothing the
     // row is projected from moved, the row is already stored; skip building and comparing the patch.
     if (intents.length === 0 && sameRowSources(this.settledFrom, snapshot)) return;
-    await this.recordFee(snapshot);
+    await this.recordFill(snapshot, event);
     for (const intent of intents) {
       // The ledger row of an order given up: closed with the step that gave it up.
       if (intent.type === 'closeUnsentOrder') {
@@ -174,11 +177,18 @@ export class CycleHost {
     for (const intent of intents) this.perform(intent);
   }
 
-  /** The fee of the order the last step booked goes to its dca_orders row (once per booking). */
-  private async recordFee(snapshot: CycleSnapshot): Promise<void> {
+  /**
+   * The order the last step booked: its fee goes to its dca_orders row, and the fill to the log
+   * (once per booking).
+   */
+  private async recordFill(snapshot: CycleSnapshot, event: CycleEvent | undefined): Promise<void> {
     const fee = snapshot.context.lastFee;
     if (fee === null || fee === this.settledFrom?.context.lastFee) return;
     await recordOrderFee(this.deps.pool, fee.clientOrderId, fee.fee);
+    const order = event && 'order' in event ? event.order : null;
+    if (order?.clientOrderId !== fee.clientOrderId || !this.cycle) return;
+    const line = fillLine(this.asset, this.cycle.id, order, fee.fee, snapshot.context.ledger);
+    this.deps.logger.info(line.fields, line.msg);
   }
 
   private async finish(cycle: CycleRow, snapshot: CycleSnapshot): Promise<void> {
@@ -191,17 +201,8 @@ export class CycleHost {
       lastSellPrice: output.sellPrice,
       nextStatus: output.nextStatus,
     });
-    this.deps.logger.info(
-      {
-        cycleId: finished.id,
-        status: finished.status,
-        realizedPnl: finished.realizedPnl?.toFixed(),
-        sellPrice: output.sellPrice?.toFixed(),
-        nextCycleId: next.id,
-        nextStatus: next.status,
-      },
-      finished.status === 'complete' ? 'cycle complete' : 'cycle ended in error',
-    );
+    const line = completionLine(finished, output.sellPrice, next);
+    this.deps.logger.info(line.fields, line.msg);
     if (output.sellPrice) this.asset = { ...this.asset, lastSellPrice: output.sellPrice };
     await this.host(next);
   }
@@ -229,6 +230,9 @@ export class CycleHost {
         return;
       case 'closeUnsentOrder':
         return; // done in settle, before the row moved on
+      case 'log':
+        this.deps.logger[intent.level]({ event: intent.event, cycleId: this.cycle?.id }, intent.message);
+        return;
       case 'alert':
         this.deps.alert({
           level: intent.level,

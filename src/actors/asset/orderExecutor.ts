@@ -193,7 +193,20 @@ export class OrderExecutor {
       this.deps.metrics?.orderRefused(o.symbol, o.side, err.code);
     }
     const reason = err instanceof Error ? err.message : String(err);
-    this.log.warn({ event: 'order_submit_failed', err, clientOrderId, kind }, 'order submit failed');
+    const fields = { event: 'order_submit_failed', err, clientOrderId, kind };
+    // A refusal is what a trader wants to read: what was refused and why (not created, nothing held).
+    if (kind === 'refused') {
+      this.log.warn(
+        {
+          ...fields,
+          side: o.side,
+          qty: o.qty.toFixed(),
+          limitPrice: o.limitPrice?.toFixed() ?? null,
+          reason,
+        },
+        `${o.side} order refused: ${reason}`,
+      );
+    } else this.log.warn(fields, 'order submit failed');
     if (kind === 'unknown') {
       return { type: 'ORDER_SUBMIT_FAILED', clientOrderId, ambiguous: true, reason };
     }
