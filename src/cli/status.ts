@@ -3,7 +3,7 @@
  * (computed by the cycle machine's own decision functions, so the CLI and the bot agree).
  */
 import { type AssetConfig, type CycleRow, TERMINAL_STATUSES } from '../domain.js';
-import { safetyTriggerPrice, takeProfitPrice } from '../machines/decisions.js';
+import { safetyOrderDeviationOf, safetyTriggerPrice, takeProfitPrice } from '../machines/decisions.js';
 import type { Decimal } from '../money.js';
 import { type AssetSupervisionRow, listAssetSupervision } from '../store/assetSupervision.js';
 import { listAssetRows, parseOrReason } from '../store/assets.js';
@@ -132,7 +132,7 @@ function describe(asset: AssetConfig, cycle: CycleRow | null): Omit<AssetStatus,
     cycle,
     nextSafetyPrice:
       holding && safetyLeft && cycle.lastOrderFillPrice !== null
-        ? safetyTriggerPrice(cycle.lastOrderFillPrice, asset.safetyOrderDeviation)
+        ? safetyTriggerPrice(cycle.lastOrderFillPrice, safetyOrderDeviationOf(asset, cycle.safetyOrders + 1))
         : null,
     takeProfitPrice: holding ? takeProfitPrice(cycle.averagePurchasePrice, asset.takeProfitPercent) : null,
   };

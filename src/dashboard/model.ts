@@ -10,6 +10,7 @@ import type { CycleContext } from '../machines/cycleTypes.js';
 import {
   cooldownEndsAt,
   earlyRestartPrice,
+  safetyOrderDeviationOf,
   safetyTriggerPrice,
   takeProfitPrice,
 } from '../machines/decisions.js';
@@ -192,7 +193,7 @@ function assetPanel(view: AssetView, machine: MachineState | undefined, now: Dat
   const safetyUsed = ledger?.safetyOrders ?? 0;
   const safetyPrice =
     holding && ledger?.lastOrderFillPrice && safetyUsed < asset.maxSafetyOrders
-      ? safetyTriggerPrice(ledger.lastOrderFillPrice, asset.safetyOrderDeviation)
+      ? safetyTriggerPrice(ledger.lastOrderFillPrice, safetyOrderDeviationOf(asset, safetyUsed + 1))
       : null;
   const tpPrice =
     holding && ledger?.averagePurchasePrice.gt(0)

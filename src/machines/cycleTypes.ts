@@ -193,6 +193,7 @@ export type CyclePatchFromMachine = Pick<
   | 'latestOrderId'
   | 'clientOrderId'
   | 'lastOrderFillPrice'
+  | 'ttpPeakPrice'
   | 'positionBaseline'
   | 'completedAt'
   | 'backoffUntil'

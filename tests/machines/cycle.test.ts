@@ -468,6 +468,7 @@ describe('cycle machine: restoring a row', () => {
         'latestOrderId',
         'clientOrderId',
         'lastOrderFillPrice',
+        'ttpPeakPrice',
         'positionBaseline',
         'completedAt',
         'backoffUntil',
