@@ -71,41 +71,23 @@ describe('safety order scaling', () => {
 
   it('buys a ladder of scaled amounts at scaled deviations, each from the last buy fill', () => {
     const cycle = holding(SCALED);
-    // so1: 1.5 % below 60000 = 59100, 20 USD.
     expect(safetyTriggerPrice(dec('60000'), dec('1.5')).toFixed()).toBe('59100');
-    cycle.actor.send(quote('59100', '59100.01'));
-    expect(cycle.state()).toBe('watching');
-    cycle.actor.send(quote('59099', '59100'));
-    expect(cycle.state()).toBe('buying');
-    let order = cycle.ofType('submitOrder').at(-1)!;
-    expect([order.step, order.order.limitPrice?.toFixed(), order.order.qty.toFixed()]).toEqual([
-      'so1',
-      '59100',
-      '0.000338409',
-    ]);
-    fillBuy(cycle);
-    // so2: 2.25 % below 59100 = 57770.25, 40 USD.
-    cycle.actor.send(quote('57770.25', '57770.26'));
-    expect(cycle.state()).toBe('watching');
-    cycle.actor.send(quote('57770.24', '57770.25'));
-    order = cycle.ofType('submitOrder').at(-1)!;
-    expect([order.step, order.order.limitPrice?.toFixed(), order.order.qty.toFixed()]).toEqual([
-      'so2',
-      '57770.25',
-      '0.000692397',
-    ]);
-    fillBuy(cycle);
-    // so3: 3.375 % below 57770.25 = 55820.5040625, 80 USD.
-    cycle.actor.send(quote('55820.50', '55820.51'));
-    expect(cycle.state()).toBe('watching');
-    cycle.actor.send(quote('55820.49', '55820.50'));
-    order = cycle.ofType('submitOrder').at(-1)!;
-    expect([order.step, order.order.limitPrice?.toFixed(), order.order.qty.toFixed()]).toEqual([
-      'so3',
-      '55820.5',
-      '0.001433165',
-    ]);
-    fillBuy(cycle);
+    /** An ask a cent above the trigger buys nothing, the trigger itself buys safety order `step`. */
+    const rung = (above: string, trigger: string, step: string, limit: string, qty: string) => {
+      cycle.actor.send(quote(dec(above).minus('0.01'), above));
+      expect(cycle.state()).toBe('watching');
+      cycle.actor.send(quote(dec(trigger).minus('0.01'), trigger));
+      expect(cycle.state()).toBe('buying');
+      const { order, step: placed } = cycle.ofType('submitOrder').at(-1)!;
+      expect([placed, order.limitPrice?.toFixed(), order.qty.toFixed()]).toEqual([step, limit, qty]);
+      fillBuy(cycle);
+    };
+    // so1: 20 USD, 1.5 % below 60000 = 59100.
+    rung('59100.01', '59100', 'so1', '59100', '0.000338409');
+    // so2: 40 USD, 2.25 % below 59100 = 57770.25.
+    rung('57770.26', '57770.25', 'so2', '57770.25', '0.000692397');
+    // so3: 80 USD, 3.375 % below 57770.25 = 55820.5040625 (the ask is rounded to the cent).
+    rung('55820.51', '55820.50', 'so3', '55820.5', '0.001433165');
     expect(cycle.context().ledger.safetyOrders).toBe(3);
     cycle.actor.send(quote('40000', '40000.01'));
     expect(cycle.state()).toBe('watching');
