@@ -62,16 +62,13 @@ const starts: Record<string, { input: CycleInput; explore: boolean }> = {
     input: aCycleInput({ asset, cycle: aCycleRow({ status: 'buying', clientOrderId: cid('7-base-1') }) }),
     explore: true,
   },
-  'a restored sell': {
+  // Trailing lives in watching's context (a mode, not a state): explored from a sell restored on an
+  // asset that trails, which returns to watching holding coin when the sell dies.
+  'a restored sell that trails its take-profit': {
     input: aCycleInput({
-      asset,
+      asset: trailingAsset,
       cycle: aCycleRow({ ...held, status: 'selling', clientOrderId: cid('7-tp-3'), latestOrderId: 'a-3' }),
     }),
-    explore: true,
-  },
-  // Trailing lives in watching's context (a mode, not a state): explored from a cycle that holds coin.
-  'a cycle that trails its take-profit': {
-    input: aCycleInput({ asset: trailingAsset, cycle: aCycleRow({ ...held, status: 'watching' }) }),
     explore: true,
   },
   'a buy that names no order': {
