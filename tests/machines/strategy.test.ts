@@ -254,4 +254,23 @@ describe('stop-loss', () => {
     cycle.actor.send(POSITION);
     expect(cycle.state()).toBe('watching');
   });
+
+  it('resumes a stop-loss sell restored from its row as a sell, and completes it', () => {
+    const row = aCycleRow({
+      status: 'selling',
+      quantity: dec('0.0003324996675'),
+      boughtQuantity: dec('0.000333333'),
+      costBasis: dec('19.99998'),
+      averagePurchasePrice: dec('60000'),
+      clientOrderId: cid('7-sl-2'),
+    });
+    const cycle = startCycle(aCycleInput({ asset: STOP, cycle: row }));
+    expect(cycle.state()).toBe('selling');
+    expect(cycle.context().inFlight).toMatchObject({ step: 'sl', side: 'sell' });
+    cycle.actor.send({
+      type: 'RECONCILED',
+      order: filledOrder(cid('7-sl-2'), '0.000332499', '56990', { side: 'sell', type: 'market' }),
+    });
+    expect(cycle.actor.getSnapshot().output).toMatchObject({ status: 'complete', nextStatus: 'cooldown' });
+  });
 });
