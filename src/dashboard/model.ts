@@ -12,7 +12,9 @@ import {
   earlyRestartPrice,
   safetyOrderDeviationOf,
   safetyTriggerPrice,
+  stopLossPrice,
   takeProfitPrice,
+  trailingStopPrice,
 } from '../machines/decisions.js';
 import { type Decimal, HUNDRED } from '../money.js';
 import type { ChildStatus } from '../supervisor.js';
@@ -59,6 +61,14 @@ export interface AssetPanel {
   readonly safetyOrdersMax: number;
   readonly nextSafety: TriggerView | null;
   readonly takeProfit: TriggerView | null;
+  /** With a trailing take-profit: its deviation (%), and once under way its peak bid and sell price. */
+  readonly trailing: {
+    readonly deviationPercent: string;
+    readonly peak: string | null;
+    readonly sellAt: TriggerView | null;
+  } | null;
+  /** The bid at or below which an armed stop-loss sells. */
+  readonly stopLoss: TriggerView | null;
   readonly earlyRestart: TriggerView | null;
   readonly inFlight: InFlightView | null;
   /** ISO time the cooldown ends, or null outside cooldown (the page shows the seconds below, refreshed each second). */
@@ -199,6 +209,25 @@ function assetPanel(view: AssetView, machine: MachineState | undefined, now: Dat
     holding && ledger?.averagePurchasePrice.gt(0)
       ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent)
       : null;
+  const peak = holding && asset.ttpEnabled ? (ledger?.ttpPeakPrice ?? null) : null;
+  const trailing =
+    asset.ttpEnabled && asset.ttpDeviationPercent !== null
+      ? {
+          deviationPercent: asset.ttpDeviationPercent.toFixed(),
+          peak: price(peak),
+          sellAt: peak && fallTrigger(trailingStopPrice(peak, asset.ttpDeviationPercent), quote?.bid, rules),
+        }
+      : null;
+  const stopArmed =
+    holding &&
+    ledger !== null &&
+    asset.stopLossPercent !== null &&
+    ledger.averagePurchasePrice.gt(0) &&
+    (!asset.stopLossAfterSafetyOrders || safetyUsed >= asset.maxSafetyOrders);
+  const stopLoss =
+    stopArmed && asset.stopLossPercent !== null
+      ? fallTrigger(stopLossPrice(ledger!.averagePurchasePrice, asset.stopLossPercent), quote?.bid, rules)
+      : null;
   const inCooldown = (state as CycleStatus) === 'cooldown';
   const endsAt = inCooldown
     ? cooldownEndsAt(ctx?.previousCompletedAt ?? null, ctx?.asset.cooldownPeriod ?? asset.cooldownPeriod)
@@ -224,6 +253,8 @@ function assetPanel(view: AssetView, machine: MachineState | undefined, now: Dat
     safetyOrdersMax: asset.maxSafetyOrders,
     nextSafety: safetyPrice && trigger(safetyPrice, quote?.ask, 'ask', rules),
     takeProfit: tpPrice && trigger(tpPrice, quote?.bid, 'bid', rules),
+    trailing,
+    stopLoss,
     earlyRestart: restartPrice && trigger(restartPrice, quote?.ask, 'ask', rules),
     inFlight: inFlight && {
       clientOrderId: inFlight.clientOrderId,
@@ -257,6 +288,12 @@ function trigger(
     ? (against === 'ask' ? quote.minus(price) : price.minus(quote)).div(quote).mul(HUNDRED).toFixed(2)
     : null;
   return { price: formatPrice(price, rules), against, distancePercent: distance };
+}
+
+/** A sell the bid sets off by falling to `price` (trailing stop, stop-loss): how far above it the bid is. */
+function fallTrigger(price: Decimal, bid: Decimal | undefined, rules: AssetRules | null): TriggerView {
+  const distance = bid?.gt(0) ? bid.minus(price).div(bid).mul(HUNDRED).toFixed(2) : null;
+  return { price: formatPrice(price, rules), against: 'bid', distancePercent: distance };
 }
 
 /** Prices to the asset's price increment (at least cents). */
