@@ -68,13 +68,13 @@ function ladderOf(asset: AssetConfig) {
   }
   return ladder;
 }
-export function nextSafetyDeviation(context: CycleContext): Decimal {
+function nextSafetyDeviation(context: CycleContext): Decimal {
   const n = context.ledger.safetyOrders + 1;
   const ladder = ladderOf(context.asset);
   ladder.deviation[n] ??= safetyOrderDeviationOf(context.asset, n);
   return ladder.deviation[n]!;
 }
-export function nextSafetyAmount(context: CycleContext): Decimal {
+function nextSafetyAmount(context: CycleContext): Decimal {
   const n = context.ledger.safetyOrders + 1;
   const ladder = ladderOf(context.asset);
   ladder.amount[n] ??= safetyOrderAmountOf(context.asset, n);
