@@ -2,13 +2,13 @@
  * `dca_assets`: operator-written rows, so every one is validated. A bad row is reported (id and
  * reason) and skipped; it never stops the other assets from loading.
  */
-import { type AssetConfig, STRATEGY_DEFAULTS, type StrategyControls } from '../domain.js';
+import type { AssetConfig } from '../domain.js';
 import { DcaError } from '../errors.js';
-import { safetyOrderAmountOf, safetyOrderDeviationOf } from '../machines/decisions.js';
 import { type Decimal, dec, decOrNull, toPlain } from '../money.js';
 import { checkFits } from './columns.js';
 import { execute, type Queryable, selectRows } from './db.js';
 import type { Row } from './rows.js';
+import { parseStrategyControls, strategyColumnProblems } from './strategyControls.js';
 
 export interface InvalidAssetRow {
   id: number;
@@ -145,18 +145,7 @@ export function assetColumnProblems(asset: AssetConfig): string[] {
   fits('safety_order_deviation', asset.safetyOrderDeviation, 6, 4);
   fits('take_profit_percent', asset.takeProfitPercent, 6, 4);
   fits('buy_order_price_deviation_percent', asset.buyOrderPriceDeviationPercent, 6, 4);
-  if (asset.ttpDeviationPercent !== null) fits('ttp_deviation_percent', asset.ttpDeviationPercent, 6, 4);
-  if (asset.stopLossPercent !== null) fits('stop_loss_percent', asset.stopLossPercent, 6, 4);
-  fits('safety_order_volume_scale', asset.safetyOrderVolumeScale, 6, 4);
-  fits('safety_order_step_scale', asset.safetyOrderStepScale, 6, 4);
-  // Every scaled safety order must be storable and printable as an amount (DECIMAL(20, 10)).
-  const last = safetyOrderAmountOf(asset, asset.maxSafetyOrders);
-  if (last.gte('1e10')) {
-    problems.push(
-      `safety order ${asset.maxSafetyOrders} would be ${last.toSignificantDigits(6).toString()} USD ` +
-        '(safety_order_amount × safety_order_volume_scale^(n − 1)); an amount must be less than 1e10',
-    );
-  }
+  problems.push(...strategyColumnProblems(asset));
   if (asset.cooldownPeriod > 2_147_483_647) problems.push('cooldown_period must fit a 32-bit INT');
   return problems;
 }
@@ -211,7 +200,7 @@ export function parseAssetRow(row: Row): AssetConfig {
       `cooldown_period must be a whole number of seconds ≥ 0, got ${String(row['cooldown_period'])}`,
     );
   }
-  const controls = strategyControls(row, reasons, {
+  const controls = parseStrategyControls(row, reasons, {
     maxSafetyOrders,
     safetyOrderDeviation,
     takeProfitPercent,
@@ -241,85 +230,6 @@ export function parseAssetRow(row: Row): AssetConfig {
     buyOrderPriceDeviationPercent,
     lastSellPrice,
     ...controls,
-  };
-}
-
-/** The largest safety order volume or step scale (3Commas allows up to 10 as well). */
-const MAX_SCALE = 10;
-
-/**
- * The sql/008 strategy controls of a row, checked against each other and the seed's settings; every
- * problem is added to `reasons`. A NULL or missing column means its default (the seed's behaviour).
- */
-function strategyControls(
-  row: Row,
-  reasons: string[],
-  seed: Pick<AssetConfig, 'maxSafetyOrders' | 'safetyOrderDeviation' | 'takeProfitPercent'>,
-): StrategyControls {
-  const present = (column: string) => row[column] !== null && row[column] !== undefined;
-  const flag = (column: string, fallback: boolean) =>
-    present(column) ? Boolean(Number(row[column])) : fallback;
-  const decimal = (column: string): Decimal | null => {
-    if (!present(column)) return null;
-    try {
-      return dec(String(row[column]), column);
-    } catch {
-      reasons.push(`${column} is not a number (${JSON.stringify(row[column])})`);
-      return null;
-    }
-  };
-  const percentOrNull = (column: string): Decimal | null => {
-    const d = decimal(column);
-    if (d && (d.lte(0) || d.gte(100))) {
-      reasons.push(`${column} must be between 0 and 100 (exclusive), got ${d.toFixed()}`);
-    }
-    return d;
-  };
-  const scale = (column: string): Decimal | null => {
-    const d = decimal(column) ?? (present(column) ? null : STRATEGY_DEFAULTS.safetyOrderVolumeScale);
-    if (d && (d.lte(0) || d.gt(MAX_SCALE))) {
-      reasons.push(`${column} must be greater than 0 and at most ${MAX_SCALE}, got ${d.toFixed()}`);
-      return null;
-    }
-    return d;
-  };
-
-  const ttpEnabled = flag('ttp_enabled', STRATEGY_DEFAULTS.ttpEnabled);
-  const ttpDeviationPercent = percentOrNull('ttp_deviation_percent');
-  if (ttpEnabled && ttpDeviationPercent === null && !reasons.some((r) => r.startsWith('ttp_deviation'))) {
-    reasons.push('ttp_enabled needs ttp_deviation_percent (the % below the peak bid that sells)');
-  }
-  if (ttpEnabled && ttpDeviationPercent?.gte(seed.takeProfitPercent)) {
-    reasons.push(
-      `ttp_deviation_percent (${ttpDeviationPercent.toFixed()}) must be less than take_profit_percent ` +
-        `(${seed.takeProfitPercent.toFixed()}), or the trailing take-profit could sell below its target`,
-    );
-  }
-  const stopLossPercent = percentOrNull('stop_loss_percent');
-  const safetyOrderVolumeScale = scale('safety_order_volume_scale');
-  const safetyOrderStepScale = scale('safety_order_step_scale');
-  // The deviation of the last safety order grows with the step scale; at 100 % it could never buy.
-  if (safetyOrderStepScale !== null && Number.isInteger(seed.maxSafetyOrders) && seed.maxSafetyOrders > 1) {
-    const steps = { safetyOrderDeviation: seed.safetyOrderDeviation, safetyOrderStepScale };
-    const last = safetyOrderDeviationOf(steps, seed.maxSafetyOrders);
-    if (last.gte(100)) {
-      reasons.push(
-        `safety order ${seed.maxSafetyOrders}'s deviation would be ${last.toDecimalPlaces(4).toFixed()} % ` +
-          `(safety_order_deviation × safety_order_step_scale^${seed.maxSafetyOrders - 1}); it must stay below 100`,
-      );
-    }
-  }
-  return {
-    ttpEnabled,
-    ttpDeviationPercent,
-    stopLossPercent,
-    stopLossAfterSafetyOrders: flag(
-      'stop_loss_after_safety_orders',
-      STRATEGY_DEFAULTS.stopLossAfterSafetyOrders,
-    ),
-    // A bad scale has its reason already: the row is refused, the value never used.
-    safetyOrderVolumeScale: safetyOrderVolumeScale ?? STRATEGY_DEFAULTS.safetyOrderVolumeScale,
-    safetyOrderStepScale: safetyOrderStepScale ?? STRATEGY_DEFAULTS.safetyOrderStepScale,
   };
 }
 

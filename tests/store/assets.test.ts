@@ -263,6 +263,16 @@ describe('strategy controls (sql/008)', () => {
     ]);
   });
 
+  it('names a control its column would round', () => {
+    const asset = parseAssetRow({
+      ...seed,
+      ttp_enabled: 1,
+      ttp_deviation_percent: '0.12345',
+      stop_loss_percent: '5',
+    });
+    expect(assetColumnProblems(asset)).toEqual(['ttp_deviation_percent allows at most 4 decimal places']);
+  });
+
   it('names a scaled safety order its amount column could not hold', () => {
     const asset = parseAssetRow({ ...seed, max_safety_orders: 100, safety_order_volume_scale: '10' });
     expect(assetColumnProblems(asset)).toEqual([
