@@ -4,6 +4,7 @@
  */
 import { type AssetConfig, type CycleRow, TERMINAL_STATUSES } from '../domain.js';
 import {
+  isStopLossArmed,
   safetyOrderDeviationOf,
   safetyTriggerPrice,
   stopLossPrice,
@@ -162,11 +163,8 @@ function describe(asset: AssetConfig, cycle: CycleRow | null): Omit<AssetStatus,
             sellAt: trailingStopPrice(cycle.ttpPeakPrice, asset.ttpDeviationPercent),
           }
         : null,
-    // The machine's rule (guards.ts): by default armed only once every safety order is used.
     stopLossPrice:
-      holding &&
-      asset.stopLossPercent !== null &&
-      (!asset.stopLossAfterSafetyOrders || cycle.safetyOrders >= asset.maxSafetyOrders)
+      holding && asset.stopLossPercent !== null && isStopLossArmed(asset, cycle)
         ? stopLossPrice(cycle.averagePurchasePrice, asset.stopLossPercent)
         : null,
   };

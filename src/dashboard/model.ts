@@ -10,6 +10,7 @@ import type { CycleContext } from '../machines/cycleTypes.js';
 import {
   cooldownEndsAt,
   earlyRestartPrice,
+  isStopLossArmed,
   safetyOrderDeviationOf,
   safetyTriggerPrice,
   stopLossPrice,
@@ -218,15 +219,9 @@ function assetPanel(view: AssetView, machine: MachineState | undefined, now: Dat
           sellAt: peak && fallTrigger(trailingStopPrice(peak, asset.ttpDeviationPercent), quote?.bid, rules),
         }
       : null;
-  const stopArmed =
-    holding &&
-    ledger !== null &&
-    asset.stopLossPercent !== null &&
-    ledger.averagePurchasePrice.gt(0) &&
-    (!asset.stopLossAfterSafetyOrders || safetyUsed >= asset.maxSafetyOrders);
   const stopLoss =
-    stopArmed && asset.stopLossPercent !== null
-      ? fallTrigger(stopLossPrice(ledger!.averagePurchasePrice, asset.stopLossPercent), quote?.bid, rules)
+    holding && ledger && asset.stopLossPercent !== null && isStopLossArmed(asset, ledger)
+      ? fallTrigger(stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent), quote?.bid, rules)
       : null;
   const inCooldown = (state as CycleStatus) === 'cooldown';
   const endsAt = inCooldown

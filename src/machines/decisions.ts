@@ -192,6 +192,19 @@ export function stopLossPrice(averagePurchasePrice: Decimal, stopLossPercent: De
   return averagePurchasePrice.mul(ONE.minus(stopLossPercent.div(HUNDRED)));
 }
 
+/**
+ * Whether the stop-loss watches this cycle: it is set, the cycle has an average, and (by default,
+ * stop_loss_after_safety_orders) every safety order is used. The machine, `status` and the
+ * dashboard all ask this.
+ */
+export function isStopLossArmed(
+  asset: Pick<AssetConfig, 'stopLossPercent' | 'stopLossAfterSafetyOrders' | 'maxSafetyOrders'>,
+  ledger: { readonly averagePurchasePrice: Decimal; readonly safetyOrders: number },
+): boolean {
+  if (asset.stopLossPercent === null || ledger.averagePurchasePrice.lte(0)) return false;
+  return !asset.stopLossAfterSafetyOrders || ledger.safetyOrders >= asset.maxSafetyOrders;
+}
+
 /** The trailing peak after a bid: the higher of the two (the first bid when not trailing yet). */
 export function nextPeak(peak: Decimal | null, bid: Decimal): Decimal {
   return peak === null || bid.gt(peak) ? bid : peak;

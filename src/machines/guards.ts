@@ -9,6 +9,7 @@ import {
   buyProblem,
   cooldownExpired,
   earlyRestartPrice,
+  isStopLossArmed,
   isValidQuote,
   type SellReason,
   safetyOrderAmountOf,
@@ -158,8 +159,7 @@ function isTrailingStopHit(context: CycleContext, quote: LatestQuote): boolean {
  */
 function isStopLossHit(context: CycleContext, quote: LatestQuote): boolean {
   const { ledger, asset } = context;
-  if (asset.stopLossPercent === null || ledger.averagePurchasePrice.lte(0)) return false;
-  if (asset.stopLossAfterSafetyOrders && ledger.safetyOrders < asset.maxSafetyOrders) return false;
+  if (!isStopLossArmed(asset, ledger) || asset.stopLossPercent === null) return false;
   return quote.bid.lte(stopLossTrigger(ledger.averagePurchasePrice, asset.stopLossPercent));
 }
 
