@@ -205,4 +205,10 @@ export interface Account {
   readonly cash: Decimal;
   readonly buyingPower: Decimal;
   readonly currency: string;
+  /** Alpaca's account status (`ACTIVE` trades); null when the server does not say. */
+  readonly status?: string | null;
+  /** Whether the account may trade crypto (`ACTIVE`); null when the server does not say. */
+  readonly cryptoStatus?: string | null;
+  /** True when Alpaca blocks trading or the whole account. */
+  readonly blocked?: boolean;
 }

@@ -99,7 +99,22 @@ export async function checkAgainstExchange(
  * The smallest amount that passes, to the cent: a base order's net (after the fee) must meet both
  * minimums, a safety order's gross. Found by search, so the hint is exactly the bot's rule.
  */
-function neededHint(role: 'base' | 'safety', ask: Decimal, rules: AssetRules, feeRate: Decimal): string {
+export function neededHint(
+  role: 'base' | 'safety',
+  ask: Decimal,
+  rules: AssetRules,
+  feeRate: Decimal,
+): string {
+  return `needs at least ${minimumAmount(role, ask, rules, feeRate).toFixed()} USD`;
+}
+
+/** The smallest order amount in USD, to the cent, that the bot's sizing rule accepts at `ask`. */
+export function minimumAmount(
+  role: 'base' | 'safety',
+  ask: Decimal,
+  rules: AssetRules,
+  feeRate: Decimal,
+): Decimal {
   const limit = roundUpTo(ask, rules.priceIncrement);
   const coin = role === 'base' ? rules.minOrderSize.div(ONE.minus(feeRate)) : rules.minOrderSize;
   const value = role === 'base' ? rules.minOrderValue.div(ONE.minus(feeRate)) : rules.minOrderValue;
@@ -107,7 +122,7 @@ function neededHint(role: 'base' | 'safety', ask: Decimal, rules: AssetRules, fe
   // Rounding to the trade increment can take a few cents more; a short walk finds the exact minimum.
   for (let i = 0; i < 1000 && buyProblem(amount, ask, rules, feeRate, role) !== null; i++)
     amount = amount.plus(CENT);
-  return `needs at least ${amount.toFixed()} USD`;
+  return amount;
 }
 
 /** The exchange to ask, or a line saying why the check is skipped. */
@@ -147,7 +162,6 @@ function simulatorTarget(env: NodeJS.ProcessEnv): CheckTarget | string {
       '--check-exchange to ask the server APCA_API_BASE_URL names'
     );
   }
-  const http = `http://127.0.0.1:${port}`;
   // The bot's own fee estimate and minimum order value (sim mode needs no keys to read them).
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -156,7 +170,17 @@ function simulatorTarget(env: NodeJS.ProcessEnv): CheckTarget | string {
     if (err instanceof ConfigError) throw new RefusedError(`refused: ${err.message}\n(${SKIP_HINT})`);
     throw err;
   }
-  const endpoints: ExchangeEndpoints = {
+  return {
+    endpoints: simulatorEndpoints(port),
+    feeRate: config.feeRate,
+    minOrderValue: config.minOrderValue,
+  };
+}
+
+/** Where the running bot's built-in simulator answers when SIM_PORT fixes its port (its default keys). */
+export function simulatorEndpoints(port: number): ExchangeEndpoints {
+  const http = `http://127.0.0.1:${port}`;
+  return {
     keyId: SIM_KEY_ID,
     secretKey: SIM_SECRET_KEY,
     baseUrl: http,
@@ -164,5 +188,4 @@ function simulatorTarget(env: NodeJS.ProcessEnv): CheckTarget | string {
     streamUrl: `ws://127.0.0.1:${port}${TRADING_STREAM_PATH}`,
     dataStreamUrl: `ws://127.0.0.1:${port}${DATA_STREAM_PATH}`,
   };
-  return { endpoints, feeRate: config.feeRate, minOrderValue: config.minOrderValue };
 }

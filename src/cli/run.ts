@@ -9,6 +9,7 @@ import { unknownVariableWarnings } from '../unknownVariables.js';
 import { ASSETS_USAGE, assetsCommand } from './assets.js';
 import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
 import { DB_USAGE, dbCommand } from './dbInit.js';
+import { DOCTOR_USAGE, doctorCommand } from './doctor.js';
 import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, eprintln, RefusedError, UsageError } from './io.js';
 import { MIGRATE_USAGE, migrateCommand } from './migrate.js';
 import { PNL_USAGE, pnlCommand } from './pnl.js';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   pnl: { run: pnlCommand, usage: PNL_USAGE },
   migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
   db: { run: dbCommand, usage: DB_USAGE },
+  doctor: { run: doctorCommand, usage: DOCTOR_USAGE },
 };
 
 export const USAGE = `usage: dca-bot <command> [options]
@@ -34,6 +36,7 @@ export const USAGE = `usage: dca-bot <command> [options]
   pnl [--since DATE] [--until DATE]    realized P&L per asset and in total
   migrate                              apply pending database migrations
   db init                              create the database, its user and .env's DB_* lines
+  doctor [--order-test]                check everything the bot needs, one line per check
 read commands take --json; every command takes --help
 settings come from the environment or .env (DB_*; APCA_API_* for the exchange check)`;
 

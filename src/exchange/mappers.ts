@@ -127,6 +127,9 @@ export function mapAccount(a: trading.Account): Account {
     // back to buying_power for servers that do not report it.
     buyingPower: amount(a.nonMarginableBuyingPower ?? a.buyingPower, 'account.buying_power'),
     currency: a.currency ?? 'USD',
+    status: a.status ?? null,
+    cryptoStatus: a.cryptoStatus ?? null,
+    blocked: Boolean(a.tradingBlocked || a.accountBlocked),
   };
 }
 

@@ -95,6 +95,18 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
         ...(b.attempts === undefined ? {} : { attempts: int(b.attempts, 'attempts') }),
       });
       break;
+    case 'refuse-stream-auth':
+      f.refuseStreamAuth(stream(b.stream), count(1));
+      break;
+    case 'refuse-subscriptions':
+      f.refuseSubscriptions(count(1));
+      break;
+    case 'skew-clock': {
+      const ms = Number(b.ms);
+      if (!Number.isInteger(ms)) throw unprocessable('ms must be an integer (negative: behind)');
+      f.skewClock(ms);
+      break;
+    }
     case 'duplicate-updates':
       f.duplicateTradeUpdates(count(1));
       break;

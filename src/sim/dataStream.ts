@@ -13,6 +13,12 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import type { Keys } from './tradingStream.js';
 import type { SimQuote, SimTrade } from './types.js';
 
+/** The stream's faults (faults.ts): refused authentications and subscriptions. */
+export interface DataStreamFaults {
+  takeAuthRefusal(stream: 'data'): boolean;
+  takeSubscriptionRefusal(): boolean;
+}
+
 export interface DataStreamLimits {
   /** Concurrent authenticated connections per key (Alpaca's basic plan allows 1). */
   readonly maxConnections: number;
@@ -37,6 +43,7 @@ export class DataStreamServer {
   constructor(
     private readonly keys: Keys,
     private readonly limits: DataStreamLimits,
+    private readonly faults: DataStreamFaults | null = null,
   ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -142,7 +149,8 @@ export class DataStreamServer {
       this.#sendNow(c, [{ T: 'error', code: 403, msg: 'already authenticated' }]);
       return;
     }
-    if (msg.key !== this.keys.keyId || msg.secret !== this.keys.secretKey) {
+    const refused = this.faults?.takeAuthRefusal('data') ?? false;
+    if (refused || msg.key !== this.keys.keyId || msg.secret !== this.keys.secretKey) {
       this.#sendNow(c, [{ T: 'error', code: 402, msg: 'auth failed' }]);
       c.ws.close(1008, 'auth failed');
       return;
@@ -163,6 +171,10 @@ export class DataStreamServer {
     const add = msg.action === 'subscribe';
     const quotes = symbolsOf(msg.quotes);
     const trades = symbolsOf(msg.trades);
+    if (add && this.faults?.takeSubscriptionRefusal()) {
+      this.#sendNow(c, [{ T: 'error', code: 409, msg: 'insufficient subscription' }]);
+      return;
+    }
     if (add) {
       const total = new Set([...c.quotes, ...quotes]).size + new Set([...c.trades, ...trades]).size;
       if (total > this.limits.maxSymbols) {

@@ -84,6 +84,9 @@ export class SimFaults {
     trading: { until: 0, attempts: 0 },
     data: { until: 0, attempts: 0 },
   };
+  readonly #authRefusals: Record<StreamName, number> = { trading: 0, data: 0 };
+  #subscriptionRefusals = 0;
+  #clockOffsetMs = 0;
   #duplicates = 0;
   readonly #hiddenPositions = new Map<string, number>();
   #reorderSize = 0;
@@ -168,6 +171,32 @@ export class SimFaults {
     };
   }
 
+  /**
+   * The next `count` authentications on the stream are refused as if the keys were wrong (data:
+   * error 402 "auth failed"; trading: `unauthorized`), though REST still takes the keys: a key
+   * without streaming rights, or a stream-side outage of the auth service.
+   */
+  refuseStreamAuth(stream: StreamName, count = 1): void {
+    this.#authRefusals[stream] = count;
+  }
+
+  /**
+   * The next `count` subscribe requests on the crypto data stream are refused with Alpaca's error
+   * 409 "insufficient subscription" (the account's plan does not include the feed), after a
+   * successful authentication; nothing is subscribed.
+   */
+  refuseSubscriptions(count = 1): void {
+    this.#subscriptionRefusals = count;
+  }
+
+  /**
+   * Every REST answer's `Date` header is `ms` ahead of this machine's clock (negative: behind), as
+   * from a host whose clock is off; what the engine timestamps is unchanged.
+   */
+  skewClock(ms: number): void {
+    this.#clockOffsetMs = ms;
+  }
+
   /** The next `count` trade updates are each sent twice. */
   duplicateTradeUpdates(count: number): void {
     this.#duplicates = count;
@@ -211,6 +240,10 @@ export class SimFaults {
     this.#pathDelays.length = 0;
     this.#refusals.trading = { until: 0, attempts: 0 };
     this.#refusals.data = { until: 0, attempts: 0 };
+    this.#authRefusals.trading = 0;
+    this.#authRefusals.data = 0;
+    this.#subscriptionRefusals = 0;
+    this.#clockOffsetMs = 0;
     this.#duplicates = 0;
     this.#hiddenPositions.clear();
     this.#flushHeld();
@@ -282,6 +315,25 @@ export class SimFaults {
       return true;
     }
     return r.until > Date.now();
+  }
+
+  /** @internal Whether to refuse this authentication on the stream (keys right or not). */
+  takeAuthRefusal(stream: StreamName): boolean {
+    if (this.#authRefusals[stream] <= 0) return false;
+    this.#authRefusals[stream] -= 1;
+    return true;
+  }
+
+  /** @internal Whether to refuse this data-stream subscribe request. */
+  takeSubscriptionRefusal(): boolean {
+    if (this.#subscriptionRefusals <= 0) return false;
+    this.#subscriptionRefusals -= 1;
+    return true;
+  }
+
+  /** @internal The offset of the `Date` header from this machine's clock (ms). */
+  get clockOffsetMs(): number {
+    return this.#clockOffsetMs;
   }
 
   /** @internal Passes one trade_updates frame through the duplicate/reorder faults. */

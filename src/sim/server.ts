@@ -45,6 +45,8 @@ export function createSimServer(parts: ServerParts): Server {
 async function handleRequest(req: IncomingMessage, res: ServerResponse, p: ServerParts): Promise<void> {
   // Alpaca names every response; the SDK keeps the id on its errors (`requestId`).
   res.setHeader('X-Request-ID', randomUUID().replace(/-/g, ''));
+  const skew = p.faults.clockOffsetMs;
+  if (skew !== 0) res.setHeader('Date', new Date(Date.now() + skew).toUTCString());
   const route = parseRoute(req);
   if (route.path.startsWith('/_sim/')) {
     guardControl(req, p.host);

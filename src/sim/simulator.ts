@@ -116,12 +116,19 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     partialFillRatio: configuredRatio,
   });
   const rateLimiter = new RateLimiter(opts.rateLimitPerMinute ?? 200);
-  const tradingStream = new TradingStreamServer(keys);
-  const dataStream = new DataStreamServer(keys, {
-    maxConnections: opts.maxDataConnections ?? 1,
-    maxSymbols: opts.maxDataSymbols ?? 1000,
-  });
-  const faults = new SimFaults({
+  // The streams consult the faults only once connections arrive, after `faults` exists.
+  const tradingStream: TradingStreamServer = new TradingStreamServer(keys, (): boolean =>
+    faults.takeAuthRefusal('trading'),
+  );
+  const dataStream: DataStreamServer = new DataStreamServer(
+    keys,
+    { maxConnections: opts.maxDataConnections ?? 1, maxSymbols: opts.maxDataSymbols ?? 1000 },
+    {
+      takeAuthRefusal: (s): boolean => faults.takeAuthRefusal(s),
+      takeSubscriptionRefusal: (): boolean => faults.takeSubscriptionRefusal(),
+    },
+  );
+  const faults: SimFaults = new SimFaults({
     dropStream: (s) => (s === 'trading' ? tradingStream.drop() : dataStream.drop()),
     setMatchingPaused(paused) {
       engine.matchingPaused = paused;

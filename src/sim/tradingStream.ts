@@ -25,7 +25,11 @@ export class TradingStreamServer {
   readonly #wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   readonly #clients = new Map<WebSocket, Client>();
 
-  constructor(private readonly keys: Keys) {}
+  constructor(
+    private readonly keys: Keys,
+    /** A refused authentication (faults.ts), whatever the keys. */
+    private readonly refuseAuth: () => boolean = () => false,
+  ) {}
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
@@ -86,7 +90,10 @@ export class TradingStreamServer {
       return;
     }
     if (msg.action === 'authenticate' || msg.action === 'auth') {
-      const ok = msg.data?.key_id === this.keys.keyId && msg.data?.secret_key === this.keys.secretKey;
+      const ok =
+        !this.refuseAuth() &&
+        msg.data?.key_id === this.keys.keyId &&
+        msg.data?.secret_key === this.keys.secretKey;
       client.authenticated = ok;
       this.#send(ws, client, {
         stream: 'authorization',

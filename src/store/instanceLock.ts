@@ -79,12 +79,34 @@ export async function acquireInstanceLock(
   }
 }
 
+export type LockHolder = InstanceLockedError['holder'];
+
+/**
+ * Whether the database's instance lock is free (null) or who holds it, without taking it: a bot
+ * starting at that moment is never kept from its lock (`dca-bot doctor`).
+ */
+export async function instanceLockHolder(cfg: DbConfig): Promise<LockHolder | null> {
+  const name = instanceLockName(cfg.database);
+  const conn = await mysql.createConnection(serverOptions(cfg));
+  try {
+    const [rows] = await conn.query('SELECT IS_FREE_LOCK(?) AS free', [name]);
+    if ((rows as { free: number | null }[])[0]?.free === 1) return null;
+    return await lockHolder(conn, name);
+  } finally {
+    conn.destroy();
+  }
+}
+
+/** How a holder is named in messages: `MySQL connection 42 (dca_bot@localhost:51234)`. */
+export function describeLockHolder(holder: LockHolder): string {
+  const { connectionId, user, host } = holder;
+  return connectionId === null
+    ? 'MySQL does not say which connection'
+    : `MySQL connection ${connectionId}${user ? ` (${user}@${host ?? '?'})` : ''}`;
+}
+
 /** Who holds the lock: IS_USED_LOCK names the connection, the process list its user and host. */
-async function lockedError(
-  conn: mysql.Connection,
-  database: string,
-  name: string,
-): Promise<InstanceLockedError> {
+async function lockHolder(conn: mysql.Connection, name: string): Promise<LockHolder> {
   let connectionId: number | null = null;
   let user: string | null = null;
   let host: string | null = null;
@@ -105,14 +127,19 @@ async function lockedError(
   } catch {
     // The refusal matters, not the details: it is reported with what is known.
   }
-  const who =
-    connectionId === null
-      ? 'MySQL does not say which connection'
-      : `MySQL connection ${connectionId}${user ? ` (${user}@${host ?? '?'})` : ''}`;
+  return { connectionId, user, host };
+}
+
+async function lockedError(
+  conn: mysql.Connection,
+  database: string,
+  name: string,
+): Promise<InstanceLockedError> {
+  const holder = await lockHolder(conn, name);
   return new InstanceLockedError(
-    `another dca-bot instance is running on database "${database}": its lock "${name}" is held by ${who}; ` +
-      'only one instance may run per database',
-    { connectionId, user, host },
+    `another dca-bot instance is running on database "${database}": its lock "${name}" is held by ` +
+      `${describeLockHolder(holder)}; only one instance may run per database`,
+    holder,
   );
 }
 

@@ -93,6 +93,45 @@ export async function migrate(cfg: DbConfig, opts: MigrateOptions = {}): Promise
   }
 }
 
+export interface MigrationStatus {
+  /** Files recorded in schema_migrations (an empty database has none). */
+  readonly applied: readonly string[];
+  /** Files not applied yet, in the order `migrate` would apply them. */
+  readonly pending: readonly string[];
+  /** Applied files whose content changed since (migrate refuses to run on). */
+  readonly changed: readonly string[];
+}
+
+/** What `migrate` would do, without doing it: read-only, for `dca-bot doctor`. */
+export async function migrationStatus(cfg: DbConfig, dir = DEFAULT_MIGRATIONS_DIR): Promise<MigrationStatus> {
+  const files = await migrationFiles(dir);
+  const conn = await mysql.createConnection(poolOptions(cfg));
+  let recorded: Map<string, string>;
+  try {
+    const [rows] = await conn.query('SELECT name, checksum FROM schema_migrations');
+    recorded = new Map((rows as { name: string; checksum: string }[]).map((r) => [r.name, r.checksum]));
+  } catch (err) {
+    if ((err as { code?: unknown }).code !== 'ER_NO_SUCH_TABLE') throw err;
+    recorded = new Map();
+  } finally {
+    await conn.end();
+  }
+  const pending: string[] = [];
+  const changed: string[] = [];
+  for (const file of files) {
+    const checksum = recorded.get(file);
+    if (checksum === undefined) pending.push(file);
+    else if (
+      checksum !==
+      createHash('sha256')
+        .update(await readFile(join(dir, file), 'utf8'))
+        .digest('hex')
+    )
+      changed.push(file);
+  }
+  return { applied: [...recorded.keys()].sort(), pending, changed };
+}
+
 async function migrationFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir);
   return names.filter((n) => /^\d+_.+\.sql$/.test(n)).sort();

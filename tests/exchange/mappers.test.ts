@@ -176,6 +176,24 @@ describe('mapAccount', () => {
     expect(account.buyingPower.toFixed()).toBe('1000.25');
     expect(account.currency).toBe('USD');
   });
+
+  it("keeps the account's status, its crypto status and whether trading is blocked", () => {
+    const json = { id: 'acc', cash: '1', non_marginable_buying_power: '1' };
+    const active = mapAccount(
+      trading.AccountFromJSON({ ...json, status: 'ACTIVE', crypto_status: 'ACTIVE', trading_blocked: false }),
+    );
+    expect([active.status, active.cryptoStatus, active.blocked]).toEqual(['ACTIVE', 'ACTIVE', false]);
+    const blocked = mapAccount(
+      trading.AccountFromJSON({
+        ...json,
+        status: 'ACTIVE',
+        crypto_status: 'INACTIVE',
+        account_blocked: true,
+      }),
+    );
+    expect([blocked.cryptoStatus, blocked.blocked]).toEqual(['INACTIVE', true]);
+    expect(mapAccount(trading.AccountFromJSON(json)).cryptoStatus).toBeNull();
+  });
 });
 
 describe('quotes', () => {

@@ -15,6 +15,7 @@ const ENTRY = {
   bot: 'src/main.ts',
   cli: 'src/cli/main.ts',
   migrate: 'src/store/migrate-cli.ts',
+  paperRun: 'src/cli/paperRun.ts',
 } as const;
 
 /** Variables of the bot's own families: none the test runner happens to have set is inherited. */

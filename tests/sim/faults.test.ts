@@ -208,6 +208,69 @@ describe('fault injection, observed through the SDK', () => {
     expect(quotes[0]!.bidPrice).toBe(60100);
   });
 
+  it('refuses a data-stream authentication with the right keys, then takes the next one', async () => {
+    h.sim.faults.refuseStreamAuth('data', 1);
+    const errors: string[] = [];
+    const refused = h.sdk.cryptoStream({ reconnect: false });
+    refused.onError((e) => errors.push(String(e)));
+    refused.connect();
+    await waitFor(() => errors.length >= 1, 3_000, 'auth refused');
+    expect(errors[0]).toContain('auth failed');
+    refused.disconnect();
+    const stream = h.sdk.cryptoStream();
+    let subscribed = false;
+    stream.on(streaming.EVENT.SUBSCRIPTION, () => {
+      subscribed = true;
+    });
+    stream.subscribeForQuotes(['BTC/USD']);
+    stream.connect();
+    await waitFor(() => subscribed, 3_000, 'subscription after the refusal');
+  });
+
+  it('refuses a trade_updates authentication with the right keys', async () => {
+    h.sim.faults.refuseStreamAuth('trading', 1);
+    const stream = h.sdk.tradeStream({ reconnect: false });
+    const errors: string[] = [];
+    stream.onError((e) => errors.push(String(e)));
+    stream.subscribeTradeUpdates();
+    stream.connect();
+    await waitFor(() => errors.length >= 1, 3_000, 'auth refused');
+    expect(errors[0]).toContain('auth failed');
+    stream.disconnect();
+  });
+
+  it("refuses a data-stream subscription with Alpaca's 409 and subscribes nothing", async () => {
+    h.sim.faults.refuseSubscriptions(1);
+    const stream = h.sdk.cryptoStream();
+    const errors: string[] = [];
+    const quotes: streaming.StreamQuote[] = [];
+    let subscribed = false;
+    stream.onError((e) => errors.push(String(e)));
+    stream.onQuote((q) => quotes.push(q));
+    stream.on(streaming.EVENT.SUBSCRIPTION, () => {
+      subscribed = true;
+    });
+    stream.subscribeForQuotes(['BTC/USD']);
+    stream.connect();
+    await waitFor(() => errors.length >= 1, 3_000, 'subscription refused');
+    expect(errors[0]).toContain('insufficient subscription');
+    h.sim.publishQuote('BTC/USD', '60020', '60030');
+    // The refusal is answered before any quote can follow it; a subscription would have come first.
+    expect(subscribed).toBe(false);
+    stream.disconnect();
+  });
+
+  it("sets every REST answer's Date header off this machine's clock by the skew", async () => {
+    h.sim.faults.skewClock(90_000);
+    const skewed = await fetch(`${h.sim.endpoints.baseUrl}/v2/clock`);
+    const ahead = Date.parse(skewed.headers.get('date')!) - Date.now();
+    expect(ahead).toBeGreaterThan(88_000);
+    expect(ahead).toBeLessThan(91_000);
+    h.sim.faults.reset();
+    const plain = await fetch(`${h.sim.endpoints.baseUrl}/v2/clock`);
+    expect(Math.abs(Date.parse(plain.headers.get('date')!) - Date.now())).toBeLessThan(2_000);
+  });
+
   it('sends trade updates twice when duplicating', async () => {
     const { updates } = await listenTradeUpdates(h);
     h.sim.faults.duplicateTradeUpdates(1);
