@@ -170,6 +170,13 @@ export function safetyOrderDeviationOf(
   return scaled(asset.safetyOrderDeviation, asset.safetyOrderStepScale, n);
 }
 
+/** The smallest safety order's USD amount: the first, or the last when the volume scale is below 1. */
+export function smallestSafetyOrderAmount(
+  asset: Pick<AssetConfig, 'safetyOrderAmount' | 'safetyOrderVolumeScale' | 'maxSafetyOrders'>,
+): Decimal {
+  return safetyOrderAmountOf(asset, asset.safetyOrderVolumeScale.lt(1) ? asset.maxSafetyOrders : 1);
+}
+
 /** USD the asset can have committed at once: the base order plus every (scaled) safety order. */
 export function worstCaseCapital(
   asset: Pick<

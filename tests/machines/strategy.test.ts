@@ -9,6 +9,7 @@ import {
   safetyOrderAmountOf,
   safetyOrderDeviationOf,
   safetyTriggerPrice,
+  smallestSafetyOrderAmount,
   stopLossPrice,
   trailingStopPrice,
   worstCaseCapital,
@@ -58,6 +59,10 @@ describe('safety order scaling', () => {
       '3.375',
     ]);
     expect(worstCaseCapital(SCALED).toFixed()).toBe('160');
+    // The smallest order is the one the exchange's minimum must allow: the first, or with a scale
+    // below 1 the last (20 × 0.5² = 5).
+    expect(smallestSafetyOrderAmount(SCALED).toFixed()).toBe('20');
+    expect(smallestSafetyOrderAmount({ ...SCALED, safetyOrderVolumeScale: dec('0.5') }).toFixed()).toBe('5');
   });
 
   it('keeps an amount to the column’s 10 places, rounded down, and leaves scale 1 as it was', () => {
