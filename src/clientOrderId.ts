@@ -18,7 +18,13 @@
  */
 export const CLIENT_ORDER_ID_PREFIX = 'dca-';
 
-export type OrderStep = 'base' | `so${number}` | 'tp';
+/** `tp` sells at a take-profit (trailing or not), `sl` at a stop-loss. */
+export type OrderStep = 'base' | `so${number}` | 'tp' | 'sl';
+
+/** The steps that sell what the cycle holds. */
+export function isSellStep(step: OrderStep): boolean {
+  return step === 'tp' || step === 'sl';
+}
 
 /** Lowercase letters and digits: URL-safe, and never a `-`, which separates the id's parts. */
 export const INSTALLATION_ID_PATTERN = /^[0-9a-z]{6,16}$/;
@@ -46,7 +52,7 @@ export interface AnyClientOrderIdParts extends ClientOrderIdParts {
 
 export type OrderOwner = 'own' | 'foreign' | 'manual';
 
-const PATTERN = /^dca-([0-9a-z]{6,16})-(\d+)-(base|so[1-9]\d*|tp)-([1-9]\d*)$/;
+const PATTERN = /^dca-([0-9a-z]{6,16})-(\d+)-(base|so[1-9]\d*|tp|sl)-([1-9]\d*)$/;
 const LEGACY_PATTERN = /^dca-(\d+)-(base|so[1-9]\d*|tp)-([1-9]\d*)$/;
 
 export function formatClientOrderId(installationId: string, parts: ClientOrderIdParts): string {

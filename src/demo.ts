@@ -2,7 +2,7 @@
  * Sim mode's demo: an asset to trade when `dca_assets` is empty, and a lively random-walk feed so a
  * newcomer sees full cycles (base, safety orders, take-profit, cooldown) within a minute or two.
  */
-import type { AssetConfig } from './domain.js';
+import { type AssetConfig, STRATEGY_DEFAULTS } from './domain.js';
 import { dec } from './money.js';
 import { clearSimAccount, type Simulator } from './sim/index.js';
 import { insertAsset, listAssetRows } from './store/assets.js';
@@ -22,6 +22,7 @@ const DEMO_ASSETS: readonly AssetConfig[] = [
     cooldownPeriod: 20,
     buyOrderPriceDeviationPercent: dec('0.5'),
     lastSellPrice: null,
+    ...STRATEGY_DEFAULTS,
   },
 ];
 

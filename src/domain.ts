@@ -2,7 +2,7 @@
  * The bot's shared vocabulary: parsed rows, quotes, orders and positions. Every money or quantity
  * field is a Decimal; symbols are always in the order/market-data form `BTC/USD`.
  */
-import type { Decimal } from './money.js';
+import { Decimal } from './money.js';
 
 export const CYCLE_STATUSES = ['watching', 'buying', 'selling', 'cooldown', 'complete', 'error'] as const;
 export type CycleStatus = (typeof CYCLE_STATUSES)[number];
@@ -27,7 +27,38 @@ export interface AssetConfig {
   /** Percent drop below the last sell price that ends a cooldown early. */
   readonly buyOrderPriceDeviationPercent: Decimal;
   readonly lastSellPrice: Decimal | null;
+  /** Trailing take-profit: from the take-profit price on, follow the highest bid instead of selling. */
+  readonly ttpEnabled: boolean;
+  /** Percent below the highest bid at which a trailing take-profit sells; set when ttpEnabled. */
+  readonly ttpDeviationPercent: Decimal | null;
+  /** Percent below the average purchase price that sells everything at market; null = no stop-loss. */
+  readonly stopLossPercent: Decimal | null;
+  /** The stop-loss fires only once every safety order is used. */
+  readonly stopLossAfterSafetyOrders: boolean;
+  /** Each next safety order's USD amount is the previous one's times this (1 = all equal). */
+  readonly safetyOrderVolumeScale: Decimal;
+  /** Each next safety order's deviation is the previous one's times this (1 = all equal). */
+  readonly safetyOrderStepScale: Decimal;
 }
+
+/** The strategy controls of sql/008 at their column defaults: the seed's behaviour. */
+export type StrategyControls = Pick<
+  AssetConfig,
+  | 'ttpEnabled'
+  | 'ttpDeviationPercent'
+  | 'stopLossPercent'
+  | 'stopLossAfterSafetyOrders'
+  | 'safetyOrderVolumeScale'
+  | 'safetyOrderStepScale'
+>;
+export const STRATEGY_DEFAULTS: StrategyControls = Object.freeze({
+  ttpEnabled: false,
+  ttpDeviationPercent: null,
+  stopLossPercent: null,
+  stopLossAfterSafetyOrders: true,
+  safetyOrderVolumeScale: new Decimal(1),
+  safetyOrderStepScale: new Decimal(1),
+});
 
 /** A `dca_cycles` row: the seed's columns plus the bookkeeping the design adds. */
 export interface CycleRow {
@@ -42,6 +73,8 @@ export interface CycleRow {
   readonly latestOrderId: string | null;
   /** filled_avg_price of the last buy order. */
   readonly lastOrderFillPrice: Decimal | null;
+  /** The highest bid since the trailing take-profit started; null while not trailing. */
+  readonly ttpPeakPrice: Decimal | null;
   readonly completedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;

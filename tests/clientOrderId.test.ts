@@ -5,6 +5,7 @@ import {
   type Installation,
   isBotOrder,
   isForeignBotOrder,
+  isSellStep,
   nextClientOrderId,
   orderOwner,
   parseClientOrderId,
@@ -23,6 +24,17 @@ describe('client order ids', () => {
       step: 'so2',
       attempt: 3,
     });
+  });
+
+  it('name a stop-loss sell with the step sl, a sell like tp', () => {
+    expect(parseClientOrderId('dca-a1b2c3d4e5-7-sl-4', FRESH)).toEqual({
+      cycleId: 7,
+      step: 'sl',
+      attempt: 4,
+    });
+    expect(isSellStep('sl')).toBe(true);
+    expect(isSellStep('tp')).toBe(true);
+    expect(isSellStep('so1')).toBe(false);
   });
 
   it("stay far below Alpaca's 128 characters at the largest cycle id and step", () => {

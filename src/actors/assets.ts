@@ -13,6 +13,7 @@
 import type { Logger } from 'pino';
 import type { AssetConfig } from '../domain.js';
 import { isExchangeError } from '../exchange/errors.js';
+import type { Decimal } from '../money.js';
 import { loadAssets } from '../store/assets.js';
 import { getLatestCycle } from '../store/cycles.js';
 import type { Pool } from '../store/db.js';
@@ -322,8 +323,16 @@ function sameAsset(a: AssetConfig, b: AssetConfig): boolean {
     a.takeProfitPercent.eq(b.takeProfitPercent) &&
     a.cooldownPeriod === b.cooldownPeriod &&
     a.buyOrderPriceDeviationPercent.eq(b.buyOrderPriceDeviationPercent) &&
-    (a.lastSellPrice === null
-      ? b.lastSellPrice === null
-      : b.lastSellPrice !== null && a.lastSellPrice.eq(b.lastSellPrice))
+    sameOrNull(a.lastSellPrice, b.lastSellPrice) &&
+    a.ttpEnabled === b.ttpEnabled &&
+    sameOrNull(a.ttpDeviationPercent, b.ttpDeviationPercent) &&
+    sameOrNull(a.stopLossPercent, b.stopLossPercent) &&
+    a.stopLossAfterSafetyOrders === b.stopLossAfterSafetyOrders &&
+    a.safetyOrderVolumeScale.eq(b.safetyOrderVolumeScale) &&
+    a.safetyOrderStepScale.eq(b.safetyOrderStepScale)
   );
+}
+
+function sameOrNull(a: Decimal | null, b: Decimal | null): boolean {
+  return a === null ? b === null : b !== null && a.eq(b);
 }

@@ -3,6 +3,7 @@
  * validated by the bot's own row parser first, so what the CLI stores is what the bot will trade.
  */
 import type { AssetConfig } from '../domain.js';
+import { safetyOrderAmountOf } from '../machines/decisions.js';
 import {
   findAssetRow,
   listAssetRows,
@@ -19,6 +20,8 @@ import {
   insertAssetRow,
   type Row,
   requireAssetRow,
+  STRATEGY_FLAGS,
+  strategyColumns,
   validateAssetRow,
   worstCaseCapital,
 } from './assetRows.js';
@@ -43,6 +46,15 @@ const SETTING_FLAGS = `  --base <usd>           base order amount in USD
   --cooldown <seconds>   wait after a take-profit before the next cycle buys
   --restart-drop <pct>   % drop below the last sell price that ends a cooldown early`;
 
+const STRATEGY_USAGE = `strategy controls (optional; a new asset gets the defaults in brackets):
+  --ttp-deviation <pct|off>   trailing take-profit: from the take-profit price on, follow the
+                              highest bid and sell when it falls <pct> % below it [off]
+  --stop-loss <pct|off>       sell everything at market <pct> % below the average price [off]
+  --stop-loss-after-safety <yes|no>
+                              the stop-loss waits until every safety order is used [yes]
+  --volume-scale <x>          each next safety order's amount is the previous one's × x [1]
+  --step-scale <x>            each next safety order's deviation is the previous one's × x [1]`;
+
 const EXCHANGE_FLAGS = `  --check-exchange       check against the exchange even in sim mode; fail without keys
   --skip-exchange-check  store without asking the exchange`;
 
@@ -58,17 +70,22 @@ const ADD_USAGE = `usage: dca-bot assets add <SYMBOL> --base <usd> --safety <usd
                       --take-profit <pct> --cooldown <seconds> --restart-drop <pct> [--disabled]
 ${SETTING_FLAGS}
   --disabled             store it disabled (no cycles until \`dca-bot assets enable\`)
+${STRATEGY_USAGE}
 ${EXCHANGE_FLAGS}
 example: dca-bot assets add BTC/USD --base 20 --safety 20 --max-safety 5 --deviation 1.5 \\
            --take-profit 1 --cooldown 300 --restart-drop 2`;
 const SET_USAGE = `usage: dca-bot assets set <SYMBOL> [settings...]
 ${SETTING_FLAGS}
+${STRATEGY_USAGE}
 ${EXCHANGE_FLAGS}`;
 const ENABLE_USAGE = `usage: dca-bot assets enable <SYMBOL>`;
 const DISABLE_USAGE = `usage: dca-bot assets disable <SYMBOL>`;
 
 const settingOptions = Object.fromEntries(
-  Object.keys(ASSET_FLAGS).map((flag) => [flag, { type: 'string' as const }]),
+  [...Object.keys(ASSET_FLAGS), ...Object.keys(STRATEGY_FLAGS)].map((flag) => [
+    flag,
+    { type: 'string' as const },
+  ]),
 );
 const exchangeOptions = {
   'check-exchange': { type: 'boolean' as const },
@@ -115,7 +132,15 @@ async function list(argv: readonly string[], io: CliIo): Promise<number> {
     return EXIT_OK;
   }
   const headers = ['ID', 'SYMBOL', 'ENABLED', 'BASE', 'SAFETY', 'MAX SO', 'DEVIATION %', 'TAKE PROFIT %'];
-  headers.push('COOLDOWN S', 'RESTART DROP %', 'WORST CASE USD', 'VALID');
+  headers.push(
+    'COOLDOWN S',
+    'RESTART DROP %',
+    'TTP %',
+    'STOP LOSS %',
+    'SCALE V/S',
+    'WORST CASE USD',
+    'VALID',
+  );
   const table = entries.map((e) => [
     String(e.id),
     e.symbol,
@@ -127,10 +152,15 @@ async function list(argv: readonly string[], io: CliIo): Promise<number> {
     String(e.takeProfitPercent),
     String(e.cooldownPeriod),
     String(e.buyOrderPriceDeviationPercent),
+    e.ttpEnabled ? String(e.ttpDeviationPercent) : '-',
+    e.stopLossPercent === null
+      ? '-'
+      : `${e.stopLossPercent}${e.stopLossAfterSafetyOrders ? ' after SOs' : ''}`,
+    `${e.safetyOrderVolumeScale}/${e.safetyOrderStepScale}`,
     e.worstCaseCapital ?? '-',
     e.valid ? 'yes' : 'NO',
   ]);
-  const right = (['left', 'left', 'left'] as const).concat(Array(8).fill('right'));
+  const right = (['left', 'left', 'left'] as const).concat(Array(11).fill('right'));
   println(io, formatTable(headers, table, [...right, 'left']));
   for (const e of entries) {
     if (!e.valid) println(io, `asset ${e.id} (${e.symbol}) is invalid and skipped by the bot: ${e.reason}`);
@@ -156,6 +186,12 @@ function describeRow(row: Row) {
     cooldownPeriod: raw('cooldown_period'),
     buyOrderPriceDeviationPercent: raw('buy_order_price_deviation_percent'),
     lastSellPrice: raw('last_sell_price'),
+    ttpEnabled: Boolean(Number(row['ttp_enabled'])),
+    ttpDeviationPercent: raw('ttp_deviation_percent'),
+    stopLossPercent: raw('stop_loss_percent'),
+    stopLossAfterSafetyOrders: Boolean(Number(row['stop_loss_after_safety_orders'] ?? 1)),
+    safetyOrderVolumeScale: raw('safety_order_volume_scale'),
+    safetyOrderStepScale: raw('safety_order_step_scale'),
     worstCaseCapital: null,
     valid: false,
     reason: asset,
@@ -175,6 +211,12 @@ function assetJson(asset: AssetConfig) {
     cooldownPeriod: asset.cooldownPeriod,
     buyOrderPriceDeviationPercent: plain(asset.buyOrderPriceDeviationPercent),
     lastSellPrice: asset.lastSellPrice === null ? null : plain(asset.lastSellPrice),
+    ttpEnabled: asset.ttpEnabled,
+    ttpDeviationPercent: asset.ttpDeviationPercent === null ? null : plain(asset.ttpDeviationPercent),
+    stopLossPercent: asset.stopLossPercent === null ? null : plain(asset.stopLossPercent),
+    stopLossAfterSafetyOrders: asset.stopLossAfterSafetyOrders,
+    safetyOrderVolumeScale: plain(asset.safetyOrderVolumeScale),
+    safetyOrderStepScale: plain(asset.safetyOrderStepScale),
     worstCaseCapital: plain(worstCaseCapital(asset)),
   };
 }
@@ -186,7 +228,7 @@ function settingColumns(parsed: Parsed): Row {
     const value = parsed.values[flag];
     if (typeof value === 'string') columns[column] = value.trim();
   }
-  return columns;
+  return { ...columns, ...strategyColumns(parsed.values) };
 }
 
 async function add(argv: readonly string[], io: CliIo): Promise<number> {
@@ -226,7 +268,12 @@ async function set(argv: readonly string[], io: CliIo): Promise<number> {
     const row = await requireAssetRow(pool, symbol);
     const asset = validateAssetRow({ ...row, ...changes });
     // Only the amounts and how many safety orders depend on the exchange's minimum order size.
-    const sizing = ['base_order_amount', 'safety_order_amount', 'max_safety_orders'];
+    const sizing = [
+      'base_order_amount',
+      'safety_order_amount',
+      'max_safety_orders',
+      'safety_order_volume_scale',
+    ];
     if (sizing.some((c) => c in changes)) {
       println(io, await checkAgainstExchange(io, asset, exchangeCheck(parsed)));
     }
@@ -234,10 +281,13 @@ async function set(argv: readonly string[], io: CliIo): Promise<number> {
     const before = (column: string) => String(row[column]);
     const after = assetJson(asset) as Record<string, unknown>;
     println(io, `updated ${symbol}:`);
-    for (const [flag, column] of Object.entries(ASSET_FLAGS)) {
+    for (const [flag, column] of [...Object.entries(ASSET_FLAGS), ...Object.entries(STRATEGY_FLAGS)]) {
       if (!(column in changes)) continue;
       const key = camel(column);
       println(io, `  ${column}: ${plainRaw(before(column))} -> ${String(after[key])}  (--${flag})`);
+    }
+    if ('ttp_enabled' in changes) {
+      println(io, `  ttp_enabled: ${plainRaw(before('ttp_enabled'))} -> ${String(asset.ttpEnabled ? 1 : 0)}`);
     }
     println(io, capitalLine(asset));
     return EXIT_OK;
@@ -280,10 +330,15 @@ function exchangeCheck(parsed: Parsed) {
 }
 
 function capitalLine(asset: AssetConfig): string {
-  return (
-    `worst-case capital: ${plain(worstCaseCapital(asset))} USD ` +
-    `(base ${plain(asset.baseOrderAmount)} + ${asset.maxSafetyOrders} × safety ${plain(asset.safetyOrderAmount)})`
+  const total = `worst-case capital: ${plain(worstCaseCapital(asset))} USD`;
+  if (asset.maxSafetyOrders === 0 || asset.safetyOrderVolumeScale.eq(1)) {
+    return `${total} (base ${plain(asset.baseOrderAmount)} + ${asset.maxSafetyOrders} × safety ${plain(asset.safetyOrderAmount)})`;
+  }
+  // Scaled: every safety order's own amount, as the bot will place them.
+  const ladder = Array.from({ length: asset.maxSafetyOrders }, (_, i) =>
+    plain(safetyOrderAmountOf(asset, i + 1)),
   );
+  return `${total} (base ${plain(asset.baseOrderAmount)} + safety orders ${ladder.join(' + ')})`;
 }
 
 function camel(column: string): string {

@@ -7,7 +7,12 @@ import type { Config } from '../config.js';
 import type { Account, AssetConfig, AssetRules, Quote } from '../domain.js';
 import { ExchangeError } from '../errors.js';
 import type { Exchange } from '../exchange/types.js';
-import { buyOrderSize, buyProblem } from '../machines/decisions.js';
+import {
+  buyOrderSize,
+  buyProblem,
+  smallestSafetyOrderAmount,
+  worstCaseCapital,
+} from '../machines/decisions.js';
 import { type Decimal, ZERO } from '../money.js';
 import { listAssetRows, parseOrReason } from '../store/assets.js';
 import type { Pool } from '../store/db.js';
@@ -104,7 +109,8 @@ async function checkOneAsset(
     return { check, tradable: true };
   }
   const roles: ['base' | 'safety', Decimal][] = [['base', asset.baseOrderAmount]];
-  if (asset.maxSafetyOrders > 0) roles.push(['safety', asset.safetyOrderAmount]);
+  // Scaled safety orders: the smallest one must still be an order the exchange takes.
+  if (asset.maxSafetyOrders > 0) roles.push(['safety', smallestSafetyOrderAmount(asset)]);
   const problems: string[] = [];
   const sizes: string[] = [];
   for (const [role, amount] of roles) {
@@ -143,10 +149,7 @@ export function checkCapital(
     report.add(skip('capital', 'the account could not be read'));
     return;
   }
-  const worst = enabled.reduce(
-    (sum, a) => sum.plus(a.baseOrderAmount).plus(a.safetyOrderAmount.mul(a.maxSafetyOrders)),
-    ZERO,
-  );
+  const worst = enabled.reduce((sum, a) => sum.plus(worstCaseCapital(a)), ZERO);
   const detail = `worst case ${worst.toFixed(2)} USD (every enabled asset's base and all its safety orders) against buying power ${account.buyingPower.toFixed(2)} USD`;
   report.add(
     worst.lte(account.buyingPower)

@@ -9,7 +9,7 @@ import type { AssetConfig, AssetRules } from '../domain.js';
 import { ConfigError, ExchangeError } from '../errors.js';
 import { createAlpacaExchange } from '../exchange/alpaca.js';
 import type { ExchangeEndpoints } from '../exchange/types.js';
-import { buyProblem } from '../machines/decisions.js';
+import { buyProblem, smallestSafetyOrderAmount } from '../machines/decisions.js';
 import { Decimal, dec, ONE, roundUpTo } from '../money.js';
 import { DATA_STREAM_PATH, TRADING_STREAM_PATH } from '../sim/server.js';
 import { type CliIo, RefusedError } from './io.js';
@@ -76,7 +76,8 @@ export async function checkAgainstExchange(
 
   // The bot's own sizing rule (decisions.ts), so what is stored here is what the bot can trade.
   const checks: ['base' | 'safety', typeof asset.baseOrderAmount][] = [['base', asset.baseOrderAmount]];
-  if (asset.maxSafetyOrders > 0) checks.push(['safety', asset.safetyOrderAmount]);
+  // Scaled safety orders: the smallest one must still be an order the exchange takes.
+  if (asset.maxSafetyOrders > 0) checks.push(['safety', smallestSafetyOrderAmount(asset)]);
   const problems: string[] = [];
   for (const [role, amount] of checks) {
     const problem = buyProblem(amount, quote.ask, rules, endpoints.feeRate, role);

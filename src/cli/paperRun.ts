@@ -18,7 +18,7 @@ import mysql from 'mysql2/promise';
 import { type Bot, startBot } from '../app.js';
 import { type Installation, orderOwner } from '../clientOrderId.js';
 import { type Config, configSecrets, loadConfig, loadDotenv } from '../config.js';
-import type { AssetConfig, CycleRow } from '../domain.js';
+import { type AssetConfig, type CycleRow, STRATEGY_DEFAULTS } from '../domain.js';
 import { ConfigError } from '../errors.js';
 import { createExchange } from '../exchange/client.js';
 import { describeDestination } from '../exchange/destination.js';
@@ -151,6 +151,7 @@ function throwawayAsset(symbol: string, base: ReturnType<typeof dec>, takeProfit
     cooldownPeriod: 86_400,
     buyOrderPriceDeviationPercent: dec(50),
     lastSellPrice: null,
+    ...STRATEGY_DEFAULTS,
   } satisfies AssetConfig as { -readonly [K in keyof AssetConfig]: AssetConfig[K] };
 }
 

@@ -3,7 +3,14 @@
  * (computed by the cycle machine's own decision functions, so the CLI and the bot agree).
  */
 import { type AssetConfig, type CycleRow, TERMINAL_STATUSES } from '../domain.js';
-import { safetyTriggerPrice, takeProfitPrice } from '../machines/decisions.js';
+import {
+  isStopLossArmed,
+  safetyOrderDeviationOf,
+  safetyTriggerPrice,
+  stopLossPrice,
+  takeProfitPrice,
+  trailingStopPrice,
+} from '../machines/decisions.js';
 import type { Decimal } from '../money.js';
 import { type AssetSupervisionRow, listAssetSupervision } from '../store/assetSupervision.js';
 import { listAssetRows, parseOrReason } from '../store/assets.js';
@@ -26,6 +33,10 @@ interface AssetStatus {
   readonly cycle: CycleRow | null;
   readonly nextSafetyPrice: Decimal | null;
   readonly takeProfitPrice: Decimal | null;
+  /** A trailing take-profit under way: the highest bid so far and the bid at or below which it sells. */
+  readonly trailing: { readonly peak: Decimal; readonly sellAt: Decimal } | null;
+  /** The bid at or below which the stop-loss sells; null without a stop-loss or while it waits for safety orders. */
+  readonly stopLossPrice: Decimal | null;
   /** What the running bot reported: parked or idle; null while it trades the asset. */
   readonly supervision: AssetSupervisionRow | null;
 }
@@ -48,6 +59,8 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
           cycle: null,
           nextSafetyPrice: null,
           takeProfitPrice: null,
+          trailing: null,
+          stopLossPrice: null,
           supervision: null,
         });
         continue;
@@ -105,6 +118,14 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
     if (s.invalidReason !== null)
       println(io, `${s.symbol} is invalid and skipped by the bot: ${s.invalidReason}`);
     if (s.supervision !== null) println(io, supervisionLine(s.symbol, s.supervision));
+    if (s.trailing !== null) {
+      println(
+        io,
+        `${s.symbol} trailing take-profit: peak bid ${price(s.trailing.peak)}, sells at ${price(s.trailing.sellAt)} or below`,
+      );
+    }
+    if (s.stopLossPrice !== null)
+      println(io, `${s.symbol} stop-loss: sells at ${price(s.stopLossPrice)} or below`);
     const wait = backoffOf(s.cycle, now);
     if (wait) println(io, `${s.symbol} waiting after refusal: ${wait.reason} until ${wait.until}`);
   }
@@ -132,9 +153,20 @@ function describe(asset: AssetConfig, cycle: CycleRow | null): Omit<AssetStatus,
     cycle,
     nextSafetyPrice:
       holding && safetyLeft && cycle.lastOrderFillPrice !== null
-        ? safetyTriggerPrice(cycle.lastOrderFillPrice, asset.safetyOrderDeviation)
+        ? safetyTriggerPrice(cycle.lastOrderFillPrice, safetyOrderDeviationOf(asset, cycle.safetyOrders + 1))
         : null,
     takeProfitPrice: holding ? takeProfitPrice(cycle.averagePurchasePrice, asset.takeProfitPercent) : null,
+    trailing:
+      holding && asset.ttpEnabled && asset.ttpDeviationPercent !== null && cycle.ttpPeakPrice !== null
+        ? {
+            peak: cycle.ttpPeakPrice,
+            sellAt: trailingStopPrice(cycle.ttpPeakPrice, asset.ttpDeviationPercent),
+          }
+        : null,
+    stopLossPrice:
+      holding && asset.stopLossPercent !== null && isStopLossArmed(asset, cycle)
+        ? stopLossPrice(cycle.averagePurchasePrice, asset.stopLossPercent)
+        : null,
   };
 }
 
@@ -182,6 +214,9 @@ function statusJson(s: AssetStatus) {
             costBasis: plain(c.costBasis),
             nextSafetyPrice: s.nextSafetyPrice === null ? null : plain(s.nextSafetyPrice),
             takeProfitPrice: s.takeProfitPrice === null ? null : plain(s.takeProfitPrice),
+            trailingPeakPrice: s.trailing === null ? null : plain(s.trailing.peak),
+            trailingSellPrice: s.trailing === null ? null : plain(s.trailing.sellAt),
+            stopLossPrice: s.stopLossPrice === null ? null : plain(s.stopLossPrice),
             createdAt: c.createdAt.toISOString(),
             backoff: backoffOf(c, new Date()),
           },

@@ -10,8 +10,12 @@ import type { CycleContext } from '../machines/cycleTypes.js';
 import {
   cooldownEndsAt,
   earlyRestartPrice,
+  isStopLossArmed,
+  safetyOrderDeviationOf,
   safetyTriggerPrice,
+  stopLossPrice,
   takeProfitPrice,
+  trailingStopPrice,
 } from '../machines/decisions.js';
 import { type Decimal, HUNDRED, ONE, ZERO } from '../money.js';
 import type { LedgerOrder } from '../store/orders.js';
@@ -84,6 +88,14 @@ export interface AssetPanel {
   readonly nextSafetyNote: string | null;
   readonly nextSafety: TriggerView | null;
   readonly takeProfit: TriggerView | null;
+  /** With a trailing take-profit: its deviation (%), and once under way its peak bid and sell price. */
+  readonly trailing: {
+    readonly deviationPercent: string;
+    readonly peak: string | null;
+    readonly sellAt: TriggerView | null;
+  } | null;
+  /** The bid at or below which an armed stop-loss sells. */
+  readonly stopLoss: TriggerView | null;
   readonly earlyRestart: TriggerView | null;
   readonly inFlight: InFlightView | null;
   /** ISO time the cooldown ends, or null outside cooldown (the page shows the seconds below, refreshed each second). */
@@ -131,6 +143,8 @@ export function restingPanel(symbol: string, enabled: boolean): AssetPanel {
     nextSafetyNote: null,
     nextSafety: null,
     takeProfit: null,
+    trailing: null,
+    stopLoss: null,
     earlyRestart: null,
     inFlight: null,
     cooldownEndsAt: null,
@@ -176,11 +190,24 @@ export function assetPanel(
   const safetyUsed = ledger?.safetyOrders ?? 0;
   const safetyPrice =
     holding && ledger?.lastOrderFillPrice && safetyUsed < asset.maxSafetyOrders
-      ? safetyTriggerPrice(ledger.lastOrderFillPrice, asset.safetyOrderDeviation)
+      ? safetyTriggerPrice(ledger.lastOrderFillPrice, safetyOrderDeviationOf(asset, safetyUsed + 1))
       : null;
   const tpPrice =
     holding && ledger?.averagePurchasePrice.gt(0)
       ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent)
+      : null;
+  const peak = holding && asset.ttpEnabled ? (ledger?.ttpPeakPrice ?? null) : null;
+  const trailing =
+    asset.ttpEnabled && asset.ttpDeviationPercent !== null
+      ? {
+          deviationPercent: asset.ttpDeviationPercent.toFixed(),
+          peak: price(peak),
+          sellAt: peak && fallTrigger(trailingStopPrice(peak, asset.ttpDeviationPercent), quote?.bid, rules),
+        }
+      : null;
+  const stopLoss =
+    holding && ledger && asset.stopLossPercent !== null && isStopLossArmed(asset, ledger)
+      ? fallTrigger(stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent), quote?.bid, rules)
       : null;
   const inCooldown = (state as CycleStatus) === 'cooldown';
   const endsAt = inCooldown
@@ -228,6 +255,8 @@ export function assetPanel(
         : null,
     nextSafety: safetyPrice && trigger(safetyPrice, quote?.ask, 'ask', rules),
     takeProfit: tpPrice && trigger(tpPrice, quote?.bid, 'bid', rules),
+    trailing,
+    stopLoss,
     earlyRestart: restartPrice && trigger(restartPrice, quote?.ask, 'ask', rules),
     inFlight: inFlight && {
       clientOrderId: inFlight.clientOrderId,
@@ -281,4 +310,10 @@ function trigger(
     ? (against === 'ask' ? quote.minus(price) : price.minus(quote)).div(quote).mul(HUNDRED).toFixed(2)
     : null;
   return { price: formatPrice(price, rules), against, distancePercent: distance };
+}
+
+/** A sell the bid sets off by falling to `price` (trailing stop, stop-loss): how far above it the bid is. */
+function fallTrigger(price: Decimal, bid: Decimal | undefined, rules: AssetRules | null): TriggerView {
+  const distance = bid?.gt(0) ? bid.minus(price).div(bid).mul(HUNDRED).toFixed(2) : null;
+  return { price: formatPrice(price, rules), against: 'bid', distancePercent: distance };
 }

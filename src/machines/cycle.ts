@@ -3,13 +3,18 @@
  * leave as emitted intents, and the host persists `toCyclePatch(snapshot)` before executing them.
  *
  *   watching ──base/safety order──▶ buying ──fill / dead order──▶ watching
- *   watching ──take-profit──▶ selling ──fill──▶ complete      selling ──dead order──▶ watching
+ *   watching ──take-profit / trailing pullback / stop-loss──▶ selling ──fill──▶ complete
+ *   selling ──dead order──▶ watching
  *   cooldown ──expiry or price drop──▶ watching               watching ──position gone──▶ error
  *   watching ──TAKE_PROFIT_NOW (an operator)──▶ selling (market sell of the open cycle)
  *
  * An order whose POST is unanswered is unknown, never "not accepted": only a definitive refusal, or
  * two look-ups a grace period apart after the POST ended, return buying/selling to watching. A
  * refusal starts a back-off episode (context.backoff, persisted) in which no order is decided.
+ *
+ * Trailing take-profit is a mode of `watching`, not a state: from the take-profit price on, the
+ * ledger's ttpPeakPrice (persisted) follows the highest bid, and a bid the trailing deviation below it
+ * sells. A stop-loss sells the same way (step `sl`); both complete the cycle like a take-profit.
  */
 import {
   type ActorRefFrom,
@@ -108,7 +113,12 @@ export const cycleMachine = setup({
 
     placeBaseOrder: assign(({ context, event }) => update.placeBaseOrder(context, event)),
     placeSafetyOrder: assign(({ context }) => update.placeSafetyOrder(context)),
-    placeTakeProfit: assign(({ context, event }) => update.placeTakeProfit(context, event)),
+    placeSell: assign(({ context, event }, params: { step: 'tp' | 'sl' }) =>
+      update.placeSell(context, event, params.step),
+    ),
+    trackTrailingPeak: assign(({ context, event }) => update.trackTrailingPeak(context, event)),
+    reportTrailingStarted: emit(({ context, event }) => intents.trailingStarted(context, event)),
+    reportStopLoss: emit(({ context }) => intents.stopLoss(context)),
     submitOrder: emit(({ context }) => intents.submitOrder(context)),
 
     recordOrderId: assign(({ context, event }) => update.recordOrderId(context, event)),
@@ -138,7 +148,7 @@ export const cycleMachine = setup({
     reportOrderLost: emit(({ context }) => intents.orderLost(context)),
     disable: assign({ enabled: false }),
     enable: assign({ enabled: true }),
-    applyConfig: assign(({ event }) => update.applyConfig(event)),
+    applyConfig: assign(({ context, event }) => update.applyConfig(context, event)),
   },
 }).createMachine({
   id: 'cycle',
@@ -186,6 +196,15 @@ export const cycleMachine = setup({
       ],
       on: {
         QUOTE: [
+          // A stop-loss, then a trailing take-profit's pullback, win over a safety order on the same quote.
+          {
+            guard: 'isStopLossDue',
+            actions: ['recordQuote', { type: 'askPosition', params: { purpose: 'sell' } }],
+          },
+          {
+            guard: 'isTrailingTakeProfitDue',
+            actions: ['recordQuote', { type: 'askPosition', params: { purpose: 'sell' } }],
+          },
           {
             guard: and(['isSafetyOrderDue', 'safetyOrderFits']),
             target: 'buying',
@@ -199,6 +218,12 @@ export const cycleMachine = setup({
             guard: 'isTakeProfitDue',
             actions: ['recordQuote', { type: 'askPosition', params: { purpose: 'sell' } }],
           },
+          // Trailing take-profit: the take-profit price starts following the highest bid, no order yet.
+          {
+            guard: 'isTrailingStartDue',
+            actions: ['recordQuote', 'trackTrailingPeak', 'reportTrailingStarted'],
+          },
+          { guard: 'isNewTrailingPeak', actions: ['recordQuote', 'trackTrailingPeak'] },
           {
             guard: and(['isBaseOrderDue', 'baseOrderFitsQuote']),
             actions: ['recordQuote', { type: 'askPosition', params: { purpose: 'base' } }],
@@ -245,17 +270,22 @@ export const cycleMachine = setup({
           {
             guard: and(['isAwaitingSellNowPosition', 'sellFits']),
             target: 'selling',
-            actions: ['placeTakeProfit', 'submitOrder'],
+            actions: [{ type: 'placeSell', params: { step: 'tp' } }, 'submitOrder'],
           },
           { guard: 'isAwaitingSellNowPosition', actions: ['allowPositionRecheck', 'reportSellTooSmall'] },
           {
-            guard: and(['isAwaitingSellPosition', not('isTakeProfitStillDue')]),
+            guard: and(['isAwaitingSellPosition', not('isSellStillDue')]),
             actions: 'allowPositionRecheck',
+          },
+          {
+            guard: and(['isAwaitingSellPosition', 'isStopLossStillDue', 'sellFits']),
+            target: 'selling',
+            actions: [{ type: 'placeSell', params: { step: 'sl' } }, 'reportStopLoss', 'submitOrder'],
           },
           {
             guard: and(['isAwaitingSellPosition', 'sellFits']),
             target: 'selling',
-            actions: ['placeTakeProfit', 'submitOrder'],
+            actions: [{ type: 'placeSell', params: { step: 'tp' } }, 'submitOrder'],
           },
           {
             guard: and(['isAwaitingSellPosition', 'isInRefusalEpisode']),

@@ -1,7 +1,7 @@
 /**
  * From a persisted dca_cycles row to the machine's context, and back to the columns the host writes.
  */
-import { type OrderStep, readClientOrderId } from '../clientOrderId.js';
+import { isSellStep, type OrderStep, readClientOrderId } from '../clientOrderId.js';
 import type { CycleRow, CycleStatus } from '../domain.js';
 import { ZERO } from '../money.js';
 import {
@@ -27,6 +27,7 @@ export function ledgerOf(row: CycleRow): CycleLedger {
     realizedPnl: row.realizedPnl,
     safetyOrders: row.safetyOrders,
     lastOrderFillPrice: row.lastOrderFillPrice,
+    ttpPeakPrice: row.ttpPeakPrice,
     positionBaseline: row.positionBaseline,
   };
 }
@@ -46,7 +47,7 @@ export function inFlightFromRow(row: CycleRow): InFlightOrder | null {
     clientOrderId: row.clientOrderId!,
     orderId: row.latestOrderId,
     step,
-    side: step === 'tp' ? 'sell' : 'buy',
+    side: isSellStep(step) ? 'sell' : 'buy',
     qty: null,
     limitPrice: null,
     submittedAt: row.updatedAt,
@@ -118,6 +119,7 @@ export function cyclePatchOf(status: CycleStatus, context: CycleContext): CycleP
     latestOrderId: context.inFlight?.orderId ?? null,
     clientOrderId: context.clientOrderId,
     lastOrderFillPrice: ledger.lastOrderFillPrice,
+    ttpPeakPrice: ledger.ttpPeakPrice,
     positionBaseline: ledger.positionBaseline,
     completedAt: context.completedAt,
     backoffUntil: context.backoff?.until ?? null,

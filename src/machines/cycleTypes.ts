@@ -207,6 +207,7 @@ export type CyclePatchFromMachine = Pick<
   | 'latestOrderId'
   | 'clientOrderId'
   | 'lastOrderFillPrice'
+  | 'ttpPeakPrice'
   | 'positionBaseline'
   | 'completedAt'
   | 'backoffUntil'

@@ -2,7 +2,7 @@
  * The cycle's numbers: triggers, order sizing and fill accounting, as pure functions on decimals.
  * The machine only asks these questions; the rules for the answers are architecture §1 and §5.
  */
-import type { AssetRules } from '../domain.js';
+import type { AssetConfig, AssetRules } from '../domain.js';
 import { Decimal, HUNDRED, ONE, roundDownTo, roundUpTo, ZERO } from '../money.js';
 
 /** The dca_cycles accounting columns the machine owns (architecture §5, exact). */
@@ -16,11 +16,19 @@ export interface CycleLedger {
   readonly safetyOrders: number;
   readonly lastOrderFillPrice: Decimal | null;
   /**
+   * The highest bid since the trailing take-profit started (null: not trailing). Not accounting, but
+   * persisted with it (dca_cycles.ttp_peak_price) so a restart keeps trailing from the same peak.
+   */
+  readonly ttpPeakPrice: Decimal | null;
+  /**
    * The position the account held before the cycle's first buy (dust, or coin a person holds): the
    * exchange's position minus this is what the cycle holds. Zero for a cycle that found none.
    */
   readonly positionBaseline: Decimal;
 }
+
+/** Why the cycle sells what it holds (every one a market sell of everything). */
+export type SellReason = 'take-profit' | 'trailing-take-profit' | 'stop-loss';
 
 /** An order's cumulative fill: gross quantity and its average price. */
 export interface Fill {
@@ -129,6 +137,84 @@ export function safetyTriggerPrice(lastFillPrice: Decimal, deviationPercent: Dec
 /** Bid at or above this price takes the profit. */
 export function takeProfitPrice(averagePurchasePrice: Decimal, takeProfitPercent: Decimal): Decimal {
   return averagePurchasePrice.mul(ONE.plus(takeProfitPercent.div(HUNDRED)));
+}
+
+/** The scales' powers: safety order `n` (1-based) is scaled by `scale`^(n − 1), as 3Commas scales them. */
+function scaled(value: Decimal, scale: Decimal, n: number): Decimal {
+  return n <= 1 || scale.eq(ONE) ? value : value.mul(scale.pow(n - 1));
+}
+
+/** The USD places a dca_assets amount keeps (DECIMAL(20, 10)). */
+const USD_PLACES = 10;
+
+/**
+ * The USD amount of safety order `n` (1-based): safety_order_amount × volume_scale^(n − 1), rounded
+ * down to the amount columns' 10 places so a scaled order never spends more than the scale says.
+ */
+export function safetyOrderAmountOf(
+  asset: Pick<AssetConfig, 'safetyOrderAmount' | 'safetyOrderVolumeScale'>,
+  n: number,
+): Decimal {
+  const amount = scaled(asset.safetyOrderAmount, asset.safetyOrderVolumeScale, n);
+  return amount === asset.safetyOrderAmount ? amount : amount.toDecimalPlaces(USD_PLACES, Decimal.ROUND_DOWN);
+}
+
+/**
+ * The deviation (percent below the last buy fill) that buys safety order `n` (1-based):
+ * safety_order_deviation × step_scale^(n − 1). Measured from the last buy fill, as the seed does.
+ */
+export function safetyOrderDeviationOf(
+  asset: Pick<AssetConfig, 'safetyOrderDeviation' | 'safetyOrderStepScale'>,
+  n: number,
+): Decimal {
+  return scaled(asset.safetyOrderDeviation, asset.safetyOrderStepScale, n);
+}
+
+/** The smallest safety order's USD amount: the first, or the last when the volume scale is below 1. */
+export function smallestSafetyOrderAmount(
+  asset: Pick<AssetConfig, 'safetyOrderAmount' | 'safetyOrderVolumeScale' | 'maxSafetyOrders'>,
+): Decimal {
+  return safetyOrderAmountOf(asset, asset.safetyOrderVolumeScale.lt(1) ? asset.maxSafetyOrders : 1);
+}
+
+/** USD the asset can have committed at once: the base order plus every (scaled) safety order. */
+export function worstCaseCapital(
+  asset: Pick<
+    AssetConfig,
+    'baseOrderAmount' | 'safetyOrderAmount' | 'safetyOrderVolumeScale' | 'maxSafetyOrders'
+  >,
+): Decimal {
+  let total = asset.baseOrderAmount;
+  for (let n = 1; n <= asset.maxSafetyOrders; n++) total = total.plus(safetyOrderAmountOf(asset, n));
+  return total;
+}
+
+/** Bid at or below this price sells a trailing take-profit: `deviationPercent` below the peak bid. */
+export function trailingStopPrice(peak: Decimal, deviationPercent: Decimal): Decimal {
+  return peak.mul(ONE.minus(deviationPercent.div(HUNDRED)));
+}
+
+/** Bid at or below this price sells everything: `stopLossPercent` below the average purchase price. */
+export function stopLossPrice(averagePurchasePrice: Decimal, stopLossPercent: Decimal): Decimal {
+  return averagePurchasePrice.mul(ONE.minus(stopLossPercent.div(HUNDRED)));
+}
+
+/**
+ * Whether the stop-loss watches this cycle: it is set, the cycle has an average, and (by default,
+ * stop_loss_after_safety_orders) every safety order is used. The machine, `status` and the
+ * dashboard all ask this.
+ */
+export function isStopLossArmed(
+  asset: Pick<AssetConfig, 'stopLossPercent' | 'stopLossAfterSafetyOrders' | 'maxSafetyOrders'>,
+  ledger: { readonly averagePurchasePrice: Decimal; readonly safetyOrders: number },
+): boolean {
+  if (asset.stopLossPercent === null || ledger.averagePurchasePrice.lte(0)) return false;
+  return !asset.stopLossAfterSafetyOrders || ledger.safetyOrders >= asset.maxSafetyOrders;
+}
+
+/** The trailing peak after a bid: the higher of the two (the first bid when not trailing yet). */
+export function nextPeak(peak: Decimal | null, bid: Decimal): Decimal {
+  return peak === null || bid.gt(peak) ? bid : peak;
 }
 
 /** Ask at or below this price ends a cooldown early. */

@@ -2,18 +2,24 @@
  * The cycle machine's named guards: each answers one question about the context and the event, and
  * leaves the arithmetic to decisions.ts.
  */
-import type { CycleStatus, OrderSnapshot } from '../domain.js';
+import type { AssetConfig, CycleStatus, OrderSnapshot } from '../domain.js';
 import type { Decimal } from '../money.js';
 import type { CycleContext, CycleEvent, InFlightOrder, LatestQuote, PositionPurpose } from './cycleTypes.js';
 import {
   buyProblem,
   cooldownExpired,
   earlyRestartPrice,
+  isStopLossArmed,
   isValidQuote,
+  type SellReason,
+  safetyOrderAmountOf,
+  safetyOrderDeviationOf,
   safetyTriggerPrice,
   sellProblem,
+  stopLossPrice,
   takeProfitPrice,
   takeProfitQty,
+  trailingStopPrice,
 } from './decisions.js';
 
 /** A blocked or unanswered position question is asked again after this long (seed phase 10's 5 min). */
@@ -47,6 +53,34 @@ function cachedTrigger(
 const safetyTrigger = cachedTrigger(safetyTriggerPrice);
 const takeProfitTrigger = cachedTrigger(takeProfitPrice);
 const earlyRestartTrigger = cachedTrigger(earlyRestartPrice);
+const trailingTrigger = cachedTrigger(trailingStopPrice);
+const stopLossTrigger = cachedTrigger(stopLossPrice);
+
+/**
+ * The scaled deviation and amount of safety order `n`, cached per asset config (a settings edit is a
+ * new object) so the trigger cache above keeps hitting: a quote that triggers nothing allocates nothing.
+ */
+const ladders = new WeakMap<AssetConfig, { deviation: Decimal[]; amount: Decimal[] }>();
+function ladderOf(asset: AssetConfig) {
+  let ladder = ladders.get(asset);
+  if (!ladder) {
+    ladder = { deviation: [], amount: [] };
+    ladders.set(asset, ladder);
+  }
+  return ladder;
+}
+function nextSafetyDeviation(context: CycleContext): Decimal {
+  const n = context.ledger.safetyOrders + 1;
+  const ladder = ladderOf(context.asset);
+  ladder.deviation[n] ??= safetyOrderDeviationOf(context.asset, n);
+  return ladder.deviation[n]!;
+}
+function nextSafetyAmount(context: CycleContext): Decimal {
+  const n = context.ledger.safetyOrders + 1;
+  const ladder = ladderOf(context.asset);
+  ladder.amount[n] ??= safetyOrderAmountOf(context.asset, n);
+  return ladder.amount[n]!;
+}
 
 /** The event's quote, if it is a usable one. */
 function validQuote(event: CycleEvent): LatestQuote | null {
@@ -95,12 +129,55 @@ function mayDecideOn(context: CycleContext, quote: LatestQuote | null): quote is
   return context.backoff === null || now >= context.backoff.until.getTime();
 }
 
+/** Not older than the stale limit: a price that may move the trailing peak (a back-off does not matter). */
+function isFresh(context: CycleContext, quote: LatestQuote | null): quote is LatestQuote {
+  return quote !== null && nowFor(context, quote) - quote.at.getTime() <= context.policy.quoteStaleMs;
+}
+
 function isTakeProfitHit(context: CycleContext, quote: LatestQuote): boolean {
   const { ledger, asset } = context;
   return (
     ledger.averagePurchasePrice.gt(0) &&
     quote.bid.gte(takeProfitTrigger(ledger.averagePurchasePrice, asset.takeProfitPercent))
   );
+}
+
+/** The bid fell the trailing deviation below the peak of a trailing take-profit under way. */
+function isTrailingStopHit(context: CycleContext, quote: LatestQuote): boolean {
+  const { ledger, asset } = context;
+  return (
+    asset.ttpEnabled &&
+    asset.ttpDeviationPercent !== null &&
+    ledger.ttpPeakPrice !== null &&
+    quote.bid.lte(trailingTrigger(ledger.ttpPeakPrice, asset.ttpDeviationPercent))
+  );
+}
+
+/**
+ * The bid fell stop_loss_percent below the average purchase price, and (by default) every safety
+ * order is used.
+ */
+function isStopLossHit(context: CycleContext, quote: LatestQuote): boolean {
+  const { ledger, asset } = context;
+  if (!isStopLossArmed(asset, ledger) || asset.stopLossPercent === null) return false;
+  return quote.bid.lte(stopLossTrigger(ledger.averagePurchasePrice, asset.stopLossPercent));
+}
+
+/**
+ * Why the cycle should sell everything on this quote, or null: a stop-loss first (it protects the
+ * capital), then a trailing take-profit's pullback, then a plain take-profit (only without trailing:
+ * with it the take-profit price starts the trailing instead).
+ */
+export function sellReasonOf(context: CycleContext, quote: LatestQuote): SellReason | null {
+  if (isStopLossHit(context, quote)) return 'stop-loss';
+  if (isTrailingStopHit(context, quote)) return 'trailing-take-profit';
+  if (!context.asset.ttpEnabled && isTakeProfitHit(context, quote)) return 'take-profit';
+  return null;
+}
+
+/** No sell is being decided yet: an order may be asked for on this quote. */
+function maySell(context: CycleContext, quote: LatestQuote | null): quote is LatestQuote {
+  return mayDecideOn(context, quote) && isHolding(context) && context.positionCheck === null;
 }
 
 /** A look-up answered "no such order" for the order the cycle waits on. */
@@ -132,21 +209,50 @@ export const cycleGuards = {
     if (!mayDecideOn(context, quote) || !isHolding(context) || ledger.lastOrderFillPrice === null)
       return false;
     if (ledger.safetyOrders >= asset.maxSafetyOrders) return false;
-    return quote.ask.lte(safetyTrigger(ledger.lastOrderFillPrice, asset.safetyOrderDeviation));
+    return quote.ask.lte(safetyTrigger(ledger.lastOrderFillPrice, nextSafetyDeviation(context)));
   },
   safetyOrderFits: ({ context, event }: Args) =>
-    event.type === 'QUOTE' && buyFits(context.asset.safetyOrderAmount, event.ask, context, 'safety'),
+    event.type === 'QUOTE' && buyFits(nextSafetyAmount(context), event.ask, context, 'safety'),
   isTakeProfitDue: ({ context, event }: Args) => {
     const quote = validQuote(event);
-    if (!mayDecideOn(context, quote) || !isHolding(context) || context.positionCheck !== null) return false;
-    return isTakeProfitHit(context, quote);
+    return maySell(context, quote) && !context.asset.ttpEnabled && isTakeProfitHit(context, quote);
+  },
+  isStopLossDue: ({ context, event }: Args) => {
+    const quote = validQuote(event);
+    return maySell(context, quote) && isStopLossHit(context, quote);
+  },
+  isTrailingTakeProfitDue: ({ context, event }: Args) => {
+    const quote = validQuote(event);
+    return maySell(context, quote) && isTrailingStopHit(context, quote);
+  },
+  /** The bid reached the take-profit price of a cycle that trails: the trailing starts here. */
+  isTrailingStartDue: ({ context, event }: Args) => {
+    const quote = validQuote(event);
+    const { asset, ledger } = context;
+    return (
+      asset.ttpEnabled &&
+      ledger.ttpPeakPrice === null &&
+      isFresh(context, quote) &&
+      isHolding(context) &&
+      isTakeProfitHit(context, quote)
+    );
+  },
+  /** A trailing take-profit under way and a bid above its peak: the peak follows it. */
+  isNewTrailingPeak: ({ context, event }: Args) => {
+    const quote = validQuote(event);
+    const peak = context.ledger.ttpPeakPrice;
+    return peak !== null && isFresh(context, quote) && isHolding(context) && quote.bid.gt(peak);
   },
   /**
    * Checked again when the position answer arrives, on the freshest quote the host has fed in: the
-   * bid may have fallen below the take-profit price while the position was being read.
+   * bid may have moved while the position was being read (back above the trailing or stop price, or
+   * below the take-profit price).
    */
-  isTakeProfitStillDue: ({ context }: Args) =>
-    mayDecideOn(context, context.quote) && isTakeProfitHit(context, context.quote),
+  isSellStillDue: ({ context }: Args) =>
+    mayDecideOn(context, context.quote) && sellReasonOf(context, context.quote) !== null,
+  /** The sell the position answer allows is a stop-loss (step `sl`, with its alert). */
+  isStopLossStillDue: ({ context }: Args) =>
+    mayDecideOn(context, context.quote) && sellReasonOf(context, context.quote) === 'stop-loss',
   isBaseOrderDue: ({ context, event }: Args) =>
     mayDecideOn(context, validQuote(event)) &&
     !isHolding(context) &&

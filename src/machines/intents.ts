@@ -5,7 +5,16 @@
 import type { OrderIntent } from '../domain.js';
 import { toPlain } from '../money.js';
 import type { AlertLevel, CycleContext, CycleEvent, CycleIntent, InFlightOrder } from './cycleTypes.js';
-import { buyProblem, isExpectedDust, sellProblem, takeProfitQty } from './decisions.js';
+import {
+  buyProblem,
+  isExpectedDust,
+  safetyOrderAmountOf,
+  sellProblem,
+  stopLossPrice,
+  takeProfitPrice,
+  takeProfitQty,
+  trailingStopPrice,
+} from './decisions.js';
 
 export function alert(level: AlertLevel, code: string, message: string): CycleIntent {
   return { type: 'alert', level, code, message };
@@ -86,7 +95,10 @@ export function dustPosition(context: CycleContext, event: CycleEvent): CycleInt
 }
 
 export function buyTooSmall(context: CycleContext, what: 'base' | 'safety'): CycleIntent {
-  const amount = what === 'base' ? context.asset.baseOrderAmount : context.asset.safetyOrderAmount;
+  const amount =
+    what === 'base'
+      ? context.asset.baseOrderAmount
+      : safetyOrderAmountOf(context.asset, context.ledger.safetyOrders + 1);
   const problem =
     context.quote === null
       ? null
@@ -119,6 +131,34 @@ export function sellTooSmall(context: CycleContext, event: CycleEvent): CycleInt
     'warn',
     'SELL_TOO_SMALL',
     `${context.asset.symbol}: take-profit of ${problem ?? `${toPlain(qty)} is below the min order size ${toPlain(context.rules.minOrderSize)}`}`,
+  );
+}
+
+/** The bid reached the take-profit price of a cycle that trails: from now on it follows the peak. */
+export function trailingStarted(context: CycleContext, event: CycleEvent): CycleIntent {
+  const { asset, ledger } = context;
+  const bid = event.type === 'QUOTE' ? event.bid : (context.quote?.bid ?? ledger.averagePurchasePrice);
+  const target = takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent);
+  const deviation = asset.ttpDeviationPercent!;
+  return alert(
+    'info',
+    'TRAILING_STARTED',
+    `${asset.symbol}: bid ${toPlain(bid)} reached the take-profit price ${toPlain(target)}; trailing: ` +
+      `sells when the bid falls ${toPlain(deviation)} % below its highest (now at ${toPlain(trailingStopPrice(bid, deviation))} or below)`,
+  );
+}
+
+/** A stop-loss sell is being placed: the cycle ends at a loss. */
+export function stopLoss(context: CycleContext): CycleIntent {
+  const { asset, ledger } = context;
+  const inFlight = context.inFlight;
+  const stop = stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent!);
+  return alert(
+    'warn',
+    'STOP_LOSS',
+    `${asset.symbol}: stop-loss: bid ${context.quote ? toPlain(context.quote.bid) : '?'} is at or below ${toPlain(stop)} ` +
+      `(${toPlain(asset.stopLossPercent!)} % below the average ${toPlain(ledger.averagePurchasePrice)}); ` +
+      `selling ${inFlight?.qty ? toPlain(inFlight.qty) : 'the position'} at market (${inFlight?.clientOrderId ?? '?'})`,
   );
 }
 

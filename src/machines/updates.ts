@@ -12,7 +12,9 @@ import {
   buyOrderSize,
   type CycleLedger,
   type Fill,
+  nextPeak,
   realizedPnl,
+  safetyOrderAmountOf,
   sellFee,
   takeProfitQty,
 } from './decisions.js';
@@ -85,15 +87,25 @@ export function placeBaseOrder(context: CycleContext, event?: CycleEvent): Updat
   return { ...update, ledger: { ...context.ledger, positionBaseline } };
 }
 
+/** Safety order n is sized from its own (volume-scaled) amount. */
 export function placeSafetyOrder(context: CycleContext): Update {
-  return placeBuy(context, `so${context.ledger.safetyOrders + 1}`, context.asset.safetyOrderAmount);
+  const n = context.ledger.safetyOrders + 1;
+  return placeBuy(context, `so${n}`, safetyOrderAmountOf(context.asset, n));
 }
 
-export function placeTakeProfit(context: CycleContext, event: CycleEvent): Update {
+/** The trailing take-profit's peak follows the bid up (its first bid starts it). */
+export function trackTrailingPeak(context: CycleContext, event: CycleEvent): Update {
+  if (event.type !== 'QUOTE') return {};
+  const peak = nextPeak(context.ledger.ttpPeakPrice, event.bid);
+  return peak === context.ledger.ttpPeakPrice ? {} : { ledger: { ...context.ledger, ttpPeakPrice: peak } };
+}
+
+/** Sells everything the position holds for the cycle, at market: `tp` for a take-profit, `sl` for a stop-loss. */
+export function placeSell(context: CycleContext, event: CycleEvent, step: 'tp' | 'sl'): Update {
   if (event.type !== 'POSITION_FOUND') return {};
   return placed(context, {
     orderId: null,
-    step: 'tp',
+    step,
     side: 'sell',
     qty: takeProfitQty(context.ledger, event, context.rules, context.feeRate),
     limitPrice: null,
@@ -179,8 +191,13 @@ export function bookBuyFill(context: CycleContext, event: CycleEvent): Update {
   const isSafety = context.inFlight.step.startsWith('so');
   const fill = fillOf(order);
   const booked = bookBuy(context.ledger, fill, context.feeRate, isSafety, positionQtyOf(event));
+  // A buy moves the average, and the take-profit price with it: a trailing take-profit starts over.
+  const ledger =
+    fill.qty.gt(0) && booked.ledger.ttpPeakPrice !== null
+      ? { ...booked.ledger, ttpPeakPrice: null }
+      : booked.ledger;
   return {
-    ledger: booked.ledger,
+    ledger,
     inFlight: null,
     lastFee: fill.qty.gt(0) ? { clientOrderId: order.clientOrderId, fee: booked.fee } : context.lastFee,
   };
@@ -222,9 +239,13 @@ export function failCycle(context: CycleContext, reason: string): Update {
   return { completedAt: context.now, reason, inFlight: null };
 }
 
-export function applyConfig(event: CycleEvent): Update {
+/** New settings; switching the trailing take-profit off drops a peak it was following. */
+export function applyConfig(context: CycleContext, event: CycleEvent): Update {
   if (event.type !== 'CONFIG_CHANGED') return {};
-  return event.rules === undefined
-    ? { asset: event.asset, enabled: event.asset.enabled }
-    : { asset: event.asset, rules: event.rules, enabled: event.asset.enabled };
+  const update: Update =
+    event.rules === undefined
+      ? { asset: event.asset, enabled: event.asset.enabled }
+      : { asset: event.asset, rules: event.rules, enabled: event.asset.enabled };
+  if (event.asset.ttpEnabled || context.ledger.ttpPeakPrice === null) return update;
+  return { ...update, ledger: { ...context.ledger, ttpPeakPrice: null } };
 }

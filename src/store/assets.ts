@@ -8,6 +8,7 @@ import { type Decimal, dec, decOrNull, toPlain } from '../money.js';
 import { checkFits } from './columns.js';
 import { execute, type Queryable, selectRows } from './db.js';
 import type { Row } from './rows.js';
+import { parseStrategyControls, strategyColumnProblems } from './strategyControls.js';
 
 export interface InvalidAssetRow {
   id: number;
@@ -19,7 +20,9 @@ export interface InvalidAssetRow {
 export const ASSET_SYMBOL_PATTERN = /^[A-Z0-9]{2,10}\/(USD|USDT|USDC|BTC)$/;
 
 const COLUMNS = `id, asset_symbol, is_enabled, base_order_amount, safety_order_amount, max_safety_orders,
-  safety_order_deviation, take_profit_percent, cooldown_period, buy_order_price_deviation_percent, last_sell_price`;
+  safety_order_deviation, take_profit_percent, cooldown_period, buy_order_price_deviation_percent, last_sell_price,
+  ttp_enabled, ttp_deviation_percent, stop_loss_percent, stop_loss_after_safety_orders, safety_order_volume_scale,
+  safety_order_step_scale`;
 
 export async function loadAssets(
   db: Queryable,
@@ -68,6 +71,12 @@ const SETTINGS = [
   'take_profit_percent',
   'cooldown_period',
   'buy_order_price_deviation_percent',
+  'ttp_enabled',
+  'ttp_deviation_percent',
+  'stop_loss_percent',
+  'stop_loss_after_safety_orders',
+  'safety_order_volume_scale',
+  'safety_order_step_scale',
 ] as const;
 
 function settingValues(asset: AssetConfig): unknown[] {
@@ -76,6 +85,11 @@ function settingValues(asset: AssetConfig): unknown[] {
   checkFits('dca_assets', 'safety_order_deviation', asset.safetyOrderDeviation);
   checkFits('dca_assets', 'take_profit_percent', asset.takeProfitPercent);
   checkFits('dca_assets', 'buy_order_price_deviation_percent', asset.buyOrderPriceDeviationPercent);
+  checkFits('dca_assets', 'ttp_deviation_percent', asset.ttpDeviationPercent);
+  checkFits('dca_assets', 'stop_loss_percent', asset.stopLossPercent);
+  checkFits('dca_assets', 'safety_order_volume_scale', asset.safetyOrderVolumeScale);
+  checkFits('dca_assets', 'safety_order_step_scale', asset.safetyOrderStepScale);
+  const orNull = (d: Decimal | null) => (d === null ? null : toPlain(d));
   return [
     asset.enabled,
     toPlain(asset.baseOrderAmount),
@@ -85,6 +99,12 @@ function settingValues(asset: AssetConfig): unknown[] {
     toPlain(asset.takeProfitPercent),
     asset.cooldownPeriod,
     toPlain(asset.buyOrderPriceDeviationPercent),
+    asset.ttpEnabled,
+    orNull(asset.ttpDeviationPercent),
+    orNull(asset.stopLossPercent),
+    asset.stopLossAfterSafetyOrders,
+    toPlain(asset.safetyOrderVolumeScale),
+    toPlain(asset.safetyOrderStepScale),
   ];
 }
 
@@ -125,6 +145,7 @@ export function assetColumnProblems(asset: AssetConfig): string[] {
   fits('safety_order_deviation', asset.safetyOrderDeviation, 6, 4);
   fits('take_profit_percent', asset.takeProfitPercent, 6, 4);
   fits('buy_order_price_deviation_percent', asset.buyOrderPriceDeviationPercent, 6, 4);
+  problems.push(...strategyColumnProblems(asset));
   if (asset.cooldownPeriod > 2_147_483_647) problems.push('cooldown_period must fit a 32-bit INT');
   return problems;
 }
@@ -179,6 +200,11 @@ export function parseAssetRow(row: Row): AssetConfig {
       `cooldown_period must be a whole number of seconds ≥ 0, got ${String(row['cooldown_period'])}`,
     );
   }
+  const controls = parseStrategyControls(row, reasons, {
+    maxSafetyOrders,
+    safetyOrderDeviation,
+    takeProfitPercent,
+  });
   let lastSellPrice: Decimal | null = null;
   try {
     lastSellPrice = decOrNull(row['last_sell_price'] as string | null, 'last_sell_price');
@@ -203,6 +229,7 @@ export function parseAssetRow(row: Row): AssetConfig {
     cooldownPeriod,
     buyOrderPriceDeviationPercent,
     lastSellPrice,
+    ...controls,
   };
 }
 

@@ -20,6 +20,7 @@ const PATCH_COLUMNS: { readonly [K in keyof Required<CyclePatch>]: string } = {
   safetyOrders: 'safety_orders',
   latestOrderId: 'latest_order_id',
   lastOrderFillPrice: 'last_order_fill_price',
+  ttpPeakPrice: 'ttp_peak_price',
   completedAt: 'completed_at',
   clientOrderId: 'client_order_id',
   boughtQuantity: 'bought_quantity',
@@ -33,7 +34,7 @@ const PATCH_COLUMNS: { readonly [K in keyof Required<CyclePatch>]: string } = {
 
 const COLUMNS = `id, asset_id, status, quantity, average_purchase_price, safety_orders, latest_order_id,
   last_order_fill_price, completed_at, created_at, updated_at, client_order_id, bought_quantity, cost_basis,
-  sell_proceeds, realized_pnl, backoff_until, backoff_reason, version, position_baseline`;
+  sell_proceeds, realized_pnl, backoff_until, backoff_reason, version, position_baseline, ttp_peak_price`;
 
 export function parseCycleRow(row: Row): CycleRow {
   const status = String(row['status']);
@@ -52,6 +53,7 @@ export function parseCycleRow(row: Row): CycleRow {
     safetyOrders: num(row, 'safety_orders'),
     latestOrderId: textOrNull(row, 'latest_order_id'),
     lastOrderFillPrice: decimalOrNull(row, 'last_order_fill_price'),
+    ttpPeakPrice: decimalOrNull(row, 'ttp_peak_price'),
     completedAt: dateOrNull(row, 'completed_at'),
     createdAt: date(row, 'created_at'),
     updatedAt: date(row, 'updated_at'),

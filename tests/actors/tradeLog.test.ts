@@ -15,6 +15,7 @@ function books(overrides: Partial<CycleLedger> = {}): CycleLedger {
     safetyOrders: 1,
     lastOrderFillPrice: dec('58500'),
     positionBaseline: ZERO,
+    ttpPeakPrice: null,
     ...overrides,
   };
 }

@@ -192,6 +192,12 @@ describe('assets list', () => {
       cooldownPeriod: 300,
       buyOrderPriceDeviationPercent: '2',
       lastSellPrice: null,
+      ttpEnabled: false,
+      ttpDeviationPercent: null,
+      stopLossPercent: null,
+      stopLossAfterSafetyOrders: true,
+      safetyOrderVolumeScale: '1',
+      safetyOrderStepScale: '1',
       worstCaseCapital: '110',
       valid: true,
       reason: null,
@@ -210,5 +216,76 @@ describe('assets list', () => {
     const run = await cli(['assets', 'list', '--help'], env);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('usage: dca-bot assets list [--json]');
+  });
+});
+
+describe('strategy controls', () => {
+  it('adds an asset with a trailing take-profit, a stop-loss and scaled safety orders', async () => {
+    const run = await cli(
+      addArgs(
+        'ADA/USD',
+        '--ttp-deviation',
+        '0.3',
+        '--stop-loss',
+        '8',
+        '--stop-loss-after-safety',
+        'no',
+        '--volume-scale',
+        '1.5',
+        '--step-scale',
+        '1.2',
+      ),
+      env,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    // 20 + 20 + 30 + 45 + 67.5 + 101.25: each safety order 1.5 × the one before.
+    expect(run.stdout).toContain(
+      'worst-case capital: 283.75 USD (base 20 + safety orders 20 + 30 + 45 + 67.5 + 101.25)',
+    );
+    const stored = await getAssetBySymbol(db.pool, 'ADA/USD');
+    expect(stored).toMatchObject({ ttpEnabled: true, stopLossAfterSafetyOrders: false });
+    expect(stored?.ttpDeviationPercent?.toFixed()).toBe('0.3');
+    expect(stored?.stopLossPercent?.toFixed()).toBe('8');
+    expect(stored?.safetyOrderVolumeScale.toFixed()).toBe('1.5');
+    expect(stored?.safetyOrderStepScale.toFixed()).toBe('1.2');
+  });
+
+  it('switches the trailing take-profit and the stop-loss off with `off`', async () => {
+    const run = await cli(['assets', 'set', 'ADA/USD', '--ttp-deviation', 'off', '--stop-loss', 'off'], env);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('ttp_deviation_percent: 0.3 -> null  (--ttp-deviation)');
+    expect(run.stdout).toContain('stop_loss_percent: 8 -> null  (--stop-loss)');
+    expect(run.stdout).toContain('ttp_enabled: 1 -> 0');
+    expect(await getAssetBySymbol(db.pool, 'ADA/USD')).toMatchObject({
+      ttpEnabled: false,
+      ttpDeviationPercent: null,
+      stopLossPercent: null,
+    });
+  });
+
+  it('refuses a trailing deviation as wide as the take-profit, and a yes/no flag given anything else', async () => {
+    const wide = await cli(['assets', 'set', 'ADA/USD', '--ttp-deviation', '1'], env);
+    expect(wide.code).toBe(1);
+    expect(wide.stderr).toContain('ttp_deviation_percent (1) must be less than take_profit_percent (1)');
+    const vague = await cli(['assets', 'set', 'ADA/USD', '--stop-loss-after-safety', 'maybe'], env);
+    expect(vague.code).toBe(1);
+    expect(vague.stderr).toContain('--stop-loss-after-safety takes yes or no, got "maybe"');
+    expect((await getAssetBySymbol(db.pool, 'ADA/USD'))?.ttpEnabled).toBe(false);
+  });
+
+  it('documents the flags in the help of add and set', async () => {
+    for (const command of ['add', 'set']) {
+      const run = await cli(['assets', command, '--help'], env);
+      for (const flag of [
+        '--ttp-deviation',
+        '--stop-loss',
+        '--stop-loss-after-safety',
+        '--volume-scale',
+        '--step-scale',
+      ]) {
+        expect(run.stdout).toContain(flag);
+      }
+    }
   });
 });

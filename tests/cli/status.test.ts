@@ -141,6 +141,9 @@ describe('status', () => {
         costBasis: '0',
         nextSafetyPrice: '97.0225',
         takeProfitPrice: '100.2425',
+        trailingPeakPrice: null,
+        trailingSellPrice: null,
+        stopLossPrice: null,
         createdAt: expect.any(String),
         backoff: null,
       },
@@ -165,6 +168,34 @@ describe('status', () => {
     expect(assets.at(-1)?.cycle?.backoff).toEqual({
       reason: 'insufficient balance for USD (requested: 20, available: 3)',
       until: until.toISOString(),
+    });
+  });
+
+  it('shows a trailing take-profit under way and the stop-loss price once it is armed', async () => {
+    const ada = await insertAsset(db.pool, { asset_symbol: 'ADA/USD', max_safety_orders: 1 });
+    await db.pool.query(
+      'UPDATE dca_assets SET ttp_enabled = TRUE, ttp_deviation_percent = 0.5, stop_loss_percent = 4 WHERE id = ?',
+      [ada],
+    );
+    await insertCycle(db.pool, ada, {
+      status: 'watching',
+      quantity: '20',
+      average_purchase_price: '0.5',
+      safety_orders: 1,
+      ttp_peak_price: '0.52',
+    });
+    const run = await cli(['status'], env);
+    // 0.5 % below the 0.52 peak is 0.5174; 4 % below the 0.5 average is 0.48.
+    expect(run.stdout).toContain('ADA/USD trailing take-profit: peak bid 0.52, sells at 0.5174 or below');
+    expect(run.stdout).toContain('ADA/USD stop-loss: sells at 0.48 or below');
+    const json = await cli(['status', '--json'], env);
+    const { assets } = json.json<{
+      assets: Array<{ symbol: string; cycle: Record<string, unknown> | null }>;
+    }>();
+    expect(assets.find((a) => a.symbol === 'ADA/USD')?.cycle).toMatchObject({
+      trailingPeakPrice: '0.52',
+      trailingSellPrice: '0.5174',
+      stopLossPrice: '0.48',
     });
   });
 

@@ -58,6 +58,25 @@ describe('buildState', () => {
     expect(panel).toMatchObject({ quantity: '0.000399', averagePrice: '50000.00', safetyOrdersUsed: 1 });
   });
 
+  it('shows a trailing take-profit under way and an armed stop-loss against the bid', () => {
+    const asset = anAsset({
+      maxSafetyOrders: 1,
+      ttpEnabled: true,
+      ttpDeviationPercent: dec('0.5'),
+      stopLossPercent: dec('5'),
+    });
+    const [panel] = stateOf(view({ asset, cycle: { ...holding, ttpPeakPrice: dec('50600') } })).assets;
+    // 0.5 % below the 50600 peak is 50347, 0.11 % below the 50400 bid; 5 % below 50000 is 47500.
+    expect(panel?.trailing).toEqual({
+      deviationPercent: '0.5',
+      peak: '50600.00',
+      sellAt: { price: '50347.00', against: 'bid', distancePercent: '0.11' },
+    });
+    expect(panel?.stopLoss).toEqual({ price: '47500.00', against: 'bid', distancePercent: '5.75' });
+    const [plain] = stateOf(view({ cycle: holding })).assets;
+    expect(plain).toMatchObject({ trailing: null, stopLoss: null });
+  });
+
   it('offers no further safety order once all are used, and says it waits for the take-profit', () => {
     const [panel] = stateOf(view({ cycle: { ...holding, safetyOrders: 5 } })).assets;
     expect(panel?.nextSafety).toBeNull();

@@ -4,7 +4,13 @@
  * started actor that records every emitted intent.
  */
 import { createActor } from 'xstate';
-import type { AssetConfig, AssetRules, CycleRow, OrderSnapshot } from '../../src/domain.js';
+import {
+  type AssetConfig,
+  type AssetRules,
+  type CycleRow,
+  type OrderSnapshot,
+  STRATEGY_DEFAULTS,
+} from '../../src/domain.js';
 import {
   type CycleInput,
   type CycleIntent,
@@ -12,7 +18,14 @@ import {
   cycleMachine,
 } from '../../src/machines/cycle.js';
 import type { CycleEvent } from '../../src/machines/cycleTypes.js';
-import { earlyRestartPrice, safetyTriggerPrice, takeProfitPrice } from '../../src/machines/decisions.js';
+import {
+  earlyRestartPrice,
+  safetyOrderDeviationOf,
+  safetyTriggerPrice,
+  stopLossPrice,
+  takeProfitPrice,
+  trailingStopPrice,
+} from '../../src/machines/decisions.js';
 import { type Decimal, dec, ZERO } from '../../src/money.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
@@ -42,6 +55,7 @@ export function anAsset(overrides: Partial<AssetConfig> = {}): AssetConfig {
     cooldownPeriod: 300,
     buyOrderPriceDeviationPercent: dec('2'),
     lastSellPrice: null,
+    ...STRATEGY_DEFAULTS,
     ...overrides,
   };
 }
@@ -68,6 +82,7 @@ export function aCycleRow(overrides: Partial<CycleRow> = {}): CycleRow {
     safetyOrders: 0,
     latestOrderId: null,
     lastOrderFillPrice: null,
+    ttpPeakPrice: null,
     completedAt: null,
     createdAt: T0,
     updatedAt: T0,
@@ -167,6 +182,9 @@ export type Variant =
   | 'quote:plain'
   | 'quote:safety'
   | 'quote:take-profit'
+  | 'quote:stop-loss'
+  | 'quote:new-peak'
+  | 'quote:pullback'
   | 'quote:early-restart'
   | 'tick:soon'
   | 'tick:recheck'
@@ -228,6 +246,8 @@ export function variantsFor(snapshot: CycleSnapshot): Variant[] {
         ...COMMON,
         ...(ledger.lastOrderFillPrice ? (['quote:safety'] as const) : []),
         ...(ledger.averagePurchasePrice.gt(0) ? (['quote:take-profit'] as const) : []),
+        ...(ledger.averagePurchasePrice.gt(0) && asset.stopLossPercent ? (['quote:stop-loss'] as const) : []),
+        ...(ledger.ttpPeakPrice ? (['quote:new-peak', 'quote:pullback'] as const) : []),
         ...(positionCheck ? (['tick:recheck'] as const) : []),
         ...(backoff ? (['tick:backoff-over'] as const) : []),
         'position:found',
@@ -285,13 +305,28 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
     case 'quote:safety': {
       const trigger = safetyTriggerPrice(
         ledger.lastOrderFillPrice ?? dec('60000'),
-        c.asset.safetyOrderDeviation,
+        safetyOrderDeviationOf(c.asset, ledger.safetyOrders + 1),
       );
       return priceQuote(trigger.minus(1), trigger);
     }
     case 'quote:take-profit': {
       const target = takeProfitPrice(ledger.averagePurchasePrice, c.asset.takeProfitPercent);
       return priceQuote(target, target.plus(10));
+    }
+    case 'quote:stop-loss': {
+      const stop = stopLossPrice(ledger.averagePurchasePrice, c.asset.stopLossPercent ?? dec('5'));
+      return priceQuote(stop, stop.plus(10));
+    }
+    case 'quote:new-peak': {
+      const peak = (ledger.ttpPeakPrice ?? dec('60000')).plus(10);
+      return priceQuote(peak, peak.plus(10));
+    }
+    case 'quote:pullback': {
+      const trail = trailingStopPrice(
+        ledger.ttpPeakPrice ?? dec('60000'),
+        c.asset.ttpDeviationPercent ?? dec('0.5'),
+      );
+      return priceQuote(trail, trail.plus(10));
     }
     case 'quote:early-restart': {
       const restart = earlyRestartPrice(

@@ -13,6 +13,7 @@ import type { CycleInput, CycleIntent } from '../../src/machines/cycle.js';
 import { type CycleSnapshot, cycleMachine, toCyclePatch } from '../../src/machines/cycle.js';
 import type { CycleEvent } from '../../src/machines/cycleTypes.js';
 import { takeProfitPrice, weightedAverage } from '../../src/machines/decisions.js';
+import { sellReasonOf } from '../../src/machines/guards.js';
 import { dec, ZERO } from '../../src/money.js';
 import {
   aCycleInput,
@@ -30,7 +31,16 @@ type ModelEvent = CycleEvent & { variant: Variant };
 type Path = StatePath<Snapshot, ModelEvent>;
 
 const MAX_SAFETY_ORDERS = 2;
-const asset = anAsset({ maxSafetyOrders: MAX_SAFETY_ORDERS, lastSellPrice: dec('60600') });
+/** A stop-loss after the last safety order, scaled safety orders, a plain take-profit. */
+const asset = anAsset({
+  maxSafetyOrders: MAX_SAFETY_ORDERS,
+  lastSellPrice: dec('60600'),
+  stopLossPercent: dec('5'),
+  safetyOrderVolumeScale: dec('1.5'),
+  safetyOrderStepScale: dec('1.2'),
+});
+/** The same asset with a trailing take-profit instead of the plain one. */
+const trailingAsset = { ...asset, ttpEnabled: true, ttpDeviationPercent: dec('0.5') };
 /** A cycle that holds its base order and a first safety order, consistent with its own books. */
 const held = {
   quantity: dec('0.000670062645'),
@@ -52,9 +62,11 @@ const starts: Record<string, { input: CycleInput; explore: boolean }> = {
     input: aCycleInput({ asset, cycle: aCycleRow({ status: 'buying', clientOrderId: cid('7-base-1') }) }),
     explore: true,
   },
-  'a restored sell': {
+  // Trailing lives in watching's context (a mode, not a state): explored from a sell restored on an
+  // asset that trails, which returns to watching holding coin when the sell dies.
+  'a restored sell that trails its take-profit': {
     input: aCycleInput({
-      asset,
+      asset: trailingAsset,
       cycle: aCycleRow({ ...held, status: 'selling', clientOrderId: cid('7-tp-3'), latestOrderId: 'a-3' }),
     }),
     explore: true,
@@ -92,10 +104,9 @@ function stateKey(snapshot: Snapshot): string {
     ],
     c.positionCheck && [c.positionCheck.purpose, c.positionCheck.state],
     c.quote !== null,
-    // Whether the latest quote still holds the take-profit: re-checked when the position answers.
-    c.positionCheck?.purpose === 'sell' &&
-      c.quote !== null &&
-      c.quote.bid.gte(takeProfitPrice(c.ledger.averagePurchasePrice, c.asset.takeProfitPercent)),
+    c.ledger.ttpPeakPrice !== null,
+    // Which sell the latest quote still holds: re-checked when the position answers.
+    c.positionCheck?.purpose === 'sell' && c.quote !== null && sellReasonOf(c, c.quote),
     // A refusal episode; in watching also whether its wait is still running.
     c.backoff && (snapshot.value === 'watching' ? c.now.getTime() < c.backoff.until.getTime() : true),
   ]);
@@ -159,6 +170,12 @@ function checkInvariants(snapshot: Snapshot, submitted: string[]): void {
     expect(ledger.costBasis.eq(ZERO), 'no cost without a buy').toBe(true);
   }
   expect(ledger.safetyOrders).toBeLessThanOrEqual(config.maxSafetyOrders);
+  if (ledger.ttpPeakPrice !== null) {
+    // A trailing peak exists only while trailing, and only from the take-profit price up.
+    expect(config.ttpEnabled, 'trailing only when enabled').toBe(true);
+    const target = takeProfitPrice(ledger.averagePurchasePrice, config.takeProfitPercent);
+    expect(ledger.ttpPeakPrice.gte(target), 'peak ≥ take-profit price').toBe(true);
+  }
   if (snapshot.value === 'buying' || snapshot.value === 'selling') {
     expect(inFlight, 'one order in flight').not.toBeNull();
     expect(inFlight!.side).toBe(snapshot.value === 'buying' ? 'buy' : 'sell');

@@ -532,6 +532,7 @@ describe('cycle machine: restoring a row', () => {
         'latestOrderId',
         'clientOrderId',
         'lastOrderFillPrice',
+        'ttpPeakPrice',
         'positionBaseline',
         'completedAt',
         'backoffUntil',

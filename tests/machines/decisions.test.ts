@@ -28,6 +28,7 @@ const EMPTY: CycleLedger = {
   realizedPnl: null,
   safetyOrders: 0,
   lastOrderFillPrice: null,
+  ttpPeakPrice: null,
   positionBaseline: ZERO,
 };
 const str = (d: Decimal | null) => d?.toString();

@@ -18,6 +18,7 @@ const EMPTY: CycleLedger = {
   realizedPnl: null,
   safetyOrders: 0,
   lastOrderFillPrice: null,
+  ttpPeakPrice: null,
   positionBaseline: ZERO,
 };
 const FILL = { qty: dec('0.0004'), avgPrice: dec('50000') };

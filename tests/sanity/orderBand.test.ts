@@ -69,4 +69,17 @@ describe('orderWithinBand', () => {
       code: 'QTY_NOT_POSITIVE',
     });
   });
+
+  it('lets a stop-loss market sell through at any loss while the market is plausible, never without a reference', () => {
+    // A stop-loss sells below the average on purpose: a market sell carries no price to refuse; its
+    // fill is bounded by the quote band instead (tradeUpdateChecks), and the quote that set it off
+    // passed that band before the machine saw it.
+    const stopLoss = { ...sell('0.000798', null), clientOrderId: 'dca-x-1-sl-3' };
+    expect(orderWithinBand(stopLoss, dec(47_025), BAND)).toEqual({ ok: true });
+    expect(orderWithinBand(stopLoss, null, BAND)).toMatchObject({ ok: false, code: 'NO_REFERENCE_PRICE' });
+    expect(orderWithinBand({ ...stopLoss, qty: dec(0) }, REF, BAND)).toMatchObject({
+      ok: false,
+      code: 'QTY_NOT_POSITIVE',
+    });
+  });
 });

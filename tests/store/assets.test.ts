@@ -154,3 +154,129 @@ describe('parseAssetRow', () => {
     ]);
   });
 });
+
+describe('strategy controls (sql/008)', () => {
+  const seed = {
+    id: 2,
+    asset_symbol: 'ETH/USD',
+    is_enabled: 1,
+    base_order_amount: '20',
+    safety_order_amount: '20',
+    max_safety_orders: 5,
+    safety_order_deviation: '1.5',
+    take_profit_percent: '1',
+    cooldown_period: 300,
+    buy_order_price_deviation_percent: '2',
+    last_sell_price: null,
+  };
+  const reasonsOf = (row: Record<string, unknown>) => {
+    try {
+      parseAssetRow(row);
+      return [];
+    } catch (e) {
+      return (e as DcaError).details['reasons'];
+    }
+  };
+
+  it("defaults to the seed's behaviour for a row inserted with the seed's columns", async () => {
+    expect(await getAsset(db.pool, btc)).toMatchObject({
+      ttpEnabled: false,
+      ttpDeviationPercent: null,
+      stopLossPercent: null,
+      stopLossAfterSafetyOrders: true,
+    });
+    const asset = (await getAsset(db.pool, btc))!;
+    expect([asset.safetyOrderVolumeScale.toFixed(), asset.safetyOrderStepScale.toFixed()]).toEqual([
+      '1',
+      '1',
+    ]);
+    // A row without the columns at all (an older SELECT) parses the same way.
+    expect(parseAssetRow(seed)).toMatchObject({ ttpEnabled: false, stopLossPercent: null });
+  });
+
+  it('stores and reads back every control exactly', async () => {
+    const template = (await getAsset(db.pool, btc))!;
+    const id = await storeAsset(db.pool, {
+      ...template,
+      symbol: 'LINK/USD',
+      ttpEnabled: true,
+      ttpDeviationPercent: dec('0.25'),
+      stopLossPercent: dec('7.5'),
+      stopLossAfterSafetyOrders: false,
+      safetyOrderVolumeScale: dec('1.05'),
+      safetyOrderStepScale: dec('1.3333'),
+    });
+    const stored = (await getAsset(db.pool, id))!;
+    expect(stored).toMatchObject({ ttpEnabled: true, stopLossAfterSafetyOrders: false });
+    expect(
+      [
+        stored.ttpDeviationPercent,
+        stored.stopLossPercent,
+        stored.safetyOrderVolumeScale,
+        stored.safetyOrderStepScale,
+      ].map((d) => d?.toFixed()),
+    ).toEqual(['0.25', '7.5', '1.05', '1.3333']);
+    await updateAssetSettings(db.pool, {
+      ...stored,
+      ttpEnabled: false,
+      ttpDeviationPercent: null,
+      stopLossPercent: null,
+    });
+    expect(await getAsset(db.pool, id)).toMatchObject({
+      ttpEnabled: false,
+      ttpDeviationPercent: null,
+      stopLossPercent: null,
+    });
+  });
+
+  it('refuses a trailing take-profit without a deviation, or one as wide as the take-profit', () => {
+    expect(reasonsOf({ ...seed, ttp_enabled: 1 })).toEqual([
+      'ttp_enabled needs ttp_deviation_percent (the % below the peak bid that sells)',
+    ]);
+    expect(reasonsOf({ ...seed, ttp_enabled: 1, ttp_deviation_percent: '1' })).toEqual([
+      'ttp_deviation_percent (1) must be less than take_profit_percent (1), or the trailing take-profit could sell below its target',
+    ]);
+    // Off, a stored deviation is kept and not checked against the take-profit.
+    expect(reasonsOf({ ...seed, ttp_enabled: 0, ttp_deviation_percent: '3' })).toEqual([]);
+  });
+
+  it('refuses a stop-loss or scale outside its range, and a step scale whose last deviation reaches 100 %', () => {
+    expect(
+      reasonsOf({
+        ...seed,
+        stop_loss_percent: '100',
+        safety_order_volume_scale: '0',
+        safety_order_step_scale: '10.5',
+      }),
+    ).toEqual([
+      'stop_loss_percent must be between 0 and 100 (exclusive), got 100',
+      'safety_order_volume_scale must be greater than 0 and at most 10, got 0',
+      'safety_order_step_scale must be greater than 0 and at most 10, got 10.5',
+    ]);
+    // 1.5 × 2.8^4 = 92.1984 is still a deviation; 1.5 × 3^4 = 121.5 is not.
+    expect(reasonsOf({ ...seed, safety_order_step_scale: '2.8' })).toEqual([]);
+    expect(reasonsOf({ ...seed, safety_order_step_scale: '3' })).toEqual([
+      "safety order 5's deviation would be 121.5 % (safety_order_deviation × safety_order_step_scale^4); it must stay below 100",
+    ]);
+    expect(reasonsOf({ ...seed, stop_loss_percent: 'abc' })).toEqual([
+      'stop_loss_percent is not a number ("abc")',
+    ]);
+  });
+
+  it('names a control its column would round', () => {
+    const asset = parseAssetRow({
+      ...seed,
+      ttp_enabled: 1,
+      ttp_deviation_percent: '0.12345',
+      stop_loss_percent: '5',
+    });
+    expect(assetColumnProblems(asset)).toEqual(['ttp_deviation_percent allows at most 4 decimal places']);
+  });
+
+  it('names a scaled safety order its amount column could not hold', () => {
+    const asset = parseAssetRow({ ...seed, max_safety_orders: 100, safety_order_volume_scale: '10' });
+    expect(assetColumnProblems(asset)).toEqual([
+      'safety order 100 would be 2e+100 USD (safety_order_amount × safety_order_volume_scale^(n − 1)); an amount must be less than 1e10',
+    ]);
+  });
+});

@@ -13,6 +13,7 @@ const ALL = [
   '005_cycle_backoff.sql',
   '006_cycle_position_baseline.sql',
   '007_asset_supervision.sql',
+  '008_strategy_controls.sql',
 ];
 
 let db: TestDatabase;
@@ -52,7 +53,7 @@ describe('migrate', () => {
     expect(lines).toEqual(['nothing to apply']);
   });
 
-  it("creates dca_assets with the seed's columns exactly", async () => {
+  it("creates dca_assets with the seed's columns exactly, then the strategy controls", async () => {
     const cols = await columns('dca_assets');
     expect(cols).toEqual({
       id: ['int(11)', 'NO', null, 'auto_increment'],
@@ -68,6 +69,13 @@ describe('migrate', () => {
       last_sell_price: ['decimal(20,10)', 'YES', 'NULL', ''],
       created_at: ['timestamp', 'YES', 'current_timestamp()', ''],
       updated_at: ['timestamp', 'YES', 'current_timestamp()', 'on update current_timestamp()'],
+      // 008: the strategy controls, each defaulting to the seed's behaviour.
+      ttp_enabled: ['tinyint(1)', 'NO', '0', ''],
+      ttp_deviation_percent: ['decimal(10,4)', 'YES', 'NULL', ''],
+      stop_loss_percent: ['decimal(10,4)', 'YES', 'NULL', ''],
+      stop_loss_after_safety_orders: ['tinyint(1)', 'NO', '1', ''],
+      safety_order_volume_scale: ['decimal(10,4)', 'NO', '1.0000', ''],
+      safety_order_step_scale: ['decimal(10,4)', 'NO', '1.0000', ''],
     });
   });
 

@@ -17,6 +17,7 @@ import type { AssetConfig, AssetRules, CycleRow, OrderIntent, Quote, TradeUpdate
 import type { ExchangeRest } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
+import { safetyOrderAmountOf } from '../../machines/decisions.js';
 import type { OrderMetrics } from '../../metrics/metrics.js';
 import type { Decimal } from '../../money.js';
 import { type BandVerdict, orderWithinBand } from '../../sanity/orderBand.js';
@@ -111,7 +112,8 @@ export class AssetActor {
         ? null
         : step === 'base'
           ? this.asset.baseOrderAmount
-          : this.asset.safetyOrderAmount;
+          : // A safety order is sized from its own scaled amount (so<n>, decisions.ts).
+            safetyOrderAmountOf(this.asset, Number(step?.slice(2) ?? 1));
     return orderWithinBand(order, market.referencePrice(order.symbol), market.bandPercent, usd);
   }
 

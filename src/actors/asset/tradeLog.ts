@@ -5,7 +5,7 @@
  */
 import type { AssetConfig, CycleRow, OrderSnapshot } from '../../domain.js';
 import type { CycleLedger } from '../../machines/decisions.js';
-import { safetyTriggerPrice, takeProfitPrice } from '../../machines/decisions.js';
+import { safetyOrderDeviationOf, safetyTriggerPrice, takeProfitPrice } from '../../machines/decisions.js';
 import { type Decimal, toPlain, ZERO } from '../../money.js';
 
 export interface LogLine {
@@ -31,7 +31,10 @@ export function nextTriggers(
   return {
     nextSafetyPrice:
       holding && safetyLeft
-        ? safetyTriggerPrice(ledger.lastOrderFillPrice!, asset.safetyOrderDeviation)
+        ? safetyTriggerPrice(
+            ledger.lastOrderFillPrice!,
+            safetyOrderDeviationOf(asset, ledger.safetyOrders + 1),
+          )
         : null,
     takeProfitPrice: holding ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent) : null,
   };

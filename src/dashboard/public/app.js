@@ -96,6 +96,14 @@ function updateCard(card, a) {
     row('Next safety', a.nextSafetyNote ?? triggerText(a.nextSafety, 'ask ≤')),
     row('Take profit', triggerText(a.takeProfit, 'bid ≥')),
   );
+  if (a.trailing) {
+    const t = a.trailing;
+    const under = t.peak
+      ? `peak ${t.peak} · sells ${triggerText(t.sellAt, 'bid ≤')}`
+      : 'from the take-profit price';
+    facts.append(row('Trailing', `${t.deviationPercent}% below the peak · ${under}`));
+  }
+  if (a.stopLoss) facts.append(row('Stop-loss', triggerText(a.stopLoss, 'bid ≤')));
   if (a.inFlight) {
     const o = a.inFlight;
     const size = o.qty ? ` ${o.qty}` : '';
