@@ -120,6 +120,8 @@ class QuoteStreamClient implements QuoteStreamHandle {
   state: StreamState = 'connecting';
   private ws: WebSocket | null = null;
   private wanted: string[];
+  /** What the server last acknowledged on this connection (a refused subscription adds nothing). */
+  private serverHas = new Set<string>();
   private authenticated = false;
   private acked = false;
   private connections = 0;
@@ -152,6 +154,7 @@ class QuoteStreamClient implements QuoteStreamHandle {
     this.ws = ws;
     this.authenticated = false;
     this.acked = false;
+    this.serverHas = new Set();
     // Each listener checks it still speaks for the current socket: an old one may still close late.
     ws.on('open', () => {
       if (this.ws !== ws) return;
@@ -175,13 +178,14 @@ class QuoteStreamClient implements QuoteStreamHandle {
   }
 
   setSymbols(next: readonly string[]): void {
-    const wanted = [...new Set(next)];
-    const removed = this.wanted.filter((s) => !wanted.includes(s));
-    const added = wanted.filter((s) => !this.wanted.includes(s));
-    this.wanted = wanted;
+    this.wanted = [...new Set(next)];
     if (!this.authenticated) return; // sent with the subscription after authentication
+    // Against what the server has, not what was last asked for: a refused request added nothing.
+    const removed = [...this.serverHas].filter((s) => !this.wanted.includes(s));
+    const added = this.wanted.filter((s) => !this.serverHas.has(s));
     if (removed.length > 0) this.send({ action: 'unsubscribe', quotes: removed });
     if (added.length > 0) this.send({ action: 'subscribe', quotes: added });
+    if (removed.length === 0 && added.length === 0 && this.wanted.length === 0) this.onSubscribed();
   }
 
   async close(): Promise<void> {
@@ -244,6 +248,8 @@ class QuoteStreamClient implements QuoteStreamHandle {
         if (frame.msg === 'authenticated') this.onAuthenticated();
         return;
       case 'subscription':
+        if (Array.isArray(frame.quotes))
+          this.serverHas = new Set(frame.quotes.filter((q) => typeof q === 'string'));
         this.onSubscribed();
         return;
       case 'error':

@@ -97,7 +97,12 @@ function randomCase(r: () => number): Case {
   if (kind === 1) {
     return {
       name: 'buying',
-      row: { status: 'buying', clientOrderId: cid('7-so1-2'), quantity: dec('0.5'), averagePurchasePrice: avg },
+      row: {
+        status: 'buying',
+        clientOrderId: cid('7-so1-2'),
+        quantity: dec('0.5'),
+        averagePurchasePrice: avg,
+      },
       asset,
       prices: [safetyTriggerPrice(entry, deviation), takeProfitPrice(avg, takeProfit)],
     };
@@ -243,7 +248,12 @@ describe('QuoteGate', () => {
         costBasis: dec('30000'),
         lastOrderFillPrice: dec('60000'),
       },
-      asset: { ...c.asset, safetyOrderDeviation: dec('1.5'), takeProfitPercent: dec('1'), maxSafetyOrders: 5 },
+      asset: {
+        ...c.asset,
+        safetyOrderDeviation: dec('1.5'),
+        takeProfitPercent: dec('1'),
+        maxSafetyOrders: 5,
+      },
       prices: [],
     };
     // Safety trigger 59100, take-profit 60600.
@@ -263,8 +273,9 @@ describe('QuoteGate', () => {
     expect(gate.mayTrigger(1, 2)).toBe(false);
     expect(gate.mayTrigger(3, 2)).toBe(true); // crossed: the machine reports it
     expect(gate.mayTrigger(Number.NaN, 2)).toBe(true);
-    expect(quoteTriggers('watching', { ...snap.context, resume: { status: 'cooldown', orderLost: false } }))
-      .toMatchObject({ always: true });
+    expect(
+      quoteTriggers('watching', { ...snap.context, resume: { status: 'cooldown', orderLost: false } }),
+    ).toMatchObject({ always: true });
     expect(quoteTriggers('some-new-state', snap.context)).toMatchObject({ always: true });
   });
 });
