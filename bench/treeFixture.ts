@@ -57,13 +57,19 @@ export interface Tree {
 /** `BN00/USD`, `BN01/USD`…: valid symbols for dca_assets. */
 export const symbolOf = (i: number): string => `BN${String(i).padStart(2, '0')}/USD`;
 
-/** A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. */
-export async function seedHoldingAssets(n: number): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
-  // The tree runs in sim mode, which accepts only a database named `…_sim`.
-  const db = await createTestDatabase({ sim: true });
+/**
+ * A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. The
+ * tree runs in sim mode, which accepts only a database named `…_sim`; a bot process pointed at an
+ * external simulator runs in paper mode (`sim: false`).
+ */
+export async function seedHoldingAssets(
+  n: number,
+  opts: { readonly sim?: boolean; readonly symbolOf?: (i: number) => string } = {},
+): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
+  const db = await createTestDatabase({ sim: opts.sim ?? true });
   const assets: BenchAsset[] = [];
   for (let i = 0; i < n; i++) {
-    const symbol = symbolOf(i);
+    const symbol = (opts.symbolOf ?? symbolOf)(i);
     const id = await insertAsset(db.pool, { asset_symbol: symbol, max_safety_orders: 100 });
     await holdCoin(db.pool, id);
     assets.push({ id, symbol });

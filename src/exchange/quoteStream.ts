@@ -67,30 +67,34 @@ const STREAM = 'crypto_quotes';
  * 64 (30-bit nanoseconds, 34-bit seconds) or 96 (32-bit nanoseconds, 64-bit signed seconds).
  */
 export function timestampMs(data: Uint8Array): number {
-  const u32 = (i: number) =>
-    (((data[i] as number) << 24) |
-      ((data[i + 1] as number) << 16) |
-      ((data[i + 2] as number) << 8) |
-      (data[i + 3] as number)) >>>
-    0;
   switch (data.length) {
     case 4:
-      return u32(0) * 1000;
+      return u32(data, 0) * 1000;
     case 8: {
-      const hi = u32(0);
+      const hi = u32(data, 0);
       const nsec = hi >>> 2;
-      const sec = (hi & 0x3) * 0x1_0000_0000 + u32(4);
+      const sec = (hi & 0x3) * 0x1_0000_0000 + u32(data, 4);
       return sec * 1000 + nsec / 1e6;
     }
     case 12: {
-      const nsec = u32(0);
-      const hi = u32(4) | 0; // signed high word
-      const sec = hi * 0x1_0000_0000 + u32(8);
+      const nsec = u32(data, 0);
+      const hi = u32(data, 4) | 0; // signed high word
+      const sec = hi * 0x1_0000_0000 + u32(data, 8);
       return sec * 1000 + nsec / 1e6;
     }
     default:
       return Number.NaN;
   }
+}
+
+function u32(data: Uint8Array, i: number): number {
+  return (
+    (((data[i] as number) << 24) |
+      ((data[i + 1] as number) << 16) |
+      ((data[i + 2] as number) << 8) |
+      (data[i + 3] as number)) >>>
+    0
+  );
 }
 
 function decoder(): Decoder {
