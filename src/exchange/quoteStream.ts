@@ -150,11 +150,20 @@ class QuoteStreamClient implements QuoteStreamHandle {
 
   connect(): void {
     if (this.closing) return;
-    const ws = new WebSocket(this.opts.url, {
-      perMessageDeflate: false,
-      maxPayload: this.opts.maxFrameBytes,
-      ...(this.msgpack ? { headers: { 'Content-Type': 'application/msgpack' } } : {}),
-    });
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.opts.url, {
+        perMessageDeflate: false,
+        maxPayload: this.opts.maxFrameBytes,
+        ...(this.msgpack ? { headers: { 'Content-Type': 'application/msgpack' } } : {}),
+      });
+    } catch (error) {
+      // A URL `ws` refuses: reported, and tried again like any failed connection.
+      this.lastError = (error as Error).message;
+      this.report(new Error(`${STREAM}: ${this.mask(this.lastError)}`));
+      this.disconnected();
+      return;
+    }
     this.ws = ws;
     this.authenticated = false;
     this.acked = false;
