@@ -233,6 +233,11 @@ export class AssetActor {
 
   private readonly handleQuote = (tick: QuoteTick): Promise<void> | undefined => this.host?.offerQuote(tick);
 
+  /** Resolves once everything queued for this asset so far (and what it queued) has run. */
+  idle(): Promise<void> {
+    return this.mailbox.idle();
+  }
+
   /** Quotes the gate held back and quotes stepped through the machine, this cycle host (benchmark). */
   get quoteCounts(): { readonly held: number; readonly stepped: number } {
     return this.host?.quoteCounts ?? { held: 0, stepped: 0 };
