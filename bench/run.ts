@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   band: async () => (await import('./quoteBand.js')).benchQuoteBand,
   tree: async () => (await import('./tree.js')).benchTree,
   process: async () => (await import('./process.js')).benchProcess,
+  quotepath: async () => (await import('./quotePath.js')).benchQuotePath,
 };
 
 const filter = process.argv[2];

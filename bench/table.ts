@@ -9,6 +9,8 @@ export interface BenchRow {
   /** A baseline measured in the same run, and value/baseline. */
   readonly baseline?: number;
   readonly ratio?: number;
+  /** Whether the target is met (blank when the row has none). */
+  readonly met?: boolean;
 }
 
 export type Bench = () => Promise<BenchRow[]>;
@@ -20,7 +22,7 @@ function fmt(n: number | undefined): string {
 }
 
 export function renderTable(rows: readonly BenchRow[]): string {
-  const header = ['group', 'measure', 'value', 'unit', 'baseline', 'ratio', 'target'];
+  const header = ['group', 'measure', 'value', 'unit', 'baseline', 'ratio', 'target', 'met?'];
   const body = rows.map((r) => [
     r.group,
     r.name,
@@ -29,6 +31,7 @@ export function renderTable(rows: readonly BenchRow[]): string {
     fmt(r.baseline),
     r.ratio === undefined ? '' : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(1)}x`,
     r.target ?? '',
+    r.met === undefined ? '' : r.met ? 'yes' : 'no',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;

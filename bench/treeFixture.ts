@@ -3,13 +3,14 @@
  * in-memory exchange, with `n` assets whose cycles already hold coin bought at 60,000: a quote whose
  * ask stays inside (59,100, 60,600) changes nothing but the machine's latest quote, one at or below
  * 59,100 triggers a safety order. A probe on XState inspection counts machine steps on QUOTE events
- * and times them, so the benchmark counts decisions taken, not quotes accepted.
+ * and times them; `quotesHandled` counts quotes the asset actors took their turn on (most held back
+ * by the quote gate, architecture §2), so the benchmark counts quotes processed, not quotes accepted.
  */
 import type { DestinationStream } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { type Bot, startBot } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import type { Quote } from '../src/domain.js';
+import type { QuoteTick } from '../src/exchange/types.js';
 import { createLogger } from '../src/logger.js';
 import { dec } from '../src/money.js';
 import { createCycle, updateCycle } from '../src/store/cycles.js';
@@ -56,13 +57,19 @@ export interface Tree {
 /** `BN00/USD`, `BN01/USD`…: valid symbols for dca_assets. */
 export const symbolOf = (i: number): string => `BN${String(i).padStart(2, '0')}/USD`;
 
-/** A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. */
-export async function seedHoldingAssets(n: number): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
-  // The tree runs in sim mode, which accepts only a database named `…_sim`.
-  const db = await createTestDatabase({ sim: true });
+/**
+ * A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. The
+ * tree runs in sim mode, which accepts only a database named `…_sim`; a bot process pointed at an
+ * external simulator runs in paper mode (`sim: false`).
+ */
+export async function seedHoldingAssets(
+  n: number,
+  opts: { readonly sim?: boolean; readonly symbolOf?: (i: number) => string } = {},
+): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
+  const db = await createTestDatabase({ sim: opts.sim ?? true });
   const assets: BenchAsset[] = [];
   for (let i = 0; i < n; i++) {
-    const symbol = symbolOf(i);
+    const symbol = (opts.symbolOf ?? symbolOf)(i);
     const id = await insertAsset(db.pool, { asset_symbol: symbol, max_safety_orders: 100 });
     await holdCoin(db.pool, id);
     assets.push({ id, symbol });
@@ -122,10 +129,17 @@ export async function startTree(n: number): Promise<Tree> {
 }
 
 /** `count` distinct non-triggering quotes for a symbol: asks walk inside the band, bid 10 below. */
-export function quotesInBand(symbol: string, count: number): Quote[] {
-  const at = new Date();
+export function quotesInBand(symbol: string, count: number): QuoteTick[] {
+  const at = Date.now();
   return Array.from({ length: count }, (_, i) => {
-    const ask = dec(59_700 + ((i * 37) % 600));
-    return { symbol, bid: ask.minus(10), ask, at };
+    const ask = 59_700 + ((i * 37) % 600);
+    return { symbol, bid: ask - 10, ask, at };
   });
+}
+
+/** Quotes the asset actors have handled: held back by the quote gate, or stepped through a machine. */
+export function quotesHandled(bot: Bot): number {
+  let n = 0;
+  for (const actor of bot.registry.all()) n += actor.quoteCounts.held + actor.quoteCounts.stepped;
+  return n;
 }

@@ -58,3 +58,31 @@ export function roundUpTo(value: Decimal, increment: Decimal): Decimal {
 export function toPlain(value: Decimal): string {
   return value.toFixed();
 }
+
+/*
+ * Comparing the stream's numbers with Decimals without making a Decimal. A quote price arrives as a
+ * double `b`; its Decimal is `dec(b)`, the shortest decimal that reads back as `b`. That decimal lies
+ * strictly above the double below `b` and strictly below the double above it, so it keeps every
+ * strict order between doubles. `safelyAbove(d)` is a double far enough above `d` (a relative margin
+ * of 2^-30, a billion times the error of `toNumber`, plus 2^-1000 for values near zero) that every
+ * double `b >= safelyAbove(d)` has `dec(b) > d`; `safelyBelow` mirrors it. Between the two lies a thin
+ * zone where only the Decimal comparison can tell: callers fall back to it there.
+ */
+const SAFE_MARGIN = 2 ** -30;
+const SAFE_FLOOR = 2 ** -1000;
+
+/** A double `x` such that every finite double `b >= x` has `dec(b) > d`. +Infinity for NaN. */
+export function safelyAbove(d: Decimal): number {
+  if (d.isNaN()) return Number.POSITIVE_INFINITY;
+  const n = d.toNumber();
+  if (!Number.isFinite(n)) return n;
+  return n + Math.abs(n) * SAFE_MARGIN + SAFE_FLOOR;
+}
+
+/** A double `x` such that every finite double `b <= x` has `dec(b) < d`. -Infinity for NaN. */
+export function safelyBelow(d: Decimal): number {
+  if (d.isNaN()) return Number.NEGATIVE_INFINITY;
+  const n = d.toNumber();
+  if (!Number.isFinite(n)) return n;
+  return n - Math.abs(n) * SAFE_MARGIN - SAFE_FLOOR;
+}

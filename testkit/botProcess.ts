@@ -47,6 +47,8 @@ export interface SpawnBotOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Command-line flags, e.g. `--sim`. */
   readonly args?: readonly string[];
+  /** Where `src/main.ts` is run from (default this checkout; a benchmark runs an older one too). */
+  readonly cwd?: string;
 }
 
 /** The variables the bot reads; any the test runner happens to have set are not inherited. */
@@ -66,7 +68,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
     ...opts.env,
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(opts.args ?? [])], {
-    cwd: REPO,
+    cwd: opts.cwd ?? REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

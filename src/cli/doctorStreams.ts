@@ -3,8 +3,7 @@
  * (streams.ts: connected means authenticated and the subscription acknowledged), then closed. The
  * quote stream subscribes to every enabled asset and waits for the first quote of each.
  */
-import type { Quote } from '../domain.js';
-import type { Exchange, StreamHandle } from '../exchange/types.js';
+import type { Exchange, QuoteTick, StreamHandle } from '../exchange/types.js';
 import { type CheckResult, type DoctorReport, fail, ok, warn } from './doctorReport.js';
 
 export interface StreamTimings {
@@ -104,7 +103,7 @@ async function quotesCheck(
   const result = await openUntil<CheckResult>(
     ({ resolve }) =>
       exchange.quotes(symbols, {
-        onMessage: (q: Quote) => {
+        onMessage: (q: QuoteTick) => {
           if (subscribedAt === null || first.has(q.symbol) || !symbols.includes(q.symbol)) return;
           first.set(q.symbol, Math.round(performance.now() - subscribedAt));
           if (first.size === symbols.length) resolve(verdict());

@@ -1,7 +1,8 @@
 /**
- * The Exchange interface implemented with the official Alpaca SDK (v4). Nothing outside
- * src/exchange sees the SDK: this file turns domain calls into SDK calls, SDK models into domain
- * types (mappers.ts) and SDK failures into ExchangeError kinds (errors.ts).
+ * The Exchange interface implemented with the official Alpaca SDK (v4) for REST and trade_updates,
+ * and the bot's own thin client for the crypto quote stream (quoteStream.ts: the hot path). Nothing
+ * outside src/exchange sees the SDK: this file turns domain calls into SDK calls, SDK models into
+ * domain types (mappers.ts) and SDK failures into ExchangeError kinds (errors.ts).
  */
 import type { marketData } from '@alpacahq/alpaca-trade-api';
 import { type Logger, pino } from 'pino';
@@ -16,8 +17,9 @@ import {
   mapPosition,
   mapRestQuote,
 } from './mappers.js';
-import { createSdkClients, type SdkClientOptions } from './sdk.js';
-import { openQuotes, openTradeUpdates } from './streams.js';
+import { openQuoteStream } from './quoteStream.js';
+import { createSdkClients, MAX_STREAM_FRAME_BYTES, type SdkClientOptions, STREAM_RECONNECT } from './sdk.js';
+import { openTradeUpdates } from './streams.js';
 import { toCompactSymbol } from './symbols.js';
 import type { Exchange, ExchangeEndpoints, ListOrdersQuery } from './types.js';
 
@@ -28,6 +30,10 @@ export interface AlpacaExchangeOptions extends SdkClientOptions {
   readonly cryptoLoc?: marketData.CryptoLatestLoc;
   /** The exchange's minimum order value in USD, reported with each asset's rules. Default 10 (Alpaca's). */
   readonly minOrderValue?: Decimal;
+  /** Wire format of the crypto quote stream; default msgpack (as Alpaca's own clients). */
+  readonly quoteCodec?: 'msgpack' | 'json';
+  /** Keep-alive of the quote stream (default a ping every 10 s, 5 s for the pong); tests shorten it. */
+  readonly quotePing?: { readonly pingIntervalMs?: number; readonly pongWaitMs?: number };
 }
 
 /** Alpaca refuses a crypto order worth less: 403 "cost basis must be >= minimal amount of order 10". */
@@ -172,7 +178,22 @@ export function createAlpacaExchange(
     },
 
     quotes(symbols, handlers) {
-      return openQuotes(sdk, symbols, handlers, logger, secrets);
+      const reconnect = { ...STREAM_RECONNECT, ...opts.reconnect };
+      return openQuoteStream(symbols, handlers, {
+        url: endpoints.dataStreamUrl,
+        keyId: endpoints.keyId,
+        secretKey: endpoints.secretKey,
+        codec: opts.quoteCodec ?? 'msgpack',
+        maxFrameBytes: MAX_STREAM_FRAME_BYTES,
+        reconnect: {
+          initialMs: reconnect.initialReconnectMs,
+          maxMs: reconnect.maxReconnectMs,
+          jitter: reconnect.reconnectJitter,
+        },
+        ...(opts.quotePing ?? {}),
+        logger,
+        secrets,
+      });
     },
   };
 }

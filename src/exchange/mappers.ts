@@ -4,7 +4,7 @@
  * Precision: the trading REST models and trade_updates keep Alpaca's decimal strings untouched
  * (the generated `FromJSON` copies them), so orders, positions, assets and account amounts are exact.
  * Quotes are not: Alpaca sends quote prices as JSON numbers (REST) and msgpack float64 (stream), so
- * the SDK hands us binary floats and no lossless path exists. We parse the number's shortest
+ * we get binary floats and no lossless path exists. We parse the number's shortest
  * round-trip string (what `decimal.js` does for a number), which reproduces the price Alpaca
  * printed whenever it has at most 15 significant digits — true for every crypto quote we trade.
  *
@@ -24,6 +24,7 @@ import type {
 } from '../domain.js';
 import { type Decimal, dec } from '../money.js';
 import { toSlashSymbol } from './symbols.js';
+import type { QuoteTick } from './types.js';
 
 /** The SDK types amounts as strings, but a server may send numbers; both parse exactly as given. */
 type Amount = string | number | null | undefined;
@@ -143,16 +144,55 @@ export function mapRestQuote(symbol: string, q: marketData.CryptoQuote): Quote {
   };
 }
 
+/** A price on the quote stream: a finite number above zero (msgpack float64, or a JSON number). */
+function tickPrice(value: unknown, field: string): number {
+  if (value === undefined || value === null || value === '') throw new TypeError(`${field}: missing`);
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n)) throw new TypeError(`${field}: ${String(value)} is not a finite number`);
+  if (!(n > 0)) throw new TypeError(`${field}: ${n} is not above zero`);
+  return n;
+}
+
+/** The stream's `t`: ms already (the msgpack timestamp, see quoteStream.ts) or RFC 3339 text (JSON). */
+function tickTime(value: unknown): number {
+  const ms =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string'
+        ? Date.parse(value)
+        : value instanceof Date
+          ? value.getTime()
+          : Number.NaN;
+  if (!Number.isFinite(ms)) throw new TypeError('quote.t: not a timestamp');
+  return ms;
+}
+
 /**
- * A quote frame from the crypto market-data stream. A side at or below zero is malformed here; a
- * crossed book (bid above ask) is a real if brief market state, left to the market-data actor.
+ * A quote message of the crypto market-data stream (`{T: 'q', S, bp, ap, t, ...}`) as a QuoteTick:
+ * numbers only, nothing allocated but the tick. A side at or below zero is malformed here; a crossed
+ * book (bid above ask) is a real if brief market state, left to the market-data actor.
  */
-export function mapStreamQuote(q: streaming.StreamQuote): Quote {
+export function quoteTickOf(m: Readonly<Record<string, unknown>>): QuoteTick {
   return {
-    symbol: toSlashSymbol(text(q.symbol, 'quote.S')),
-    bid: positive(amount(q.bidPrice, 'quote.bp'), 'quote.bp'),
-    ask: positive(amount(q.askPrice, 'quote.ap'), 'quote.ap'),
-    at: date(q.timestamp, 'quote.t'),
+    symbol: toSlashSymbol(text(m.S, 'quote.S')),
+    bid: tickPrice(m.bp, 'quote.bp'),
+    ask: tickPrice(m.ap, 'quote.ap'),
+    at: tickTime(m.t),
+  };
+}
+
+/**
+ * The Decimals of a tick, made for the quote an asset actually processes. Alpaca sends quote prices
+ * as binary floats, so no lossless path exists; the number's shortest round-trip string (what
+ * decimal.js parses a number from) is the price Alpaca printed whenever it has at most 15
+ * significant digits — true for every crypto quote we trade.
+ */
+export function toQuote(tick: QuoteTick): Quote {
+  return {
+    symbol: tick.symbol,
+    bid: dec(tick.bid, 'quote.bp'),
+    ask: dec(tick.ask, 'quote.ap'),
+    at: new Date(tick.at),
   };
 }
 

@@ -1,28 +1,29 @@
 /**
- * The two Alpaca websockets behind StreamHandle: trade_updates (JSON) and crypto quotes (msgpack).
+ * The trade_updates websocket (JSON) behind StreamHandle, through the SDK. (The crypto quote stream
+ * is the bot's own thin client: quoteStream.ts.)
  *
  * The SDK reconnects by itself (policy in sdk.ts) and re-sends the subscription after each
  * authentication. What it does not do is say when the server has *acknowledged* the subscription:
  * its `authenticated` event fires before the subscribe frame is even sent. Alpaca does not replay
  * missed trade updates, so the caller reconciles over REST on `onConnected`; doing that before the
  * server listens would leave a gap. So `onConnected` waits for the acknowledgement (`listening` on
- * trade_updates, `subscription` on market data), once per connection.
+ * trade_updates), once per connection.
  *
  * Handlers are called inside the SDK's socket callbacks: nothing may escape them. A bad frame or a
  * throwing handler is reported through `onError` and the logger.
  */
 import { streaming } from '@alpacahq/alpaca-trade-api';
 import type { Logger } from 'pino';
-import type { Quote, TradeUpdate } from '../domain.js';
+import type { TradeUpdate } from '../domain.js';
 import { ExchangeError } from '../errors.js';
 import { maskSecrets } from '../secrets.js';
-import { isSupportedOrderType, mapStreamQuote, mapTradeUpdate } from './mappers.js';
+import { isSupportedOrderType, mapTradeUpdate } from './mappers.js';
 import type { SdkClients } from './sdk.js';
-import type { QuoteStreamHandle, StreamHandle, StreamHandlers, StreamState } from './types.js';
+import type { StreamHandle, StreamHandlers, StreamState } from './types.js';
 
-type SdkStream = streaming.TradingStream | streaming.CryptoDataStream;
+type SdkStream = streaming.TradingStream;
 
-/** Connection bookkeeping shared by both streams. */
+/** Connection bookkeeping of the SDK stream. */
 class StreamSession<T> {
   state: StreamState = 'connecting';
   private connections = 0;
@@ -139,39 +140,5 @@ export function openTradeUpdates(
       return session.state;
     },
     close: async () => session.close(),
-  };
-}
-
-export function openQuotes(
-  sdk: SdkClients,
-  symbols: readonly string[],
-  handlers: StreamHandlers<Quote>,
-  logger: Logger,
-  secrets: readonly string[],
-): QuoteStreamHandle {
-  const stream = sdk.cryptoStream();
-  const session = new StreamSession('crypto_quotes', stream, handlers, logger, secrets);
-  let current = [...new Set(symbols)];
-  stream.on(streaming.EVENT.SUBSCRIPTION, () => session.subscribed());
-  // With no symbols nothing is subscribed and no acknowledgement will come.
-  stream.on(streaming.EVENT.AUTHORIZED, () => {
-    if (current.length === 0) session.subscribed();
-  });
-  stream.onQuote((quote) => session.deliver(() => mapStreamQuote(quote)));
-  if (current.length > 0) stream.subscribeForQuotes(current);
-  stream.connect();
-  return {
-    get state() {
-      return session.state;
-    },
-    close: async () => session.close(),
-    setSymbols(next) {
-      const wanted = [...new Set(next)];
-      const removed = current.filter((s) => !wanted.includes(s));
-      const added = wanted.filter((s) => !current.includes(s));
-      current = wanted;
-      if (removed.length > 0) stream.unsubscribeFromQuotes(removed);
-      if (added.length > 0) stream.subscribeForQuotes(added);
-    },
   };
 }

@@ -60,9 +60,24 @@ export interface QuoteStreamHandle extends StreamHandle {
   setSymbols(symbols: readonly string[]): void;
 }
 
+/**
+ * A quote as the crypto stream delivered it: plain numbers, no Decimals yet. Quotes are state, not
+ * a queue (architecture §2): most are superseded before an asset looks at them, so the Decimals of
+ * a `Quote` are made (`toQuote`, mappers.ts) only for the quote an asset actually processes.
+ */
+export interface QuoteTick {
+  /** `BTC/USD` form. */
+  readonly symbol: string;
+  /** Finite and above zero (checked at the edge); a crossed book is left to the market-data actor. */
+  readonly bid: number;
+  readonly ask: number;
+  /** The quote's own time, ms since the epoch. */
+  readonly at: number;
+}
+
 export interface ExchangeStreams {
   tradeUpdates(handlers: StreamHandlers<TradeUpdate>): StreamHandle;
-  quotes(symbols: readonly string[], handlers: StreamHandlers<Quote>): QuoteStreamHandle;
+  quotes(symbols: readonly string[], handlers: StreamHandlers<QuoteTick>): QuoteStreamHandle;
 }
 
 export interface Exchange extends ExchangeRest, ExchangeStreams {}

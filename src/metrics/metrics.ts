@@ -99,11 +99,19 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
       if (budgetRemaining) this.set(budgetRemaining());
     },
   });
-  const quotes = new Counter({
+  // Counted per quote on the hot path as a plain number, handed to the counter when scraped.
+  const quoteCounts = new Map<string, { n: number; reported: number }>();
+  new Counter({
     name: 'dca_quotes_received_total',
     help: 'Quotes received on the market-data stream, per symbol',
     labelNames: ['symbol'] as const,
     registers,
+    collect() {
+      for (const [symbol, c] of quoteCounts) {
+        if (c.n > c.reported) this.inc({ symbol }, c.n - c.reported);
+        c.reported = c.n;
+      }
+    },
   });
   const reconnects = new Counter({
     name: 'dca_stream_reconnects_total',
@@ -127,7 +135,11 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     restBudgetFrom: (remaining) => {
       budgetRemaining = remaining;
     },
-    quoteReceived: (symbol) => quotes.inc({ symbol }),
+    quoteReceived: (symbol) => {
+      const c = quoteCounts.get(symbol);
+      if (c) c.n++;
+      else quoteCounts.set(symbol, { n: 1, reported: 0 });
+    },
     streamReconnected: (stream) => reconnects.inc({ stream }),
   };
 }

@@ -12,12 +12,25 @@
  * `maxAgeMs` (a long gap in the feed), quotes are held until REST agrees with them.
  *
  * This file is pure (no I/O, the clock comes in as `now`): the actor does the REST call and reports
- * the answer with `confirmed`. Hot path: an in-band quote costs four Decimal comparisons that
- * allocate nothing (compare.ts) and, at most once per `sampleMs`, one sample.
+ * the answer with `confirmed`. Hot path: the stream's quotes are numbers (QuoteTick), and an in-band
+ * one costs two number comparisons against bounds drawn a safe margin inside the band (money.ts, `safelyAbove`)
+ * and, at most once per `sampleMs`, one sample. A quote near or beyond a bound is decided by the
+ * exact Decimal comparison, so the verdict is the one the Decimals would give. Quotes with Decimal
+ * sides (REST's) take the Decimal comparison directly (four, allocating nothing: compare.ts).
  */
 import type { Quote } from '../domain.js';
-import { type Decimal, HUNDRED, ONE, ZERO } from '../money.js';
+import type { QuoteTick } from '../exchange/types.js';
+import { type Decimal, dec, HUNDRED, ONE, safelyAbove, safelyBelow, ZERO } from '../money.js';
 import { compare } from './compare.js';
+
+/** Quote sides as Decimals (REST, tests) or as the stream's numbers. */
+export type Priced = Pick<Quote, 'bid' | 'ask'> | Pick<QuoteTick, 'bid' | 'ask'>;
+
+function sides(q: Priced): { bid: Decimal; ask: Decimal } {
+  return typeof q.bid === 'number'
+    ? { bid: dec(q.bid, 'quote.bp'), ask: dec(q.ask as number, 'quote.ap') }
+    : (q as Pick<Quote, 'bid' | 'ask'>);
+}
 
 /** Out-of-band quotes in a row before REST is asked whether the jump is real. */
 export const CONFIRM_QUOTES = 3;
@@ -48,28 +61,39 @@ export type QuoteVerdict = 'accept' | 'recovered' | 'reject' | 'hold' | 'invalid
  * reference, not the stream: a glitch. `unconfirmed`: no usable answer, or it agrees with neither.
  * `settled`: quotes came back into the band while REST was asked; nothing to decide.
  */
-export type Confirmation =
+export type Confirmation<Q = Quote> =
   | { readonly kind: 'settled' }
   | {
       readonly kind: 'rebased';
       readonly from: Decimal | null;
       readonly to: Decimal;
-      readonly deliver: Quote | null;
+      readonly deliver: Q | null;
     }
   | { readonly kind: 'confirmed-reference'; readonly reference: Decimal }
   | { readonly kind: 'unconfirmed'; readonly reason: string };
 
-/** Positive on both sides and not crossed. Allocates nothing (see compare.ts). */
-export function isSaneQuote(q: Pick<Quote, 'bid' | 'ask'>): boolean {
-  return q.bid.isFinite() && q.ask.isFinite() && compare(q.bid, ZERO) > 0 && compare(q.bid, q.ask) <= 0;
+/**
+ * Positive on both sides and not crossed. Allocates nothing (see compare.ts). For numbers this is
+ * exactly the Decimals' answer: a double and its shortest round-trip decimal have the same sign, and
+ * that decimal is strictly monotonic in the double.
+ */
+export function isSaneQuote(q: Priced): boolean {
+  if (typeof q.bid === 'number') {
+    const ask = q.ask as number;
+    return Number.isFinite(q.bid) && Number.isFinite(ask) && q.bid > 0 && q.bid <= ask;
+  }
+  const { bid, ask } = q as Pick<Quote, 'bid' | 'ask'>;
+  return bid.isFinite() && ask.isFinite() && compare(bid, ZERO) > 0 && compare(bid, ask) <= 0;
 }
 
 /** True when both sides of `q` lie within `fraction` of `reference`. */
-export function quoteWithin(q: Pick<Quote, 'bid' | 'ask'>, reference: Decimal, fraction: Decimal): boolean {
-  return q.ask.lte(reference.mul(ONE.plus(fraction))) && q.bid.gte(reference.mul(ONE.minus(fraction)));
+export function quoteWithin(q: Priced, reference: Decimal, fraction: Decimal): boolean {
+  const { bid, ask } = sides(q);
+  return ask.lte(reference.mul(ONE.plus(fraction))) && bid.gte(reference.mul(ONE.minus(fraction)));
 }
 
-export class QuoteBand {
+/** `Q`: the quote type this band is fed (the stream's QuoteTick; Decimal Quotes in tests). */
+export class QuoteBand<Q extends Priced = Quote> {
   private readonly fraction: Decimal;
   private readonly sampleMs: number;
   private readonly samples: Decimal[];
@@ -79,12 +103,15 @@ export class QuoteBand {
   private ref: Decimal | null = null;
   private lo: Decimal | null = null;
   private hi: Decimal | null = null;
+  /** Numbers safely inside [lo, hi]: a number quote between them is in band without a Decimal. */
+  private loIn = Number.POSITIVE_INFINITY;
+  private hiIn = Number.NEGATIVE_INFINITY;
   private lastAcceptedAt = 0;
   private sampledAt = 0;
   /** The current episode of quotes not accepted: how many, since when, the newest of them. */
   private outCount = 0;
   private outSince = 0;
-  private newestOut: Quote | null = null;
+  private newestOut: Q | null = null;
   private asking = false;
   private askedAt = Number.NEGATIVE_INFINITY;
   /** Set by the actor once it has alerted about the current episode (one alert per episode). */
@@ -109,12 +136,10 @@ export class QuoteBand {
     return this.outCount;
   }
 
-  check(q: Quote, now: number): QuoteVerdict {
+  check(q: Q, now: number): QuoteVerdict {
     if (!isSaneQuote(q)) return 'invalid';
-    const lo = this.lo;
-    const hi = this.hi;
-    const live = lo !== null && hi !== null && now - this.lastAcceptedAt <= this.opts.maxAgeMs;
-    if (live && compare(q.ask, hi) <= 0 && compare(q.bid, lo) >= 0) {
+    const live = this.lo !== null && now - this.lastAcceptedAt <= this.opts.maxAgeMs;
+    if (live && this.inBand(q)) {
       this.lastAcceptedAt = now;
       if (now - this.sampledAt >= this.sampleMs) this.sample(q, now);
       if (this.outCount === 0) return 'accept';
@@ -145,8 +170,15 @@ export class QuoteBand {
     this.askedAt = now;
   }
 
+  /** In [lo, hi] on both sides; number quotes near a bound (or beyond it) take the exact comparison. */
+  private inBand(q: Q): boolean {
+    if (typeof q.bid === 'number' && q.bid >= this.loIn && (q.ask as number) <= this.hiIn) return true;
+    const { bid, ask } = sides(q);
+    return compare(ask, this.hi as Decimal) <= 0 && compare(bid, this.lo as Decimal) >= 0;
+  }
+
   /** REST's latest quote (null: none, or the call failed). */
-  confirmed(rest: Quote | null, now: number): Confirmation {
+  confirmed(rest: Quote | null, now: number): Confirmation<Q> {
     this.asking = false;
     if (this.outCount === 0) return { kind: 'settled' };
     if (rest === null || !isSaneQuote(rest))
@@ -186,9 +218,10 @@ export class QuoteBand {
     this.sampledAt = now;
   }
 
-  private sample(q: Quote, now: number): void {
+  private sample(q: Q, now: number): void {
     this.sampledAt = now;
-    this.push(q.bid.plus(q.ask).div(2));
+    const { bid, ask } = sides(q);
+    this.push(bid.plus(ask).div(2));
   }
 
   private push(mid: Decimal): void {
@@ -199,6 +232,8 @@ export class QuoteBand {
     this.ref = this.median();
     this.lo = this.ref.mul(ONE.minus(this.fraction));
     this.hi = this.ref.mul(ONE.plus(this.fraction));
+    this.loIn = safelyAbove(this.lo);
+    this.hiIn = safelyBelow(this.hi);
   }
 
   /** Insertion sort into a preallocated scratch array: the window is small and this runs rarely. */

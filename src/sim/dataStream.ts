@@ -79,6 +79,18 @@ export class DataStreamServer {
     }
   }
 
+  /**
+   * A broken feed, for tests: `messages` encoded in each client's format, or a frame exactly as given
+   * (bytes, or text) to every authenticated client, whatever it subscribed to.
+   */
+  publishFrame(frame: readonly unknown[] | string | Uint8Array): void {
+    for (const c of this.#clients) {
+      if (!c.authenticated || c.ws.readyState !== c.ws.OPEN) continue;
+      if (Array.isArray(frame)) this.#sendNow(c, frame as unknown[]);
+      else c.ws.send(frame as string | Uint8Array);
+    }
+  }
+
   publishTrade(t: SimTrade): void {
     for (const c of this.#clients) {
       if (!c.authenticated || !(c.trades.has(t.symbol) || c.trades.has('*'))) continue;

@@ -98,6 +98,11 @@ export interface Simulator {
   injectStreamQuote(symbol: string, bid: number, ask: number): void;
   /** A raw `trade_updates` frame (`data` as given) to every listener; the engine knows nothing of it. */
   injectTradeUpdate(data: Record<string, unknown>): void;
+  /**
+   * A raw market-data frame to every authenticated data client: messages (encoded in each client's
+   * format), or bytes/text exactly as given (a frame that does not decode).
+   */
+  injectDataFrame(frame: readonly unknown[] | string | Uint8Array): void;
   readonly faults: SimFaults;
   /** REST requests made so far with the simulator's key, trading and market data apart. */
   restRequests(): { trading: number; data: number };
@@ -239,6 +244,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     injectStreamQuote: (symbol, bid, ask) =>
       dataStream.publishRawQuote(engine.asset(symbol).symbol, bid, ask, now()),
     injectTradeUpdate: (data) => tradingStream.broadcast(data),
+    injectDataFrame: (frame) => dataStream.publishFrame(frame),
     faults,
     restRequests: () => ({
       trading: rateLimiter.total(`trading:${keys.keyId}`),

@@ -51,7 +51,7 @@ async function startActor(): Promise<AssetActor> {
 describe('AssetActor', () => {
   it('asks the exchange once when several parties ask it to reconcile the same order at once', async () => {
     const a = await startActor();
-    a.offerQuote({ symbol: 'BTC/USD', bid: dec('49990'), ask: dec('50000'), at: new Date() });
+    a.offerQuote({ symbol: 'BTC/USD', bid: 49990, ask: 50000, at: Date.now() });
     await waitUntil(
       async () => exchange.submitted,
       (n) => n === 1,

@@ -1,14 +1,13 @@
 /** The asset actor's mailbox: one lane, the newest quote only, and what the stopping and failed gates let through. */
 import { describe, expect, it } from 'vitest';
 import { Mailbox } from '../../src/actors/asset/mailbox.js';
-import type { Quote } from '../../src/domain.js';
-import { dec } from '../../src/money.js';
+import type { QuoteTick } from '../../src/exchange/types.js';
 
-const quote = (bid: string): Quote => ({
+const quote = (bid: string): QuoteTick => ({
   symbol: 'BTC/USD',
-  bid: dec(bid),
-  ask: dec(bid).plus(10),
-  at: new Date(),
+  bid: Number(bid),
+  ask: Number(bid) + 10,
+  at: Date.now(),
 });
 
 describe('Mailbox', () => {

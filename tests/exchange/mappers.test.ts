@@ -6,8 +6,9 @@ import {
   mapOrder,
   mapPosition,
   mapRestQuote,
-  mapStreamQuote,
   mapTradeUpdate,
+  quoteTickOf,
+  toQuote,
 } from '../../src/exchange/mappers.js';
 import { dec } from '../../src/money.js';
 
@@ -210,29 +211,47 @@ describe('quotes', () => {
     expect(quote.at.toISOString()).toBe('2026-01-02T03:04:05.500Z');
   });
 
-  it('parses a stream quote frame', () => {
-    const quote = mapStreamQuote(
-      streaming.mapQuote({
-        T: 'q',
-        S: 'ETH/USD',
-        bp: 3000.1,
-        bs: 1,
-        ap: 3000.3,
-        as: 2,
-        t: '2026-01-02T03:04:05Z',
-      } as never),
-    );
+  it('parses a stream quote message into numbers, and its Decimals from their shortest form', () => {
+    const tick = quoteTickOf({
+      T: 'q',
+      S: 'ETH/USD',
+      bp: 3000.1,
+      bs: 1,
+      ap: 3000.3,
+      as: 2,
+      t: '2026-01-02T03:04:05Z',
+    });
 
-    expect(quote).toMatchObject({ symbol: 'ETH/USD' });
+    expect(tick).toEqual({
+      symbol: 'ETH/USD',
+      bid: 3000.1,
+      ask: 3000.3,
+      at: Date.parse('2026-01-02T03:04:05Z'),
+    });
+    const quote = toQuote(tick);
     expect(quote.bid.toFixed()).toBe('3000.1');
     expect(quote.ask.toFixed()).toBe('3000.3');
     expect(quote.at.toISOString()).toBe('2026-01-02T03:04:05.000Z');
   });
 
+  it('takes the msgpack timestamp as milliseconds and the compact symbol form', () => {
+    expect(quoteTickOf({ T: 'q', S: 'ETHUSD', bp: 1, ap: 2, t: 1_767_323_045_000.5 })).toEqual({
+      symbol: 'ETH/USD',
+      bid: 1,
+      ask: 2,
+      at: 1_767_323_045_000.5,
+    });
+  });
+
   it('refuses a stream quote without a price', () => {
-    expect(() =>
-      mapStreamQuote(streaming.mapQuote({ T: 'q', S: 'ETH/USD', ap: 1, t: '2026-01-02T03:04:05Z' } as never)),
-    ).toThrow(/quote\.bp/);
+    expect(() => quoteTickOf({ T: 'q', S: 'ETH/USD', ap: 1, t: '2026-01-02T03:04:05Z' })).toThrow(
+      /quote\.bp/,
+    );
+  });
+
+  it('refuses a stream quote without a symbol or a timestamp', () => {
+    expect(() => quoteTickOf({ T: 'q', bp: 1, ap: 2, t: '2026-01-02T03:04:05Z' })).toThrow(/quote\.S/);
+    expect(() => quoteTickOf({ T: 'q', S: 'ETH/USD', bp: 1, ap: 2, t: 'yesterday' })).toThrow(/quote\.t/);
   });
 
   it.each([
@@ -240,9 +259,10 @@ describe('quotes', () => {
     ['a negative ask', 3000, -1, /quote\.ap: -1 is not above zero/],
     ['an infinite ask', 3000, Number.POSITIVE_INFINITY, /quote\.ap/],
     ['a NaN bid', Number.NaN, 3000, /quote\.bp/],
+    ['a text bid', 'cheap', 3000, /quote\.bp/],
   ])('refuses a stream quote with %s', (_what, bp, ap, message) => {
     const frame = { T: 'q', S: 'ETH/USD', bp, bs: 1, ap, as: 1, t: '2026-01-02T03:04:05Z' };
-    expect(() => mapStreamQuote(streaming.mapQuote(frame as never))).toThrow(message);
+    expect(() => quoteTickOf(frame)).toThrow(message);
   });
 });
 

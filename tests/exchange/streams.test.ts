@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Quote, TradeUpdate } from '../../src/domain.js';
+import type { TradeUpdate } from '../../src/domain.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
-import type { Exchange, StreamHandle, StreamHandlers } from '../../src/exchange/types.js';
+import type { Exchange, QuoteTick, StreamHandle, StreamHandlers } from '../../src/exchange/types.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 
@@ -147,8 +147,8 @@ describe('trade updates', () => {
 });
 
 describe('quotes', () => {
-  it('delivers quotes for the subscribed symbols as Quotes', async () => {
-    const { seen, handlers } = recorder<Quote>();
+  it('delivers quotes for the subscribed symbols as QuoteTicks', async () => {
+    const { seen, handlers } = recorder<QuoteTick>();
     track(exchange.quotes(['BTC/USD'], handlers));
     await expect.poll(() => seen.connected).toEqual([false]);
 
@@ -157,13 +157,13 @@ describe('quotes', () => {
     await expect.poll(() => seen.messages.length).toBe(1);
     const quote = seen.messages[0]!;
     expect(quote.symbol).toBe('BTC/USD');
-    expect(quote.bid.toFixed()).toBe('61000.5');
-    expect(quote.ask.toFixed()).toBe('61001.25');
-    expect(quote.at).toBeInstanceOf(Date);
+    expect(quote.bid).toBe(61000.5);
+    expect(quote.ask).toBe(61001.25);
+    expect(Math.abs(quote.at - Date.now())).toBeLessThan(60_000);
   });
 
   it('follows setSymbols: quotes for added symbols arrive, removed ones stop', async () => {
-    const { seen, handlers } = recorder<Quote>();
+    const { seen, handlers } = recorder<QuoteTick>();
     const stream = track(exchange.quotes(['BTC/USD'], handlers));
     await expect.poll(() => seen.connected.length).toBe(1);
 
@@ -180,12 +180,12 @@ describe('quotes', () => {
     sim.publishQuote('ETH/USD', '3000.3', '3000.4');
 
     // One socket delivers in order: once the later ETH quote is here, a BTC one would be too.
-    await expect.poll(() => seen.messages.some((q) => q.bid.toFixed() === '3000.3')).toBe(true);
+    await expect.poll(() => seen.messages.some((q) => q.bid === 3000.3)).toBe(true);
     expect(seen.messages.slice(before).map((q) => q.symbol)).not.toContain('BTC/USD');
   });
 
   it('re-subscribes after a dropped socket and reports reconnect: true', async () => {
-    const { seen, handlers } = recorder<Quote>();
+    const { seen, handlers } = recorder<QuoteTick>();
     track(exchange.quotes(['BTC/USD'], handlers));
     await expect.poll(() => seen.connected).toEqual([false]);
 
@@ -193,12 +193,12 @@ describe('quotes', () => {
     await expect.poll(() => seen.connected).toEqual([false, true]);
     sim.publishQuote('BTC/USD', '62000', '62001');
 
-    await expect.poll(() => seen.messages.map((q) => q.bid.toFixed())).toContain('62000');
+    await expect.poll(() => seen.messages.map((q) => q.bid)).toContain(62000);
     expect(seen.disconnected).toHaveLength(1);
   });
 
   it('connects with no symbols and subscribes later', async () => {
-    const { seen, handlers } = recorder<Quote>();
+    const { seen, handlers } = recorder<QuoteTick>();
     const stream = track(exchange.quotes([], handlers));
     await expect.poll(() => seen.connected).toEqual([false]);
 

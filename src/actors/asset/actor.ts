@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { readClientOrderId } from '../../clientOrderId.js';
 import type { AssetConfig, AssetRules, CycleRow, OrderIntent, Quote, TradeUpdate } from '../../domain.js';
-import type { ExchangeRest } from '../../exchange/types.js';
+import { toQuote } from '../../exchange/mappers.js';
+import type { ExchangeRest, QuoteTick } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import { safetyOrderAmountOf } from '../../machines/decisions.js';
@@ -75,7 +76,10 @@ export class AssetActor {
   private asset: AssetConfig;
   private rules: AssetRules | null = null;
   private host: CycleHost | null = null;
+  /** The newest quote offered (numbers); its Decimals are made when someone looks (view). */
+  private lastTick: QuoteTick | null = null;
   private lastQuote: Quote | null = null;
+  private lastQuoteOf: QuoteTick | null = null;
   /** When (performance.now) the newest quote arrived, for tick-to-order. */
   private quoteArrivedAt: number | null = null;
   private ticker: NodeJS.Timeout | null = null;
@@ -149,8 +153,18 @@ export class AssetActor {
       rules: this.rules,
       cycle: this.host?.row ?? null,
       state: this.host?.state ?? 'starting',
-      lastQuote: this.lastQuote,
+      lastQuote: this.latestQuote(),
     };
+  }
+
+  private latestQuote(): Quote | null {
+    const tick = this.lastTick;
+    if (tick === null) return null;
+    if (this.lastQuoteOf !== tick) {
+      this.lastQuote = toQuote(tick);
+      this.lastQuoteOf = tick;
+    }
+    return this.lastQuote;
   }
 
   /** Loads (or creates) the current cycle, starts its machine and reconciles an in-flight order. */
@@ -209,11 +223,26 @@ export class AssetActor {
     this.host?.stopMachine();
   }
 
-  /** The newest quote for this asset. Quotes are state, not a queue: an unprocessed one is replaced. */
-  offerQuote(quote: Quote): void {
-    this.lastQuote = quote;
+  /**
+   * The newest quote for this asset. Quotes are state, not a queue: an unprocessed one is replaced,
+   * and the cycle host makes Decimals only of one that may trigger (architecture §2).
+   */
+  offerQuote(quote: QuoteTick): void {
+    this.lastTick = quote;
     this.quoteArrivedAt = performance.now();
-    this.mailbox.offerQuote(quote, (q) => this.process({ type: 'QUOTE', bid: q.bid, ask: q.ask, at: q.at }));
+    this.mailbox.offerQuote(quote, this.handleQuote);
+  }
+
+  private readonly handleQuote = (tick: QuoteTick): Promise<void> | undefined => this.host?.offerQuote(tick);
+
+  /** Resolves once everything queued for this asset so far (and what it queued) has run. */
+  idle(): Promise<void> {
+    return this.mailbox.idle();
+  }
+
+  /** Quotes the gate held back and quotes stepped through the machine, this cycle host (benchmark). */
+  get quoteCounts(): { readonly held: number; readonly stepped: number } {
+    return this.host?.quoteCounts ?? { held: 0, stepped: 0 };
   }
 
   /** A trade update for one of this asset's orders: recorded in the ledger, then given to the cycle. */

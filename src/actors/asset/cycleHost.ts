@@ -6,15 +6,25 @@
  *
  * Crash-only: a failed write (database down, a stale version) leaves memory ahead of the database,
  * so the step throws, the mailbox fails and the supervisor restarts the actor from the database.
+ *
+ * Quotes (architecture §2): a quote arrives as numbers (QuoteTick). The gate (machines/quoteGate.ts)
+ * compares it with the cycle's trigger prices, cached as numbers and recomputed after every machine
+ * step; only a quote that may trigger is turned into Decimals and stepped through the machine. One
+ * held back would only have been recorded as the latest quote, so it is kept (`unfed`) and stepped
+ * in, as the machine's latest quote, just before any other event: every decision the machine takes
+ * still sees the newest quote, exactly as if each quote had been stepped.
  */
 import type { Logger } from 'pino';
 import { createActor, type InspectionEvent } from 'xstate';
 import type { AssetConfig, AssetRules, CycleRow } from '../../domain.js';
 import { DcaError } from '../../errors.js';
+import { toQuote } from '../../exchange/mappers.js';
+import type { QuoteTick } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
 import type { CycleActor, CycleInput, CycleSnapshot } from '../../machines/cycle.js';
 import { cycleMachine, toCyclePatch } from '../../machines/cycle.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
+import { QuoteGate, quoteTriggers } from '../../machines/quoteGate.js';
 import type { Decimal } from '../../money.js';
 import { finishCycle, getPreviousCompletedAt, getPreviousLeftover, updateCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
@@ -36,6 +46,8 @@ export interface CycleHostDeps {
   readonly inspect?: (event: InspectionEvent) => void;
   readonly mailbox: Mailbox;
   readonly executor: OrderExecutor;
+  /** Step every quote through the machine, gate or no gate (a comparison in tests). Default on. */
+  readonly quoteGate?: boolean;
 }
 
 export class CycleHost {
@@ -44,6 +56,20 @@ export class CycleHost {
   private intents: Intent[] = [];
   /** The snapshot the stored row was last projected from; see `settle`. */
   private settledFrom: CycleSnapshot | null = null;
+  private readonly gate = new QuoteGate();
+  /** The newest quote the gate held back: not yet the machine's latest quote. */
+  private unfed: QuoteTick | null = null;
+  /** What the gate's prices were computed from (identities; the machine's context is immutable). */
+  private gateKey: {
+    readonly value: unknown;
+    readonly ledger: unknown;
+    readonly asset: unknown;
+    readonly positionCheck: unknown;
+    readonly enabled: boolean;
+    readonly resume: unknown;
+  } | null = null;
+  /** Quotes held back by the gate, and stepped through the machine; for the benchmark. */
+  readonly quoteCounts = { held: 0, stepped: 0 };
 
   constructor(
     private asset: AssetConfig,
@@ -96,21 +122,37 @@ export class CycleHost {
     this.cycle = cycle;
     this.machine = actor;
     this.settledFrom = null;
+    this.unfed = null;
+    this.gateKey = null;
     actor.start();
+    this.regate();
     this.deps.logger.info({ cycleId: cycle.id, status: cycle.status }, 'cycle resumed');
     await this.settle();
     const inflight = actor.getSnapshot().context.inFlight;
     if (inflight) this.lookUp(inflight.clientOrderId, inflight.orderId);
   }
 
-  /** One machine step: decide, persist, then act. */
+  /** The newest quote, its turn come: stepped through the machine if it may trigger, else kept. */
+  async offerQuote(tick: QuoteTick): Promise<void> {
+    if (this.deps.quoteGate === false || this.gate.mayTrigger(tick.bid, tick.ask)) {
+      this.unfed = null;
+      this.quoteCounts.stepped++;
+      await this.step(quoteEvent(tick));
+      return;
+    }
+    this.quoteCounts.held++;
+    this.unfed = tick;
+  }
+
+  /** One machine step: decide, persist, then act. The machine sees the newest quote first. */
   async process(event: CycleEvent): Promise<void> {
-    const machine = this.machine;
-    if (!machine) return;
-    machine.send(event as never);
-    // A machine that threw has failed the mailbox: what it holds now must not be stored.
-    if (this.deps.mailbox.isFailed) return;
-    await this.settle(event);
+    const unfed = this.unfed;
+    if (unfed !== null) {
+      this.unfed = null;
+      await this.step(quoteEvent(unfed));
+      if (this.deps.mailbox.isFailed) return;
+    }
+    await this.step(event);
   }
 
   /**
@@ -119,8 +161,51 @@ export class CycleHost {
    */
   async processFresh(event: CycleEvent): Promise<void> {
     const quote = this.deps.mailbox.takeQuote();
-    if (quote) await this.process({ type: 'QUOTE', bid: quote.bid, ask: quote.ask, at: quote.at });
+    if (quote) {
+      this.unfed = null;
+      await this.step(quoteEvent(quote));
+    }
     await this.process(event);
+  }
+
+  private async step(event: CycleEvent): Promise<void> {
+    const machine = this.machine;
+    if (!machine) return;
+    machine.send(event as never);
+    // A machine that threw has failed the mailbox: what it holds now must not be stored.
+    if (this.deps.mailbox.isFailed) return;
+    this.regate();
+    await this.settle(event);
+  }
+
+  /**
+   * The trigger prices follow the cycle: recomputed after a step that changed what they are made of
+   * (the state, the ledger, the asset's settings, a position question, enabled, a resume).
+   */
+  private regate(): void {
+    const machine = this.machine;
+    if (!machine) return;
+    const { value, context } = machine.getSnapshot();
+    const key = this.gateKey;
+    if (
+      key !== null &&
+      key.value === value &&
+      key.ledger === context.ledger &&
+      key.asset === context.asset &&
+      key.positionCheck === context.positionCheck &&
+      key.enabled === context.enabled &&
+      key.resume === context.resume
+    )
+      return;
+    this.gateKey = {
+      value,
+      ledger: context.ledger,
+      asset: context.asset,
+      positionCheck: context.positionCheck,
+      enabled: context.enabled,
+      resume: context.resume,
+    };
+    this.gate.set(quoteTriggers(String(value), context));
   }
 
   /** Looks the in-flight order up (after a reconnect, for a caretaker, at start). */
@@ -254,4 +339,9 @@ export class CycleHost {
       })
       .catch((err: unknown) => mailbox.crash(err));
   }
+}
+
+function quoteEvent(tick: QuoteTick): CycleEvent {
+  const q = toQuote(tick);
+  return { type: 'QUOTE', bid: q.bid, ask: q.ask, at: q.at };
 }

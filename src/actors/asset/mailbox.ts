@@ -7,11 +7,11 @@
  *   recorded. Such answers cannot lead to a new order.
  * - `failed`: nothing runs any more, not even work queued before the failure.
  */
-import type { Quote } from '../../domain.js';
+import type { QuoteTick } from '../../exchange/types.js';
 
 export class Mailbox {
   private lane: Promise<void> = Promise.resolve();
-  private pendingQuote: Quote | null = null;
+  private pendingQuote: QuoteTick | null = null;
   private stopping = false;
   private failed = false;
   private workingSince: number | null = null;
@@ -48,7 +48,7 @@ export class Mailbox {
    * The newest quote. Quotes are state, not a queue: while one waits for its turn a newer one
    * replaces it, so a burst never builds a backlog.
    */
-  offerQuote(quote: Quote, handle: (quote: Quote) => Promise<void>): void {
+  offerQuote(quote: QuoteTick, handle: (quote: QuoteTick) => void | Promise<void>): void {
     if (this.stopping || this.failed) return;
     const waiting = this.pendingQuote !== null;
     this.pendingQuote = quote;
@@ -60,7 +60,7 @@ export class Mailbox {
   }
 
   /** Takes the quote waiting for its turn, if any (a decision about to be made wants the newest). */
-  takeQuote(): Quote | null {
+  takeQuote(): QuoteTick | null {
     const q = this.pendingQuote;
     this.pendingQuote = null;
     return q;

@@ -1,0 +1,281 @@
+/**
+ * The quote gate (src/machines/quoteGate.ts) against the machine's own guards: a quote the gate holds
+ * back must be one the machine would only have recorded. Property tests over seeded random cycles
+ * and quotes placed around each trigger price — within a few ulps, inside the safety margin, and
+ * far away — with the Decimal comparison of the real guards as the judge.
+ */
+import { describe, expect, it } from 'vitest';
+import type { CycleRow } from '../../src/domain.js';
+import type { CycleIntent } from '../../src/machines/cycle.js';
+import { earlyRestartPrice, safetyTriggerPrice, takeProfitPrice } from '../../src/machines/decisions.js';
+import { QuoteGate, quoteTriggers, unknownQuoteHandling } from '../../src/machines/quoteGate.js';
+import { Decimal, dec, safelyAbove, safelyBelow } from '../../src/money.js';
+import { aCycleInput, aCycleRow, anAsset, cid, startCycle, T0 } from '../helpers/cycle.js';
+
+/** mulberry32: small, seeded, good enough to spread cases. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const f64 = new Float64Array(1);
+const u64 = new BigUint64Array(f64.buffer);
+/** The double `k` steps (ulps) from `x` (positive x). */
+function ulps(x: number, k: number): number {
+  f64[0] = x;
+  u64[0] = u64[0]! + BigInt(k);
+  return f64[0]!;
+}
+
+/** A random positive decimal with up to `digits` significant digits, 10^-7 .. 10^7. */
+function randomDecimal(r: () => number, digits = 12): Decimal {
+  const sig = 1 + Math.floor(r() * digits);
+  let mantissa = String(1 + Math.floor(r() * 9));
+  for (let i = 1; i < sig; i++) mantissa += String(Math.floor(r() * 10));
+  const exp = Math.floor(r() * 15) - 7 - sig;
+  return dec(`${mantissa}e${exp}`);
+}
+
+function randomPercent(r: () => number): Decimal {
+  return dec((0.01 + r() * 20).toFixed(Math.floor(r() * 4)));
+}
+
+/** Doubles around `price`: ulps away, inside and just past the safe margin, and farther. */
+function around(price: Decimal, r: () => number): number[] {
+  const n = price.toNumber();
+  const out: number[] = [];
+  for (let k = -4; k <= 4; k++) out.push(ulps(n, k));
+  for (const edge of [safelyAbove(price), safelyBelow(price)]) {
+    for (let k = -2; k <= 2; k++) out.push(ulps(edge, k));
+  }
+  for (let i = 0; i < 6; i++) {
+    const rel = 10 ** -(1 + r() * 14) * (r() < 0.5 ? -1 : 1);
+    out.push(n * (1 + rel));
+  }
+  return out.filter((x) => Number.isFinite(x) && x > 0);
+}
+
+interface Case {
+  readonly name: string;
+  readonly row: Partial<CycleRow>;
+  readonly asset: Parameters<typeof anAsset>[0];
+  /** Trigger prices to place quotes around. */
+  readonly prices: Decimal[];
+}
+
+function randomCase(r: () => number): Case {
+  const entry = randomDecimal(r);
+  const avg = r() < 0.5 ? entry : randomDecimal(r);
+  const deviation = randomPercent(r);
+  const takeProfit = randomPercent(r);
+  const restart = randomPercent(r);
+  const maxSafetyOrders = Math.floor(r() * 4);
+  const safetyOrders = Math.floor(r() * (maxSafetyOrders + 1));
+  const asset = {
+    safetyOrderDeviation: deviation,
+    takeProfitPercent: takeProfit,
+    buyOrderPriceDeviationPercent: restart,
+    maxSafetyOrders,
+    lastSellPrice: entry,
+    cooldownPeriod: 1_000_000,
+  };
+  const kind = Math.floor(r() * 3);
+  if (kind === 0) {
+    return {
+      name: 'cooldown',
+      row: { status: 'cooldown' },
+      asset,
+      prices: [earlyRestartPrice(entry, restart), entry],
+    };
+  }
+  if (kind === 1) {
+    return {
+      name: 'buying',
+      row: {
+        status: 'buying',
+        clientOrderId: cid('7-so1-2'),
+        quantity: dec('0.5'),
+        averagePurchasePrice: avg,
+      },
+      asset,
+      prices: [safetyTriggerPrice(entry, deviation), takeProfitPrice(avg, takeProfit)],
+    };
+  }
+  return {
+    name: 'watching, holding',
+    row: {
+      status: 'watching',
+      quantity: dec('0.5'),
+      boughtQuantity: dec('0.5'),
+      averagePurchasePrice: avg,
+      costBasis: avg.mul('0.5'),
+      lastOrderFillPrice: entry,
+      safetyOrders,
+    },
+    asset,
+    prices: [safetyTriggerPrice(entry, deviation), takeProfitPrice(avg, takeProfit)],
+  };
+}
+
+/** Steps one quote through a fresh cycle of `c`; what changed besides the latest quote and clock. */
+function stepOnce(c: Case, bid: number, ask: number) {
+  const cycle = startCycle(
+    aCycleInput({
+      asset: anAsset(c.asset),
+      cycle: aCycleRow(c.row),
+      previousCompletedAt: T0,
+      // Far more coin and cash than any price here needs: the sizing checks never decide.
+      rules: {
+        symbol: 'BTC/USD',
+        tradable: true,
+        minOrderSize: dec('1e-30'),
+        minTradeIncrement: dec('1e-30'),
+        priceIncrement: dec('1e-30'),
+        minOrderValue: dec('0'),
+      },
+    }),
+  );
+  const before = cycle.actor.getSnapshot();
+  const gate = new QuoteGate();
+  gate.set(quoteTriggers(String(before.value), before.context));
+  const emittedBefore = cycle.intents.length;
+  cycle.actor.send({ type: 'QUOTE', bid: dec(bid), ask: dec(ask), at: T0 });
+  const after = cycle.actor.getSnapshot();
+  const { quote: _q1, now: _n1, ...restBefore } = before.context;
+  const { quote: _q2, now: _n2, ...restAfter } = after.context;
+  const intents: CycleIntent[] = cycle.intents.slice(emittedBefore);
+  cycle.actor.stop();
+  return {
+    mayTrigger: gate.mayTrigger(bid, ask),
+    onlyRecorded: after.value === before.value && intents.length === 0 && sameContext(restBefore, restAfter),
+  };
+}
+
+function sameContext(a: object, b: object): boolean {
+  const ka = Object.keys(a);
+  return (
+    ka.length === Object.keys(b).length &&
+    ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
+  );
+}
+
+describe('safelyAbove / safelyBelow', () => {
+  it('every double at or past the bound compares strictly beyond the decimal, as a Decimal', () => {
+    const r = rng(1);
+    let checked = 0;
+    for (let i = 0; i < 3_000; i++) {
+      const d = randomDecimal(r, 20);
+      const above = safelyAbove(d);
+      const below = safelyBelow(d);
+      for (let k = 0; k < 4; k++) {
+        expect(dec(ulps(above, k)).gt(d), `${ulps(above, k)} vs ${d.toFixed()}`).toBe(true);
+        expect(dec(ulps(below, -k)).lt(d), `${ulps(below, -k)} vs ${d.toFixed()}`).toBe(true);
+        checked += 2;
+      }
+      // The zone left to the Decimal comparison is thin: about a billionth either side.
+      expect(above / d.toNumber() - 1).toBeLessThan(1e-8);
+      expect(1 - below / d.toNumber()).toBeLessThan(1e-8);
+    }
+    expect(checked).toBe(24_000);
+  });
+
+  it('handles zero, the extremes of the double range and NaN without ever deciding wrongly', () => {
+    for (const d of [dec(0), dec('1e-400'), dec('-1e-400'), dec('1e400'), dec('-1e400'), dec('5e-324')]) {
+      const above = safelyAbove(d);
+      const below = safelyBelow(d);
+      if (Number.isFinite(above)) expect(dec(above).gt(d)).toBe(true);
+      if (Number.isFinite(below)) expect(dec(below).lt(d)).toBe(true);
+    }
+    expect(safelyAbove(new Decimal(Number.NaN))).toBe(Number.POSITIVE_INFINITY);
+    expect(safelyBelow(new Decimal(Number.NaN))).toBe(Number.NEGATIVE_INFINITY);
+  });
+});
+
+describe('QuoteGate', () => {
+  it('knows every QUOTE transition of the cycle machine (teach quoteGate.ts a new one)', () => {
+    expect(unknownQuoteHandling()).toEqual([]);
+  });
+
+  it('never holds back a quote the machine would act on (random cycles, quotes around each trigger)', () => {
+    const r = rng(42);
+    let held = 0;
+    let passed = 0;
+    let acted = 0;
+    for (let i = 0; i < 150; i++) {
+      const c = randomCase(r);
+      for (const price of c.prices) {
+        for (const x of around(price, r)) {
+          const spread = x * r() * 0.001;
+          // The price on the ask side (safety, early restart) and on the bid side (take-profit).
+          for (const [bid, ask] of [
+            [x - spread, x],
+            [x, x + spread],
+          ] as const) {
+            if (!(bid > 0)) continue;
+            const { mayTrigger, onlyRecorded } = stepOnce(c, bid, ask);
+            if (!mayTrigger) {
+              held++;
+              expect(onlyRecorded, `${c.name}: ${bid}/${ask} held back but the machine acts`).toBe(true);
+            } else {
+              passed++;
+              if (!onlyRecorded) acted++;
+            }
+          }
+        }
+      }
+    }
+    // Not vacuous: both sides of every boundary were exercised.
+    expect(held).toBeGreaterThan(500);
+    expect(passed).toBeGreaterThan(500);
+    expect(acted).toBeGreaterThan(50);
+  });
+
+  it('lets through a quote exactly at a trigger price, and holds one a hair beyond the margin', () => {
+    const c = randomCase(rng(7));
+    const watching: Case = {
+      name: 'watching',
+      row: {
+        status: 'watching',
+        quantity: dec('0.5'),
+        boughtQuantity: dec('0.5'),
+        averagePurchasePrice: dec('60000'),
+        costBasis: dec('30000'),
+        lastOrderFillPrice: dec('60000'),
+      },
+      asset: {
+        ...c.asset,
+        safetyOrderDeviation: dec('1.5'),
+        takeProfitPercent: dec('1'),
+        maxSafetyOrders: 5,
+      },
+      prices: [],
+    };
+    // Safety trigger 59100, take-profit 60600.
+    expect(stepOnce(watching, 59_090, 59_100)).toEqual({ mayTrigger: true, onlyRecorded: false });
+    expect(stepOnce(watching, 60_600, 60_610)).toEqual({ mayTrigger: true, onlyRecorded: false });
+    expect(stepOnce(watching, 59_090.001, 59_100.001)).toEqual({ mayTrigger: false, onlyRecorded: true });
+    expect(stepOnce(watching, 60_599.999, 60_609)).toEqual({ mayTrigger: false, onlyRecorded: true });
+  });
+
+  it('lets every quote through while a base order is due, a resume is pending or the quote is bad', () => {
+    const gate = new QuoteGate();
+    const fresh = startCycle(aCycleInput());
+    const snap = fresh.actor.getSnapshot();
+    gate.set(quoteTriggers(String(snap.value), snap.context));
+    expect(gate.mayTrigger(1, 2)).toBe(true);
+    gate.set({ always: false, askAtOrBelow: null, bidAtOrAbove: null });
+    expect(gate.mayTrigger(1, 2)).toBe(false);
+    expect(gate.mayTrigger(3, 2)).toBe(true); // crossed: the machine reports it
+    expect(gate.mayTrigger(Number.NaN, 2)).toBe(true);
+    expect(
+      quoteTriggers('watching', { ...snap.context, resume: { status: 'cooldown', orderLost: false } }),
+    ).toMatchObject({ always: true });
+    expect(quoteTriggers('some-new-state', snap.context)).toMatchObject({ always: true });
+  });
+});
