@@ -38,7 +38,9 @@ export function syntheticBars(opts: SyntheticOptions): Bars {
     v: new Float64Array(n),
   };
   const t0 = (opts.start ?? new Date('2025-01-01T00:00:00Z')).getTime();
-  const round = (x: number) => Math.max(tick, Math.round(x / tick) * tick);
+  const places = Math.max(0, Math.round(-Math.log10(tick)));
+  // Through toFixed, so a price prints as the exchange would send it (60011.67, not 60011.670000000006).
+  const round = (x: number) => Math.max(tick, Number((Math.round(x / tick) * tick).toFixed(places)));
   let price = opts.startPrice ?? 60_000;
   let logVol = 0;
   let drift = 0;

@@ -7,6 +7,7 @@ import { DcaError } from '../errors.js';
 import { DbConnectError } from '../store/dbErrors.js';
 import { unknownVariableWarnings } from '../unknownVariables.js';
 import { ASSETS_USAGE, assetsCommand } from './assets.js';
+import { BACKTEST_USAGE, backtestCommand } from './backtest.js';
 import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
 import { DB_USAGE, dbCommand } from './dbInit.js';
 import { type CliIo, EXIT_OK, EXIT_REFUSED, EXIT_USAGE, eprintln, RefusedError, UsageError } from './io.js';
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   pnl: { run: pnlCommand, usage: PNL_USAGE },
   migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
   db: { run: dbCommand, usage: DB_USAGE },
+  backtest: { run: backtestCommand, usage: BACKTEST_USAGE },
 };
 
 export const USAGE = `usage: dca-bot <command> [options]
@@ -34,6 +36,7 @@ export const USAGE = `usage: dca-bot <command> [options]
   pnl [--since DATE] [--until DATE]    realized P&L per asset and in total
   migrate                              apply pending database migrations
   db init                              create the database, its user and .env's DB_* lines
+  backtest <SYMBOL> --csv FILE ...     what the settings would have done on past bars
 read commands take --json; every command takes --help
 settings come from the environment or .env (DB_*; APCA_API_* for the exchange check)`;
 
