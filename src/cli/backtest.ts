@@ -17,6 +17,7 @@ import { dec } from '../money.js';
 import { type Parsed, parseCommand, positionals, positiveInt } from './args.js';
 import { ASSET_FLAGS, type AssetFlag, type Row, requireAssetRow } from './assetRows.js';
 import { SETTING_FLAGS, settingColumns, settingOptions } from './assets.js';
+import { periodBars, periodOf } from './bars.js';
 import { withPool } from './db.js';
 import { type CliIo, EXIT_OK, formatTable, printJson, println, RefusedError, UsageError } from './io.js';
 import { progressBar } from './progress.js';
@@ -128,7 +129,7 @@ async function settingsRow(parsed: Parsed, io: CliIo, symbol: string): Promise<R
   return { id: 0, asset_symbol: symbol, is_enabled: true, last_sell_price: null, ...flags };
 }
 
-async function loadBars(parsed: Parsed, symbol: string): Promise<Bars> {
+async function loadBars(parsed: Parsed, io: CliIo, symbol: string): Promise<Bars> {
   const csv = str(parsed, 'csv');
   const from = str(parsed, 'from');
   const to = str(parsed, 'to');
@@ -149,7 +150,10 @@ async function loadBars(parsed: Parsed, symbol: string): Promise<Bars> {
       throw err;
     }
   }
-  throw new UsageError('give --csv FILE', BACKTEST_USAGE);
+  if (from === undefined && to === undefined) {
+    throw new UsageError('give --csv FILE, or --from DATE and --to DATE', BACKTEST_USAGE);
+  }
+  return periodBars(io, symbol, periodOf(from, to, str(parsed, 'timeframe')));
 }
 
 export async function backtestCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -177,7 +181,7 @@ export async function backtestCommand(argv: readonly string[], io: CliIo): Promi
   const sweeps = (parsed.values['sweep'] as unknown as string[] | undefined) ?? [];
   const row = await settingsRow(parsed, io, symbol);
   if (sweeps.length === 0) assetOfRow(row); // refuse bad settings before reading any bars
-  const bars = await loadBars(parsed, symbol);
+  const bars = await loadBars(parsed, io, symbol);
   if (sweeps.length > 0) return sweep(parsed, io, { bars, row, rules, market, sweeps });
 
   const asset = assetOfRow(row);

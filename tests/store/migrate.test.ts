@@ -13,6 +13,7 @@ const ALL = [
   '005_cycle_backoff.sql',
   '006_cycle_position_baseline.sql',
   '007_asset_supervision.sql',
+  '009_bars.sql',
 ];
 
 let db: TestDatabase;
