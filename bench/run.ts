@@ -10,6 +10,8 @@ const benches: Record<string, () => Promise<Bench>> = {
   band: async () => (await import('./quoteBand.js')).benchQuoteBand,
   tree: async () => (await import('./tree.js')).benchTree,
   process: async () => (await import('./process.js')).benchProcess,
+  backtest: async () => (await import('./backtest.js')).benchBacktest,
+  'backtest-sweep': async () => (await import('./backtest.js')).benchSweep,
 };
 
 const filter = process.argv[2];

@@ -92,6 +92,8 @@ class Replay {
   private readonly feeRate: Decimal;
   private readonly forceAlways: boolean;
   private pendingStep: OrderStep | null = null;
+  /** Nesting of send → answer → send; triggers are read once the outermost step has settled. */
+  private depth = 0;
 
   constructor(
     private readonly bars: Bars,
@@ -178,8 +180,10 @@ class Replay {
 
   private send(event: CycleEvent): void {
     this.rec.steps += 1;
+    this.depth += 1;
     this.actor.send(event);
     this.settle();
+    this.depth -= 1;
   }
 
   /** Answers what the last step asked for, starts the next cycle after one ended, re-reads triggers. */
@@ -194,7 +198,7 @@ class Replay {
       return;
     }
     this.rec.state(snapshot, this.quote?.at ?? null);
-    if (this.forceAlways) return;
+    if (this.forceAlways || this.depth > 1) return;
     const open = this.account.openOrder;
     const limit = open?.side === 'buy' && open.limitPrice !== null ? open.limitPrice.toNumber() : null;
     triggersOf(snapshot, limit, this.triggers);
