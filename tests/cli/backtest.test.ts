@@ -120,4 +120,36 @@ describe('dca-bot backtest --csv', () => {
     );
     expect(ok.code).toBe(0);
   });
+
+  it('sweeps a grid and prints the best rows with the settings to paste into assets add', async () => {
+    const fixed = [
+      '--base',
+      '20',
+      '--safety',
+      '20',
+      '--max-safety',
+      '5',
+      '--cooldown',
+      '300',
+      '--restart-drop',
+      '2',
+    ];
+    const sweep = ['--sweep', 'take_profit_percent=0.5:1.5:0.5', '--sweep', 'safety_order_deviation=1:2:1'];
+    const r = await cli(
+      ['backtest', 'BTC/USD', '--csv', csv, ...fixed, ...sweep, '--rank', 'return', '--top', '3'],
+      NO_ENV,
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/sweep BTC\/USD: 6 points over 5000 bars in [\d.]+ s, best 3 by return/);
+    expect(r.stdout).toMatch(
+      /dca-bot assets add BTC\/USD --base 20 --safety 20 --max-safety 5 --deviation [12] --take-profit [\d.]+ --cooldown 300 --restart-drop 2/,
+    );
+    expect(r.stderr).toContain('sweep: 6/6 (100 %)');
+    const bad = await cli(
+      ['backtest', 'BTC/USD', '--csv', csv, ...fixed, ...sweep, '--rank', 'luck'],
+      NO_ENV,
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--rank expects one of pnl, return, drawdown');
+  }, 60_000);
 });
