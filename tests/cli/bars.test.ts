@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimBar } from '../../src/sim/barBook.js';
 import { cli, dbEnv } from '../helpers/cli.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
+import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type SimHarness, startSimHarness } from '../helpers/sim.js';
 
 let h: SimHarness;
@@ -100,5 +100,37 @@ describe('dca-bot bars fetch', () => {
         )
       ).stderr,
     ).toContain('--timeframe expects');
+  });
+
+  it('takes the settings from a dca_assets row with --asset, flags overriding it', async () => {
+    await insertAsset(db.pool, { take_profit_percent: '1.5', max_safety_orders: 3 });
+    const r = await cli(
+      [
+        'backtest',
+        'BTC/USD',
+        '--from',
+        '2025-03-01',
+        '--to',
+        '2025-03-05',
+        '--asset',
+        'BTC/USD',
+        '--take-profit',
+        '2',
+        '--json',
+      ],
+      env,
+    );
+    expect(r.code).toBe(0);
+    const doc = r.json<{ summary: { settings: string; maxCapital: string } }>();
+    expect(doc.summary.settings).toBe(
+      'dca-bot assets add BTC/USD --base 20 --safety 20 --max-safety 3 --deviation 1.5 --take-profit 2 --cooldown 300 --restart-drop 2',
+    );
+    expect(doc.summary.maxCapital).toBe('80');
+    const missing = await cli(
+      ['backtest', 'BTC/USD', '--from', '2025-03-01', '--to', '2025-03-05', '--asset', 'ETH/USD'],
+      env,
+    );
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no asset "ETH/USD"');
   });
 });
