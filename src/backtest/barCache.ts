@@ -14,7 +14,7 @@ export interface FetchRequest {
   readonly from: number;
   readonly to: number;
   readonly now?: number;
-  /** Share of the missing time fetched so far, 0…1. */
+  /** Bar periods fetched so far of those missing (a period without trades counts too). */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -50,9 +50,10 @@ export async function fetchMissingBars(
   const to = Math.min(req.to, complete);
   const gaps = missingSpans(await fetchedSpans(db, req.symbol, req.timeframe), req.from, to);
   const total = gaps.reduce((sum, [s, e]) => sum + (e - s), 0);
+  const progress = (ms: number) => req.onProgress?.(Math.round(ms / frame), Math.round(total / frame));
   let doneBefore = 0;
   let fetched = 0;
-  req.onProgress?.(0, total);
+  progress(0);
   for (const [start, end] of gaps) {
     let pageToken: string | undefined;
     do {
@@ -67,7 +68,7 @@ export async function fetchMissingBars(
       fetched += bars.length;
       pageToken = page.nextPageToken ?? undefined;
       const last = bars[bars.length - 1]?.t ?? end;
-      req.onProgress?.(doneBefore + (pageToken ? last - start : end - start), total);
+      progress(doneBefore + (pageToken ? last - start : end - start));
     } while (pageToken);
     await recordFetchedSpan(db, req.symbol, req.timeframe, start, end);
     doneBefore += end - start;

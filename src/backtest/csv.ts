@@ -57,7 +57,9 @@ function normalise(name: string): string {
 }
 
 function split(line: string, sep: string): string[] {
-  return line.split(sep).map((cell) => cell.trim().replace(/^"|"$/g, ''));
+  const cells = line.split(sep);
+  if (!line.includes('"') && !line.includes(' ')) return cells;
+  return cells.map((cell) => cell.trim().replace(/^"|"$/g, ''));
 }
 
 /** Column index per field from a header row, or null when the row is data (no header). */
@@ -83,7 +85,13 @@ function headerColumns(cells: readonly string[]): Record<Field, number> | string
 }
 
 /** Epoch ms from an ISO-8601 string, `YYYY-MM-DD HH:MM[:SS]` (UTC) or epoch seconds/milliseconds. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+
 export function parseTimestamp(text: string): number | null {
+  if (ISO_UTC.test(text)) {
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) ? ms : null;
+  }
   if (/^\d{9,11}(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
   if (/^\d{12,14}$/.test(text)) return Number(text);
   let iso = text;
