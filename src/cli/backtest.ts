@@ -17,7 +17,7 @@ import { dec } from '../money.js';
 import { type Parsed, parseCommand, positionals, positiveInt } from './args.js';
 import { ASSET_FLAGS, type AssetFlag, type Row, requireAssetRow } from './assetRows.js';
 import { SETTING_FLAGS, settingColumns, settingOptions } from './assets.js';
-import { periodBars, periodOf } from './bars.js';
+import { periodBars, periodOf, requireTimeframe } from './bars.js';
 import { withPool } from './db.js';
 import { type CliIo, EXIT_OK, formatTable, printJson, println, RefusedError, UsageError } from './io.js';
 import { progressBar } from './progress.js';
@@ -143,8 +143,11 @@ async function loadBars(parsed: Parsed, io: CliIo, symbol: string): Promise<Bars
     } catch (err) {
       throw new RefusedError(`refused: cannot read ${csv}: ${(err as Error).message}`);
     }
+    const timeframe = str(parsed, 'timeframe');
+    const frame = timeframe === undefined ? undefined : requireTimeframe(timeframe);
     try {
-      return parseBarsCsv(text, symbol, csv);
+      // Without --timeframe the file's most common gap between bars is its timeframe.
+      return parseBarsCsv(text, symbol, csv, frame);
     } catch (err) {
       if (err instanceof CsvImportError) throw new RefusedError(`refused: ${err.message}`);
       throw err;

@@ -45,12 +45,19 @@ export function periodOf(
   const end = /^\d{4}-\d{2}-\d{2}$/.test(to) ? t + DAY : t;
   if (end <= f) throw new RefusedError('refused: --to must be after --from');
   const tf = timeframe ?? '1Min';
-  if (timeframeMs(tf) === null) {
+  requireTimeframe(tf);
+  return { from: f, to: end, timeframe: tf };
+}
+
+/** The timeframe's length in ms; a name Alpaca does not use is refused. */
+export function requireTimeframe(timeframe: string): number {
+  const ms = timeframeMs(timeframe);
+  if (ms === null) {
     throw new RefusedError(
-      `refused: --timeframe expects one of ${Object.keys(TIMEFRAMES).join(', ')}, got ${JSON.stringify(tf)}`,
+      `refused: --timeframe expects one of ${Object.keys(TIMEFRAMES).join(', ')}, got ${JSON.stringify(timeframe)}`,
     );
   }
-  return { from: f, to: end, timeframe: tf };
+  return ms;
 }
 
 /** The market-data client: no keys needed for crypto bars, every request behind the REST budget. */
