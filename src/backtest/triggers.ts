@@ -6,7 +6,8 @@
  * only let through more quotes than needed, never fewer: the machine then decides on exact Decimals.
  *
  * Anything this file does not model (a back-off, a pending position question, an open market order,
- * an asset setting it does not know) makes every quote a candidate: slower, never different.
+ * an asset setting it does not know, or a strategy setting switched on) makes every quote a
+ * candidate: slower, never different.
  */
 import type { AssetConfig } from '../domain.js';
 import type { CycleSnapshot } from '../machines/cycle.js';
@@ -16,6 +17,7 @@ import {
   safetyTriggerPrice,
   takeProfitPrice,
 } from '../machines/decisions.js';
+import { Decimal } from '../money.js';
 
 /** The asset settings whose triggers are modelled here; any other key turns the shortcut off. */
 export const MODELLED_SETTINGS: ReadonlySet<string> = new Set<keyof AssetConfig>([
@@ -32,6 +34,30 @@ export const MODELLED_SETTINGS: ReadonlySet<string> = new Set<keyof AssetConfig>
   'lastSellPrice',
 ]);
 
+/**
+ * Strategy settings the shortcut does not model yet, at the values where they change nothing (off,
+ * or a scale of 1; `any` when they only qualify another setting): an asset with these values keeps
+ * the shortcut, any other value makes every quote a candidate.
+ */
+const INERT_SETTINGS: Readonly<Record<string, { readonly equals: string | null | boolean } | 'any'>> = {
+  ttpEnabled: { equals: false },
+  ttpDeviationPercent: { equals: null },
+  stopLossPercent: { equals: null },
+  stopLossAfterSafetyOrders: 'any',
+  safetyOrderVolumeScale: { equals: '1' },
+  safetyOrderStepScale: { equals: '1' },
+};
+
+function isInert(key: string, value: unknown): boolean {
+  const inert = INERT_SETTINGS[key];
+  if (inert === undefined) return false;
+  if (inert === 'any') return true;
+  if (typeof inert.equals === 'string') {
+    return value instanceof Decimal ? value.eq(inert.equals) : String(value) === inert.equals;
+  }
+  return value === inert.equals;
+}
+
 const EPS = 1e-9;
 
 export interface Triggers {
@@ -46,7 +72,7 @@ export interface Triggers {
 }
 
 export function isShortcutModelled(asset: AssetConfig): boolean {
-  return Object.keys(asset).every((k) => MODELLED_SETTINGS.has(k));
+  return Object.entries(asset).every(([k, v]) => MODELLED_SETTINGS.has(k) || isInert(k, v));
 }
 
 export function triggersOf(snapshot: CycleSnapshot, openLimit: number | null, into: Triggers): Triggers {

@@ -98,4 +98,21 @@ describe('the trigger shortcut', () => {
     expect(fast.steps).toBe(naive.steps);
     expect(fingerprint(fast)).toEqual(fingerprint(naive));
   });
+
+  it('keeps the shortcut for strategy settings left at values that change nothing, and only then', () => {
+    const bars = syntheticBars({ count: 300, seed: 4, annualVol: 2.5 });
+    const inert = {
+      ...btAsset(),
+      ttpEnabled: false,
+      stopLossPercent: null,
+      safetyOrderVolumeScale: dec('1.00'),
+    };
+    const active = { ...btAsset(), safetyOrderVolumeScale: dec('1.5') };
+    const naive = runBacktest(bars, btInput({ mode: 'naive' }));
+    const withInert = runBacktest(bars, btInput({ asset: inert as ReturnType<typeof btAsset> }));
+    expect(withInert.steps).toBeLessThan(naive.steps / 2);
+    expect(fingerprint(withInert)).toEqual(fingerprint(naive));
+    const withActive = runBacktest(bars, btInput({ asset: active as ReturnType<typeof btAsset> }));
+    expect(withActive.steps).toBe(naive.steps);
+  });
 });
