@@ -11,6 +11,8 @@ const benches: Record<string, () => Promise<Bench>> = {
   tree: async () => (await import('./tree.js')).benchTree,
   process: async () => (await import('./process.js')).benchProcess,
   quotepath: async () => (await import('./quotePath.js')).benchQuotePath,
+  backtest: async () => (await import('./backtest.js')).benchBacktest,
+  'backtest-sweep': async () => (await import('./backtest.js')).benchSweep,
 };
 
 const filter = process.argv[2];

@@ -76,6 +76,9 @@ export function createMemoryExchange(opts: { readonly latestAsk?: Decimal } = {}
     async getAssetRules(symbol: string): Promise<AssetRules> {
       return { symbol, ...RULES };
     },
+    async getBars() {
+      return { bars: [], nextPageToken: null };
+    },
     async getLatestQuote(symbol: string) {
       const ask = opts.latestAsk;
       return ask === undefined ? null : { symbol, bid: ask.minus(10), ask, at: new Date() };

@@ -38,7 +38,7 @@ import {
   UsageError,
 } from './io.js';
 
-const SETTING_FLAGS = `  --base <usd>           base order amount in USD
+export const SETTING_FLAGS = `  --base <usd>           base order amount in USD
   --safety <usd>         safety order amount in USD
   --max-safety <n>       safety orders per cycle (0 to 100)
   --deviation <pct>      % drop below the last buy fill that buys a safety order
@@ -81,7 +81,7 @@ ${EXCHANGE_FLAGS}`;
 const ENABLE_USAGE = `usage: dca-bot assets enable <SYMBOL>`;
 const DISABLE_USAGE = `usage: dca-bot assets disable <SYMBOL>`;
 
-const settingOptions = Object.fromEntries(
+export const settingOptions = Object.fromEntries(
   [...Object.keys(ASSET_FLAGS), ...Object.keys(STRATEGY_FLAGS)].map((flag) => [
     flag,
     { type: 'string' as const },
@@ -222,7 +222,7 @@ function assetJson(asset: AssetConfig) {
 }
 
 /** The setting flags given on the command line, as `dca_assets` column values. */
-function settingColumns(parsed: Parsed): Row {
+export function settingColumns(parsed: Parsed): Row {
   const columns: Row = {};
   for (const [flag, column] of Object.entries(ASSET_FLAGS)) {
     const value = parsed.values[flag];

@@ -7,6 +7,8 @@ import { DcaError } from '../errors.js';
 import { DbConnectError } from '../store/dbErrors.js';
 import { unknownVariableWarnings } from '../unknownVariables.js';
 import { ASSETS_USAGE, assetsCommand } from './assets.js';
+import { BACKTEST_USAGE, backtestCommand } from './backtest.js';
+import { BARS_USAGE, barsCommand } from './bars.js';
 import { CYCLES_USAGE, cyclesCommand } from './cycles.js';
 import { DB_USAGE, dbCommand } from './dbInit.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor.js';
@@ -27,6 +29,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   migrate: { run: migrateCommand, usage: MIGRATE_USAGE },
   db: { run: dbCommand, usage: DB_USAGE },
   doctor: { run: doctorCommand, usage: DOCTOR_USAGE },
+  backtest: { run: backtestCommand, usage: BACKTEST_USAGE },
+  bars: { run: barsCommand, usage: BARS_USAGE },
 };
 
 export const USAGE = `usage: dca-bot <command> [options]
@@ -37,6 +41,8 @@ export const USAGE = `usage: dca-bot <command> [options]
   migrate                              apply pending database migrations
   db init                              create the database, its user and .env's DB_* lines
   doctor [--order-test]                check everything the bot needs, one line per check
+  backtest <SYMBOL> --csv FILE ...     what the settings would have done on past bars
+  bars fetch <SYMBOL> --from --to      cache the exchange's historical bars for backtests
 read commands take --json; every command takes --help
 settings come from the environment or .env (DB_*; APCA_API_* for the exchange check)`;
 

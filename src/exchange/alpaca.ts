@@ -42,6 +42,9 @@ export const DEFAULT_MIN_ORDER_VALUE = dec(10);
 /** Alpaca's largest `GET /v2/orders` page. */
 const MAX_ORDERS_PAGE = 500;
 
+/** Alpaca's largest bars page. */
+const MAX_BARS_PAGE = 10_000;
+
 export function createAlpacaExchange(
   endpoints: ExchangeEndpoints,
   opts: AlpacaExchangeOptions = {},
@@ -171,6 +174,29 @@ export function createAlpacaExchange(
       );
       const quote = response.quotes?.[symbol];
       return quote === undefined ? null : mapRestQuote(symbol, quote);
+    },
+
+    async getBars(symbol, query) {
+      const response = await callSdk(ctx('GET', `get bars ${symbol}`), () =>
+        sdk.crypto.cryptoBars({
+          loc,
+          symbols: symbol,
+          timeframe: query.timeframe,
+          start: query.start,
+          end: query.end,
+          limit: query.limit ?? MAX_BARS_PAGE,
+          ...(query.pageToken ? { pageToken: query.pageToken } : {}),
+        }),
+      );
+      const bars = (response.bars?.[symbol] ?? []).map((b) => ({
+        t: new Date(b.t).getTime(),
+        o: b.o,
+        h: b.h,
+        l: b.l,
+        c: b.c,
+        v: b.v,
+      }));
+      return { bars, nextPageToken: response.nextPageToken || null };
     },
 
     tradeUpdates(handlers) {

@@ -271,6 +271,8 @@ export function withRestBudget(
       call('read', 'GET', `get asset ${symbol}`, () => exchange.getAssetRules(symbol)),
     getLatestQuote: (symbol) =>
       call('read', 'GET', `get latest quote ${symbol}`, () => exchange.getLatestQuote(symbol)),
+    getBars: (symbol, query) =>
+      call('read', 'GET', `get bars ${symbol}`, () => exchange.getBars(symbol, query)),
     tradeUpdates: (handlers) => exchange.tradeUpdates(handlers),
     quotes: (symbols, handlers) => exchange.quotes(symbols, handlers),
   };

@@ -21,6 +21,21 @@ export interface ListOrdersQuery {
   readonly limit?: number;
 }
 
+export interface BarsQuery {
+  /** Alpaca's timeframe, e.g. `1Min`. */
+  readonly timeframe: string;
+  readonly start: Date;
+  readonly end: Date;
+  readonly limit?: number;
+  readonly pageToken?: string;
+}
+
+/** One page of historical bars (prices as the data API's numbers) and where the next one starts. */
+export interface BarsPage {
+  readonly bars: readonly { t: number; o: number; h: number; l: number; c: number; v: number }[];
+  readonly nextPageToken: string | null;
+}
+
 export interface ExchangeRest {
   getAccount(): Promise<Account>;
   /** Submits a new order. Throws ExchangeError: `rejected` (definitive), `unavailable`, `ambiguous`. */
@@ -37,6 +52,8 @@ export interface ExchangeRest {
   listPositions(): Promise<Position[]>;
   getAssetRules(symbol: string): Promise<AssetRules>;
   getLatestQuote(symbol: string): Promise<Quote | null>;
+  /** Historical crypto bars (`/v1beta3/crypto/us/bars`), one page. */
+  getBars(symbol: string, query: BarsQuery): Promise<BarsPage>;
 }
 
 export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';

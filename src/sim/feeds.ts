@@ -160,7 +160,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** Standard normal variate (Box–Muller). */
-function gaussian(random: () => number): number {
+export function gaussian(random: () => number): number {
   const u = 1 - random();
   const v = random();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { hostAllowed } from '../dashboard/auth.js';
+import type { BarBook } from './barBook.js';
 import { handleControl } from './control.js';
 import { DATA_REST_PREFIX, handleDataRest } from './dataRest.js';
 import type { DataStreamServer } from './dataStream.js';
@@ -27,6 +28,7 @@ export interface ServerParts {
   readonly host: string;
   readonly rateLimiter: RateLimiter;
   readonly engine: Engine;
+  readonly bars: BarBook;
   readonly faults: SimFaults;
   readonly tradingStream: TradingStreamServer;
   readonly dataStream: DataStreamServer;
@@ -69,7 +71,7 @@ async function handleRequest(req: IncomingMessage, res: ServerResponse, p: Serve
   const delay = p.faults.takePathDelay(route.method, rawPath(req));
   if (delay?.when === 'before') await new Promise((r) => setTimeout(r, delay.ms));
   if (delay?.when === 'after') deferEnd(res, delay.ms);
-  if (isData) return handleDataRest(route, res, p.engine);
+  if (isData) return handleDataRest(route, res, p.engine, p.bars);
   return handleTradingRest(route, req, res, p.engine, p.faults);
 }
 

@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import type { ExchangeEndpoints } from '../exchange/types.js';
 import { type DecimalInput, dec } from '../money.js';
 import type { SimAccountStore } from './accountStore.js';
-import { buildAssets, DEFAULT_ASSETS, type SimAssetInput } from './assets.js';
+import { buildAssets, DEFAULT_ASSETS, normalizeSymbol, type SimAssetInput } from './assets.js';
+import { BarBook, type SimBar } from './barBook.js';
 import { DataStreamServer } from './dataStream.js';
 import { Engine } from './engine.js';
 import { SimFaults } from './faults.js';
@@ -79,6 +80,8 @@ export interface Simulator {
     ask: DecimalInput,
     sizes?: { bidSize?: DecimalInput; askSize?: DecimalInput },
   ): void;
+  /** 1-minute bars as history for the bars endpoint (beside those the quotes leave). */
+  loadBars(symbol: string, bars: readonly SimBar[]): void;
   listOrders(): SimOrder[];
   getOrder(idOrClientId: string): SimOrder | undefined;
   positions(): SimPosition[];
@@ -200,6 +203,10 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
   const incrementOf = (symbol: string) => engine.asset(symbol).priceIncrement;
 
+  // Every quote, from any feed, leaves 1-minute bars behind for the bars endpoint.
+  const bars = new BarBook();
+  engine.on({ quote: (q) => bars.record(q) });
+
   let simulator: Simulator | undefined;
   const host = opts.host ?? '127.0.0.1';
   const server = createSimServer({
@@ -207,6 +214,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     host,
     rateLimiter,
     engine,
+    bars,
     faults,
     tradingStream,
     dataStream,
@@ -231,6 +239,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     },
     controlUrl: `${http}/_sim`,
     publishQuote: publish,
+    loadBars: (symbol, list) => bars.load(normalizeSymbol(symbol), list),
     listOrders: () => engine.listOrders(),
     getOrder: (id) => engine.getOrder(id),
     positions: () => engine.positions(),

@@ -15,6 +15,7 @@ const REST_METHODS: readonly (keyof ExchangeRest)[] = [
   'listPositions',
   'getAssetRules',
   'getLatestQuote',
+  'getBars',
 ];
 
 export interface RestCounter {

@@ -14,6 +14,7 @@ const ALL = [
   '006_cycle_position_baseline.sql',
   '007_asset_supervision.sql',
   '008_strategy_controls.sql',
+  '009_bars.sql',
 ];
 
 let db: TestDatabase;

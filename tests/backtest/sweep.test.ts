@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { MARKET_DEFAULTS, runBacktest } from '../../src/backtest/engine.js';
+import { assetOfRow, pairRules } from '../../src/backtest/settings.js';
+import { summarize } from '../../src/backtest/summary.js';
+import { grid, parseSweep, rank, runSweep } from '../../src/backtest/sweep.js';
+import { syntheticBars } from '../../src/backtest/synthetic.js';
+import { dec } from '../../src/money.js';
+
+const ROW = {
+  id: 0,
+  asset_symbol: 'BTC/USD',
+  is_enabled: true,
+  last_sell_price: null,
+  base_order_amount: '20',
+  safety_order_amount: '20',
+  max_safety_orders: 5,
+  safety_order_deviation: '1.5',
+  take_profit_percent: '1',
+  cooldown_period: 300,
+  buy_order_price_deviation_percent: '2',
+};
+
+describe('the parameter sweep', () => {
+  it('reads start:end:step (end included), lists, and flag names for columns', () => {
+    expect(parseSweep('take_profit_percent=0.5:3:0.5')).toEqual({
+      column: 'take_profit_percent',
+      values: ['0.5', '1', '1.5', '2', '2.5', '3'],
+    });
+    expect(parseSweep('deviation=1,2.5')).toEqual({ column: 'safety_order_deviation', values: ['1', '2.5'] });
+    expect(() => parseSweep('take_profit=1:2:0.5')).toThrow(/setting is one of/);
+    expect(() => parseSweep('take_profit_percent=3:1:0.5')).toThrow(/start ≤ end/);
+    expect(grid([parseSweep('take-profit=1,2'), parseSweep('max-safety=1,2,3')])).toHaveLength(6);
+  });
+
+  it('gives each point on the worker threads exactly what a single run gives, with paste-able settings', async () => {
+    const bars = syntheticBars({ count: 4000, seed: 5, annualVol: 1.5 });
+    const rules = pairRules('BTC/USD', {}, dec(10));
+    const axes = [parseSweep('take_profit_percent=0.5:1.5:0.5'), parseSweep('safety_order_deviation=1,2')];
+    const progress: number[] = [];
+    const { results, invalid } = await runSweep({
+      bars,
+      row: ROW,
+      axes,
+      rules,
+      market: MARKET_DEFAULTS,
+      threads: 2,
+      onProgress: (done) => progress.push(done),
+    });
+    expect(invalid).toEqual([]);
+    expect(results).toHaveLength(6);
+    expect(progress.at(-1)).toBe(6);
+    for (const r of results) {
+      const single = summarize(
+        runBacktest(bars, { asset: assetOfRow({ ...ROW, ...r.overrides }), rules, market: MARKET_DEFAULTS }),
+        MARKET_DEFAULTS.makerFeeBps,
+        MARKET_DEFAULTS.takerFeeBps,
+      );
+      expect(r.totalPnl).toBe(single.totalPnl.toDecimalPlaces(2).toFixed(2));
+      expect(r.cyclesCompleted).toBe(single.cyclesCompleted);
+      expect(r.settings).toContain(`--take-profit ${r.overrides['take_profit_percent']}`);
+      expect(r.settings).toContain(`--deviation ${r.overrides['safety_order_deviation']}`);
+    }
+    const byPnl = rank(results, 'pnl');
+    expect(Number(byPnl[0]!.totalPnl)).toBeGreaterThanOrEqual(Number(byPnl.at(-1)!.totalPnl));
+    const byDrawdown = rank(results, 'drawdown');
+    expect(Number(byDrawdown[0]!.maxDrawdownPercent)).toBeLessThanOrEqual(
+      Number(byDrawdown.at(-1)!.maxDrawdownPercent),
+    );
+  }, 120_000);
+
+  it('reports a point the bot would refuse instead of running it', async () => {
+    const bars = syntheticBars({ count: 100, seed: 5 });
+    const { results, invalid } = await runSweep({
+      bars,
+      row: ROW,
+      axes: [parseSweep('take_profit_percent=50,100')],
+      rules: pairRules('BTC/USD', {}, dec(10)),
+      market: MARKET_DEFAULTS,
+      threads: 1,
+    });
+    expect(results).toHaveLength(1);
+    expect(invalid[0]!.error).toContain('take_profit_percent must be between 0 and 100');
+  }, 60_000);
+});
