@@ -10,6 +10,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   band: async () => (await import('./quoteBand.js')).benchQuoteBand,
   tree: async () => (await import('./tree.js')).benchTree,
   process: async () => (await import('./process.js')).benchProcess,
+  e2e: async () => (await import('./e2e.js')).benchEndToEnd,
 };
 
 const filter = process.argv[2];
