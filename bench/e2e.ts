@@ -37,6 +37,12 @@ const BASELINE_ENTRY = ['--import', 'tsx', 'bench/baselineBot.ts'];
 
 type Kind = 'compiled' | 'tsx' | 'baseline';
 
+/** BENCH_BOT_ENTRY runs another compiled bot (e.g. an older build) in place of dist/main.js. */
+function compiledEntry(): readonly string[] {
+  const entry = process.env['BENCH_BOT_ENTRY'];
+  return entry ? [entry] : COMPILED_ENTRY;
+}
+
 interface Run {
   readonly coldStartMs: number;
   readonly idleRssMb: number;
@@ -111,7 +117,7 @@ function spawn(kind: Kind, sim: Simulator, tap: TcpTap, db: TestDatabase): BotPr
   return spawnBot({
     sim: { endpoints: { ...sim.endpoints, baseUrl: tap.url } },
     db,
-    entry: kind === 'baseline' ? BASELINE_ENTRY : kind === 'compiled' ? COMPILED_ENTRY : TSX_ENTRY,
+    entry: kind === 'baseline' ? BASELINE_ENTRY : kind === 'compiled' ? compiledEntry() : TSX_ENTRY,
     env: {
       LOG_LEVEL: 'info',
       ASSET_POLL_SECONDS: '3600',
