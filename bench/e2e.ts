@@ -30,8 +30,8 @@ import { ENTRY_PRICE, HELD_QTY, seedHoldingAssets, symbolOf } from './treeFixtur
 
 const GROUP = 'end to end';
 const TICK_ASSETS = 10;
-const WARMUP = 10;
-const SAMPLES = 100;
+const WARMUP = 20;
+const SAMPLES = 200;
 const IDLE_MS = 3_000;
 const BASELINE_ENTRY = ['--import', 'tsx', 'bench/baselineBot.ts'];
 
@@ -41,12 +41,6 @@ type Kind = 'compiled' | 'tsx' | 'baseline';
 function compiledEntry(): readonly string[] {
   const entry = process.env['BENCH_BOT_ENTRY'];
   return entry ? [entry] : COMPILED_ENTRY;
-}
-
-interface Run {
-  readonly coldStartMs: number;
-  readonly idleRssMb: number;
-  readonly tickToOrder: number[];
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -81,36 +75,26 @@ async function cycleOf(db: TestDatabase, symbol: string): Promise<CycleView> {
   return (rows as CycleView[])[0] as CycleView;
 }
 
-/** Quote frame sent → POST received, one trigger at a time; each waits for the last to settle. */
-async function tickToOrder(
-  sim: Simulator,
-  tap: TcpTap,
-  db: TestDatabase,
-  symbols: readonly string[],
-  samples: number,
-): Promise<number[]> {
-  const out: number[] = [];
-  for (let i = 0; i < samples; i++) {
-    const symbol = symbols[i % symbols.length] as string;
-    const before = await cycleOf(db, symbol);
-    const ask = safetyTriggerPrice(dec(before.last_order_fill_price), dec('1.5')).toDecimalPlaces(2, 1);
-    const posts = tap.posts.length;
-    const sentAt = performance.now();
-    sim.publishQuote(symbol, ask.minus(10), ask);
-    await poll(
-      async () => tap.posts.length,
-      (n) => n > posts,
-      `the order of ${symbol}`,
-    );
-    out.push((tap.posts[posts] as number) - sentAt);
-    await poll(
-      () => cycleOf(db, symbol),
-      (c) => c.status === 'watching' && c.safety_orders > before.safety_orders,
-      `${symbol}'s safety order booked`,
-    );
-    await pause(20);
-  }
-  return out;
+/** Quote frame sent → POST received for one trigger; returns once the order is booked. */
+async function tickToOrder(sim: Simulator, tap: TcpTap, run: Running, i: number): Promise<number> {
+  const symbol = run.symbols[i % run.symbols.length] as string;
+  const before = await cycleOf(run.db, symbol);
+  const ask = safetyTriggerPrice(dec(before.last_order_fill_price), dec('1.5')).toDecimalPlaces(2, 1);
+  const posts = tap.posts.length;
+  const sentAt = performance.now();
+  sim.publishQuote(symbol, ask.minus(10), ask);
+  await poll(
+    async () => tap.posts.length,
+    (n) => n > posts,
+    `the order of ${symbol}`,
+  );
+  const ms = (tap.posts[posts] as number) - sentAt;
+  await poll(
+    () => cycleOf(run.db, symbol),
+    (c) => c.status === 'watching' && c.safety_orders > before.safety_orders,
+    `${symbol}'s safety order booked`,
+  );
+  return ms;
 }
 
 function spawn(kind: Kind, sim: Simulator, tap: TcpTap, db: TestDatabase): BotProcess {
@@ -143,19 +127,35 @@ async function ready(kind: Kind, bot: BotProcess, symbols: readonly string[]): P
   ]);
 }
 
-/** One bot with `n` assets (symbolOf(first)…): cold start, idle RSS and, if asked, tick-to-order. */
-async function measure(
-  kind: Kind,
-  sim: Simulator,
-  tap: TcpTap,
-  n: number,
-  first: number,
-  ticks: number,
-): Promise<Run> {
+interface Running {
+  readonly kind: Kind;
+  readonly bot: BotProcess;
+  readonly db: TestDatabase;
+  readonly symbols: readonly string[];
+  readonly coldStartMs: number;
+  readonly idleRssMb: number;
+  /** Throws if the bot logged an error (or, the baseline, printed one) so far. */
+  check(): void;
+  stop(): Promise<void>;
+}
+
+/** Starts one bot with `n` assets (symbolOf(first)…) and measures its cold start and idle RSS. */
+async function launch(kind: Kind, sim: Simulator, tap: TcpTap, n: number, first: number): Promise<Running> {
   const { db, assets } = await seedHoldingAssets(n, first);
   const symbols = assets.map((a) => a.symbol);
   for (const symbol of symbols) sim.setPosition(symbol, HELD_QTY, ENTRY_PRICE);
   let bot: BotProcess | null = null;
+  const stop = async () => {
+    await bot?.stop('SIGTERM');
+    await bot?.kill();
+    await db.drop();
+  };
+  const describe = (err: unknown) => {
+    const tail = bot?.lines.slice(-5).map((l) => JSON.stringify(l)) ?? [];
+    return new Error(
+      `${kind}, ${n} assets: ${(err as Error).message}\n${tail.join('\n')}\n${bot?.stderr() ?? ''}`,
+    );
+  };
   try {
     const started = performance.now();
     bot = spawn(kind, sim, tap, db);
@@ -167,33 +167,44 @@ async function measure(
     const confirmed = (symbol: string) =>
       kind === 'baseline' ||
       bot?.lines.some((l) => l.msg === 'first quotes confirmed by REST' && l['asset'] === symbol);
-    for (;;) {
-      const waiting = symbols.filter((s) => !confirmed(s));
+    for (let round = 0; ; round++) {
+      const waiting = symbols.filter((s) => round === 0 || !confirmed(s));
       if (waiting.length === 0) break;
       if (Date.now() > deadline) throw new Error(`first quotes of ${waiting.join(', ')} never confirmed`);
       for (const symbol of waiting) sim.publishQuote(symbol, ENTRY_PRICE.minus(20), ENTRY_PRICE.minus(10));
       await pause(100);
     }
-    if (kind === 'baseline')
-      for (const symbol of symbols) sim.publishQuote(symbol, ENTRY_PRICE.minus(20), ENTRY_PRICE.minus(10));
     await pause(IDLE_MS);
     const pid = bot.child.pid;
     if (pid === undefined) throw new Error('the bot has no pid');
     const idleRssMb = await rssMb(pid);
-    const tickToOrderMs = ticks > 0 ? await tickToOrder(sim, tap, db, symbols, WARMUP + ticks) : [];
-    const errors = bot.lines.filter((l) => l.level >= 50 || l.msg === 'error');
-    if (errors.length > 0) throw new Error(`${kind} logged errors: ${JSON.stringify(errors.slice(0, 3))}`);
-    return { coldStartMs, idleRssMb, tickToOrder: tickToOrderMs.slice(WARMUP) };
+    const running = bot;
+    return {
+      kind,
+      bot: running,
+      db,
+      symbols,
+      coldStartMs,
+      idleRssMb,
+      check() {
+        const errors = running.lines.filter((l) => l.level >= 50 || l.msg === 'error');
+        if (errors.length > 0)
+          throw describe(new Error(`logged errors: ${JSON.stringify(errors.slice(0, 3))}`));
+      },
+      stop,
+    };
   } catch (err) {
-    const tail = bot?.lines.slice(-5).map((l) => JSON.stringify(l)) ?? [];
-    throw new Error(
-      `${kind}, ${n} assets: ${(err as Error).message}\n${tail.join('\n')}\n${bot?.stderr() ?? ''}`,
-    );
-  } finally {
-    await bot?.stop('SIGTERM');
-    await bot?.kill();
-    await db.drop();
+    await stop();
+    throw describe(err);
   }
+}
+
+/** Cold start and idle RSS only. */
+async function footprint(kind: Kind, sim: Simulator, tap: TcpTap, n: number, first: number) {
+  const run = await launch(kind, sim, tap, n, first);
+  await run.stop();
+  run.check();
+  return run;
 }
 
 export const benchEndToEnd: Bench = async () => {
@@ -203,6 +214,8 @@ export const benchEndToEnd: Bench = async () => {
     maxDataSymbols: 1000,
     // Both bots place a hundred orders in seconds; Alpaca's 200/min would answer 429.
     rateLimitPerMinute: 1_000_000,
+    // The two bots of the tick-to-order phase each hold a quote stream.
+    maxDataConnections: 2,
     assets: symbols.map((symbol) => ({
       symbol,
       minOrderSize: '0.0001',
@@ -212,16 +225,38 @@ export const benchEndToEnd: Bench = async () => {
   });
   const tap = await startTcpTap(new URL(sim.endpoints.baseUrl));
   try {
-    // Tick-to-order on disjoint symbols, so neither sees the other's positions.
-    const bot = await measure('compiled', sim, tap, TICK_ASSETS, 0, SAMPLES);
-    const base = await measure('baseline', sim, tap, TICK_ASSETS, 10, SAMPLES);
-    const tsx = await measure('tsx', sim, tap, TICK_ASSETS, 20, 0);
-    const bot50 = await measure('compiled', sim, tap, 50, 30, 0);
-    const base50 = await measure('baseline', sim, tap, 50, 30, 0);
-    const p50 = percentile(bot.tickToOrder, 50);
-    const p99 = percentile(bot.tickToOrder, 99);
-    const b50 = percentile(base.tickToOrder, 50);
-    const b99 = percentile(base.tickToOrder, 99);
+    // Both bots run side by side on disjoint symbols (neither sees the other's positions), and
+    // their triggers alternate, so a loaded machine weighs on both alike.
+    const bot = await launch('compiled', sim, tap, TICK_ASSETS, 0);
+    const base = await launch('baseline', sim, tap, TICK_ASSETS, 10).catch(async (err: unknown) => {
+      await bot.stop();
+      throw err;
+    });
+    const botTicks: number[] = [];
+    const baseTicks: number[] = [];
+    try {
+      for (let i = 0; i < WARMUP + SAMPLES; i++) {
+        const a = await tickToOrder(sim, tap, bot, i);
+        await pause(20);
+        const b = await tickToOrder(sim, tap, base, i);
+        await pause(20);
+        if (i >= WARMUP) {
+          botTicks.push(a);
+          baseTicks.push(b);
+        }
+      }
+      bot.check();
+      base.check();
+    } finally {
+      await Promise.all([bot.stop(), base.stop()]);
+    }
+    const tsx = await footprint('tsx', sim, tap, TICK_ASSETS, 20);
+    const bot50 = await footprint('compiled', sim, tap, 50, 30);
+    const base50 = await footprint('baseline', sim, tap, 50, 30);
+    const p50 = percentile(botTicks, 50);
+    const p99 = percentile(botTicks, 99);
+    const b50 = percentile(baseTicks, 50);
+    const b99 = percentile(baseTicks, 99);
     const row = (r: Omit<BenchRow, 'group'>): BenchRow => ({ group: GROUP, ...r });
     return [
       row({

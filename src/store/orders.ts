@@ -68,11 +68,11 @@ export function parseLedgerRow(row: Row): LedgerOrder {
  * client order id unless the patch names one) and a 'pending' ledger row. Retrying after a crash
  * with the same client order id keeps the existing ledger row rather than adding a second.
  *
- * Two round trips (architecture §6): START TRANSACTION, the UPDATE and the INSERT go as one
- * statement batch, then COMMIT once the UPDATE is seen to have matched. The INSERT only runs when
- * the UPDATE matched (ROW_COUNT()), so a stale version writes nothing and is a StaleWriteError, as
- * before. The stored row is not read back: `projectCycle` knows it (updated_at is sent, not left to
- * the server's clock).
+ * One round trip (architecture §4): START TRANSACTION, the UPDATE, the INSERT and COMMIT go as
+ * one statement batch. The INSERT only inserts when the UPDATE matched (ROW_COUNT()), so a stale
+ * version commits an empty transaction (nothing changed) and is a StaleWriteError, as before. A
+ * failing statement stops the batch before COMMIT, and the transaction is rolled back. The stored
+ * row is not read back: `projectCycle` knows it (updated_at is sent, not left to the server).
  */
 export async function writeAheadOrder(
   pool: Pool,
@@ -100,7 +100,8 @@ export async function writeAheadOrder(
        INSERT INTO dca_orders
          (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending' FROM DUAL WHERE ROW_COUNT() > 0
-       ON DUPLICATE KEY UPDATE id = id`,
+       ON DUPLICATE KEY UPDATE id = id;
+       COMMIT`,
       [
         ...update.params,
         cycle.id,
@@ -116,10 +117,10 @@ export async function writeAheadOrder(
     );
     const updated = (results as ResultSetHeader[])[1];
     if (!updated || updated.affectedRows === 0) throw new StaleWriteError(cycle.id, cycle.version);
-    await conn.query('COMMIT');
     return projectCycle(cycle, patch, updatedAt);
   } catch (err) {
-    await conn.query('ROLLBACK').catch(() => undefined);
+    // After a failed statement the transaction is still open; after a stale one, already committed.
+    if (!(err instanceof StaleWriteError)) await conn.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     conn.release();

@@ -127,7 +127,24 @@ describe('writeAheadOrder without reading the row back', () => {
     expect(await getLedgerOrder(db.pool, intent.clientOrderId)).toBeNull();
   });
 
-  it('leaves the pool usable after a stale write (the batch connection was rolled back)', async () => {
+  it('rolls the cycle update back when the ledger row cannot be written', async () => {
+    const created = await createCycle(db.pool, assetId, 'watching');
+    const intent = aBaseIntent(created.id);
+    // Longer than the step column: the strict session refuses the INSERT after the UPDATE ran.
+    await expect(
+      writeAheadOrder(db.pool, {
+        cycle: created,
+        assetId,
+        patch: { status: 'buying' },
+        step: 'x'.repeat(300),
+        intent,
+      }),
+    ).rejects.toThrow(/too long|Data/i);
+    expect(await getCycle(db.pool, created.id)).toEqual(created);
+    expect(await getLedgerOrder(db.pool, intent.clientOrderId)).toBeNull();
+  });
+
+  it('leaves the pool usable after stale writes', async () => {
     const created = await createCycle(db.pool, assetId, 'watching');
     const stale = { ...created, version: created.version + 5 };
     const intent = aBaseIntent(created.id);
