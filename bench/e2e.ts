@@ -33,6 +33,7 @@ const TICK_ASSETS = 10;
 const WARMUP = 20;
 const SAMPLES = 200;
 const IDLE_MS = 3_000;
+const COLD_RUNS = 3;
 const BASELINE_ENTRY = ['--import', 'tsx', 'bench/baselineBot.ts'];
 
 type Kind = 'compiled' | 'tsx' | 'baseline';
@@ -250,7 +251,18 @@ export const benchEndToEnd: Bench = async () => {
     } finally {
       await Promise.all([bot.stop(), base.stop()]);
     }
-    const tsx = await footprint('tsx', sim, tap, TICK_ASSETS, 20);
+    // Cold start: the median of COLD_RUNS launches of each, alternating.
+    const cold: Record<Kind, number[]> = { compiled: [], baseline: [], tsx: [] };
+    let tsx: Running | null = null;
+    for (let r = 0; r < COLD_RUNS; r++) {
+      for (const kind of ['compiled', 'baseline', 'tsx'] as const) {
+        const run = await footprint(kind, sim, tap, TICK_ASSETS, 20);
+        cold[kind].push(run.coldStartMs);
+        if (kind === 'tsx') tsx = run;
+      }
+    }
+    if (tsx === null) throw new Error('no tsx run');
+    const coldMs = (kind: Kind) => percentile(cold[kind], 50);
     const bot50 = await footprint('compiled', sim, tap, 50, 30);
     const base50 = await footprint('baseline', sim, tap, 50, 30);
     const p50 = percentile(botTicks, 50);
@@ -301,20 +313,20 @@ export const benchEndToEnd: Bench = async () => {
         met: bot50.idleRssMb < 150,
       }),
       row({
-        name: `cold start, ${TICK_ASSETS} assets (compiled)`,
-        value: Math.round(bot.coldStartMs),
+        name: `cold start, ${TICK_ASSETS} assets (compiled, median of ${COLD_RUNS})`,
+        value: Math.round(coldMs('compiled')),
         unit: 'ms',
-        baseline: Math.round(base.coldStartMs),
-        ratio: bot.coldStartMs / base.coldStartMs,
+        baseline: Math.round(coldMs('baseline')),
+        ratio: coldMs('compiled') / coldMs('baseline'),
         target: '<= 1.2x baseline',
-        met: bot.coldStartMs <= 1.2 * base.coldStartMs,
+        met: coldMs('compiled') <= 1.2 * coldMs('baseline'),
       }),
       row({
         name: `  cold start, ${TICK_ASSETS} assets, through tsx`,
-        value: Math.round(tsx.coldStartMs),
+        value: Math.round(coldMs('tsx')),
         unit: 'ms',
-        baseline: Math.round(base.coldStartMs),
-        ratio: tsx.coldStartMs / base.coldStartMs,
+        baseline: Math.round(coldMs('baseline')),
+        ratio: coldMs('tsx') / coldMs('baseline'),
       }),
       // Measured by the quote-path benchmark, which owns the quote blast.
       row({ name: 'RSS under a quote blast, 50 assets', value: Number.NaN, unit: 'MB', target: '< 150' }),
