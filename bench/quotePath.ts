@@ -6,7 +6,7 @@
  *   long a quote that crosses a safety-order trigger still takes to become `POST /v2/orders` at the
  *   simulator under that load;
  * - peak RSS of the bot with 50 assets under the same blast.
- * Both sides are the real bot (`node --import tsx src/main.ts`, tests/helpers/bot.ts) in paper mode
+ * Both sides are the real bot (`node --import tsx src/main.ts`, testkit/botProcess.ts) in paper mode
  * against a simulator in this process; the baseline is the same program at BASELINE_COMMIT (the
  * official SDK's stream client, two Decimals per quote, a machine step per processed quote), taken
  * with `git archive` into a temporary directory. Without that commit (a shallow clone) the baseline

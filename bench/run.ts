@@ -13,6 +13,7 @@ const benches: Record<string, () => Promise<Bench>> = {
   quotepath: async () => (await import('./quotePath.js')).benchQuotePath,
   backtest: async () => (await import('./backtest.js')).benchBacktest,
   'backtest-sweep': async () => (await import('./backtest.js')).benchSweep,
+  e2e: async () => (await import('./e2e.js')).benchEndToEnd,
 };
 
 const filter = process.argv[2];

@@ -9,7 +9,7 @@ export interface BenchRow {
   /** A baseline measured in the same run, and value/baseline. */
   readonly baseline?: number;
   readonly ratio?: number;
-  /** Whether the target is met (blank when the row has none). */
+  /** Whether the target is met (rows with a checkable target). */
   readonly met?: boolean;
 }
 
@@ -17,6 +17,7 @@ export type Bench = () => Promise<BenchRow[]>;
 
 function fmt(n: number | undefined): string {
   if (n === undefined) return '';
+  if (Number.isNaN(n)) return '(not measured here)';
   if (Number.isInteger(n)) return n.toLocaleString('en-US');
   return Math.abs(n) >= 100 ? n.toFixed(0) : n.toPrecision(3);
 }
@@ -29,9 +30,9 @@ export function renderTable(rows: readonly BenchRow[]): string {
     fmt(r.value),
     r.unit,
     fmt(r.baseline),
-    r.ratio === undefined ? '' : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(1)}x`,
+    r.ratio === undefined ? '' : `${r.ratio < 0.1 ? r.ratio.toPrecision(2) : r.ratio.toFixed(2)}x`,
     r.target ?? '',
-    r.met === undefined ? '' : r.met ? 'yes' : 'no',
+    r.met === undefined ? '' : r.met ? 'yes' : 'NO',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;

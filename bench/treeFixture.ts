@@ -58,17 +58,19 @@ export interface Tree {
 export const symbolOf = (i: number): string => `BN${String(i).padStart(2, '0')}/USD`;
 
 /**
- * A database with `n` enabled assets, each with a watching cycle holding coin at ENTRY_PRICE. The
- * tree runs in sim mode, which accepts only a database named `…_sim`; a bot process pointed at an
- * external simulator runs in paper mode (`sim: false`).
+/**
+ * A database with `n` enabled assets (symbolOf(first) onwards), each with a watching cycle holding
+ * HELD_QTY at ENTRY_PRICE. The tree runs in sim mode, which accepts only a database named `…_sim`;
+ * a bot process pointed at an external simulator runs in paper mode (`sim: false`).
  */
 export async function seedHoldingAssets(
   n: number,
-  opts: { readonly sim?: boolean; readonly symbolOf?: (i: number) => string } = {},
+  opts: { readonly sim?: boolean; readonly symbolOf?: (i: number) => string; readonly first?: number } = {},
 ): Promise<{ db: TestDatabase; assets: BenchAsset[] }> {
   const db = await createTestDatabase({ sim: opts.sim ?? true });
   const assets: BenchAsset[] = [];
-  for (let i = 0; i < n; i++) {
+  const first = opts.first ?? 0;
+  for (let i = first; i < first + n; i++) {
     const symbol = (opts.symbolOf ?? symbolOf)(i);
     const id = await insertAsset(db.pool, { asset_symbol: symbol, max_safety_orders: 100 });
     await holdCoin(db.pool, id);
@@ -77,11 +79,14 @@ export async function seedHoldingAssets(
   return { db, assets };
 }
 
+/** What each seeded cycle holds (0.001 bought, less the 0.25 % fee taken in the coin). */
+export const HELD_QTY = dec('0.001').times('0.9975');
+
 async function holdCoin(pool: Pool, assetId: number): Promise<void> {
   const cycle = await createCycle(pool, assetId, 'watching');
   const bought = dec('0.001');
   await updateCycle(pool, cycle.id, cycle.version, {
-    quantity: bought.times('0.9975'),
+    quantity: HELD_QTY,
     boughtQuantity: bought,
     averagePurchasePrice: ENTRY_PRICE,
     costBasis: bought.times(ENTRY_PRICE),

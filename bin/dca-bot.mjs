@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// The `dca-bot` command (package.json "bin"): registers tsx so the TypeScript CLI runs as is.
-import { register } from 'tsx/esm/api';
+// The `dca-bot` command (package.json "bin"): the compiled CLI (dist/) when it is up to date with
+// src/; otherwise (a fresh clone before `npm run build`, a source edited since) the TypeScript
+// itself through tsx, so the command never runs code older than its source.
+import { distIsFresh } from '../scripts/dist.mjs';
 
-register();
-await import('../src/cli/main.ts');
+if (distIsFresh()) {
+  await import('../dist/cli/main.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -55,7 +55,22 @@ const USAGE = `usage: npm start [-- --sim [--fresh]] [-- --inspect]
 
 Configuration comes from the environment and .env (see .env.example).`;
 
+/**
+ * The compiled bot (dist/main.js, what `npm start` and the systemd unit run) refuses to start on a
+ * dist/ older than src/, e.g. after a `git pull` without `npm run build`: it would run the old code.
+ */
+async function staleBuild(): Promise<boolean> {
+  if (!import.meta.url.endsWith('/dist/main.js')) return false;
+  const freshness = new URL('../scripts/dist.mjs', import.meta.url).href;
+  const { distIsFresh } = (await import(freshness)) as { distIsFresh(): boolean };
+  return !distIsFresh();
+}
+
 async function main(): Promise<number> {
+  if (await staleBuild()) {
+    process.stderr.write('dca-bot: cannot start, dist/ is older than src/: run `npm run build` first\n');
+    return 2;
+  }
   const options = {
     sim: { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },

@@ -47,9 +47,16 @@ export interface SpawnBotOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Command-line flags, e.g. `--sim`. */
   readonly args?: readonly string[];
-  /** Where `src/main.ts` is run from (default this checkout; a benchmark runs an older one too). */
+  /** Where the bot is run from (default this checkout; a benchmark runs an older one too). */
   readonly cwd?: string;
+  /** What node runs, relative to `cwd`: default the TypeScript through tsx. */
+  readonly entry?: readonly string[];
 }
+
+/** `npm start`'s entry without the build: the sources through tsx. */
+export const TSX_ENTRY: readonly string[] = ['--import', 'tsx', 'src/main.ts'];
+/** What `npm start` and the systemd unit run (after `npm run build`). */
+export const COMPILED_ENTRY: readonly string[] = ['dist/main.js'];
 
 /** The variables the bot reads; any the test runner happens to have set are not inherited. */
 const BOT_VARIABLE =
@@ -67,7 +74,7 @@ export function spawnBot(opts: SpawnBotOptions): BotProcess {
     LOG_PRETTY: 'false',
     ...opts.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [...(opts.entry ?? TSX_ENTRY), ...(opts.args ?? [])], {
     cwd: opts.cwd ?? REPO,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -59,6 +59,63 @@ describe('createLogger', () => {
     });
   });
 
+  it('censors a secret-named key at any depth, in arrays, objects with a class and child bindings', () => {
+    const out = logSink();
+    const log = createLogger({ level: 'info' }, out.stream);
+    class Options {
+      secretKey = SECRET;
+      nested = { deeper: { password: DB_PASSWORD } };
+    }
+    const line = { a: { b: { c: { d: { e: { f: { APCA_API_KEY_ID: KEY_ID } } } } } } };
+    log.info(line, 'six levels down');
+    log.info({ list: [{ token: SECRET }, 'plain', [{ 'APCA-API-SECRET-KEY': SECRET }]] }, 'in arrays');
+    log.info({ options: new Options() }, 'a class instance');
+    log.child({ actor: 'x', conn: { password: DB_PASSWORD } }).info('bound');
+    log.info({ secretKey: SECRET, keyId: KEY_ID, 'apca-api-key-id': KEY_ID }, 'top level');
+    const text = out.text();
+    for (const secret of [KEY_ID, SECRET, DB_PASSWORD]) expect(text).not.toContain(secret);
+    const lines = out.lines;
+    expect(lines[0]).toMatchObject({ a: { b: { c: { d: { e: { f: { APCA_API_KEY_ID: CENSOR } } } } } } });
+    expect(lines[1]).toMatchObject({
+      list: [{ token: CENSOR }, 'plain', [{ 'APCA-API-SECRET-KEY': CENSOR }]],
+    });
+    expect(lines[2]).toMatchObject({
+      options: { secretKey: CENSOR, nested: { deeper: { password: CENSOR } } },
+    });
+    expect(lines[3]).toMatchObject({ conn: { password: CENSOR } });
+    expect(lines[4]).toMatchObject({ secretKey: CENSOR, keyId: CENSOR, 'apca-api-key-id': CENSOR });
+    // The caller's objects are left as they were.
+    expect(line.a.b.c.d.e.f.APCA_API_KEY_ID).toBe(KEY_ID);
+  });
+
+  it('censors a secret-named key an error carries, even one too short to be masked as text', () => {
+    const out = logSink();
+    const log = createLogger({ level: 'info', secrets: [] }, out.stream);
+    const err = Object.assign(new Error('request failed'), {
+      request: { headers: { authorization: 'Bearer abc', 'APCA-API-KEY-ID': 'PK1' } },
+    });
+    log.error({ err, error: { cause: { password: 'pw' } } }, 'failed');
+    expect(out.lines[0]).toMatchObject({
+      err: { request: { headers: { authorization: CENSOR, 'APCA-API-KEY-ID': CENSOR } } },
+      error: { cause: { password: CENSOR } },
+    });
+    expect(out.text()).not.toContain('Bearer abc');
+  });
+
+  it('writes a line with nothing secret in it unchanged', () => {
+    const out = logSink();
+    const log = createLogger({ level: 'info' }, out.stream);
+    log.info(
+      { asset: 'BTC/USD', order: { qty: '0.1', limitPrice: '64000' }, tags: [1, 2] },
+      'submitting order',
+    );
+    expect(out.lines[0]).toMatchObject({
+      asset: 'BTC/USD',
+      order: { qty: '0.1', limitPrice: '64000' },
+      tags: [1, 2],
+    });
+  });
+
   it('scrubs the secrets from an SDK error message, stack and response headers', () => {
     const out = logSink();
     const log = createLogger({ level: 'info', secrets: configSecrets(config) }, out.stream);

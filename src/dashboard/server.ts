@@ -285,7 +285,8 @@ function reply(res: ServerResponse, status: number, message: string): void {
 }
 
 async function loadStatic(): Promise<Map<string, { body: Buffer; type: string }>> {
-  const dir = new URL('./public/', import.meta.url);
+  // From the repository root, so the compiled dist/dashboard/server.js serves the same files.
+  const dir = new URL('../../src/dashboard/public/', import.meta.url);
   const entries = await Promise.all(
     Object.entries(STATIC).map(
       async ([path, { file, type }]) => [path, { body: await readFile(new URL(file, dir)), type }] as const,

@@ -10,9 +10,11 @@
  *   the facade turns it on). We enable it for safe verbs only — the SDK never replays a POST/DELETE —
  *   on 408/425/429/5xx and connection errors, 250 ms..5 s backoff.
  * - rate limit: left off; one bot process stays far below Alpaca's 200 requests/minute.
+ * - transport: node:http(s) on a keep-alive agent (keepAliveFetch.ts) unless a fetchApi is given.
  */
 import { marketData, streaming, trading } from '@alpacahq/alpaca-trade-api';
 import WebSocket from 'ws';
+import { sharedKeepAliveFetch } from './keepAliveFetch.js';
 import type { ExchangeEndpoints } from './types.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -51,7 +53,7 @@ export interface SdkClientOptions {
   readonly requestTimeoutMs?: number;
   /** Automatic retries of GET requests (never POST/DELETE). Default 2; 0 disables. */
   readonly getRetries?: number;
-  /** Replaces global fetch (tests). */
+  /** Replaces the keep-alive fetch (keepAliveFetch.ts), e.g. to count or fail requests. */
   readonly fetchApi?: trading.FetchAPI;
   /** Overrides the stream reconnect policy (tests use short delays). */
   readonly reconnect?: Partial<
@@ -89,7 +91,7 @@ export function createSdkClients(endpoints: ExchangeEndpoints, opts: SdkClientOp
     secret: endpoints.secretKey,
     timeoutMs: opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     ...(getRetries > 0 ? { retry: { maxRetries: getRetries } } : {}),
-    ...(opts.fetchApi ? { fetchApi: opts.fetchApi } : {}),
+    fetchApi: opts.fetchApi ?? sharedKeepAliveFetch,
   };
   const tradingConfig = new trading.Configuration({ ...shared, basePath: trimSlash(endpoints.baseUrl) });
   const dataConfig = new marketData.Configuration({ ...shared, basePath: trimSlash(endpoints.dataUrl) });

@@ -4,6 +4,7 @@
  * state), and a fetch that counts every REST request the SDK makes, its own GET retries and 429s
  * included (what Alpaca counts against the account's budget).
  */
+import { type Fetch, sharedKeepAliveFetch } from '../exchange/keepAliveFetch.js';
 import type { Exchange, StreamHandlers, StreamState } from '../exchange/types.js';
 import type { ExchangeMetrics } from './metrics.js';
 
@@ -58,10 +59,11 @@ export function instrumentExchange(inner: Exchange, metrics: ExchangeMetrics): I
   };
 }
 
-type Fetch = (url: string, init: RequestInit) => Promise<Response>;
-
-/** A fetch for the SDK (`fetchApi`) that counts each request by method and answer. */
-export function countingFetch(metrics: Pick<ExchangeMetrics, 'restRequest'>, base: Fetch = fetch): Fetch {
+/** A fetch for the SDK (`fetchApi`) that counts each request by method and answer (keep-alive by default). */
+export function countingFetch(
+  metrics: Pick<ExchangeMetrics, 'restRequest'>,
+  base: Fetch = sharedKeepAliveFetch,
+): Fetch {
   return async (url, init) => {
     const method = (init?.method ?? 'GET').toUpperCase();
     try {

@@ -201,6 +201,23 @@ export async function updateCycle(
   expectedVersion: number,
   patch: CyclePatch,
 ): Promise<CycleRow> {
+  const update = guardedUpdate(id, expectedVersion, patch);
+  const { affectedRows } = await execute(db, update.sql, update.params);
+  if (affectedRows === 0) throw new StaleWriteError(id, expectedVersion);
+  return mustGet(db, id);
+}
+
+/**
+ * The guarded UPDATE of `updateCycle` as SQL and parameters, for callers that send it in a batch
+ * with other statements. With `updatedAt`, the row's updated_at is set to it (instead of the
+ * server's clock) so the caller knows the stored row without reading it back (projectCycle).
+ */
+export function guardedUpdate(
+  id: number,
+  expectedVersion: number,
+  patch: CyclePatch,
+  updatedAt?: Date,
+): { sql: string; params: unknown[] } {
   const sets: string[] = [];
   const params: unknown[] = [];
   for (const [field, value] of Object.entries(patch)) {
@@ -212,16 +229,41 @@ export async function updateCycle(
       checkFits('dca_cycles', column as keyof typeof DECIMAL_COLUMNS.dca_cycles, value as Decimal);
     }
     sets.push(`${column} = ?`);
-    params.push(toParam(value));
+    params.push(toParam(column, value));
+  }
+  if (updatedAt !== undefined) {
+    sets.push('updated_at = ?');
+    params.push(toParam('updated_at', updatedAt));
   }
   sets.push('version = version + 1');
-  const { affectedRows } = await execute(
-    db,
-    `UPDATE dca_cycles SET ${sets.join(', ')} WHERE id = ? AND version = ?`,
-    [...params, id, expectedVersion],
-  );
-  if (affectedRows === 0) throw new StaleWriteError(id, expectedVersion);
-  return mustGet(db, id);
+  return {
+    sql: `UPDATE dca_cycles SET ${sets.join(', ')} WHERE id = ? AND version = ?`,
+    params: [...params, id, expectedVersion],
+  };
+}
+
+/**
+ * The row `guardedUpdate(cycle.id, cycle.version, patch, updatedAt)` stores, as a read would
+ * return it: DECIMALs rounded to their column's scale (half away from zero, as MySQL does),
+ * TIMESTAMPs to whole seconds (toParam sends them so), the version one up.
+ */
+export function projectCycle(cycle: CycleRow, patch: CyclePatch, updatedAt: Date): CycleRow {
+  const row: Record<string, unknown> = { ...cycle };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    const column = PATCH_COLUMNS[field as keyof CyclePatch];
+    const scale = (DECIMAL_COLUMNS.dca_cycles as Record<string, { scale: number }>)[column]?.scale;
+    if (scale !== undefined && Decimal.isDecimal(value)) {
+      row[field] = (value as Decimal).toDecimalPlaces(scale, Decimal.ROUND_HALF_UP);
+    } else if (value instanceof Date) {
+      row[field] = toParam(column, value);
+    } else {
+      row[field] = value;
+    }
+  }
+  row['updatedAt'] = toParam('updated_at', updatedAt);
+  row['version'] = cycle.version + 1;
+  return row as unknown as CycleRow;
 }
 
 /**
@@ -257,7 +299,14 @@ async function mustGet(db: Queryable, id: number): Promise<CycleRow> {
   return row;
 }
 
-function toParam(value: unknown): unknown {
+/** TIMESTAMP columns of dca_cycles: whole seconds (backoff_until is a DATETIME(3)). */
+const SECOND_COLUMNS = new Set(['completed_at', 'updated_at']);
+
+function toParam(column: string, value: unknown): unknown {
+  // Sent in whole seconds, so the stored value is known exactly: MySQL rounds a fraction, MariaDB
+  // truncates it.
+  if (value instanceof Date && SECOND_COLUMNS.has(column))
+    return new Date(Math.floor(value.getTime() / 1000) * 1000);
   if (value === null || value instanceof Date || typeof value !== 'object') return value;
   // Decimal (the only other object a patch holds): a plain string, never a float.
   return toPlain(value as Decimal);

@@ -6,7 +6,7 @@ import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2/
 import type { DbConfig } from '../config.js';
 import { DcaError } from '../errors.js';
 
-export type { Pool, PoolConnection } from 'mysql2/promise';
+export type { Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise';
 export type Queryable = Pool | PoolConnection;
 
 /**
@@ -52,7 +52,23 @@ export const SQL_MODE =
   'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
 
 export function createPool(cfg: DbConfig): Pool {
-  const pool = mysql.createPool(poolOptions(cfg));
+  const options = poolOptions(cfg);
+  const pool = sessionPool(options);
+  // The write-ahead's companion (see batchPoolOf), opened on first use and ended with the pool.
+  let batch: Pool | null = null;
+  batchPools.set(pool, () => {
+    batch ??= sessionPool({ ...options, multipleStatements: true, connectionLimit: BATCH_CONNECTIONS });
+    return batch;
+  });
+  const end = pool.end.bind(pool);
+  pool.end = async () => {
+    await Promise.all([end(), batch?.end()]);
+  };
+  return pool;
+}
+
+function sessionPool(options: PoolOptions): Pool {
+  const pool = mysql.createPool(options);
   // The session zone must match `timezone: 'Z'` so CURRENT_TIMESTAMP defaults and NOW() are UTC,
   // and the session must be strict (SQL_MODE). mysql2 exposes the raw callback connection on the
   // underlying pool's 'connection' event, and runs this before any query the pool hands it. Without
@@ -64,6 +80,22 @@ export function createPool(cfg: DbConfig): Pool {
     });
   });
   return pool;
+}
+
+/** Connections of the batch pool: one write-ahead at a time per asset lane needs few. */
+const BATCH_CONNECTIONS = 4;
+
+const batchPools = new WeakMap<Pool, () => Pool>();
+
+/**
+ * The pool's companion whose connections accept several statements in one query (mysql2
+ * `multipleStatements`), so a transaction's statements travel in one round trip. Kept apart from
+ * the main pool so that only the few statement batches written for it ever run multi-statement.
+ */
+export function batchPoolOf(pool: Pool): Pool {
+  const batch = batchPools.get(pool);
+  if (!batch) throw new DcaError('INVARIANT', 'the pool was not made by createPool: it has no batch pool');
+  return batch();
 }
 
 /** Runs fn in one transaction: commit on success, roll back on any throw (and rethrow it). */

@@ -3,11 +3,12 @@
  * cycle's move to buying/selling, then updated from the exchange's cumulative order state.
  */
 import { type CycleRow, DEAD_ORDER_STATUSES, type OrderIntent, type OrderSnapshot } from '../domain.js';
+import { StaleWriteError } from '../errors.js';
 import type { Decimal } from '../money.js';
 import { toPlain } from '../money.js';
 import { checkFits } from './columns.js';
-import { type CyclePatch, updateCycle } from './cycles.js';
-import { execute, type Pool, type Queryable, selectRows, withTransaction } from './db.js';
+import { type CyclePatch, guardedUpdate, projectCycle } from './cycles.js';
+import { batchPoolOf, execute, type Pool, type Queryable, type ResultSetHeader, selectRows } from './db.js';
 import { date, dateOrNull, decimal, decimalOrNull, num, type Row, text, textOrNull } from './rows.js';
 
 export interface LedgerOrder {
@@ -66,35 +67,44 @@ export function parseLedgerRow(row: Row): LedgerOrder {
  * The write-ahead, in ONE transaction: the guarded cycle update (which also records the intent's
  * client order id unless the patch names one) and a 'pending' ledger row. Retrying after a crash
  * with the same client order id keeps the existing ledger row rather than adding a second.
+ *
+ * One round trip (architecture §4): START TRANSACTION, the UPDATE, the INSERT and COMMIT go as
+ * one statement batch. The INSERT only inserts when the UPDATE matched (ROW_COUNT()), so a stale
+ * version commits an empty transaction (nothing changed) and is a StaleWriteError, as before. A
+ * failing statement stops the batch before COMMIT, and the transaction is rolled back. The stored
+ * row is not read back: `projectCycle` knows it (updated_at is sent, not left to the server).
  */
 export async function writeAheadOrder(
   pool: Pool,
   args: {
-    cycleId: number;
+    /** The row as last stored; its version guards the update. */
+    cycle: CycleRow;
     assetId: number;
-    expectedVersion: number;
     patch: CyclePatch;
     step: string;
     intent: OrderIntent;
   },
 ): Promise<CycleRow> {
-  const { intent } = args;
+  const { intent, cycle } = args;
   checkFits('dca_orders', 'qty', intent.qty);
   checkFits('dca_orders', 'limit_price', intent.limitPrice);
-  return withTransaction(pool, async (conn) => {
-    const cycle = await updateCycle(conn, args.cycleId, args.expectedVersion, {
-      clientOrderId: intent.clientOrderId,
-      ...args.patch,
-    });
+  const patch: CyclePatch = { clientOrderId: intent.clientOrderId, ...args.patch };
+  const updatedAt = new Date();
+  const update = guardedUpdate(cycle.id, cycle.version, patch, updatedAt);
+  const conn = await batchPoolOf(pool).getConnection();
+  try {
     // ON DUPLICATE KEY (not INSERT IGNORE, which would also swallow a foreign-key failure).
-    await execute(
-      conn,
-      `INSERT INTO dca_orders
+    const [results] = await conn.query(
+      `START TRANSACTION;
+       ${update.sql};
+       INSERT INTO dca_orders
          (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
-       ON DUPLICATE KEY UPDATE id = id`,
+       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending' FROM DUAL WHERE ROW_COUNT() > 0
+       ON DUPLICATE KEY UPDATE id = id;
+       COMMIT`,
       [
-        args.cycleId,
+        ...update.params,
+        cycle.id,
         args.assetId,
         intent.clientOrderId,
         args.step,
@@ -105,8 +115,16 @@ export async function writeAheadOrder(
         intent.limitPrice === null ? null : toPlain(intent.limitPrice),
       ],
     );
-    return cycle;
-  });
+    const updated = (results as ResultSetHeader[])[1];
+    if (!updated || updated.affectedRows === 0) throw new StaleWriteError(cycle.id, cycle.version);
+    return projectCycle(cycle, patch, updatedAt);
+  } catch (err) {
+    // After a failed statement the transaction is still open; after a stale one, already committed.
+    if (!(err instanceof StaleWriteError)) await conn.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    conn.release();
+  }
 }
 
 const DEAD = [...DEAD_ORDER_STATUSES];

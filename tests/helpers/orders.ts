@@ -39,9 +39,8 @@ export async function writtenAheadBase(
   const created = await createCycle(pool, assetId, 'watching');
   const intent = intentFor(created.id);
   const cycle = await writeAheadOrder(pool, {
-    cycleId: created.id,
+    cycle: created,
     assetId,
-    expectedVersion: created.version,
     patch: { status: 'buying' },
     step: 'base',
     intent,

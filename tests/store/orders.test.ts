@@ -3,7 +3,7 @@ import { formatClientOrderId } from '../../src/clientOrderId.js';
 import type { OrderIntent, OrderSnapshot } from '../../src/domain.js';
 import { StaleWriteError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
-import { getCycle } from '../../src/store/cycles.js';
+import { createCycle, getCycle } from '../../src/store/cycles.js';
 import {
   closeUnsentOrder,
   getLedgerOrder,
@@ -58,9 +58,8 @@ describe('writeAheadOrder', () => {
   it('keeps the existing ledger row when the same client order id is written again', async () => {
     const { cycle, intent } = await writtenAhead();
     await writeAheadOrder(db.pool, {
-      cycleId: cycle.id,
+      cycle,
       assetId,
-      expectedVersion: cycle.version,
       patch: { status: 'buying' },
       step: 'base',
       intent: { ...intent, qty: dec('9') },
@@ -78,9 +77,8 @@ describe('writeAheadOrder', () => {
     };
     await expect(
       writeAheadOrder(db.pool, {
-        cycleId: cycle.id,
+        cycle: { ...cycle, version: 0 },
         assetId,
-        expectedVersion: 0,
         patch: {},
         step: 'so1',
         intent,
@@ -88,6 +86,88 @@ describe('writeAheadOrder', () => {
     ).rejects.toBeInstanceOf(StaleWriteError);
     expect(await getLedgerOrder(db.pool, intent.clientOrderId)).toBeNull();
     expect((await getCycle(db.pool, cycle.id))?.version).toBe(1);
+  });
+});
+
+describe('writeAheadOrder without reading the row back', () => {
+  it('returns exactly the row a read returns, decimals rounded to their column and times to the second', async () => {
+    const created = await createCycle(db.pool, assetId, 'watching');
+    const intent = aBaseIntent(created.id);
+    const cycle = await writeAheadOrder(db.pool, {
+      cycle: created,
+      assetId,
+      patch: {
+        status: 'buying',
+        // More places than DECIMAL(20, 10) / DECIMAL(30, 15) keep: the server rounds half away from zero.
+        averagePurchasePrice: dec('64100.12345678905'),
+        quantity: dec('-0.0000000000000005'),
+        completedAt: new Date('2026-03-01T10:00:07.999Z'),
+        backoffUntil: new Date('2026-03-01T10:05:00.123Z'),
+      },
+      step: 'base',
+      intent,
+    });
+    expect(await getCycle(db.pool, created.id)).toEqual(cycle);
+    expect(cycle.averagePurchasePrice.toFixed()).toBe('64100.1234567891');
+    expect(cycle.version).toBe(created.version + 1);
+  });
+
+  it('writes no ledger row for a cycle that does not exist, and says the write was stale', async () => {
+    const created = await createCycle(db.pool, assetId, 'watching');
+    const intent = aBaseIntent(created.id + 1_000_000);
+    await expect(
+      writeAheadOrder(db.pool, {
+        cycle: { ...created, id: created.id + 1_000_000 },
+        assetId,
+        patch: { status: 'buying' },
+        step: 'base',
+        intent,
+      }),
+    ).rejects.toBeInstanceOf(StaleWriteError);
+    expect(await getLedgerOrder(db.pool, intent.clientOrderId)).toBeNull();
+  });
+
+  it('rolls the cycle update back when the ledger row cannot be written', async () => {
+    const created = await createCycle(db.pool, assetId, 'watching');
+    const intent = aBaseIntent(created.id);
+    // Longer than the step column: the strict session refuses the INSERT after the UPDATE ran.
+    await expect(
+      writeAheadOrder(db.pool, {
+        cycle: created,
+        assetId,
+        patch: { status: 'buying' },
+        step: 'x'.repeat(300),
+        intent,
+      }),
+    ).rejects.toThrow(/too long|Data/i);
+    expect(await getCycle(db.pool, created.id)).toEqual(created);
+    expect(await getLedgerOrder(db.pool, intent.clientOrderId)).toBeNull();
+  });
+
+  it('leaves the pool usable after stale writes', async () => {
+    const created = await createCycle(db.pool, assetId, 'watching');
+    const stale = { ...created, version: created.version + 5 };
+    const intent = aBaseIntent(created.id);
+    for (let i = 0; i < 6; i++) {
+      await expect(
+        writeAheadOrder(db.pool, {
+          cycle: stale,
+          assetId,
+          patch: { status: 'buying' },
+          step: 'base',
+          intent,
+        }),
+      ).rejects.toBeInstanceOf(StaleWriteError);
+    }
+    const cycle = await writeAheadOrder(db.pool, {
+      cycle: created,
+      assetId,
+      patch: { status: 'buying' },
+      step: 'base',
+      intent,
+    });
+    expect(cycle.status).toBe('buying');
+    expect(await listLedgerOrders(db.pool, { cycleId: created.id })).toHaveLength(1);
   });
 });
 

@@ -128,9 +128,8 @@ describe('a value that does not fit its DECIMAL column', () => {
       timeInForce: 'gtc',
     };
     const writing = writeAheadOrder(db.pool, {
-      cycleId: cycle.id,
+      cycle,
       assetId,
-      expectedVersion: cycle.version,
       patch: { status: 'buying' },
       step: 'base',
       intent,

@@ -246,9 +246,8 @@ export class CycleHost {
     if (submit && submit.type === 'submitOrder') {
       // Write-ahead: the status and the client order id are durable before the POST leaves.
       this.cycle = await writeAheadOrder(this.deps.pool, {
-        cycleId: cycle.id,
+        cycle,
         assetId: this.asset.id,
-        expectedVersion: cycle.version,
         patch,
         step: submit.step,
         intent: submit.order,

@@ -1,0 +1,84 @@
+/**
+ * The SDK's `fetchApi`: node:http(s) on a keep-alive Agent instead of the global fetch. The order
+ * POST leaves on a connection already open (no TCP or TLS handshake in front of it) and skips
+ * undici's WHATWG request/stream machinery; the SDK stays in charge of everything else, so its
+ * timeouts (the AbortSignal it passes) and its error classification are unchanged:
+ * - a transport failure rejects with the socket's error, whose `code` (ECONNREFUSED, ECONNRESET, …)
+ *   is where `errors.ts` looks for it, as in undici's `TypeError: fetch failed` cause;
+ * - the SDK's deadline aborts the signal, which destroys the request with an AbortError, as fetch
+ *   rejects; a response cut before its end rejects too (ECONNRESET), never resolves half a body.
+ * No `Accept-Encoding` is sent, so bodies arrive uncompressed, as fetch would hand them over.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
+
+/** Statuses a Response may not carry a body with. */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+export function keepAliveFetch(opts: { maxSockets?: number } = {}): Fetch {
+  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16 };
+  const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
+  return (url, init) =>
+    new Promise<Response>((resolve, reject) => {
+      const target = new URL(url);
+      const secure = target.protocol === 'https:';
+      const body = bodyOf(init.body);
+      const headers: Record<string, string> = {};
+      new Headers(init.headers).forEach((value, key) => {
+        headers[key] = value;
+      });
+      if (body !== undefined) headers['content-length'] = String(body.byteLength);
+      const req = (secure ? https : http).request(
+        target,
+        {
+          method: init.method ?? 'GET',
+          headers,
+          agent: secure ? agents.https : agents.http,
+          ...(init.signal ? { signal: init.signal } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let ended = false;
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', reject);
+          res.on('end', () => {
+            ended = true;
+            const status = res.statusCode ?? 0;
+            const response = new Response(NULL_BODY.has(status) ? null : Buffer.concat(chunks), {
+              status,
+              statusText: res.statusMessage ?? '',
+              headers: headersOf(res.rawHeaders),
+            });
+            Object.defineProperty(response, 'url', { value: target.href });
+            resolve(response);
+          });
+          res.on('close', () => {
+            if (!ended)
+              reject(Object.assign(new Error('response closed before its end'), { code: 'ECONNRESET' }));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}
+
+function bodyOf(body: RequestInit['body']): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === 'string') return Buffer.from(body);
+  if (body instanceof URLSearchParams) return Buffer.from(body.toString());
+  if (body instanceof ArrayBuffer) return Buffer.from(body);
+  if (ArrayBuffer.isView(body)) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  throw new TypeError('keepAliveFetch sends string, URLSearchParams or byte bodies only');
+}
+
+function headersOf(raw: readonly string[]): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  return headers;
+}
+
+/** One agent per process: every REST call of the bot shares its open connections. */
+export const sharedKeepAliveFetch: Fetch = keepAliveFetch();
