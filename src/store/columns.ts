@@ -16,6 +16,7 @@ export interface DecimalColumn {
 const QTY: DecimalColumn = { precision: 30, scale: 15 };
 const PRICE: DecimalColumn = { precision: 20, scale: 10 };
 const PERCENT: DecimalColumn = { precision: 10, scale: 4 };
+const BAR: DecimalColumn = { precision: 30, scale: 12 };
 
 /** Every DECIMAL column of the schema (a test compares this with information_schema). */
 export const DECIMAL_COLUMNS = {
@@ -48,6 +49,13 @@ export const DECIMAL_COLUMNS = {
     filled_qty: QTY,
     filled_avg_price: PRICE,
     fee: QTY,
+  },
+  dca_bars: {
+    open: BAR,
+    high: BAR,
+    low: BAR,
+    close: BAR,
+    volume: BAR,
   },
 } as const satisfies Record<string, Record<string, DecimalColumn>>;
 
