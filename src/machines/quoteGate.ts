@@ -4,10 +4,15 @@
  * a quote could do more, so the host makes Decimals and steps the machine only for those.
  *
  * `quoteTriggers` reads the conditions under which a QUOTE takes a transition other than the
- * fallback `recordQuote` off the machine's context, as prices: an ask at or below `askAtOrBelow`, a
- * bid at or above `bidAtOrAbove`, or `always` (a base order is due on any quote; a resume; a state
- * this file does not know). Conditions that only ever turn a trigger off (quote age, a back-off) are
- * left out, so the gate may let through a quote the machine ignores, never the other way round.
+ * fallback `recordQuote` off the machine's context, as prices: an ask at or below `askAtOrBelow` (a
+ * safety order at its scaled deviation, an early restart), a bid at or above `bidAtOrAbove` (the
+ * take-profit price, which sells or starts the trailing; while trailing, any bid above the peak,
+ * which the machine records as the new peak), a bid at or below `bidAtOrBelow` (the trailing stop
+ * price, an armed stop-loss), or `always` (a base order is due on any quote; a resume; a state this
+ * file does not know). Several conditions on one side are merged into the one nearest the market
+ * (the lowest "at or above", the highest "at or below"). Conditions that only ever turn a trigger off
+ * (quote age, a back-off, a position question out) are left out where in doubt, so the gate may let
+ * through a quote the machine ignores, never the other way round.
  *
  * `QuoteGate` compares a quote's numbers with those prices drawn a safe margin away
  * (`safelyAbove`/`safelyBelow`, money.ts): a quote it lets pass is stepped through the machine with
@@ -21,27 +26,53 @@
 import { type Decimal, safelyAbove, safelyBelow } from '../money.js';
 import { cycleMachine } from './cycle.js';
 import type { CycleContext } from './cycleTypes.js';
-import { earlyRestartPrice, safetyTriggerPrice, takeProfitPrice } from './decisions.js';
+import {
+  earlyRestartPrice,
+  isStopLossArmed,
+  safetyOrderDeviationOf,
+  safetyTriggerPrice,
+  stopLossPrice,
+  takeProfitPrice,
+  trailingStopPrice,
+} from './decisions.js';
 
 export interface QuoteTriggers {
   /** Any quote may take a transition: feed them all. */
   readonly always: boolean;
   /** An ask at or below this may trigger (null: no ask condition). */
   readonly askAtOrBelow: Decimal | null;
-  /** A bid at or above this may trigger (null: no bid condition). */
+  /** A bid at or above this may trigger (null: no such condition). */
   readonly bidAtOrAbove: Decimal | null;
+  /** A bid at or below this may trigger (null: no such condition). */
+  readonly bidAtOrBelow: Decimal | null;
 }
 
-const ALWAYS: QuoteTriggers = { always: true, askAtOrBelow: null, bidAtOrAbove: null };
-const NEVER: QuoteTriggers = { always: false, askAtOrBelow: null, bidAtOrAbove: null };
+const ALWAYS: QuoteTriggers = { always: true, askAtOrBelow: null, bidAtOrAbove: null, bidAtOrBelow: null };
+const NEVER: QuoteTriggers = { always: false, askAtOrBelow: null, bidAtOrAbove: null, bidAtOrBelow: null };
+
+/** The lower of two optional prices (a merged "at or above" condition). */
+function lower(a: Decimal | null, b: Decimal | null): Decimal | null {
+  if (a === null) return b;
+  return b === null || a.lte(b) ? a : b;
+}
+
+/** The higher of two optional prices (a merged "at or below" condition). */
+function higher(a: Decimal | null, b: Decimal | null): Decimal | null {
+  if (a === null) return b;
+  return b === null || a.gte(b) ? a : b;
+}
 
 /** The machine's QUOTE and eventless transitions, state by state, as this file was written for them. */
 export const KNOWN_QUOTE_HANDLING: Readonly<Record<string, readonly string[]>> = {
   '(root)': ['isBadQuote -> . : reportBadQuote', '- -> . : recordQuote'],
   watching: [
+    'isStopLossDue -> . : recordQuote,askPosition{"purpose":"sell"}',
+    'isTrailingTakeProfitDue -> . : recordQuote,askPosition{"purpose":"sell"}',
     'and(isSafetyOrderDue,safetyOrderFits) -> buying : recordQuote,placeSafetyOrder,submitOrder',
     'isSafetyOrderDue -> . : recordQuote,reportBuyTooSmall{"what":"safety"}',
     'isTakeProfitDue -> . : recordQuote,askPosition{"purpose":"sell"}',
+    'isTrailingStartDue -> . : recordQuote,trackTrailingPeak,reportTrailingStarted',
+    'isNewTrailingPeak -> . : recordQuote,trackTrailingPeak',
     'and(isBaseOrderDue,baseOrderFitsQuote) -> . : recordQuote,askPosition{"purpose":"base"}',
     'isBaseOrderDue -> . : recordQuote,reportBuyTooSmall{"what":"base"}',
     'always isResumingIn{"status":"cooldown"} -> cooldown : finishResume',
@@ -132,15 +163,43 @@ export function quoteTriggers(state: string, context: CycleContext): QuoteTrigge
       const holding = ledger.quantity.gt(0);
       // isBaseOrderDue holds for any quote: the position question is asked on the next one.
       if (!holding) return context.enabled && context.positionCheck === null ? ALWAYS : NEVER;
+      // isSafetyOrderDue: the next safety order at its scaled deviation (a position question out or
+      // not).
       const safety =
         ledger.lastOrderFillPrice !== null && ledger.safetyOrders < asset.maxSafetyOrders
-          ? safetyTriggerPrice(ledger.lastOrderFillPrice, asset.safetyOrderDeviation)
+          ? safetyTriggerPrice(
+              ledger.lastOrderFillPrice,
+              safetyOrderDeviationOf(asset, ledger.safetyOrders + 1),
+            )
           : null;
+      const hasAverage = ledger.averagePurchasePrice.gt(0);
+      const peak = ledger.ttpPeakPrice;
+      const sellable = context.positionCheck === null;
+      // isTakeProfitDue (no trailing, no position question out) and isTrailingStartDue (trailing,
+      // not started yet, a position question out or not): the bid reaches the take-profit price.
       const takeProfit =
-        context.positionCheck === null && ledger.averagePurchasePrice.gt(0)
+        hasAverage && (asset.ttpEnabled ? peak === null : sellable)
           ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent)
           : null;
-      return { always: false, askAtOrBelow: safety, bidAtOrAbove: takeProfit };
+      // isNewTrailingPeak: any bid above the peak moves it (with trailing on or not, a position
+      // question out or not); the gate's "at or above" lets the peak itself through too.
+      const bidUp = lower(takeProfit, peak);
+      // isTrailingTakeProfitDue: the bid falls to the trailing stop price below the peak.
+      const trailingStop =
+        sellable && asset.ttpEnabled && asset.ttpDeviationPercent !== null && peak !== null
+          ? trailingStopPrice(peak, asset.ttpDeviationPercent)
+          : null;
+      // isStopLossDue: the bid falls to the stop-loss price of an armed stop-loss.
+      const stopLoss =
+        sellable && asset.stopLossPercent !== null && isStopLossArmed(asset, ledger)
+          ? stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent)
+          : null;
+      return {
+        always: false,
+        askAtOrBelow: safety,
+        bidAtOrAbove: bidUp,
+        bidAtOrBelow: higher(trailingStop, stopLoss),
+      };
     }
     case 'cooldown': {
       const { lastSellPrice, buyOrderPriceDeviationPercent } = context.asset;
@@ -150,6 +209,7 @@ export function quoteTriggers(state: string, context: CycleContext): QuoteTrigge
             always: false,
             askAtOrBelow: earlyRestartPrice(lastSellPrice, buyOrderPriceDeviationPercent),
             bidAtOrAbove: null,
+            bidAtOrBelow: null,
           };
     }
     case 'buying':
@@ -167,6 +227,8 @@ export class QuoteGate {
   private askSafeFrom = Number.NEGATIVE_INFINITY;
   /** A bid at or below this is certainly below bidAtOrAbove. */
   private bidSafeTo = Number.POSITIVE_INFINITY;
+  /** A bid at or above this is certainly above bidAtOrBelow. */
+  private bidSafeFrom = Number.NEGATIVE_INFINITY;
 
   set(triggers: QuoteTriggers): void {
     this.always = triggers.always;
@@ -174,6 +236,8 @@ export class QuoteGate {
       triggers.askAtOrBelow === null ? Number.NEGATIVE_INFINITY : safelyAbove(triggers.askAtOrBelow);
     this.bidSafeTo =
       triggers.bidAtOrAbove === null ? Number.POSITIVE_INFINITY : safelyBelow(triggers.bidAtOrAbove);
+    this.bidSafeFrom =
+      triggers.bidAtOrBelow === null ? Number.NEGATIVE_INFINITY : safelyAbove(triggers.bidAtOrBelow);
   }
 
   /** False only when the quote provably takes no transition but recordQuote. */
@@ -181,6 +245,6 @@ export class QuoteGate {
     if (this.always) return true;
     // A quote the machine would call bad (isBadQuote) is its to report: let it through.
     if (!(bid > 0 && bid <= ask && ask < Number.POSITIVE_INFINITY)) return true;
-    return ask < this.askSafeFrom || bid > this.bidSafeTo;
+    return ask < this.askSafeFrom || bid > this.bidSafeTo || bid < this.bidSafeFrom;
   }
 }

@@ -8,7 +8,7 @@ import { AssetActor } from '../../src/actors/asset.js';
 import type { Position } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
 import { getAsset } from '../../src/store/assets.js';
-import { createCycle, updateCycle } from '../../src/store/cycles.js';
+import { createCycle, getLatestCycle, updateCycle } from '../../src/store/cycles.js';
 import { createMemoryExchange, type MemoryExchange } from '../../testkit/memoryExchange.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -30,9 +30,18 @@ afterEach(async () => {
 
 const HELD = dec('0.0009975');
 
-/** An actor whose cycle holds 0.0009975 BTC bought at 60,000: take-profit at 60,600 (1 %). */
-async function holdingActor(): Promise<AssetActor> {
+/**
+ * An actor whose cycle holds 0.0009975 BTC bought at 60,000: take-profit at 60,600 (1 %). With
+ * `trailingFrom`, the asset trails 0.5 % below the peak and the cycle's trailing is under way there.
+ */
+async function holdingActor(trailingFrom?: string): Promise<AssetActor> {
   const assetId = await insertAsset(db.pool, { asset_symbol: 'BTC/USD' });
+  if (trailingFrom !== undefined) {
+    await db.pool.query(
+      'UPDATE dca_assets SET ttp_enabled = TRUE, ttp_deviation_percent = 0.5 WHERE id = ?',
+      [assetId],
+    );
+  }
   const cycle = await createCycle(db.pool, assetId, 'watching');
   await updateCycle(db.pool, cycle.id, cycle.version, {
     quantity: HELD,
@@ -40,6 +49,7 @@ async function holdingActor(): Promise<AssetActor> {
     averagePurchasePrice: dec('60000'),
     costBasis: dec('60'),
     lastOrderFillPrice: dec('60000'),
+    ...(trailingFrom !== undefined ? { ttpPeakPrice: dec(trailingFrom) } : {}),
   });
   const asset = await getAsset(db.pool, assetId);
   if (!asset) throw new Error('asset not inserted');
@@ -77,6 +87,26 @@ describe('the quote gate in the asset actor', () => {
     );
     expect(a.quoteCounts.stepped).toBe(0);
     expect(a.view().lastQuote?.bid.toFixed()).toBe('60004');
+  });
+
+  it('while trailing, holds back a bid between the stop and the peak and stores a bid above the peak', async () => {
+    const a = await holdingActor('61000'); // the trailing stop is at 60,695
+    a.offerQuote(tick(60_800));
+    await waitUntil(
+      async () => a.quoteCounts.held,
+      (n) => n === 1,
+      { what: 'the quote below the peak held back', timeoutMs: 5_000 },
+    );
+    expect(a.quoteCounts.stepped).toBe(0);
+
+    a.offerQuote(tick(61_200));
+    await waitUntil(
+      async () => (await getLatestCycle(db.pool, a.view().asset.id))?.ttpPeakPrice?.toFixed(),
+      (peak) => peak === '61200',
+      { what: 'the new peak stored', timeoutMs: 5_000 },
+    );
+    expect(a.quoteCounts).toEqual({ held: 1, stepped: 1 });
+    expect(exchange.submitted).toBe(0);
   });
 
   it('re-checks a take-profit on the newest quote even when the gate held that quote back', async () => {

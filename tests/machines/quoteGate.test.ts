@@ -7,7 +7,14 @@
 import { describe, expect, it } from 'vitest';
 import type { CycleRow } from '../../src/domain.js';
 import type { CycleIntent } from '../../src/machines/cycle.js';
-import { earlyRestartPrice, safetyTriggerPrice, takeProfitPrice } from '../../src/machines/decisions.js';
+import {
+  earlyRestartPrice,
+  safetyOrderDeviationOf,
+  safetyTriggerPrice,
+  stopLossPrice,
+  takeProfitPrice,
+  trailingStopPrice,
+} from '../../src/machines/decisions.js';
 import { QuoteGate, quoteTriggers, unknownQuoteHandling } from '../../src/machines/quoteGate.js';
 import { Decimal, dec, safelyAbove, safelyBelow } from '../../src/money.js';
 import { aCycleInput, aCycleRow, anAsset, cid, startCycle, T0 } from '../helpers/cycle.js';
@@ -67,6 +74,8 @@ interface Case {
   readonly asset: Parameters<typeof anAsset>[0];
   /** Trigger prices to place quotes around. */
   readonly prices: Decimal[];
+  /** Sent before the quote: a TAKE_PROFIT_NOW leaves a position question out. */
+  readonly positionQuestionOut?: boolean;
 }
 
 function randomCase(r: () => number): Case {
@@ -123,6 +132,68 @@ function randomCase(r: () => number): Case {
   };
 }
 
+/** A scale for the safety ladder: often the inert 1, else 0.5 .. 2.5 with up to two places. */
+function randomScale(r: () => number): Decimal {
+  return r() < 0.3 ? dec(1) : dec((0.5 + r() * 2).toFixed(Math.floor(r() * 3)));
+}
+
+/**
+ * A holding cycle in watching with the strategy controls on at random: safety-order scaling, a
+ * trailing take-profit (not started, or under way with a peak near the take-profit price), a
+ * stop-loss armed after all safety orders or at once, and sometimes a position question out.
+ */
+function randomStrategyCase(r: () => number): Case {
+  const entry = randomDecimal(r);
+  const avg = r() < 0.5 ? entry : entry.mul(dec((0.9 + r() * 0.3).toFixed(6)));
+  const deviation = randomPercent(r);
+  const takeProfit = randomPercent(r);
+  const maxSafetyOrders = Math.floor(r() * 5);
+  const safetyOrders = Math.floor(r() * (maxSafetyOrders + 1));
+  const ttpEnabled = r() < 0.7;
+  const ttpDeviationPercent = ttpEnabled && r() < 0.9 ? randomPercent(r) : null;
+  const tpPrice = takeProfitPrice(avg, takeProfit);
+  // Under way: a peak at or above the take-profit price; now and then a peak left from trailing
+  // that was switched off, which the machine still moves.
+  const ttpPeakPrice = r() < (ttpEnabled ? 0.6 : 0.3) ? tpPrice.mul(dec((1 + r() * 0.05).toFixed(8))) : null;
+  const stopLossPercent = r() < 0.7 ? randomPercent(r) : null;
+  const asset = {
+    safetyOrderDeviation: deviation,
+    safetyOrderStepScale: randomScale(r),
+    safetyOrderVolumeScale: randomScale(r),
+    takeProfitPercent: takeProfit,
+    buyOrderPriceDeviationPercent: randomPercent(r),
+    maxSafetyOrders,
+    lastSellPrice: entry,
+    cooldownPeriod: 1_000_000,
+    ttpEnabled,
+    ttpDeviationPercent,
+    stopLossPercent,
+    stopLossAfterSafetyOrders: r() < 0.5,
+  };
+  const prices = [safetyTriggerPrice(entry, safetyOrderDeviationOf(asset, safetyOrders + 1)), tpPrice];
+  if (ttpPeakPrice !== null) {
+    prices.push(ttpPeakPrice);
+    if (ttpDeviationPercent !== null) prices.push(trailingStopPrice(ttpPeakPrice, ttpDeviationPercent));
+  }
+  if (stopLossPercent !== null) prices.push(stopLossPrice(avg, stopLossPercent));
+  return {
+    name: `watching, strategy ${JSON.stringify({ ...asset, safetyOrders, ttpPeakPrice, avg, entry })}`,
+    row: {
+      status: 'watching',
+      quantity: dec('0.5'),
+      boughtQuantity: dec('0.5'),
+      averagePurchasePrice: avg,
+      costBasis: avg.mul('0.5'),
+      lastOrderFillPrice: entry,
+      safetyOrders,
+      ttpPeakPrice,
+    },
+    asset,
+    prices,
+    positionQuestionOut: r() < 0.3,
+  };
+}
+
 /** Steps one quote through a fresh cycle of `c`; what changed besides the latest quote and clock. */
 function stepOnce(c: Case, bid: number, ask: number) {
   const cycle = startCycle(
@@ -141,6 +212,7 @@ function stepOnce(c: Case, bid: number, ask: number) {
       },
     }),
   );
+  if (c.positionQuestionOut) cycle.actor.send({ type: 'TAKE_PROFIT_NOW' });
   const before = cycle.actor.getSnapshot();
   const gate = new QuoteGate();
   gate.set(quoteTriggers(String(before.value), before.context));
@@ -163,6 +235,40 @@ function sameContext(a: object, b: object): boolean {
     ka.length === Object.keys(b).length &&
     ka.every((k) => (a as Record<string, unknown>)[k] === (b as Record<string, unknown>)[k])
   );
+}
+
+/**
+ * Quotes around every trigger price of `count` random cases, the price on the ask side (safety,
+ * early restart) and on the bid side (take-profit, peak, trailing stop, stop-loss): every quote the
+ * gate holds back must be one the machine only records.
+ */
+function checkGate(r: () => number, count: number, make: (r: () => number) => Case) {
+  let held = 0;
+  let passed = 0;
+  let acted = 0;
+  for (let i = 0; i < count; i++) {
+    const c = make(r);
+    for (const price of c.prices) {
+      for (const x of around(price, r)) {
+        const spread = x * r() * 0.001;
+        for (const [bid, ask] of [
+          [x - spread, x],
+          [x, x + spread],
+        ] as const) {
+          if (!(bid > 0)) continue;
+          const { mayTrigger, onlyRecorded } = stepOnce(c, bid, ask);
+          if (!mayTrigger) {
+            held++;
+            expect(onlyRecorded, `${c.name}: ${bid}/${ask} held back but the machine acts`).toBe(true);
+          } else {
+            passed++;
+            if (!onlyRecorded) acted++;
+          }
+        }
+      }
+    }
+  }
+  return { held, passed, acted };
 }
 
 describe('safelyAbove / safelyBelow', () => {
@@ -203,37 +309,18 @@ describe('QuoteGate', () => {
   });
 
   it('never holds back a quote the machine would act on (random cycles, quotes around each trigger)', () => {
-    const r = rng(42);
-    let held = 0;
-    let passed = 0;
-    let acted = 0;
-    for (let i = 0; i < 150; i++) {
-      const c = randomCase(r);
-      for (const price of c.prices) {
-        for (const x of around(price, r)) {
-          const spread = x * r() * 0.001;
-          // The price on the ask side (safety, early restart) and on the bid side (take-profit).
-          for (const [bid, ask] of [
-            [x - spread, x],
-            [x, x + spread],
-          ] as const) {
-            if (!(bid > 0)) continue;
-            const { mayTrigger, onlyRecorded } = stepOnce(c, bid, ask);
-            if (!mayTrigger) {
-              held++;
-              expect(onlyRecorded, `${c.name}: ${bid}/${ask} held back but the machine acts`).toBe(true);
-            } else {
-              passed++;
-              if (!onlyRecorded) acted++;
-            }
-          }
-        }
-      }
-    }
+    const { held, passed, acted } = checkGate(rng(42), 150, randomCase);
     // Not vacuous: both sides of every boundary were exercised.
     expect(held).toBeGreaterThan(500);
     expect(passed).toBeGreaterThan(500);
     expect(acted).toBeGreaterThan(50);
+  });
+
+  it('never holds back a quote the machine would act on with trailing, stop-loss and scaling on', () => {
+    const { held, passed, acted } = checkGate(rng(4242), 150, randomStrategyCase);
+    expect(held).toBeGreaterThan(1_000);
+    expect(passed).toBeGreaterThan(1_000);
+    expect(acted).toBeGreaterThan(500);
   });
 
   it('lets through a quote exactly at a trigger price, and holds one a hair beyond the margin', () => {
@@ -263,13 +350,63 @@ describe('QuoteGate', () => {
     expect(stepOnce(watching, 60_599.999, 60_609)).toEqual({ mayTrigger: false, onlyRecorded: true });
   });
 
+  it('lets through a quote at each new trigger (scaled safety, trailing start, peak, pullback, stop-loss)', () => {
+    const base = randomCase(rng(7));
+    const holding = {
+      status: 'watching',
+      quantity: dec('0.5'),
+      boughtQuantity: dec('0.5'),
+      averagePurchasePrice: dec('60000'),
+      costBasis: dec('30000'),
+      lastOrderFillPrice: dec('60000'),
+    } as const;
+    const strategy = {
+      ...base.asset,
+      safetyOrderDeviation: dec('1.5'),
+      safetyOrderStepScale: dec('2'),
+      takeProfitPercent: dec('1'),
+      maxSafetyOrders: 2,
+      ttpEnabled: true,
+      ttpDeviationPercent: dec('0.5'),
+      stopLossPercent: dec('5'),
+    };
+    // One safety order used: the second buys 3 % below the last fill, at 58,200; the trailing
+    // starts at the take-profit price, 60,600; the stop-loss waits for the last safety order.
+    const scaled: Case = {
+      name: 'scaled',
+      row: { ...holding, safetyOrders: 1 },
+      asset: strategy,
+      prices: [],
+    };
+    expect(stepOnce(scaled, 58_190, 58_200)).toEqual({ mayTrigger: true, onlyRecorded: false });
+    expect(stepOnce(scaled, 58_190.001, 58_200.001)).toEqual({ mayTrigger: false, onlyRecorded: true });
+    expect(stepOnce(scaled, 60_600, 60_610)).toEqual({ mayTrigger: true, onlyRecorded: false });
+    expect(stepOnce(scaled, 60_599.999, 60_609)).toEqual({ mayTrigger: false, onlyRecorded: true });
+    // Every safety order used: the stop-loss is armed at 57,000.
+    const armed: Case = { name: 'armed', row: { ...holding, safetyOrders: 2 }, asset: strategy, prices: [] };
+    expect(stepOnce(armed, 57_000, 57_010)).toEqual({ mayTrigger: true, onlyRecorded: false });
+    expect(stepOnce(armed, 57_000.001, 57_010)).toEqual({ mayTrigger: false, onlyRecorded: true });
+    // Trailing under way at a peak of 61,000: any higher bid is the new peak; 60,695 sells.
+    const trailing: Case = {
+      name: 'trailing',
+      row: { ...holding, safetyOrders: 2, ttpPeakPrice: dec('61000') },
+      asset: strategy,
+      prices: [],
+    };
+    expect(stepOnce(trailing, 61_000.001, 61_010)).toEqual({ mayTrigger: true, onlyRecorded: false });
+    expect(stepOnce(trailing, 61_000, 61_010)).toEqual({ mayTrigger: true, onlyRecorded: true });
+    expect(stepOnce(trailing, 60_999.999, 61_009)).toEqual({ mayTrigger: false, onlyRecorded: true });
+    expect(stepOnce(trailing, 60_695, 60_705)).toEqual({ mayTrigger: true, onlyRecorded: false });
+    expect(stepOnce(trailing, 60_695.001, 60_705)).toEqual({ mayTrigger: false, onlyRecorded: true });
+  });
+
   it('lets every quote through while a base order is due, a resume is pending or the quote is bad', () => {
     const gate = new QuoteGate();
     const fresh = startCycle(aCycleInput());
     const snap = fresh.actor.getSnapshot();
     gate.set(quoteTriggers(String(snap.value), snap.context));
     expect(gate.mayTrigger(1, 2)).toBe(true);
-    gate.set({ always: false, askAtOrBelow: null, bidAtOrAbove: null });
+    gate.set({ always: false, askAtOrBelow: null, bidAtOrAbove: null, bidAtOrBelow: null });
     expect(gate.mayTrigger(1, 2)).toBe(false);
     expect(gate.mayTrigger(3, 2)).toBe(true); // crossed: the machine reports it
     expect(gate.mayTrigger(Number.NaN, 2)).toBe(true);
