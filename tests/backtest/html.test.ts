@@ -1,14 +1,13 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.js';
 import { htmlReport } from '../../src/backtest/html.js';
 import { summarize } from '../../src/backtest/summary.js';
 import { syntheticBars } from '../../src/backtest/synthetic.js';
 import { btInput } from '../helpers/backtest.js';
+import { CHROMIUM, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 
 /**
@@ -45,18 +44,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the HTML report', () => {
     const file = join(process.cwd(), ARTIFACTS, 'backtest-report.html');
     writeFileSync(file, html);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const requests: string[] = [];

@@ -3,24 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { syntheticBars } from '../../src/backtest/synthetic.js';
-import { cli } from '../helpers/cli.js';
+import { BTC_SETTINGS, cli } from '../helpers/cli.js';
 
-const SETTINGS = [
-  '--base',
-  '20',
-  '--safety',
-  '20',
-  '--max-safety',
-  '5',
-  '--deviation',
-  '1.5',
-  '--take-profit',
-  '1',
-  '--cooldown',
-  '300',
-  '--restart-drop',
-  '2',
-];
+const SETTINGS = BTC_SETTINGS;
 let dir: string;
 let csv: string;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimBar } from '../../src/sim/barBook.js';
-import { cli } from '../helpers/cli.js';
+import { BTC_SETTINGS, cli } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { dbEnv } from '../helpers/env.js';
 import { type SimHarness, startSimHarness } from '../helpers/sim.js';
@@ -37,22 +37,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-const SETTINGS = [
-  '--base',
-  '20',
-  '--safety',
-  '20',
-  '--max-safety',
-  '5',
-  '--deviation',
-  '1.5',
-  '--take-profit',
-  '1',
-  '--cooldown',
-  '300',
-  '--restart-drop',
-  '2',
-];
+const SETTINGS = BTC_SETTINGS;
 
 describe('dca-bot bars fetch', () => {
   it('caches the exchange’s bars page by page, with progress on stderr', async () => {

@@ -4,22 +4,21 @@
  * the controls (disable, enable, take profit now, cancel, settings) act through the asset actor.
  * Controls are refused without the token in the header and from another origin.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { request } from 'node:http';
 import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboard, type Dashboard } from '../../src/dashboard/server.js';
 import { getAssetBySymbol } from '../../src/store/assets.js';
 import { getLatestCycle, listCycles } from '../../src/store/cycles.js';
+import { hasChromium, launchChromium } from '../helpers/browser.js';
 import { waitFor } from '../helpers/wait.js';
 import { BTC, startWatchedBot, type WatchedBot } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
 const TOKEN = 'dash-controls-5e1b7d';
 const ETH = 'ETH/USD';
-const hasChromium = existsSync(CHROMIUM);
 
 let w: WatchedBot;
 let dashboard: Dashboard;
@@ -42,16 +41,7 @@ beforeAll(async () => {
     inspection: w.hub,
     account: () => w.exchange.getAccount(),
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on('pageerror', (err) => pageErrors.push(String(err)));
   page.on('console', (m) => {

@@ -1,17 +1,10 @@
-/**
- * The `--inspect` page in a real headless Chromium: when the Stately inspector cannot be reached it
- * says so and points at the dashboard's own live statechart, instead of leaving a blank frame; an
- * inspector that answers is left alone.
- */
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InspectorRelay, startInspectorRelay } from '../../src/inspectRelay.js';
+import { hasChromium, launchChromium } from '../helpers/browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const DASHBOARD = 'http://127.0.0.1:8787/';
 
 let browser: Browser;
@@ -20,7 +13,7 @@ const relays: InspectorRelay[] = [];
 
 beforeAll(async () => {
   if (!hasChromium) return;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+  browser = await launchChromium();
   // A page that greets its parent as Stately's inspector does once it has loaded.
   inspectorStandIn = createServer((_req, res) => {
     res.writeHead(200, { 'Content-Type': 'text/html' });

@@ -2,16 +2,15 @@
  * The dashboard page in a real headless Chromium while the bot trades on the simulator: the state
  * on screen follows the cycle, a fill shows up without a reload, and a take-profit brings P&L.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDashboard, type Dashboard } from '../../src/dashboard/server.js';
+import { CHROMIUM, hasChromium, launchChromium } from '../helpers/browser.js';
 import { BTC, startWatchedBot, type WatchedBot } from './harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = 'test-artifacts';
-const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) {
   console.warn(`skipping the dashboard browser test: ${CHROMIUM} is missing (.ci/run installs it)`);
 }
@@ -31,19 +30,7 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     inspection: w.hub,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   mkdirSync(ARTIFACTS, { recursive: true });
 });

@@ -24,11 +24,8 @@ export async function cli(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   return { code, stdout, stderr, json: <T>() => JSON.parse(stdout) as T };
 }
 
-/** The README's example asset as `assets add` arguments (every setting flag). */
-export const BTC_ADD_ARGS = [
-  'assets',
-  'add',
-  'BTC/USD',
+/** The README's example asset's settings, every setting flag (`assets add`, `backtest`). */
+export const BTC_SETTINGS = [
   '--base',
   '20',
   '--safety',
@@ -44,3 +41,6 @@ export const BTC_ADD_ARGS = [
   '--restart-drop',
   '2',
 ] as const;
+
+/** The README's example asset as `assets add` arguments. */
+export const BTC_ADD_ARGS = ['assets', 'add', 'BTC/USD', ...BTC_SETTINGS] as const;
