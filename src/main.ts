@@ -266,7 +266,7 @@ async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Pr
           logger,
           inspection,
           account: () => exchange.getAccount(),
-          barHistory: exchangeBarHistory(endpoints, logger.child({ actor: 'dashboard' })),
+          barHistory: exchangeBarHistory(exchange, logger.child({ actor: 'dashboard' })),
         });
       } catch (err) {
         await bot.stop('the dashboard could not start');

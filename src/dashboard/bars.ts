@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Quote } from '../domain.js';
-import type { ExchangeEndpoints } from '../exchange/types.js';
+import type { BarsPage, ExchangeRest } from '../exchange/types.js';
 
 export interface Bar {
   /** Start of the minute, seconds since the epoch (the chart's time unit). */
@@ -66,29 +66,21 @@ export class BarBook {
 }
 
 /**
- * The exchange's 1-minute bars since `since` (one page, up to BARS_KEPT). Any failure — no such
- * endpoint, no data subscription, offline — is an empty history, said once in the log.
+ * The exchange's 1-minute bars since `since` (one page, up to BARS_KEPT), read through the bot's
+ * exchange client and so inside its REST budget. Any failure — no data subscription, offline — is
+ * an empty history, said once in the log.
  */
-export function exchangeBarHistory(
-  endpoints: Pick<ExchangeEndpoints, 'dataUrl' | 'keyId' | 'secretKey'>,
-  logger: Logger,
-  fetchApi: typeof fetch = fetch,
-): BarHistory {
+export function exchangeBarHistory(exchange: Pick<ExchangeRest, 'getBars'>, logger: Logger): BarHistory {
   let warned = false;
   return async (symbol, since) => {
-    const url = new URL('/v1beta3/crypto/us/bars', endpoints.dataUrl);
-    url.searchParams.set('symbols', symbol);
-    url.searchParams.set('timeframe', '1Min');
-    url.searchParams.set('start', since.toISOString());
-    url.searchParams.set('limit', String(BARS_KEPT));
     try {
-      const res = await fetchApi(url, {
-        headers: { 'APCA-API-KEY-ID': endpoints.keyId, 'APCA-API-SECRET-KEY': endpoints.secretKey },
-        signal: AbortSignal.timeout(10_000),
+      const page = await exchange.getBars(symbol, {
+        timeframe: '1Min',
+        start: since,
+        end: new Date(),
+        limit: BARS_KEPT,
       });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body = (await res.json()) as { bars?: Record<string, unknown[]> };
-      return (body.bars?.[symbol] ?? []).flatMap((raw) => parseBar(raw));
+      return page.bars.flatMap((raw) => parseBar(raw));
     } catch (err) {
       if (!warned) {
         warned = true;
@@ -102,11 +94,9 @@ export function exchangeBarHistory(
   };
 }
 
-function parseBar(raw: unknown): Bar[] {
-  const b = raw as { t?: unknown; o?: unknown; h?: unknown; l?: unknown; c?: unknown };
-  const time = typeof b.t === 'string' ? Date.parse(b.t) : Number.NaN;
-  const values = [b.o, b.h, b.l, b.c].map(Number);
-  if (!Number.isFinite(time) || values.some((v) => !Number.isFinite(v) || v <= 0)) return [];
+function parseBar(b: BarsPage['bars'][number]): Bar[] {
+  const values = [b.o, b.h, b.l, b.c];
+  if (!Number.isFinite(b.t) || values.some((v) => !Number.isFinite(v) || v <= 0)) return [];
   const [open, high, low, close] = values as [number, number, number, number];
-  return [{ time: Math.floor(time / 60_000) * 60, open, high, low, close }];
+  return [{ time: Math.floor(b.t / 60_000) * 60, open, high, low, close }];
 }

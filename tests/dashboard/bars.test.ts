@@ -3,12 +3,13 @@
  * from the exchange's crypto bars endpoint only as far as it answers — an exchange that refuses or
  * cannot be reached leaves the chart to the live quotes.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BARS_KEPT, BarBook, exchangeBarHistory } from '../../src/dashboard/bars.js';
+import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
 import { dec } from '../../src/money.js';
+import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { logSink } from '../helpers/logSink.js';
 
 const quote = (bid: string, ask: string, at: string) => ({
   symbol: 'BTC/USD',
@@ -53,68 +54,47 @@ describe('BarBook', () => {
 });
 
 describe('exchangeBarHistory', () => {
-  let alpacaShaped: Server;
-  let asked: URL | null = null;
-  const dataUrl = () => `http://127.0.0.1:${(alpacaShaped.address() as AddressInfo).port}`;
+  let sim: Simulator;
+  const silent = pino({ level: 'silent' });
 
   beforeAll(async () => {
-    // Answers as Alpaca documents GET /v1beta3/crypto/us/bars (one page, bars keyed by symbol), and
-    // refuses a key without a data subscription as Alpaca does (403).
-    alpacaShaped = createServer((req, res) => {
-      asked = new URL(req.url ?? '/', 'http://x');
-      if (req.headers['apca-api-key-id'] === 'no-data') {
-        res.writeHead(403, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ message: 'subscription does not permit querying recent data' }));
-        return;
-      }
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          bars: {
-            'BTC/USD': [
-              { t: '2026-12-01T10:00:00Z', o: 100, h: 110, l: 95, c: 105, v: 1.5, n: 3, vw: 102 },
-              { t: '2026-12-01T10:01:00Z', o: 'bad', h: 1, l: 1, c: 1 },
-            ],
-          },
-          next_page_token: null,
-        }),
-      );
-    });
-    await new Promise<void>((r) => alpacaShaped.listen(0, '127.0.0.1', () => r()));
+    sim = await startSimulator();
   });
 
   afterAll(async () => {
-    await new Promise((r) => alpacaShaped.close(r));
+    await sim.close();
   });
 
-  it('asks for 1-minute bars since the given time and keeps the well-formed ones', async () => {
+  it("reads the simulator's 1-minute bars since the given time through the exchange client", async () => {
+    const t0 = Date.parse('2026-12-01T10:00:00Z');
+    sim.loadBars('BTC/USD', [
+      { t: t0 - 3_600_000, o: 90, h: 91, l: 89, c: 90, v: 1, n: 1 },
+      { t: t0, o: 100, h: 110, l: 95, c: 105, v: 1.5, n: 3 },
+      { t: t0 + 60_000, o: 105, h: 106, l: 104, c: 106, v: 2, n: 4 },
+    ]);
     const history = exchangeBarHistory(
-      { dataUrl: dataUrl(), keyId: 'k', secretKey: 's' },
-      pino({ level: 'silent' }),
+      createAlpacaExchange(sim.endpoints, { requestTimeoutMs: 3_000 }),
+      silent,
     );
-    const bars = await history('BTC/USD', new Date('2026-12-01T08:00:00Z'));
-    expect(bars).toEqual([
-      { time: Date.parse('2026-12-01T10:00:00Z') / 1000, open: 100, high: 110, low: 95, close: 105 },
+    const bars = await history('BTC/USD', new Date(t0 - 60_000));
+    expect(bars.slice(0, 2)).toEqual([
+      { time: t0 / 1000, open: 100, high: 110, low: 95, close: 105 },
+      { time: t0 / 1000 + 60, open: 105, high: 106, low: 104, close: 106 },
     ]);
-    expect(asked?.pathname).toBe('/v1beta3/crypto/us/bars');
-    expect(Object.fromEntries(asked?.searchParams ?? [])).toMatchObject({
-      symbols: 'BTC/USD',
-      timeframe: '1Min',
-      start: '2026-12-01T08:00:00.000Z',
-    });
   });
 
-  it('is an empty history, said once in the log, when the exchange refuses or cannot be reached', async () => {
-    const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-    const refused = exchangeBarHistory({ dataUrl: dataUrl(), keyId: 'no-data', secretKey: 's' }, logger);
-    expect(await refused('BTC/USD', new Date())).toEqual([]);
-    expect(await refused('ETH/USD', new Date())).toEqual([]);
-    expect(lines.filter((l) => String(l['msg']).startsWith('no bar history'))).toEqual([
-      expect.objectContaining({ asset: 'BTC/USD', reason: 'HTTP 403' }),
-    ]);
+  it('is an empty history, said once in the log, when the exchange cannot be reached', async () => {
+    const { lines, logger } = logSink('info');
     // Port 9 (discard) refuses the connection.
-    const offline = exchangeBarHistory({ dataUrl: 'http://127.0.0.1:9', keyId: 'k', secretKey: 's' }, logger);
-    expect(await offline('BTC/USD', new Date())).toEqual([]);
+    const offline = createAlpacaExchange(
+      { ...sim.endpoints, dataUrl: 'http://127.0.0.1:9' },
+      { requestTimeoutMs: 2_000 },
+    );
+    const history = exchangeBarHistory(offline, logger);
+    expect(await history('BTC/USD', new Date())).toEqual([]);
+    expect(await history('ETH/USD', new Date())).toEqual([]);
+    expect(lines.filter((l) => String(l.msg).startsWith('no bar history'))).toEqual([
+      expect.objectContaining({ asset: 'BTC/USD', reason: expect.any(String) }),
+    ]);
   });
 });
