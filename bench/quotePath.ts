@@ -6,8 +6,8 @@
  *   long a quote that crosses a safety-order trigger still takes to become `POST /v2/orders` at the
  *   simulator under that load;
  * - peak RSS of the bot with 50 assets under the same blast.
- * Both sides are the real bot (`node --import tsx src/main.ts`, testkit/botProcess.ts) in paper mode
- * against a simulator in this process; the baseline is the same program at BASELINE_COMMIT (the
+ * Both sides are the real bot (testkit/botProcess.ts; this checkout compiled as `npm start` runs it,
+ * `node dist/main.js`) in paper mode against a simulator in this process; the baseline is the same program at BASELINE_COMMIT (the
  * official SDK's stream client, two Decimals per quote, a machine step per processed quote), taken
  * with `git archive` into a temporary directory. Without that commit (a shallow clone) the baseline
  * rows are left out. Bounded: about 40 s.
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
 import { type Simulator, startSimulator } from '../src/sim/index.js';
-import { spawnBot, waitUntilTrading } from '../testkit/botProcess.js';
+import { COMPILED_ENTRY, spawnBot, waitUntilTrading } from '../testkit/botProcess.js';
 import { percentile } from './stats.js';
 import type { Bench, BenchRow } from './table.js';
 import { seedHoldingAssets } from './treeFixture.js';
@@ -116,7 +116,7 @@ function inBandFrames(symbols: readonly string[]): Uint8Array[] {
  * The bot at `cwd` with `n` holding assets; the simulator offers OFFERED_PER_SECOND in-band quotes
  * round-robin for SLICE_MS, and `triggers` times a quote at the safety trigger of one asset.
  */
-async function run(cwd: string, n: number, triggers: number): Promise<Run> {
+async function run(cwd: string, n: number, triggers: number, entry?: readonly string[]): Promise<Run> {
   const symbols = Array.from({ length: n }, (_, i) => symbolOf(i));
   const sim: Simulator = await startSimulator({
     cash: '100000000',
@@ -135,6 +135,7 @@ async function run(cwd: string, n: number, triggers: number): Promise<Run> {
     sim,
     db,
     cwd,
+    ...(entry ? { entry } : {}),
     env: {
       LOG_LEVEL: 'info',
       HEALTH_PORT: String(port),
@@ -297,10 +298,11 @@ function row(
 export const benchQuotePath: Bench = async () => {
   const baselineDir = await checkoutBaseline();
   try {
-    const ours10 = await run(REPO, 10, TRIGGERS);
+    // This checkout runs compiled (`npm start`'s dist/, built by prebench); the older one through tsx.
+    const ours10 = await run(REPO, 10, TRIGGERS, COMPILED_ENTRY);
     if (process.env.BENCH_DEBUG)
       process.stderr.write(`triggers (ms): ${ours10.triggerMs.map((t) => t.toFixed(1)).join(' ')}\n`);
-    const ours50 = await run(REPO, 50, 0);
+    const ours50 = await run(REPO, 50, 0, COMPILED_ENTRY);
     const base10 =
       baselineDir && !process.env.BENCH_OURS_ONLY ? await run(baselineDir.dir, 10, TRIGGERS) : null;
     const base50 = baselineDir && !process.env.BENCH_OURS_ONLY ? await run(baselineDir.dir, 50, 0) : null;
@@ -341,7 +343,7 @@ export const benchQuotePath: Bench = async () => {
         trigger(base10),
       ),
       row(
-        'RSS before the blast, 50 assets (idle, run under tsx)',
+        'RSS before the blast, 50 assets (idle; compiled, the baseline through tsx)',
         ours50.idleRssMb,
         'MB',
         '< 150',
