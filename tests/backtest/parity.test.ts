@@ -45,6 +45,21 @@ function waves(): Bars {
   return barsOf(ohlc);
 }
 
+/**
+ * Slower waves (about 0.1 % a bar, ±1.5 ‰ wiggles): a trailing peak builds over several quotes, so
+ * the trailing deviation, the stop-loss and both scales each decide which quote acts.
+ */
+function gentleWaves(): Bars {
+  const ohlc: [number, number, number, number][] = [];
+  let p = 60_000;
+  for (let i = 0; i < 240; i++) {
+    const next = Math.round(60_000 * (1 + 0.03 * Math.sin(i / 14) + 0.0015 * Math.sin(i * 1.7)));
+    ohlc.push([p, Math.max(p, next) + 15, Math.min(p, next) - 15, next]);
+    p = next;
+  }
+  return barsOf(ohlc);
+}
+
 let sim: Simulator;
 let db: TestDatabase;
 let bot: BotProcess | null = null;
@@ -251,8 +266,23 @@ describe('backtest ↔ bot parity', () => {
       safetyOrderStepScale: dec(STRATEGY_COLUMNS.safety_order_step_scale),
       maxSafetyOrders: 2,
     });
+    const bars = gentleWaves();
+    // Each control's value matters on these bars: another value gives other orders.
+    const ordersOf = (a: AssetConfig) =>
+      runBacktest(bars, { asset: a, rules: pairRules(BTC, {}, dec(10)), market: MARKET }).orders.map(
+        (o) => `${o.step} ${o.qty} @ ${o.price}`,
+      );
+    const mine = ordersOf(asset);
+    for (const other of [
+      { ttpDeviationPercent: dec('0.25') },
+      { stopLossPercent: dec('1.4') },
+      { safetyOrderVolumeScale: dec('1.4') },
+      { safetyOrderStepScale: dec('1.4') },
+    ]) {
+      expect(ordersOf({ ...asset, ...other })).not.toEqual(mine);
+    }
     const { backtest, peaks } = await parity(
-      waves(),
+      bars,
       { ...COLUMNS, max_safety_orders: 2, ...STRATEGY_COLUMNS },
       asset,
     );

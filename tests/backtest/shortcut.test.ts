@@ -5,6 +5,7 @@ import type { RunResult } from '../../src/backtest/recorder.js';
 import { syntheticBars } from '../../src/backtest/synthetic.js';
 import type { AssetConfig } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
+import { mulberry32 } from '../../src/sim/feeds.js';
 import { barsOf, btAsset, btInput } from '../helpers/backtest.js';
 
 /** Everything a result says, as plain strings: two runs are identical when these are equal. */
@@ -116,21 +117,9 @@ describe('the trigger shortcut', () => {
   });
 });
 
-/** A small deterministic generator (mulberry32), so a failing settings set can be rerun. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Random settings with trailing take-profit, stop-loss and scaling each on or off, as the row parser allows. */
 function strategyAsset(seed: number): AssetConfig {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const pick = (lo: number, hi: number, places = 2) => dec((lo + r() * (hi - lo)).toFixed(places));
   const takeProfitPercent = pick(0.3, 2);
   const maxSafetyOrders = Math.floor(r() * 6);
