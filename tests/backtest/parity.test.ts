@@ -33,32 +33,23 @@ const COLUMNS = {
   buy_order_price_deviation_percent: '20',
 };
 
-/** Waves of ±3 % around 60,000 with wicks: base orders, safety orders and take-profits in turn. */
-function waves(): Bars {
-  const ohlc: [number, number, number, number][] = [];
-  let p = 60_000;
-  for (let i = 0; i < 160; i++) {
-    const next = Math.round(60_000 * (1 + 0.03 * Math.sin(i / 8) + 0.004 * Math.sin(i * 1.7)));
-    ohlc.push([p, Math.max(p, next) + 40, Math.min(p, next) - 40, next]);
-    p = next;
-  }
-  return barsOf(ohlc);
-}
-
 /**
- * Slower waves (about 0.1 % a bar, ±1.5 ‰ wiggles): a trailing peak builds over several quotes, so
- * the trailing deviation, the stop-loss and both scales each decide which quote acts.
+ * Waves of ±3 % around 60,000 with wiggles and wicks: base orders, safety orders and take-profits in
+ * turn. The default is fast (about 1 % a bar); the gentle ones (about 0.1 % a bar) build a trailing
+ * peak over several quotes, so the trailing deviation, the stop-loss and both scales each decide
+ * which quote acts.
  */
-function gentleWaves(): Bars {
+function waves({ count = 160, period = 8, wiggle = 0.004, wick = 40 } = {}): Bars {
   const ohlc: [number, number, number, number][] = [];
   let p = 60_000;
-  for (let i = 0; i < 240; i++) {
-    const next = Math.round(60_000 * (1 + 0.03 * Math.sin(i / 14) + 0.0015 * Math.sin(i * 1.7)));
-    ohlc.push([p, Math.max(p, next) + 15, Math.min(p, next) - 15, next]);
+  for (let i = 0; i < count; i++) {
+    const next = Math.round(60_000 * (1 + 0.03 * Math.sin(i / period) + wiggle * Math.sin(i * 1.7)));
+    ohlc.push([p, Math.max(p, next) + wick, Math.min(p, next) - wick, next]);
     p = next;
   }
   return barsOf(ohlc);
 }
+const gentleWaves = () => waves({ count: 240, period: 14, wiggle: 0.0015, wick: 15 });
 
 let sim: Simulator;
 let db: TestDatabase;
