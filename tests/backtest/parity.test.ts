@@ -114,6 +114,31 @@ function peakQuotes(bars: Bars, run: RunResult, asset: AssetConfig, model: Quote
   return peaks;
 }
 
+/**
+ * Waits until the bot has acted on quote `q`, publishing it again each second meanwhile: the stream
+ * may not have carried it yet (the same quote again cannot make the machine act twice: what it
+ * caused moved the triggers).
+ */
+async function untilActedOn<T>(
+  q: { bid: Decimal; ask: Decimal },
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+): Promise<void> {
+  let publishedAt = Date.now();
+  await waitUntil(
+    async () => {
+      if (Date.now() - publishedAt >= 1_000) {
+        sim.publishQuote(BTC, q.bid.toFixed(), q.ask.toFixed());
+        publishedAt = Date.now();
+      }
+      return read();
+    },
+    done,
+    { what, timeoutMs: 20_000, intervalMs: 20 },
+  );
+}
+
 /** Runs the bars through the backtest and, paced, through the running bot; both must agree. */
 async function parity(bars: Bars, columns: Record<string, string | number>, asset: AssetConfig) {
   const rules = pairRules(BTC, {}, dec(10));
@@ -155,35 +180,21 @@ async function parity(bars: Bars, columns: Record<string, string | number>, asse
       const peak = peaks.get(q.at.getTime());
       const orders = actedOn.get(q.at.getTime());
       if (peak !== undefined && orders === undefined) {
-        let publishedAt = Date.now();
-        await waitUntil(
-          async () => {
-            if (Date.now() - publishedAt >= 1_000) {
-              sim.publishQuote(BTC, q.bid.toFixed(), q.ask.toFixed());
-              publishedAt = Date.now();
-            }
-            return currentCycle(db.pool, assetId);
-          },
+        await untilActedOn(
+          q,
+          () => currentCycle(db.pool, assetId),
           (c) => {
             const at = (c as { ttp_peak_price?: string | null } | undefined)?.ttp_peak_price;
             return at !== null && at !== undefined && dec(at).eq(peak);
           },
-          { what: `the bot's trailing peak to reach ${peak} on bar ${i}`, timeoutMs: 20_000, intervalMs: 20 },
+          `the bot's trailing peak to reach ${peak} on bar ${i}`,
         );
       }
       if (orders === undefined) continue;
       const expected = backtest.orders[orders - 1]!;
-      // Published again each second until acted on: the stream may not have carried it yet (the
-      // same quote again cannot make the machine act twice: the order it caused moved the triggers).
-      let publishedAt = Date.now();
-      await waitUntil(
-        async () => {
-          if (Date.now() - publishedAt >= 1_000) {
-            sim.publishQuote(BTC, q.bid.toFixed(), q.ask.toFixed());
-            publishedAt = Date.now();
-          }
-          return { orders: sim.listOrders(), cycles: await cyclesOf(db.pool, assetId) };
-        },
+      await untilActedOn(
+        q,
+        async () => ({ orders: sim.listOrders(), cycles: await cyclesOf(db.pool, assetId) }),
         ({ orders: placed, cycles }) => {
           if (placed.length < orders || placed[orders - 1]!.status !== 'filled') return false;
           if (expected.side === 'sell') {
@@ -196,11 +207,7 @@ async function parity(bars: Bars, columns: Record<string, string | number>, asse
             current.client_order_id === placed[orders - 1]!.clientOrderId
           );
         },
-        {
-          what: `the bot to act on bar ${i} like the backtest (order ${orders})`,
-          timeoutMs: 20_000,
-          intervalMs: 20,
-        },
+        `the bot to act on bar ${i} like the backtest (order ${orders})`,
       );
       if (expected.side === 'sell') completions += 1;
     }
