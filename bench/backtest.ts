@@ -2,7 +2,8 @@
  * Backtest speed on one core: a year of synthetic 1-minute bars (525,600) through the engine's
  * trigger shortcut, against the naive replay that feeds every bar's four quotes (and a TICK) through
  * the same machine, measured in the same run. The naive loop runs on a slice (it is ~1000× slower);
- * both are reported in bars per second, so the ratio is like for like. A second group times a
+ * both are reported in bars per second, so the ratio is like for like; the same again with a
+ * trailing take-profit, and with every strategy control on. A second group times a
  * 100-point sweep over the same year on every core (worker threads).
  */
 import { availableParallelism } from 'node:os';
@@ -32,11 +33,22 @@ const ASSET: AssetConfig = {
   lastSellPrice: null,
 };
 
+/** The same asset with a trailing take-profit, then with every strategy control on. */
+const TRAILING_ASSET: AssetConfig = { ...ASSET, ttpEnabled: true, ttpDeviationPercent: dec('0.3') };
+const STRATEGY_ASSET: AssetConfig = {
+  ...TRAILING_ASSET,
+  stopLossPercent: dec(10),
+  stopLossAfterSafetyOrders: true,
+  safetyOrderVolumeScale: dec('1.5'),
+  safetyOrderStepScale: dec('1.2'),
+};
+
 function barsPerSecond(
   count: number,
   mode: 'fast' | 'naive',
   bars: ReturnType<typeof syntheticBars>,
   runs: number,
+  asset: AssetConfig = ASSET,
 ) {
   const rules = pairRules('BTC/USD', {}, dec(10));
   let best = Number.POSITIVE_INFINITY;
@@ -45,7 +57,7 @@ function barsPerSecond(
   for (let r = 0; r < runs; r++) {
     const started = performance.now();
     const cpu = process.cpuUsage();
-    result = runBacktest(bars, { asset: ASSET, rules, market: MARKET_DEFAULTS, mode, equityPoints: 2000 });
+    result = runBacktest(bars, { asset, rules, market: MARKET_DEFAULTS, mode, equityPoints: 2000 });
     const used = process.cpuUsage(cpu);
     best = Math.min(best, performance.now() - started);
     bestCpu = Math.min(bestCpu, (used.user + used.system) / 1000);
@@ -66,6 +78,14 @@ export const benchBacktest: Bench = async () => {
   barsPerSecond(YEAR, 'fast', year, 2); // warm-up
   const fast = barsPerSecond(YEAR, 'fast', year, 5);
   const naive = barsPerSecond(NAIVE_SLICE, 'naive', slice, 1);
+  const strategies = [
+    { name: 'trailing take-profit 0.3 %', asset: TRAILING_ASSET },
+    { name: 'trailing 0.3 %, stop-loss 10 %, volume/step scale 1.5/1.2', asset: STRATEGY_ASSET },
+  ].map(({ name, asset }) => ({
+    name,
+    fast: barsPerSecond(YEAR, 'fast', year, 3, asset),
+    naive: barsPerSecond(NAIVE_SLICE, 'naive', slice, 1, asset),
+  }));
   const rows: BenchRow[] = [
     {
       group: 'backtest',
@@ -76,6 +96,17 @@ export const benchBacktest: Bench = async () => {
       ratio: fast.rate / naive.rate,
       target: '>= 1000000 (naive: every quote)',
     },
+    ...strategies.map(
+      (st): BenchRow => ({
+        group: 'backtest',
+        name: `the same with ${st.name} (${st.fast.result.orders.length} orders, ${((st.fast.result.steps / YEAR) * 1000).toFixed(1)} steps per 1000 bars)`,
+        value: Math.round(st.fast.rate),
+        unit: 'bars/s',
+        baseline: Math.round(st.naive.rate),
+        ratio: st.fast.rate / st.naive.rate,
+        target: '>= 1000000 (naive: every quote)',
+      }),
+    ),
     {
       group: 'backtest',
       name: 'bars per wall-clock second (slower when other processes share the core)',

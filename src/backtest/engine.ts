@@ -83,7 +83,13 @@ class Replay {
   private cycleId = 0;
   private intents: CycleIntent[] = [];
   private quote: QuotePoint | null = null;
-  readonly triggers: Triggers = { always: true, askAtOrBelow: 0, bidAtOrAbove: 0, tickAt: 0 };
+  readonly triggers: Triggers = {
+    always: true,
+    askAtOrBelow: 0,
+    bidAtOrAbove: 0,
+    bidAtOrBelow: 0,
+    tickAt: 0,
+  };
   readonly account: BacktestAccount;
   readonly model: QuoteModel;
   readonly rec: Recorder;
@@ -134,10 +140,20 @@ class Replay {
     const bidF = this.model.bidFactor;
     for (let i = 0; i < n; i++) {
       if (t[i]! >= triggers.tickAt) this.send({ type: 'TICK', now: new Date(t[i]!) });
-      if (triggers.always || l[i]! * askF <= triggers.askAtOrBelow || h[i]! * bidF >= triggers.bidAtOrAbove) {
+      if (
+        triggers.always ||
+        l[i]! * askF <= triggers.askAtOrBelow ||
+        h[i]! * bidF >= triggers.bidAtOrAbove ||
+        l[i]! * bidF <= triggers.bidAtOrBelow
+      ) {
         for (let k = 0; k < 4; k++) {
           const p = QuoteModel.price(bars, i, k);
-          if (triggers.always || p * askF <= triggers.askAtOrBelow || p * bidF >= triggers.bidAtOrAbove) {
+          if (
+            triggers.always ||
+            p * askF <= triggers.askAtOrBelow ||
+            p * bidF >= triggers.bidAtOrAbove ||
+            p * bidF <= triggers.bidAtOrBelow
+          ) {
             this.feed(p, QuoteModel.time(bars, i, k));
           }
         }

@@ -4,18 +4,58 @@
  * trading rules. A setting is addressed by its column name (`take_profit_percent`), the CLI flag
  * table maps flags to columns, and a sweep overrides columns of the same row.
  */
-import { ASSET_FLAGS, type Row, validateAssetRow } from '../cli/assetRows.js';
+import {
+  ASSET_FLAGS,
+  type Row,
+  STRATEGY_FLAGS,
+  strategyColumns,
+  validateAssetRow,
+} from '../cli/assetRows.js';
 import { RefusedError } from '../cli/io.js';
 import type { AssetConfig, AssetRules } from '../domain.js';
 import { type Decimal, dec } from '../money.js';
 import { DEFAULT_ASSETS } from '../sim/assets.js';
 
-/** `--base 20 --safety 20 ...`: the row's settings as `dca-bot assets add` flags. */
+/**
+ * `--base 20 --safety 20 ... --ttp-deviation 0.5 --stop-loss 8`: the row's settings as `dca-bot assets
+ * add` flags. A strategy control is named only when it differs from what `assets add` gives a new
+ * asset without its flag (off, yes, a scale of 1), so the line is exactly these settings.
+ */
 export function addFlags(row: Row): string {
-  return Object.entries(ASSET_FLAGS)
+  const flags = Object.entries(ASSET_FLAGS)
     .filter(([, column]) => row[column] !== undefined && row[column] !== null)
-    .map(([flag, column]) => `--${flag} ${plainValue(row[column])}`)
-    .join(' ');
+    .map(([flag, column]) => `--${flag} ${plainValue(row[column])}`);
+  const given = (column: string) => row[column] !== undefined && row[column] !== null;
+  const truthy = (column: string) => given(column) && Boolean(Number(row[column]));
+  if (truthy('ttp_enabled') && given(STRATEGY_FLAGS['ttp-deviation'])) {
+    flags.push(`--ttp-deviation ${plainValue(row[STRATEGY_FLAGS['ttp-deviation']])}`);
+  }
+  if (given(STRATEGY_FLAGS['stop-loss'])) {
+    flags.push(`--stop-loss ${plainValue(row[STRATEGY_FLAGS['stop-loss']])}`);
+  }
+  const afterSafety = STRATEGY_FLAGS['stop-loss-after-safety'];
+  if (given(afterSafety) && !truthy(afterSafety)) flags.push('--stop-loss-after-safety no');
+  for (const flag of ['volume-scale', 'step-scale'] as const) {
+    const column = STRATEGY_FLAGS[flag];
+    if (given(column) && plainValue(row[column]) !== '1') flags.push(`--${flag} ${plainValue(row[column])}`);
+  }
+  return flags.join(' ');
+}
+
+/**
+ * The row with a sweep point's columns replaced. A strategy control's value means what its flag
+ * means: a trailing deviation also switches the trailing take-profit on, `off` switches a trailing
+ * take-profit or stop-loss off, `yes`/`no` for stop_loss_after_safety_orders.
+ */
+export function withOverrides(row: Row, overrides: Readonly<Record<string, string>>): Row {
+  const flagOf = Object.fromEntries(Object.entries(STRATEGY_FLAGS).map(([flag, column]) => [column, flag]));
+  const out: Row = { ...row };
+  for (const [column, value] of Object.entries(overrides)) {
+    const flag = flagOf[column];
+    if (flag === undefined) out[column] = value;
+    else Object.assign(out, strategyColumns({ [flag]: value }));
+  }
+  return out;
 }
 
 function plainValue(value: unknown): string {

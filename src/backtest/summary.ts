@@ -4,7 +4,8 @@
  *
  * - realized P&L: the machine's own `realized_pnl` of each completed cycle (what dca_cycles records);
  * - unrealized: the open cycle's coin at the last bid, minus what it cost;
- * - return on max capital: total P&L over base + every safety order (what the settings can commit);
+ * - return on max capital: total P&L over the worst case, base + every safety order at its scaled
+ *   amount (worstCaseCapital: what the settings can commit);
  *   on capital used: over the largest cost basis any cycle reached;
  * - buy-and-hold: the max capital bought at the first ask (maker fee) and valued at the last bid.
  */

@@ -6,13 +6,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { ASSET_FLAGS, type Row } from '../cli/assetRows.js';
+import { ASSET_FLAGS, type Row, STRATEGY_FLAGS } from '../cli/assetRows.js';
 import { RefusedError } from '../cli/io.js';
 import type { AssetRules } from '../domain.js';
 import { Decimal } from '../money.js';
 import type { Bars } from './bars.js';
 import type { MarketModel } from './engine.js';
-import { addFlags, assetOfRow } from './settings.js';
+import { addFlags, assetOfRow, withOverrides } from './settings.js';
 
 export interface SweepAxis {
   readonly column: string;
@@ -24,16 +24,33 @@ export type Rank = (typeof RANKS)[number];
 
 const MAX_POINTS = 100_000;
 
-/** `take_profit_percent=0.5:3:0.5`, `take-profit=0.5:3:0.5` or `max_safety_orders=2,4,6`. */
+const SWEEP_FLAGS: Readonly<Record<string, string>> = { ...ASSET_FLAGS, ...STRATEGY_FLAGS };
+/** Strategy columns whose list may also say `off` (no trailing take-profit, no stop-loss). */
+const MAY_BE_OFF = new Set<string>([STRATEGY_FLAGS['ttp-deviation'], STRATEGY_FLAGS['stop-loss']]);
+const YES_NO = STRATEGY_FLAGS['stop-loss-after-safety'];
+
+/**
+ * `take_profit_percent=0.5:3:0.5`, `take-profit=0.5:3:0.5`, `max_safety_orders=2,4,6`; the strategy
+ * controls too (`ttp_deviation_percent=off,0.2,0.4`, `stop_loss_percent=5:15:5`,
+ * `stop_loss_after_safety_orders=yes,no`, `safety_order_volume_scale=1:2:0.25`).
+ */
 export function parseSweep(spec: string): SweepAxis {
   const m = /^([a-z_-]+)=(.+)$/.exec(spec.trim());
-  const columns = Object.values(ASSET_FLAGS) as string[];
+  const columns = Object.values(SWEEP_FLAGS);
   const key = m?.[1] ?? '';
-  const column = (ASSET_FLAGS as Record<string, string>)[key] ?? key;
+  const column = SWEEP_FLAGS[key] ?? key;
   if (!m || !columns.includes(column)) {
     throw new RefusedError(
       `refused: --sweep expects <setting>=<start>:<end>:<step> or <setting>=<a>,<b>,...; setting is one of ${columns.join(', ')} (got ${JSON.stringify(spec)})`,
     );
+  }
+  if (column === YES_NO) {
+    const values = m[2]!.split(',').map((v) => v.trim().toLowerCase());
+    if (values.some((v) => v !== 'yes' && v !== 'no'))
+      throw new RefusedError(
+        `refused: --sweep ${column}: expected a list of yes and no, got ${JSON.stringify(m[2])}`,
+      );
+    return { column, values };
   }
   const body = m[2]!;
   const number = (s: string) => {
@@ -41,7 +58,9 @@ export function parseSweep(spec: string): SweepAxis {
       throw new RefusedError(`refused: --sweep ${column}: ${JSON.stringify(s)} is not a number`);
     return new Decimal(s.trim());
   };
-  if (body.includes(',')) return { column, values: body.split(',').map((s) => number(s).toFixed()) };
+  const listValue = (s: string) =>
+    MAY_BE_OFF.has(column) && s.trim().toLowerCase() === 'off' ? 'off' : number(s).toFixed();
+  if (body.includes(',')) return { column, values: body.split(',').map(listValue) };
   const parts = body.split(':');
   if (parts.length !== 3)
     throw new RefusedError(
@@ -129,7 +148,7 @@ export async function runSweep(job: SweepJob): Promise<{ results: PointResult[];
   const invalid: PointResult[] = [];
   const runnable: { index: number; overrides: Record<string, string>; row: Row }[] = [];
   points.forEach((overrides, index) => {
-    const row = { ...job.row, ...overrides };
+    const row = withOverrides(job.row, overrides);
     try {
       assetOfRow(row);
       runnable.push({ index, overrides, row });

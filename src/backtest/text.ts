@@ -20,7 +20,7 @@ export function summaryText(s: Summary, settings: string, cyclesShown = 10, run?
   const rows: [string, string][] = [
     ['period', `${iso(s.from)} → ${iso(s.to)} (${s.bars} bars)`],
     ['settings', settings],
-    ['max capital', `${usd(s.maxCapital)} USD (base + every safety order)`],
+    ['max capital', `${usd(s.maxCapital)} USD (base + every safety order, scaled: the worst case)`],
     ['capital used', `${usd(s.capitalUsed)} USD (largest cycle cost)`],
     ['realized P&L', `${usd(s.realizedPnl)} USD`],
     ['unrealized at end', `${usd(s.unrealizedPnl)} USD${s.cycleOpen ? ' (cycle open)' : ''}`],

@@ -5,19 +5,26 @@
  * machine's own trigger functions (decisions.ts), widened by EPS so that the double comparison can
  * only let through more quotes than needed, never fewer: the machine then decides on exact Decimals.
  *
+ * Watching, with the strategy controls: the next (scaled) safety order's price (ask at or below);
+ * the take-profit price (bid at or above), which sells or, with a trailing take-profit, starts the
+ * trailing; while trailing, a bid above the peak (a new peak, bid at or above) and the trailing stop
+ * below it (bid at or below); the stop-loss price once it is armed (bid at or below).
+ *
  * Anything this file does not model (a back-off, a pending position question, an open market order,
- * an asset setting it does not know, or a strategy setting switched on) makes every quote a
- * candidate: slower, never different.
+ * or an asset setting it does not know) makes every quote a candidate: slower, never different.
  */
 import type { AssetConfig } from '../domain.js';
 import type { CycleSnapshot } from '../machines/cycle.js';
 import {
   cooldownEndsAt,
   earlyRestartPrice,
+  isStopLossArmed,
+  safetyOrderDeviationOf,
   safetyTriggerPrice,
+  stopLossPrice,
   takeProfitPrice,
+  trailingStopPrice,
 } from '../machines/decisions.js';
-import { Decimal } from '../money.js';
 
 /** The asset settings whose triggers are modelled here; any other key turns the shortcut off. */
 export const MODELLED_SETTINGS: ReadonlySet<string> = new Set<keyof AssetConfig>([
@@ -32,31 +39,13 @@ export const MODELLED_SETTINGS: ReadonlySet<string> = new Set<keyof AssetConfig>
   'cooldownPeriod',
   'buyOrderPriceDeviationPercent',
   'lastSellPrice',
+  'ttpEnabled',
+  'ttpDeviationPercent',
+  'stopLossPercent',
+  'stopLossAfterSafetyOrders',
+  'safetyOrderVolumeScale',
+  'safetyOrderStepScale',
 ]);
-
-/**
- * Strategy settings the shortcut does not model yet, at the values where they change nothing (off,
- * or a scale of 1; `any` when they only qualify another setting): an asset with these values keeps
- * the shortcut, any other value makes every quote a candidate.
- */
-const INERT_SETTINGS: Readonly<Record<string, { readonly equals: string | null | boolean } | 'any'>> = {
-  ttpEnabled: { equals: false },
-  ttpDeviationPercent: { equals: null },
-  stopLossPercent: { equals: null },
-  stopLossAfterSafetyOrders: 'any',
-  safetyOrderVolumeScale: { equals: '1' },
-  safetyOrderStepScale: { equals: '1' },
-};
-
-function isInert(key: string, value: unknown): boolean {
-  const inert = INERT_SETTINGS[key];
-  if (inert === undefined) return false;
-  if (inert === 'any') return true;
-  if (typeof inert.equals === 'string') {
-    return value instanceof Decimal ? value.eq(inert.equals) : String(value) === inert.equals;
-  }
-  return value === inert.equals;
-}
 
 const EPS = 1e-9;
 
@@ -67,12 +56,17 @@ export interface Triggers {
   askAtOrBelow: number;
   /** A quote whose bid (estimate) is at or above this is a candidate. */
   bidAtOrAbove: number;
+  /**
+   * A quote whose bid (estimate) is at or below this is a candidate. The estimate is above the exact
+   * bid by up to one price increment (the bid is rounded down), so the threshold includes it.
+   */
+  bidAtOrBelow: number;
   /** A TICK is due at the first bar opening at or after this time (epoch ms). */
   tickAt: number;
 }
 
 export function isShortcutModelled(asset: AssetConfig): boolean {
-  return Object.entries(asset).every(([k, v]) => MODELLED_SETTINGS.has(k) || isInert(k, v));
+  return Object.keys(asset).every((k) => MODELLED_SETTINGS.has(k));
 }
 
 export function triggersOf(snapshot: CycleSnapshot, openLimit: number | null, into: Triggers): Triggers {
@@ -80,6 +74,7 @@ export function triggersOf(snapshot: CycleSnapshot, openLimit: number | null, in
   into.always = false;
   into.askAtOrBelow = Number.NEGATIVE_INFINITY;
   into.bidAtOrAbove = Number.POSITIVE_INFINITY;
+  into.bidAtOrBelow = Number.NEGATIVE_INFINITY;
   into.tickAt = Number.POSITIVE_INFINITY;
   if (ctx.backoff !== null || ctx.positionCheck !== null || ctx.resume !== null) {
     into.always = true;
@@ -87,20 +82,37 @@ export function triggersOf(snapshot: CycleSnapshot, openLimit: number | null, in
   }
   const { asset, ledger } = ctx;
   switch (snapshot.value) {
-    case 'watching':
+    case 'watching': {
       if (ledger.quantity.lte(0)) {
         into.always = ctx.enabled;
         return into;
       }
       if (ledger.lastOrderFillPrice !== null && ledger.safetyOrders < asset.maxSafetyOrders) {
-        into.askAtOrBelow =
-          safetyTriggerPrice(ledger.lastOrderFillPrice, asset.safetyOrderDeviation).toNumber() * (1 + EPS);
+        const deviation = safetyOrderDeviationOf(asset, ledger.safetyOrders + 1);
+        into.askAtOrBelow = safetyTriggerPrice(ledger.lastOrderFillPrice, deviation).toNumber() * (1 + EPS);
       }
-      if (ledger.averagePurchasePrice.gt(0)) {
+      if (ledger.averagePurchasePrice.lte(0)) return into;
+      const peak = ledger.ttpPeakPrice;
+      // Without trailing the take-profit price sells; with it, before a peak, it starts the trailing.
+      if (!asset.ttpEnabled || peak === null) {
         into.bidAtOrAbove =
           takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent).toNumber() * (1 - EPS);
       }
+      const increment = ctx.rules.priceIncrement.toNumber();
+      const below = (price: number) => {
+        into.bidAtOrBelow = Math.max(into.bidAtOrBelow, price * (1 + EPS) + increment);
+      };
+      if (peak !== null) {
+        into.bidAtOrAbove = Math.min(into.bidAtOrAbove, peak.toNumber() * (1 - EPS));
+        if (asset.ttpEnabled && asset.ttpDeviationPercent !== null) {
+          below(trailingStopPrice(peak, asset.ttpDeviationPercent).toNumber());
+        }
+      }
+      if (isStopLossArmed(asset, ledger) && asset.stopLossPercent !== null) {
+        below(stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent).toNumber());
+      }
       return into;
+    }
     case 'cooldown': {
       const ends = cooldownEndsAt(ctx.previousCompletedAt, asset.cooldownPeriod);
       into.tickAt = ends === null ? Number.NEGATIVE_INFINITY : ends.getTime();

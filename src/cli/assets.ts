@@ -46,7 +46,7 @@ export const SETTING_FLAGS = `  --base <usd>           base order amount in USD
   --cooldown <seconds>   wait after a take-profit before the next cycle buys
   --restart-drop <pct>   % drop below the last sell price that ends a cooldown early`;
 
-const STRATEGY_USAGE = `strategy controls (optional; a new asset gets the defaults in brackets):
+export const STRATEGY_USAGE = `strategy controls (optional; a new asset gets the defaults in brackets):
   --ttp-deviation <pct|off>   trailing take-profit: from the take-profit price on, follow the
                               highest bid and sell when it falls <pct> % below it [off]
   --stop-loss <pct|off>       sell everything at market <pct> % below the average price [off]

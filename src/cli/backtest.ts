@@ -16,7 +16,7 @@ import { reportJson, summaryText } from '../backtest/text.js';
 import { dec } from '../money.js';
 import { type Parsed, parseCommand, positionals, positiveInt } from './args.js';
 import { ASSET_FLAGS, type AssetFlag, type Row, requireAssetRow } from './assetRows.js';
-import { SETTING_FLAGS, settingColumns, settingOptions } from './assets.js';
+import { SETTING_FLAGS, STRATEGY_USAGE, settingColumns, settingOptions } from './assets.js';
 import { periodBars, periodOf, requireTimeframe } from './bars.js';
 import { withPool } from './db.js';
 import { type CliIo, EXIT_OK, formatTable, printJson, println, RefusedError, UsageError } from './io.js';
@@ -31,6 +31,7 @@ bars:
 settings (as \`dca-bot assets add\`):
 ${SETTING_FLAGS}
   --asset <SYMBOL>         take the settings from this dca_assets row
+${STRATEGY_USAGE}
 market model:
   --spread-bps <n>         full bid/ask spread around each bar price (default ${MARKET_DEFAULTS.spreadBps})
   --slippage-bps <n>       market sells fill this far below the bid (default ${MARKET_DEFAULTS.slippageBps})
@@ -46,6 +47,8 @@ output:
   --cycles <n>             cycles listed in the text report (default 10)
 sweep:
   --sweep <setting>=<start>:<end>:<step>   repeatable; every combination runs, on all cores
+                                           (or <setting>=<a>,<b>,...; a setting is a column or its
+                                           flag, the strategy controls too: ttp_deviation_percent=off,0.3)
   --rank pnl|return|drawdown               order of the best rows (default pnl)
   --top <n>                                rows shown (default 10)
 example: dca-bot backtest BTC/USD --csv btc-1m.csv --base 20 --safety 20 --max-safety 5 \\

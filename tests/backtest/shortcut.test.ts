@@ -3,7 +3,9 @@ import type { Bars } from '../../src/backtest/bars.js';
 import { type BacktestInput, runBacktest } from '../../src/backtest/engine.js';
 import type { RunResult } from '../../src/backtest/recorder.js';
 import { syntheticBars } from '../../src/backtest/synthetic.js';
+import type { AssetConfig } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
+import { mulberry32 } from '../../src/sim/feeds.js';
 import { barsOf, btAsset, btInput } from '../helpers/backtest.js';
 
 /** Everything a result says, as plain strings: two runs are identical when these are equal. */
@@ -99,20 +101,89 @@ describe('the trigger shortcut', () => {
     expect(fingerprint(fast)).toEqual(fingerprint(naive));
   });
 
-  it('keeps the shortcut for strategy settings left at values that change nothing, and only then', () => {
+  it('keeps the shortcut with the strategy controls on', () => {
     const bars = syntheticBars({ count: 300, seed: 4, annualVol: 2.5 });
-    const inert = {
-      ...btAsset(),
-      ttpEnabled: false,
-      stopLossPercent: null,
-      safetyOrderVolumeScale: dec('1.00'),
-    };
-    const active = { ...btAsset(), safetyOrderVolumeScale: dec('1.5') };
-    const naive = runBacktest(bars, btInput({ mode: 'naive' }));
-    const withInert = runBacktest(bars, btInput({ asset: inert as ReturnType<typeof btAsset> }));
-    expect(withInert.steps).toBeLessThan(naive.steps / 2);
-    expect(fingerprint(withInert)).toEqual(fingerprint(naive));
-    const withActive = runBacktest(bars, btInput({ asset: active as ReturnType<typeof btAsset> }));
-    expect(withActive.steps).toBe(naive.steps);
+    const asset = btAsset({
+      ttpEnabled: true,
+      ttpDeviationPercent: dec('0.3'),
+      stopLossPercent: dec('2'),
+      safetyOrderVolumeScale: dec('1.5'),
+      safetyOrderStepScale: dec('1.2'),
+    });
+    const fast = runBacktest(bars, btInput({ asset }));
+    const naive = runBacktest(bars, btInput({ asset, mode: 'naive' }));
+    expect(fast.steps).toBeLessThan(naive.steps / 2);
+    expect(fingerprint(fast)).toEqual(fingerprint(naive));
   });
+});
+
+/** Random settings with trailing take-profit, stop-loss and scaling each on or off, as the row parser allows. */
+function strategyAsset(seed: number): AssetConfig {
+  const r = mulberry32(seed);
+  const pick = (lo: number, hi: number, places = 2) => dec((lo + r() * (hi - lo)).toFixed(places));
+  const takeProfitPercent = pick(0.3, 2);
+  const maxSafetyOrders = Math.floor(r() * 6);
+  const ttp = r() < 0.7;
+  const stop = r() < 0.7;
+  return btAsset({
+    baseOrderAmount: pick(15, 40),
+    safetyOrderAmount: pick(12, 40),
+    maxSafetyOrders,
+    safetyOrderDeviation: pick(0.2, 1.5),
+    takeProfitPercent,
+    cooldownPeriod: [0, 60, 600][Math.floor(r() * 3)]!,
+    buyOrderPriceDeviationPercent: pick(0.1, 1),
+    ttpEnabled: ttp,
+    ttpDeviationPercent: ttp ? takeProfitPercent.mul(pick(0.1, 0.9)).toDecimalPlaces(4) : null,
+    stopLossPercent: stop ? pick(0.5, 4) : null,
+    stopLossAfterSafetyOrders: r() < 0.5,
+    safetyOrderVolumeScale: r() < 0.3 ? dec(1) : pick(0.5, 2.5),
+    safetyOrderStepScale: r() < 0.3 ? dec(1) : pick(0.7, 1.8),
+  });
+}
+
+describe('the trigger shortcut with the strategy controls on', () => {
+  const seeds = Array.from({ length: 12 }, (_, i) => i + 1);
+
+  it('gives the same orders, P&L and equity as feeding every quote (random settings)', () => {
+    const steps = new Set<string>();
+    const alerts = new Set<string>();
+    for (const seed of seeds) {
+      const asset = strategyAsset(seed);
+      const bars = syntheticBars({
+        count: 1000,
+        seed: 100 + seed,
+        annualVol: 2.5,
+        startPrice: 40_000 + seed,
+      });
+      const { fast, naive } = both(bars, btInput({ asset }));
+      expect({ seed, ...fingerprint(fast) }).toEqual({ seed, ...fingerprint(naive) });
+      expect(fast.steps).toBeLessThan(naive.steps);
+      for (const o of fast.orders) steps.add(o.step);
+      for (const code of Object.keys(fast.alerts)) alerts.add(code);
+    }
+    // The triggers under test did fire: stop-loss sells, take-profit sells (plain and trailing), scaled ladders.
+    expect([...steps]).toEqual(expect.arrayContaining(['base', 'so1', 'so2', 'tp', 'sl']));
+    expect([...alerts]).toEqual(expect.arrayContaining(['TRAILING_STARTED', 'STOP_LOSS']));
+  }, 120_000);
+
+  it('gives the same results on a crash, a bleed, a recovery and a pump (random settings)', () => {
+    const bars = realShaped();
+    for (const seed of seeds) {
+      const { fast, naive } = both(bars, btInput({ asset: strategyAsset(seed) }));
+      expect({ seed, ...fingerprint(fast) }).toEqual({ seed, ...fingerprint(naive) });
+    }
+  }, 120_000);
+
+  it('gives the same results with a wide spread and a coarse price increment (random settings)', () => {
+    const input = btInput({
+      market: { spreadBps: 40, slippageBps: 10, makerFeeBps: 0, takerFeeBps: 60, feeBps: 40 },
+      rules: { ...btInput().rules, priceIncrement: dec('5') },
+    });
+    for (const seed of seeds.slice(0, 8)) {
+      const bars = syntheticBars({ count: 1200, seed: 200 + seed, annualVol: 3 });
+      const { fast, naive } = both(bars, { ...input, asset: strategyAsset(seed) });
+      expect({ seed, ...fingerprint(fast) }).toEqual({ seed, ...fingerprint(naive) });
+    }
+  }, 120_000);
 });

@@ -64,6 +64,45 @@ describe('dca-bot backtest --csv', () => {
     expect(r.stderr).toContain('take_profit_percent must be between 0 and 100');
   });
 
+  it('takes the strategy flags and prints them in the settings line', async () => {
+    const strategy = [
+      '--ttp-deviation',
+      '0.3',
+      '--stop-loss',
+      '6',
+      '--stop-loss-after-safety',
+      'no',
+      '--volume-scale',
+      '1.5',
+      '--step-scale',
+      '1.2',
+    ];
+    const r = await cli(['backtest', 'BTC/USD', '--csv', csv, ...SETTINGS, ...strategy, '--json'], NO_ENV);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const doc = r.json<{ summary: { settings: string; maxCapital: string; realizedPnl: string } }>();
+    expect(doc.summary.settings).toBe(
+      'dca-bot assets add BTC/USD --base 20 --safety 20 --max-safety 5 --deviation 1.5 --take-profit 1 ' +
+        '--cooldown 300 --restart-drop 2 --ttp-deviation 0.3 --stop-loss 6 --stop-loss-after-safety no ' +
+        '--volume-scale 1.5 --step-scale 1.2',
+    );
+    // The scaled worst case: 20 + 20 × (1 + 1.5 + 1.5² + 1.5³ + 1.5⁴).
+    expect(doc.summary.maxCapital).toBe('283.75');
+    const plain = await cli(['backtest', 'BTC/USD', '--csv', csv, ...SETTINGS, '--json'], NO_ENV);
+    expect(plain.json<{ summary: { realizedPnl: string } }>().summary.realizedPnl).not.toBe(
+      doc.summary.realizedPnl,
+    );
+    const bad = await cli(['backtest', 'BTC/USD', '--csv', csv, ...SETTINGS, '--ttp-deviation', '1'], NO_ENV);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('ttp_deviation_percent (1) must be less than take_profit_percent (1)');
+    const badFlag = await cli(
+      ['backtest', 'BTC/USD', '--csv', csv, ...SETTINGS, '--stop-loss-after-safety', 'maybe'],
+      NO_ENV,
+    );
+    expect(badFlag.code).toBe(1);
+    expect(badFlag.stderr).toContain('--stop-loss-after-safety takes yes or no');
+  });
+
   it('names the missing settings flags as `assets add` does', async () => {
     const r = await cli(['backtest', 'BTC/USD', '--csv', csv, '--base', '20'], NO_ENV);
     expect(r.code).toBe(2);

@@ -119,4 +119,31 @@ describe('dca-bot bars fetch', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no asset "ETH/USD"');
   });
+
+  it('takes the strategy controls from the --asset row, a flag overriding one', async () => {
+    const id = await insertAsset(db.pool, { asset_symbol: 'SOL/USD', max_safety_orders: 2 });
+    await db.pool.query(
+      `UPDATE dca_assets SET ttp_enabled = 1, ttp_deviation_percent = 0.4, stop_loss_percent = 7,
+         safety_order_volume_scale = 2, safety_order_step_scale = 1.5 WHERE id = ?`,
+      [id],
+    );
+    const args = ['backtest', 'BTC/USD', '--from', '2025-03-01', '--to', '2025-03-05', '--asset', 'SOL/USD'];
+    const r = await cli([...args, '--json'], env);
+    expect(r.code).toBe(0);
+    const doc = r.json<{ summary: { settings: string; maxCapital: string } }>();
+    expect(doc.summary.settings).toBe(
+      'dca-bot assets add BTC/USD --base 20 --safety 20 --max-safety 2 --deviation 1.5 --take-profit 1 ' +
+        '--cooldown 300 --restart-drop 2 --ttp-deviation 0.4 --stop-loss 7 --volume-scale 2 --step-scale 1.5',
+    );
+    expect(doc.summary.maxCapital).toBe('80'); // 20 + 20 + 40
+    const off = await cli(
+      [...args, '--ttp-deviation', 'off', '--stop-loss-after-safety', 'no', '--json'],
+      env,
+    );
+    expect(off.code).toBe(0);
+    expect(off.json<{ summary: { settings: string } }>().summary.settings).toBe(
+      'dca-bot assets add BTC/USD --base 20 --safety 20 --max-safety 2 --deviation 1.5 --take-profit 1 ' +
+        '--cooldown 300 --restart-drop 2 --stop-loss 7 --stop-loss-after-safety no --volume-scale 2 --step-scale 1.5',
+    );
+  });
 });
