@@ -27,10 +27,6 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     const upstream = net.connect(target.port, target.host);
     live.add(client);
     live.add(upstream);
-    if (stalled) {
-      client.pause();
-      upstream.pause();
-    }
     const drop = () => {
       client.destroy();
       upstream.destroy();
@@ -41,6 +37,11 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
     upstream.pipe(client);
+    // After pipe(), which resumes a paused source: a connection opened while stalled hangs too.
+    if (stalled) {
+      client.pause();
+      upstream.pause();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
