@@ -18,10 +18,24 @@ const benches: Record<string, () => Promise<Bench>> = {
 
 const filter = process.argv[2];
 const rows: BenchRow[] = [];
+const failed: string[] = [];
 for (const [name, load] of Object.entries(benches)) {
   if (filter && !name.includes(filter)) continue;
   process.stderr.write(`running ${name}...\n`);
-  const bench = await load();
-  rows.push(...(await bench()));
+  try {
+    const bench = await load();
+    rows.push(...(await bench()));
+  } catch (err) {
+    // One group's failure (a bot that did not start, a stale dist/) leaves the others' rows.
+    failed.push(name);
+    process.stderr.write(
+      `${name} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    rows.push({ group: name, name: 'failed (see stderr)', value: Number.NaN, unit: '' });
+  }
 }
 process.stdout.write(`${renderTable(rows)}\n`);
+if (failed.length > 0) {
+  process.stderr.write(`benchmark groups that failed: ${failed.join(', ')}\n`);
+  process.exitCode = 1;
+}
