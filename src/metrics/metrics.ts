@@ -55,36 +55,30 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
   if (opts.processMetrics !== false) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const ordersSent = new Counter({
-    name: 'dca_orders_sent_total',
-    help: 'Orders whose POST left for the exchange',
-    labelNames: ['asset', 'side'] as const,
-    registers,
-  });
-  const ordersRefused = new Counter({
-    name: 'dca_orders_refused_total',
-    help: 'Orders definitively refused, by reason (a stable error code)',
-    labelNames: ['asset', 'side', 'reason'] as const,
-    registers,
-  });
-  const fills = new Counter({
-    name: 'dca_fills_total',
-    help: 'Orders filled completely',
-    labelNames: ['asset', 'side'] as const,
-    registers,
-  });
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]) =>
+    new Counter<L>({ name, help, labelNames, registers });
+
+  const ordersSent = counter('dca_orders_sent_total', 'Orders whose POST left for the exchange', [
+    'asset',
+    'side',
+  ]);
+  const ordersRefused = counter(
+    'dca_orders_refused_total',
+    'Orders definitively refused, by reason (a stable error code)',
+    ['asset', 'side', 'reason'],
+  );
+  const fills = counter('dca_fills_total', 'Orders filled completely', ['asset', 'side']);
   const tickToOrder = new Histogram({
     name: 'dca_tick_to_order_seconds',
     help: 'Time from the arrival of the newest quote, on which the order was decided, to its POST leaving',
     buckets: TICK_TO_ORDER_BUCKETS,
     registers,
   });
-  const restRequests = new Counter({
-    name: 'dca_rest_requests_total',
-    help: 'HTTP requests to the exchange REST APIs, by method and status (error: no answer)',
-    labelNames: ['method', 'status'] as const,
-    registers,
-  });
+  const restRequests = counter(
+    'dca_rest_requests_total',
+    'HTTP requests to the exchange REST APIs, by method and status (error: no answer)',
+    ['method', 'status'],
+  );
   const rateLimited = new Counter({
     name: 'dca_rest_rate_limited_total',
     help: 'REST requests the exchange answered with 429 Too Many Requests',
@@ -113,12 +107,11 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
       }
     },
   });
-  const reconnects = new Counter({
-    name: 'dca_stream_reconnects_total',
-    help: 'Stream connections after the first (each one a reconnect)',
-    labelNames: ['stream'] as const,
-    registers,
-  });
+  const reconnects = counter(
+    'dca_stream_reconnects_total',
+    'Stream connections after the first (each one a reconnect)',
+    ['stream'],
+  );
 
   return {
     registry,
