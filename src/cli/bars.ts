@@ -8,6 +8,7 @@ import { cachedBars, fetchMissingBars } from '../backtest/barCache.js';
 import type { Bars } from '../backtest/bars.js';
 import { TIMEFRAMES, timeframeMs } from '../backtest/bars.js';
 import { parseTimestamp } from '../backtest/csv.js';
+import { DEFAULT_DATA_URL, PAPER_BASE_URL } from '../config.js';
 import { createAlpacaExchange } from '../exchange/alpaca.js';
 import { RestBudget, withRestBudget } from '../exchange/budget.js';
 import type { Pool } from '../store/db.js';
@@ -62,11 +63,11 @@ export function requireTimeframe(timeframe: string): number {
 
 /** The market-data client: no keys needed for crypto bars, every request behind the REST budget. */
 function dataExchange(io: CliIo) {
-  const dataUrl = io.env['APCA_API_DATA_URL']?.trim() || 'https://data.alpaca.markets';
+  const dataUrl = io.env['APCA_API_DATA_URL']?.trim() || DEFAULT_DATA_URL;
   const perMinute = Number(io.env['DCA_REST_PER_MINUTE']?.trim() || 180);
   const exchange = createAlpacaExchange(
     {
-      baseUrl: io.env['APCA_API_BASE_URL']?.trim() || 'https://paper-api.alpaca.markets',
+      baseUrl: io.env['APCA_API_BASE_URL']?.trim() || PAPER_BASE_URL,
       dataUrl,
       streamUrl: '',
       dataStreamUrl: '',
