@@ -37,10 +37,15 @@ export function liveness(input: LivenessInput): Verdict & { readonly status: str
     return {
       ok: false,
       status: 'hung',
-      reasons: input.stuckLanes.map((l) => `lane ${l.symbol} stuck for ${Math.round(l.forMs / 1000)} s`),
+      reasons: input.stuckLanes.map(stuckLaneReason),
     };
   }
   return { ok: true, status: input.started ? 'running' : 'starting', reasons: [] };
+}
+
+/** The line a stuck lane is reported with, by the probes and the watchdog alike. */
+export function stuckLaneReason(lane: { readonly symbol: string; readonly forMs: number }): string {
+  return `lane ${lane.symbol} stuck for ${Math.round(lane.forMs / 1000)} s`;
 }
 
 /** The lanes busy on one piece of work for more than `limitMs`. */

@@ -10,7 +10,7 @@
  */
 import { type IntervalHistogram, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { stuckLanes } from './checks.js';
+import { stuckLaneReason, stuckLanes } from './checks.js';
 import type { Notifier } from './notify.js';
 
 /** Something with a serial lane: the asset actors. */
@@ -82,9 +82,8 @@ export class Watchdog {
     const lagMs = this.delay.max / 1e6;
     this.delay.reset();
     if (lagMs > this.maxLoopLagMs) reasons.push(`event loop stalled for ${Math.round(lagMs)} ms`);
-    for (const lane of stuckLanes(this.opts.lanes(), this.laneStuckMs, now)) {
-      reasons.push(`lane ${lane.symbol} stuck for ${Math.round(lane.forMs / 1000)} s`);
-    }
+    for (const lane of stuckLanes(this.opts.lanes(), this.laneStuckMs, now))
+      reasons.push(stuckLaneReason(lane));
     return { ok: reasons.length === 0, reasons };
   }
 
