@@ -194,22 +194,34 @@ async function write(pool: Pool, change: SimAccountWrite): Promise<void> {
         change.orders.flatMap(({ seq, order }) => orderValues(seq, order)),
       );
     }
-    for (const { symbol, position: p } of change.positions) {
-      if (p === null) await conn.query('DELETE FROM sim_positions WHERE symbol = ?', [symbol]);
-      else {
-        await conn.query(
-          `INSERT INTO sim_positions (symbol, asset_id, qty, avg_entry_price) VALUES (?, ?, ?, ?)
-           ON DUPLICATE KEY UPDATE qty = VALUES(qty), avg_entry_price = VALUES(avg_entry_price)`,
-          [symbol, p.assetId, column(p.qty), column(p.avgEntryPrice)],
-        );
-      }
-    }
-    for (const q of change.quotes) {
+    // One statement per table, whatever the number of symbols that moved.
+    const flat = change.positions.filter(({ position }) => position === null).map(({ symbol }) => symbol);
+    if (flat.length > 0) await conn.query('DELETE FROM sim_positions WHERE symbol IN (?)', [flat]);
+    const held = change.positions.flatMap(({ symbol, position: p }) =>
+      p === null ? [] : [[symbol, p.assetId, column(p.qty), column(p.avgEntryPrice)]],
+    );
+    if (held.length > 0) {
       await conn.query(
-        `INSERT INTO sim_quotes (symbol, bid, ask, bid_size, ask_size, at) VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO sim_positions (symbol, asset_id, qty, avg_entry_price) VALUES ?
+         ON DUPLICATE KEY UPDATE qty = VALUES(qty), avg_entry_price = VALUES(avg_entry_price)`,
+        [held],
+      );
+    }
+    if (change.quotes.length > 0) {
+      await conn.query(
+        `INSERT INTO sim_quotes (symbol, bid, ask, bid_size, ask_size, at) VALUES ?
          ON DUPLICATE KEY UPDATE bid = VALUES(bid), ask = VALUES(ask), bid_size = VALUES(bid_size),
            ask_size = VALUES(ask_size), at = VALUES(at)`,
-        [q.symbol, column(q.bid), column(q.ask), column(q.bidSize), column(q.askSize), q.at],
+        [
+          change.quotes.map((q) => [
+            q.symbol,
+            column(q.bid),
+            column(q.ask),
+            column(q.bidSize),
+            column(q.askSize),
+            q.at,
+          ]),
+        ],
       );
     }
   });
