@@ -7,6 +7,8 @@
  */
 import type { Pool } from 'mysql2/promise';
 import { type Decimal, dec, roundDownTo } from '../money.js';
+import { withTransaction } from '../store/db.js';
+import { date, dateOrNull, decimal, decimalOrNull, type Row, text } from '../store/rows.js';
 import type { SimAccountState } from './engine.js';
 import type { SimOrder, SimOrderStatus, SimPosition, SimQuote } from './types.js';
 
@@ -103,8 +105,6 @@ export async function clearSimAccount(pool: Pool): Promise<string[]> {
   return cleared;
 }
 
-type Row = Record<string, unknown>;
-
 async function load(pool: Pool): Promise<StoredSimAccount | null> {
   const [accounts] = await pool.query('SELECT * FROM sim_account WHERE id = 1');
   const account = (accounts as Row[])[0];
@@ -115,27 +115,27 @@ async function load(pool: Pool): Promise<StoredSimAccount | null> {
   const orderRows = orders as Row[];
   return {
     state: {
-      accountId: String(account['account_id']),
-      createdAt: account['created_at'] as Date,
-      cash: dec(String(account['cash'])),
+      accountId: text(account, 'account_id'),
+      createdAt: date(account, 'created_at'),
+      cash: decimal(account, 'cash'),
       nextTradeId: Number(account['next_trade_id']),
       positions: (positions as Row[]).map((r) => ({
-        symbol: String(r['symbol']),
-        assetId: String(r['asset_id']),
-        qty: amount(r, 'qty'),
-        avgEntryPrice: amount(r, 'avg_entry_price'),
+        symbol: text(r, 'symbol'),
+        assetId: text(r, 'asset_id'),
+        qty: decimal(r, 'qty'),
+        avgEntryPrice: decimal(r, 'avg_entry_price'),
       })),
       orders: orderRows.map(orderOf),
       quotes: (quotes as Row[]).map((r) => ({
-        symbol: String(r['symbol']),
-        bid: amount(r, 'bid'),
-        ask: amount(r, 'ask'),
-        bidSize: amount(r, 'bid_size'),
-        askSize: amount(r, 'ask_size'),
-        at: r['at'] as Date,
+        symbol: text(r, 'symbol'),
+        bid: decimal(r, 'bid'),
+        ask: decimal(r, 'ask'),
+        bidSize: decimal(r, 'bid_size'),
+        askSize: decimal(r, 'ask_size'),
+        at: date(r, 'at'),
       })),
     },
-    seqs: new Map(orderRows.map((r) => [String(r['id']), Number(r['seq'])])),
+    seqs: new Map(orderRows.map((r) => [text(r, 'id'), Number(r['seq'])])),
   };
 }
 
@@ -178,9 +178,7 @@ const ORDER_MUTABLE = [
 ];
 
 async function write(pool: Pool, change: SimAccountWrite): Promise<void> {
-  const conn = await pool.getConnection();
-  try {
-    await conn.beginTransaction();
+  await withTransaction(pool, async (conn) => {
     const a = change.account;
     await conn.query(
       `INSERT INTO sim_account (id, account_id, created_at, cash, next_trade_id) VALUES (1, ?, ?, ?, ?)
@@ -196,31 +194,37 @@ async function write(pool: Pool, change: SimAccountWrite): Promise<void> {
         change.orders.flatMap(({ seq, order }) => orderValues(seq, order)),
       );
     }
-    for (const { symbol, position: p } of change.positions) {
-      if (p === null) await conn.query('DELETE FROM sim_positions WHERE symbol = ?', [symbol]);
-      else {
-        await conn.query(
-          `INSERT INTO sim_positions (symbol, asset_id, qty, avg_entry_price) VALUES (?, ?, ?, ?)
-           ON DUPLICATE KEY UPDATE qty = VALUES(qty), avg_entry_price = VALUES(avg_entry_price)`,
-          [symbol, p.assetId, column(p.qty), column(p.avgEntryPrice)],
-        );
-      }
-    }
-    for (const q of change.quotes) {
+    // One statement per table, whatever the number of symbols that moved.
+    const flat = change.positions.filter(({ position }) => position === null).map(({ symbol }) => symbol);
+    if (flat.length > 0) await conn.query('DELETE FROM sim_positions WHERE symbol IN (?)', [flat]);
+    const held = change.positions.flatMap(({ symbol, position: p }) =>
+      p === null ? [] : [[symbol, p.assetId, column(p.qty), column(p.avgEntryPrice)]],
+    );
+    if (held.length > 0) {
       await conn.query(
-        `INSERT INTO sim_quotes (symbol, bid, ask, bid_size, ask_size, at) VALUES (?, ?, ?, ?, ?, ?)
-         ON DUPLICATE KEY UPDATE bid = VALUES(bid), ask = VALUES(ask), bid_size = VALUES(bid_size),
-           ask_size = VALUES(ask_size), at = VALUES(at)`,
-        [q.symbol, column(q.bid), column(q.ask), column(q.bidSize), column(q.askSize), q.at],
+        `INSERT INTO sim_positions (symbol, asset_id, qty, avg_entry_price) VALUES ?
+         ON DUPLICATE KEY UPDATE qty = VALUES(qty), avg_entry_price = VALUES(avg_entry_price)`,
+        [held],
       );
     }
-    await conn.commit();
-  } catch (err) {
-    await conn.rollback().catch(() => undefined);
-    throw err;
-  } finally {
-    conn.release();
-  }
+    if (change.quotes.length > 0) {
+      await conn.query(
+        `INSERT INTO sim_quotes (symbol, bid, ask, bid_size, ask_size, at) VALUES ?
+         ON DUPLICATE KEY UPDATE bid = VALUES(bid), ask = VALUES(ask), bid_size = VALUES(bid_size),
+           ask_size = VALUES(ask_size), at = VALUES(at)`,
+        [
+          change.quotes.map((q) => [
+            q.symbol,
+            column(q.bid),
+            column(q.ask),
+            column(q.bidSize),
+            column(q.askSize),
+            q.at,
+          ]),
+        ],
+      );
+    }
+  });
 }
 
 const SCALE = dec('0.000000000000000001');
@@ -262,37 +266,29 @@ function orderValues(seq: number, o: SimOrder): unknown[] {
   ];
 }
 
-function amount(r: Row, key: string): Decimal {
-  return dec(String(r[key]), key);
-}
-
-function maybe(r: Row, key: string): Decimal | null {
-  return r[key] === null || r[key] === undefined ? null : amount(r, key);
-}
-
 function orderOf(r: Row): SimOrder {
   return {
-    id: String(r['id']),
-    clientOrderId: String(r['client_order_id']),
-    symbol: String(r['symbol']),
-    assetId: String(r['asset_id']),
+    id: text(r, 'id'),
+    clientOrderId: text(r, 'client_order_id'),
+    symbol: text(r, 'symbol'),
+    assetId: text(r, 'asset_id'),
     side: r['side'] as SimOrder['side'],
     type: r['type'] as SimOrder['type'],
     timeInForce: r['time_in_force'] as SimOrder['timeInForce'],
-    qty: maybe(r, 'qty'),
-    notional: maybe(r, 'notional'),
-    limitPrice: maybe(r, 'limit_price'),
+    qty: decimalOrNull(r, 'qty'),
+    notional: decimalOrNull(r, 'notional'),
+    limitPrice: decimalOrNull(r, 'limit_price'),
     status: r['status'] as SimOrderStatus,
-    filledQty: amount(r, 'filled_qty'),
-    filledValue: amount(r, 'filled_value'),
-    createdAt: r['created_at'] as Date,
-    updatedAt: r['updated_at'] as Date,
-    filledAt: (r['filled_at'] as Date | null) ?? null,
-    canceledAt: (r['canceled_at'] as Date | null) ?? null,
-    expiredAt: (r['expired_at'] as Date | null) ?? null,
-    failedAt: (r['failed_at'] as Date | null) ?? null,
-    collarReference: maybe(r, 'collar_reference'),
-    fillRatio: maybe(r, 'fill_ratio'),
+    filledQty: decimal(r, 'filled_qty'),
+    filledValue: decimal(r, 'filled_value'),
+    createdAt: date(r, 'created_at'),
+    updatedAt: date(r, 'updated_at'),
+    filledAt: dateOrNull(r, 'filled_at'),
+    canceledAt: dateOrNull(r, 'canceled_at'),
+    expiredAt: dateOrNull(r, 'expired_at'),
+    failedAt: dateOrNull(r, 'failed_at'),
+    collarReference: decimalOrNull(r, 'collar_reference'),
+    fillRatio: decimalOrNull(r, 'fill_ratio'),
     external: Boolean(Number(r['external'])),
   };
 }

@@ -64,6 +64,13 @@ function applyFault(f: SimFaults, name: string, b: Record<string, unknown>): Rec
         ...(b.retry_after === undefined ? {} : { retryAfterS: int(b.retry_after, 'retry_after') }),
       });
       break;
+    case 'refuse-orders':
+      // Alpaca's own 429 (code 42910000, rate-limit headers, Retry-After if given), or `bare`: none.
+      f.refuseNextOrders(count(1), b.status === undefined ? 429 : int(b.status, 'status'), {
+        ...(b.retry_after === undefined ? {} : { retryAfterS: int(b.retry_after, 'retry_after') }),
+        ...(b.bare === true ? { bare: true } : {}),
+      });
+      break;
     case 'fail-orders':
       f.failNextOrders(count(1), b.status === undefined ? 429 : int(b.status, 'status'));
       break;

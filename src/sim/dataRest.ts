@@ -21,13 +21,7 @@ export function handleDataRest(route: Route, res: ServerResponse, engine: Engine
   if (!m || route.method !== 'GET') throw notFound(`endpoint not found: ${route.method} ${route.path}`);
   const raw = route.query.get('symbols');
   if (!raw) throw badRequest('missing symbols');
-  const symbols = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  // Crypto data names pairs only as BASE/QUOTE; `BTCUSD` (the positions form) is refused.
-  const bad = symbols.find((s) => !/^[A-Z0-9]+\/[A-Z0-9]+$/.test(s));
-  if (bad !== undefined) throw badRequest(`invalid symbol: ${bad}`);
+  const symbols = symbolList(raw);
   if (m[2] === 'quotes') {
     const quotes: Record<string, unknown> = {};
     for (const s of symbols) {
@@ -59,6 +53,17 @@ export function handleDataRest(route: Route, res: ServerResponse, engine: Engine
     }
   }
   sendJson(res, 200, { trades });
+}
+
+/** The `symbols` parameter's pairs. Crypto data names pairs only as BASE/QUOTE; `BTCUSD` (the positions form) is refused. */
+function symbolList(raw: string): string[] {
+  const symbols = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = symbols.find((s) => !/^[A-Z0-9]+\/[A-Z0-9]+$/.test(s));
+  if (bad !== undefined) throw badRequest(`invalid symbol: ${bad}`);
+  return symbols;
 }
 
 /** Alpaca's bar timeframes: 1-59 `Min` (or `T`), 1-23 `Hour` (or `H`), `1Day` (or `1D`). */
@@ -93,13 +98,8 @@ const BARS_PAGE_MAX = 10_000;
  * the next page resumes (symbol index and bar time), opaque to the client as Alpaca's is.
  */
 function barsPage(route: Route, book: BarBook): Record<string, unknown> {
-  const symbols = (route.query.get('symbols') ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const symbols = symbolList(route.query.get('symbols') ?? '');
   if (symbols.length === 0) throw badRequest('missing symbols');
-  const bad = symbols.find((s) => !/^[A-Z0-9]+\/[A-Z0-9]+$/.test(s));
-  if (bad !== undefined) throw badRequest(`invalid symbol: ${bad}`);
   const frame = frameMs(route.query.get('timeframe') ?? '');
   if (frame === null) throw badRequest(`invalid timeframe: ${route.query.get('timeframe') ?? ''}`);
   const start = timeParam(route, 'start', 0);

@@ -61,7 +61,7 @@ export async function migrate(cfg: DbConfig, opts: MigrateOptions = {}): Promise
     const done: string[] = [];
     for (const file of files) {
       const sql = await readFile(join(dir, file), 'utf8');
-      const checksum = createHash('sha256').update(sql).digest('hex');
+      const checksum = checksumOf(sql);
       const previous = applied.get(file);
       if (previous !== undefined) {
         if (previous !== checksum) {
@@ -121,13 +121,7 @@ export async function migrationStatus(cfg: DbConfig, dir = DEFAULT_MIGRATIONS_DI
   for (const file of files) {
     const checksum = recorded.get(file);
     if (checksum === undefined) pending.push(file);
-    else if (
-      checksum !==
-      createHash('sha256')
-        .update(await readFile(join(dir, file), 'utf8'))
-        .digest('hex')
-    )
-      changed.push(file);
+    else if (checksum !== checksumOf(await readFile(join(dir, file), 'utf8'))) changed.push(file);
   }
   return { applied: [...recorded.keys()].sort(), pending, changed };
 }
@@ -148,4 +142,9 @@ async function createDatabase(cfg: DbConfig): Promise<void> {
   } finally {
     await conn.end();
   }
+}
+
+/** What `schema_migrations` records of a file: the SHA-256 of its text. */
+function checksumOf(sql: string): string {
+  return createHash('sha256').update(sql).digest('hex');
 }

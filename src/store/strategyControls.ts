@@ -6,6 +6,7 @@
 import { type AssetConfig, STRATEGY_DEFAULTS, type StrategyControls } from '../domain.js';
 import { safetyOrderAmountOf, safetyOrderDeviationOf } from '../machines/decisions.js';
 import { type Decimal, dec } from '../money.js';
+import { DECIMAL_COLUMNS } from './columns.js';
 import type { Row } from './rows.js';
 
 /** The largest safety order volume or step scale. */
@@ -90,10 +91,13 @@ export function parseStrategyControls(
 /** Where a valid asset's controls would not survive their columns (DECIMAL(10, 4) percents and scales). */
 export function strategyColumnProblems(asset: AssetConfig): string[] {
   const problems: string[] = [];
-  const fits = (column: string, value: Decimal | null) => {
+  const columns = DECIMAL_COLUMNS.dca_assets;
+  const fits = (column: keyof typeof columns, value: Decimal | null) => {
     if (value === null) return;
-    if (value.decimalPlaces() > 4) problems.push(`${column} allows at most 4 decimal places`);
-    if (value.abs().gte('1e6')) problems.push(`${column} must be less than 1e6`);
+    const { precision, scale } = columns[column];
+    if (value.decimalPlaces() > scale) problems.push(`${column} allows at most ${scale} decimal places`);
+    if (value.abs().gte(`1e${precision - scale}`))
+      problems.push(`${column} must be less than 1e${precision - scale}`);
   };
   fits('ttp_deviation_percent', asset.ttpDeviationPercent);
   fits('stop_loss_percent', asset.stopLossPercent);
@@ -101,10 +105,11 @@ export function strategyColumnProblems(asset: AssetConfig): string[] {
   fits('safety_order_step_scale', asset.safetyOrderStepScale);
   // Every scaled safety order must be storable and printable as an amount (DECIMAL(20, 10)).
   const last = safetyOrderAmountOf(asset, asset.maxSafetyOrders);
-  if (last.gte('1e10')) {
+  const amount = columns.safety_order_amount;
+  if (last.gte(`1e${amount.precision - amount.scale}`)) {
     problems.push(
       `safety order ${asset.maxSafetyOrders} would be ${last.toSignificantDigits(6).toString()} USD ` +
-        '(safety_order_amount × safety_order_volume_scale^(n − 1)); an amount must be less than 1e10',
+        `(safety_order_amount × safety_order_volume_scale^(n − 1)); an amount must be less than 1e${amount.precision - amount.scale}`,
     );
   }
   return problems;

@@ -3,30 +3,24 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.js';
 
+/** Starts `npm run sim` on a free port with `args` and waits for its APCA_API_* lines. */
+async function startSim(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/sim/cli.ts', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += String(d);
+  });
+  await waitFor(() => out.includes('APCA_API_SECRET_KEY='), 15_000, 'the env lines');
+  return { child, out: () => out };
+}
+
 describe('npm run sim', () => {
   it('prints the APCA_API_* lines, feeds a random walk, and exits 0 on SIGINT', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/sim/cli.ts',
-        '--port',
-        '0',
-        '--interval',
-        '20',
-        '--symbols',
-        'BTC/USD',
-        '--prices',
-        '50000',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
-    });
-    await waitFor(() => out.includes('APCA_API_SECRET_KEY='), 15_000, 'the env lines');
+    const sim = await startSim(['--interval', '20', '--symbols', 'BTC/USD', '--prices', '50000']);
+    const { child } = sim;
+    const out = sim.out();
     const env = Object.fromEntries(
       out
         .split('\n')
@@ -77,30 +71,10 @@ describe('npm run sim', () => {
   });
 
   it('takes the minimum order value, the rate limit and --instant from its flags', async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'src/sim/cli.ts',
-        '--port',
-        '0',
-        '--no-walk',
-        '--min-order-value',
-        '25',
-        '--rate-limit',
-        '3',
-        '--instant',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += String(d);
-    });
+    const sim = await startSim(['--no-walk', '--min-order-value', '25', '--rate-limit', '3', '--instant']);
+    const { child } = sim;
     try {
-      await waitFor(() => out.includes('APCA_API_SECRET_KEY='), 15_000, 'the env lines');
-      const base = /APCA_API_BASE_URL=(\S+)/.exec(out)![1]!;
+      const base = /APCA_API_BASE_URL=(\S+)/.exec(sim.out())![1]!;
       const keys = { 'APCA-API-KEY-ID': 'SIMKEY', 'APCA-API-SECRET-KEY': 'SIMSECRET' };
       const json = { ...keys, 'content-type': 'application/json' };
       await fetch(`${base}/_sim/quotes`, {

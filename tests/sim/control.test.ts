@@ -110,6 +110,34 @@ describe('HTTP control surface', () => {
     expect((await h.sdk.account.getAccount()).status).toBe('ACTIVE');
   });
 
+  it('refuses order submissions with an Alpaca 429 by name, Retry-After included', async () => {
+    await control('POST', '/faults/refuse-orders', { count: 1, retry_after: 3 });
+    const { baseUrl, keyId, secretKey } = h.sim.endpoints;
+    const res = await fetch(`${baseUrl}/v2/orders`, {
+      method: 'POST',
+      headers: {
+        'APCA-API-KEY-ID': keyId,
+        'APCA-API-SECRET-KEY': secretKey,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({
+        symbol: 'BTC/USD',
+        side: 'buy',
+        type: 'limit',
+        qty: '0.01',
+        limit_price: '1000',
+        time_in_force: 'gtc',
+        client_order_id: 'control-refused-1',
+      }),
+    });
+    expect([
+      res.status,
+      res.headers.get('retry-after'),
+      ((await res.json()) as { code: number }).code,
+    ]).toEqual([429, '3', 42910000]);
+    expect(h.sim.getOrder('control-refused-1')).toBeUndefined();
+  });
+
   it('delays an order creation and one REST route by name', async () => {
     await control('POST', '/faults/delay-creation', { ms: 200, count: 1, answer: 'first' });
     const placed = await h.sdk.orders.postOrder({
