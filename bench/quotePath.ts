@@ -14,13 +14,13 @@
  */
 import { execSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
 import { type Simulator, startSimulator } from '../src/sim/index.js';
 import { COMPILED_ENTRY, spawnBot, waitUntilTrading } from '../testkit/botProcess.js';
+import { freePort } from '../testkit/net.js';
 import { percentile } from './stats.js';
 import type { Bench, BenchRow } from './table.js';
 import { seedHoldingAssets } from './treeFixture.js';
@@ -54,14 +54,6 @@ async function checkoutBaseline(): Promise<{ dir: string; remove(): Promise<void
     await rm(dir, { recursive: true, force: true });
     return null;
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 /** The bot's own count of quotes taken off its socket. */

@@ -5,10 +5,10 @@
  * starts both over. The bot runs as a child process with its own in-process simulator; prices come
  * through the simulator's control API (SIM_FEED=off) so the test decides when the price moves.
  */
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
 import { clearSimAccount } from '../../src/sim/index.js';
+import { freePort } from '../../testkit/net.js';
 import { type BotProcess, cyclesOf, quoteUntil, spawnBot, waitUntilTrading } from '../helpers/bot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitUntil } from '../helpers/wait.js';
@@ -29,17 +29,6 @@ const UNUSED = {
 let db: TestDatabase;
 let port: number;
 const bots: BotProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeEach(async () => {
   [db, port] = await Promise.all([createTestDatabase({ sim: true }), freePort()]);
