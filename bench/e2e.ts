@@ -10,7 +10,6 @@
  * step is. Arrival of the POST is seen by a byte-level TCP pass-through in front of the trading
  * REST (tcpTap), so both bots pay the same extra hop and nothing parses on the way.
  */
-import { readFile } from 'node:fs/promises';
 import { safetyTriggerPrice } from '../src/machines/decisions.js';
 import { dec } from '../src/money.js';
 import type { Simulator } from '../src/sim/index.js';
@@ -23,6 +22,7 @@ import {
   waitUntilTrading,
 } from '../testkit/botProcess.js';
 import type { TestDatabase } from '../testkit/db.js';
+import { memoryMb } from './procStatus.js';
 import { percentile } from './stats.js';
 import type { Bench, BenchRow } from './table.js';
 import { startTcpTap, type TcpTap } from './tcpTap.js';
@@ -42,11 +42,6 @@ type Kind = 'compiled' | 'tsx' | 'baseline';
 function compiledEntry(): readonly string[] {
   const entry = process.env['BENCH_BOT_ENTRY'];
   return entry ? [entry] : COMPILED_ENTRY;
-}
-
-async function rssMb(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? Number.NaN) / 1024;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -178,7 +173,7 @@ async function launch(kind: Kind, sim: Simulator, tap: TcpTap, n: number, first:
     await pause(IDLE_MS);
     const pid = bot.child.pid;
     if (pid === undefined) throw new Error('the bot has no pid');
-    const idleRssMb = await rssMb(pid);
+    const idleRssMb = (await memoryMb(pid)).rss;
     const running = bot;
     return {
       kind,

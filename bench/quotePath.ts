@@ -14,13 +14,14 @@
  */
 import { execSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encode } from '@msgpack/msgpack';
 import { type Simulator, startSimulator } from '../src/sim/index.js';
 import { COMPILED_ENTRY, spawnBot, waitUntilTrading } from '../testkit/botProcess.js';
+import { freePort } from '../testkit/net.js';
+import { memoryMb } from './procStatus.js';
 import { percentile } from './stats.js';
 import type { Bench, BenchRow } from './table.js';
 import { seedHoldingAssets } from './treeFixture.js';
@@ -56,26 +57,12 @@ async function checkoutBaseline(): Promise<{ dir: string; remove(): Promise<void
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
 /** The bot's own count of quotes taken off its socket. */
 async function quotesReceived(port: number): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   let total = 0;
   for (const m of text.matchAll(/^dca_quotes_received_total\{[^}]*\} (\S+)$/gm)) total += Number(m[1]);
   return total;
-}
-
-async function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
 /** CPU seconds (user + system) the process has used. */
@@ -187,7 +174,7 @@ async function run(cwd: string, n: number, triggers: number, entry?: readonly st
     let triggered = 0;
     const received0 = await quotesReceived(port);
     const cpu0 = await cpuSeconds(pid);
-    const idle = await rssMb(pid);
+    const idle = await memoryMb(pid);
     let peak = idle.rss;
     let sent = 0;
     let k = 0;
@@ -237,14 +224,14 @@ async function run(cwd: string, n: number, triggers: number, entry?: readonly st
       }
       if (now - lastRss > 100) {
         lastRss = now;
-        peak = Math.max(peak, (await rssMb(pid)).rss);
+        peak = Math.max(peak, (await memoryMb(pid)).rss);
       }
       // Sleep, do not spin: this process must not take the core the bot needs.
       await new Promise((r) => setTimeout(r, 1));
     }
     const { seconds, cpu } = end as { received: number; cpu: number; seconds: number };
     const received = (end as { received: number }).received - received0;
-    peak = Math.max(peak, (await rssMb(pid)).rss);
+    peak = Math.max(peak, (await memoryMb(pid)).rss);
     if (sim.listOrders().length - orders0 < triggerMs.length) throw new Error('orders went missing');
     return {
       receivedPerSecond: received / seconds,

@@ -53,6 +53,18 @@ export interface SpawnBotOptions {
   readonly entry?: readonly string[];
 }
 
+/** Endpoints for a bot started with `--sim`: it ignores its APCA_* variables and talks to its own simulator. */
+export const SIM_MODE: Pick<Simulator, 'endpoints'> = {
+  endpoints: {
+    keyId: 'unused',
+    secretKey: 'unused',
+    baseUrl: 'http://127.0.0.1:9',
+    dataUrl: 'http://127.0.0.1:9',
+    streamUrl: 'ws://127.0.0.1:9',
+    dataStreamUrl: 'ws://127.0.0.1:9',
+  },
+};
+
 /** `npm start`'s entry without the build: the sources through tsx. */
 export const TSX_ENTRY: readonly string[] = ['--import', 'tsx', 'src/main.ts'];
 /** What `npm start` and the systemd unit run (after `npm run build`). */

@@ -5,44 +5,21 @@
  * frame; the bot keeps running, a page connecting afterwards still gets the actors' events, and a
  * SIGTERM still ends it cleanly.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { type BotProcess, SIM_MODE, spawnBot } from '../helpers/bot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
-import { dbEnv } from '../helpers/env.js';
-
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 let db: TestDatabase;
-let bot: ChildProcess;
-let exited: Promise<number | null>;
-const lines: Record<string, unknown>[] = [];
+let bot: BotProcess;
 
 beforeAll(async () => {
   db = await createTestDatabase({ sim: true });
-  bot = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--sim', '--inspect'], {
-    cwd: REPO,
-    env: { PATH: process.env['PATH'] ?? '', ...dbEnv(db.cfg), LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  exited = new Promise((resolve) => bot.once('exit', (code) => resolve(code)));
-  let partial = '';
-  bot.stdout?.on('data', (chunk: Buffer) => {
-    const parts = (partial + chunk.toString()).split('\n');
-    partial = parts.pop() ?? '';
-    for (const text of parts) {
-      try {
-        lines.push(JSON.parse(text) as Record<string, unknown>);
-      } catch {
-        // not a log line
-      }
-    }
-  });
+  bot = spawnBot({ sim: SIM_MODE, db, args: ['--sim', '--inspect'], env: { LOG_LEVEL: 'info' } });
 });
 
 afterAll(async () => {
-  if (bot.exitCode === null) bot.kill('SIGKILL');
+  await bot?.kill();
   await db?.drop();
 });
 
@@ -60,11 +37,13 @@ function open(url: string): Promise<{ ws: WebSocket; received: string[]; closed:
 describe('an inspector relay flooded with huge frames', () => {
   it('closes each flooding client, keeps the bot alive and still feeds a new page', async () => {
     await expect
-      .poll(() => lines.find((l) => String(l['msg']).startsWith('XState inspector: open')), {
+      .poll(() => bot.lines.find((l) => String(l['msg']).startsWith('XState inspector: open')), {
         timeout: 30_000,
       })
       .toBeDefined();
-    const page = String(lines.find((l) => String(l['msg']).startsWith('XState inspector: open'))?.['url']);
+    const page = String(
+      bot.lines.find((l) => String(l['msg']).startsWith('XState inspector: open'))?.['url'],
+    );
     const relayUrl = page.replace(/^http/, 'ws');
 
     const frame = Buffer.alloc(16 * 1024 * 1024, 0x41);
@@ -75,7 +54,7 @@ describe('an inspector relay flooded with huge frames', () => {
       expect(codes).toEqual([1009, 1009, 1009]);
     }
 
-    expect(bot.exitCode).toBeNull();
+    expect(bot.child.exitCode).toBeNull();
     const viewer = await open(relayUrl);
     await expect
       .poll(() => viewer.received.some((m) => m.includes('"@xstate.actor"')), { timeout: 20_000 })
@@ -83,7 +62,6 @@ describe('an inspector relay flooded with huge frames', () => {
     expect(viewer.received.join('\n')).not.toContain('AAAAAAAA');
     viewer.ws.close();
 
-    bot.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect((await bot.stop('SIGTERM')).code).toBe(0);
   }, 120_000);
 });

@@ -5,10 +5,10 @@
  * after logrotate renames LOG_FILE, SIGHUP makes it write to a new file at the same path.
  */
 import { readFile, rename } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { freePort } from '../../testkit/net.js';
 import { type BotProcess, spawnBot, waitUntilTrading } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type FakeNotifySocket, startFakeNotifySocket } from '../helpers/notifySocket.js';
@@ -32,15 +32,6 @@ afterEach(async () => {
   await socket.close();
   await Promise.all([sim.close(), db.drop()]);
 });
-
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 const lines = async (path: string) =>
   (await readFile(path, 'utf8').catch(() => ''))

@@ -5,41 +5,25 @@
  * starts both over. The bot runs as a child process with its own in-process simulator; prices come
  * through the simulator's control API (SIM_FEED=off) so the test decides when the price moves.
  */
-import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dec } from '../../src/money.js';
 import { clearSimAccount } from '../../src/sim/index.js';
-import { type BotProcess, cyclesOf, quoteUntil, spawnBot, waitUntilTrading } from '../helpers/bot.js';
+import { freePort } from '../../testkit/net.js';
+import {
+  type BotProcess,
+  cyclesOf,
+  quoteUntil,
+  SIM_MODE,
+  spawnBot,
+  waitUntilTrading,
+} from '../helpers/bot.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/db.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
-/** spawnBot's APCA_* variables; with --sim the bot ignores them and talks to its own simulator. */
-const UNUSED = {
-  endpoints: {
-    keyId: 'unused',
-    secretKey: 'unused',
-    baseUrl: 'http://127.0.0.1:9',
-    dataUrl: 'http://127.0.0.1:9',
-    streamUrl: 'ws://127.0.0.1:9',
-    dataStreamUrl: 'ws://127.0.0.1:9',
-  },
-};
-
 let db: TestDatabase;
 let port: number;
 const bots: BotProcess[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeEach(async () => {
   [db, port] = await Promise.all([createTestDatabase({ sim: true }), freePort()]);
@@ -51,7 +35,7 @@ afterEach(async () => {
 
 function startDemo(...flags: string[]): BotProcess {
   const bot = spawnBot({
-    sim: UNUSED,
+    sim: SIM_MODE,
     db,
     args: ['--sim', ...flags],
     env: { SIM_PORT: String(port), SIM_FEED: 'off', LOG_LEVEL: 'info' },
@@ -187,7 +171,7 @@ describe('npm start -- --sim across a restart', () => {
   }, 120_000);
 
   it('refuses --fresh without --sim: exit 2 and one line, nothing emptied', async () => {
-    const bot = spawnBot({ sim: UNUSED, db, args: ['--fresh'], env: { LOG_LEVEL: 'info' } });
+    const bot = spawnBot({ sim: SIM_MODE, db, args: ['--fresh'], env: { LOG_LEVEL: 'info' } });
     bots.push(bot);
     expect((await bot.exited).code).toBe(2);
     expect(bot.stderr()).toBe(

@@ -11,7 +11,7 @@ import { currentCycle } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import type { InProcessBot } from '../helpers/inProcessBot.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
-import { invariantViolations } from '../helpers/invariants.js';
+import { invariantViolations, settledViolations } from '../helpers/invariants.js';
 import { type RestCounter, restCounter } from '../helpers/restCounter.js';
 import { pause, waitUntil } from '../helpers/wait.js';
 
@@ -70,14 +70,8 @@ async function waitForSubmit(bot: InProcessBot, n = 1): Promise<void> {
 }
 
 /** Once the quotes stop and the bot has caught up, the books agree with the exchange. */
-async function settledViolations(assetId: number): Promise<string[]> {
-  const check = () => invariantViolations(db.pool, assetId, sim.listOrders(), FEE);
-  try {
-    return await waitUntil(check, (v) => v.length === 0, { timeoutMs: 8_000, intervalMs: 100 });
-  } catch {
-    return check();
-  }
-}
+const settled = (assetId: number) =>
+  settledViolations(() => invariantViolations(db.pool, assetId, sim.listOrders(), FEE));
 
 const buys = () => sim.listOrders().filter((o) => o.side === 'buy');
 
@@ -89,7 +83,7 @@ describe('unknown orders', () => {
     await waitForSubmit(bot);
     sim.faults.dropStream('trading');
     await quoteFor('49990', '50000', 4_000);
-    expect(await settledViolations(assetId)).toEqual([]);
+    expect(await settled(assetId)).toEqual([]);
     expect(buys()).toHaveLength(1);
     expect(dec((await currentCycle(db.pool, assetId))!.quantity).gt(0)).toBe(true);
   });
@@ -100,7 +94,7 @@ describe('unknown orders', () => {
     sim.faults.delayNextCreations(2_500, 1, 'hang_up');
     await waitForSubmit(bot);
     await quoteFor('49990', '50000', 8_000);
-    expect(await settledViolations(assetId)).toEqual([]);
+    expect(await settled(assetId)).toEqual([]);
     expect(buys()).toHaveLength(1);
     expect(dec((await currentCycle(db.pool, assetId))!.quantity).gt(0)).toBe(true);
   });
@@ -117,7 +111,7 @@ describe('unknown orders', () => {
       { what: 'the asset actor to be restarted' },
     );
     await quoteFor('49990', '50000', 4_000);
-    expect(await settledViolations(assetId)).toEqual([]);
+    expect(await settled(assetId)).toEqual([]);
     expect(buys()).toHaveLength(1);
   });
 });
@@ -139,7 +133,7 @@ describe('decisions on the freshest quote', () => {
     await pause(300);
     await quoteFor('49500', '49510', 4_000);
     expect(sim.listOrders().filter((o) => o.side === 'sell')).toEqual([]);
-    expect(await settledViolations(assetId)).toEqual([]);
+    expect(await settled(assetId)).toEqual([]);
   });
 });
 

@@ -13,9 +13,9 @@ import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
-import { invariantViolations } from '../helpers/invariants.js';
+import { invariantViolations, settledViolations } from '../helpers/invariants.js';
 import { type Step, schedule } from '../helpers/schedules.js';
-import { pause, waitUntil } from '../helpers/wait.js';
+import { pause } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -121,20 +121,11 @@ async function apply(run: Run, step: Step): Promise<void> {
 }
 
 /** Violations left once the bot has had time to catch up (the last quote repeated: quotes are state). */
-async function settledViolations(run: Run, assetId: number, last: Step | undefined): Promise<string[]> {
-  const check = () => invariantViolations(run.db.pool, assetId, run.sim.listOrders(), FEE);
-  try {
-    return await waitUntil(
-      async () => {
-        if (last?.kind === 'quote') run.sim.publishQuote(BTC, last.bid, last.ask);
-        return check();
-      },
-      (v) => v.length === 0,
-      { timeoutMs: 8_000, intervalMs: 100 },
-    );
-  } catch {
-    return check();
-  }
+async function settledRun(run: Run, assetId: number, last: Step | undefined): Promise<string[]> {
+  return settledViolations(() => {
+    if (last?.kind === 'quote') run.sim.publishQuote(BTC, last.bid, last.ask);
+    return invariantViolations(run.db.pool, assetId, run.sim.listOrders(), FEE);
+  });
 }
 
 /** Runs one schedule; returns its violations and how many orders the exchange received. */
@@ -149,7 +140,7 @@ async function runSeed(seed: number): Promise<{ violations: string[]; orders: nu
     for (const step of steps) await apply(run, step);
     sim.faults.reset();
     const last = steps.filter((s) => s.kind === 'quote').at(-1);
-    const violations = await settledViolations(run, assetId, last);
+    const violations = await settledRun(run, assetId, last);
     return { violations, orders: sim.listOrders().length };
   } finally {
     await run.bot?.stop('seed over');

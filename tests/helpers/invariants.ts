@@ -14,6 +14,7 @@ import type { SimOrder } from '../../src/sim/types.js';
 import type { Queryable } from '../../src/store/db.js';
 import { loadInstallation } from '../../src/store/installation.js';
 import { type CycleRecord, cyclesOf, type LedgerRecord, ledgerOf } from './bot.js';
+import { waitUntil } from './wait.js';
 
 const DEAD = new Set(['canceled', 'expired', 'rejected']);
 const OPEN = new Set(['new', 'partially_filled']);
@@ -146,4 +147,19 @@ function cycleViolations(c: CycleRecord, orders: readonly SimOrder[], feeRate: D
 
 function show(o: SimOrder): string {
   return `${o.clientOrderId} ${o.side} ${o.status} filled ${o.filledQty.toFixed()}`;
+}
+
+/**
+ * The violations left once the bot has had time to catch up: `check` polled until it finds none
+ * (at most `timeoutMs`), else what it finds then, for the test to show.
+ */
+export async function settledViolations(
+  check: () => Promise<string[]>,
+  timeoutMs = 8_000,
+): Promise<string[]> {
+  try {
+    return await waitUntil(check, (v) => v.length === 0, { timeoutMs, intervalMs: 100 });
+  } catch {
+    return check();
+  }
 }
