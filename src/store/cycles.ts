@@ -208,6 +208,23 @@ export async function updateCycle(
 }
 
 /**
+ * `updateCycle` for a caller that holds the row as last stored: one round trip, the stored row
+ * projected (`projectCycle`) instead of read back. The cycle host's per-step write (a new trailing
+ * peak is one per new high bid).
+ */
+export async function updateStoredCycle(
+  db: Queryable,
+  cycle: CycleRow,
+  patch: CyclePatch,
+): Promise<CycleRow> {
+  const updatedAt = new Date();
+  const update = guardedUpdate(cycle.id, cycle.version, patch, updatedAt);
+  const { affectedRows } = await execute(db, update.sql, update.params);
+  if (affectedRows === 0) throw new StaleWriteError(cycle.id, cycle.version);
+  return projectCycle(cycle, patch, updatedAt);
+}
+
+/**
  * The guarded UPDATE of `updateCycle` as SQL and parameters, for callers that send it in a batch
  * with other statements. With `updatedAt`, the row's updated_at is set to it (instead of the
  * server's clock) so the caller knows the stored row without reading it back (projectCycle).

@@ -26,7 +26,12 @@ import { cycleMachine, toCyclePatch } from '../../machines/cycle.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import { QuoteGate, quoteTriggers } from '../../machines/quoteGate.js';
 import type { Decimal } from '../../money.js';
-import { finishCycle, getPreviousCompletedAt, getPreviousLeftover, updateCycle } from '../../store/cycles.js';
+import {
+  finishCycle,
+  getPreviousCompletedAt,
+  getPreviousLeftover,
+  updateStoredCycle,
+} from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
 import { closeUnsentOrder, recordOrderFee, writeAheadOrder } from '../../store/orders.js';
 import type { Alert } from '../alerts.js';
@@ -255,7 +260,7 @@ export class CycleHost {
       // Test hook (no-op in production): a crash between the write-ahead and the POST.
       failpoint(`after-write-ahead-${submit.order.side}`);
     } else if (patchChanged(cycle, patch)) {
-      this.cycle = await updateCycle(this.deps.pool, cycle.id, cycle.version, patch);
+      this.cycle = await updateStoredCycle(this.deps.pool, cycle, patch);
     }
     this.settledFrom = snapshot;
     for (const intent of intents) this.perform(intent);
