@@ -22,6 +22,7 @@ import WebSocket from 'ws';
 import { ExchangeError } from '../errors.js';
 import { maskSecrets } from '../secrets.js';
 import { quoteTickOf } from './mappers.js';
+import { boundedWebSocket } from './sdk.js';
 import { StreamLifecycle } from './streamLifecycle.js';
 import type { QuoteStreamHandle, QuoteTick, StreamHandlers, StreamState } from './types.js';
 
@@ -154,11 +155,7 @@ class QuoteStreamClient implements QuoteStreamHandle {
     if (this.life.closing) return;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.opts.url, {
-        perMessageDeflate: false,
-        maxPayload: this.opts.maxFrameBytes,
-        ...(this.msgpack ? { headers: { 'Content-Type': 'application/msgpack' } } : {}),
-      });
+      ws = boundedWebSocket(this.opts.url, this.opts.maxFrameBytes, this.msgpack);
     } catch (error) {
       // A URL `ws` refuses: reported, and tried again like any failed connection.
       const message = (error as Error).message;
