@@ -26,12 +26,7 @@ import { cycleMachine, toCyclePatch } from '../../machines/cycle.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import { QuoteGate, quoteTriggers } from '../../machines/quoteGate.js';
 import type { Decimal } from '../../money.js';
-import {
-  finishCycle,
-  getPreviousCompletedAt,
-  getPreviousLeftover,
-  updateStoredCycle,
-} from '../../store/cycles.js';
+import { finishCycle, getPreviousCycleEnd, updateStoredCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
 import { closeUnsentOrder, recordOrderFee, writeAheadOrder } from '../../store/orders.js';
 import type { Alert } from '../alerts.js';
@@ -101,15 +96,14 @@ export class CycleHost {
 
   /** Starts the machine on `cycle`; a cycle restored mid-order looks its order up first. */
   async host(cycle: CycleRow): Promise<void> {
-    const previousCompletedAt = await getPreviousCompletedAt(this.deps.pool, this.asset.id, cycle.id);
-    const previousLeftover = await getPreviousLeftover(this.deps.pool, this.asset.id, cycle.id);
+    const previous = await getPreviousCycleEnd(this.deps.pool, this.asset.id, cycle.id);
     this.machine?.stop();
     const input: CycleInput = {
       asset: this.asset,
       rules: this.rules,
       cycle,
-      previousCompletedAt,
-      previousLeftover,
+      previousCompletedAt: previous.completedAt,
+      previousLeftover: previous.leftover,
       feeRate: this.deps.feeRate,
       now: this.deps.now(),
       installationId: this.deps.installationId,
