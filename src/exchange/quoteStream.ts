@@ -22,6 +22,8 @@ import WebSocket from 'ws';
 import { ExchangeError } from '../errors.js';
 import { maskSecrets } from '../secrets.js';
 import { quoteTickOf } from './mappers.js';
+import { boundedWebSocket } from './sdk.js';
+import { StreamLifecycle } from './streamLifecycle.js';
 import type { QuoteStreamHandle, QuoteTick, StreamHandlers, StreamState } from './types.js';
 
 /** Alpaca's market-data error codes (the text sent is echoed too, with secrets masked). */
@@ -121,17 +123,13 @@ export function openQuoteStream(
 }
 
 class QuoteStreamClient implements QuoteStreamHandle {
-  state: StreamState = 'connecting';
+  private readonly life: StreamLifecycle<QuoteTick>;
   private ws: WebSocket | null = null;
   private wanted: string[];
   /** What the server last acknowledged on this connection (a refused subscription adds nothing). */
   private serverHas = new Set<string>();
   private authenticated = false;
-  private acked = false;
-  private connections = 0;
   private attempts = 0;
-  private closing = false;
-  private lastError: string | undefined;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
   private pongTimer: NodeJS.Timeout | null = null;
@@ -146,27 +144,28 @@ class QuoteStreamClient implements QuoteStreamHandle {
   ) {
     this.wanted = [...new Set(symbols)];
     this.msgpack = (opts.codec ?? 'msgpack') === 'msgpack';
+    this.life = new StreamLifecycle(STREAM, handlers, opts.logger);
+  }
+
+  get state(): StreamState {
+    return this.life.state;
   }
 
   connect(): void {
-    if (this.closing) return;
+    if (this.life.closing) return;
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.opts.url, {
-        perMessageDeflate: false,
-        maxPayload: this.opts.maxFrameBytes,
-        ...(this.msgpack ? { headers: { 'Content-Type': 'application/msgpack' } } : {}),
-      });
+      ws = boundedWebSocket(this.opts.url, this.opts.maxFrameBytes, this.msgpack);
     } catch (error) {
       // A URL `ws` refuses: reported, and tried again like any failed connection.
-      this.lastError = (error as Error).message;
-      this.report(new Error(`${STREAM}: ${this.mask(this.lastError)}`));
+      const message = (error as Error).message;
+      this.life.lastError = message;
+      this.report(new Error(`${STREAM}: ${this.mask(message)}`));
       this.disconnected();
       return;
     }
     this.ws = ws;
     this.authenticated = false;
-    this.acked = false;
     this.serverHas = new Set();
     // Each listener checks it still speaks for the current socket: an old one may still close late.
     ws.on('open', () => {
@@ -182,7 +181,7 @@ class QuoteStreamClient implements QuoteStreamHandle {
     });
     ws.on('error', (err) => {
       if (this.ws !== ws) return;
-      this.lastError = err.message;
+      this.life.lastError = err.message;
       this.report(new Error(`${STREAM}: ${this.mask(err.message)}`));
     });
     ws.on('close', () => {
@@ -202,8 +201,7 @@ class QuoteStreamClient implements QuoteStreamHandle {
   }
 
   async close(): Promise<void> {
-    this.closing = true;
-    this.state = 'closed';
+    this.life.close();
     this.stopTimers();
     const ws = this.ws;
     this.ws = null;
@@ -251,7 +249,7 @@ class QuoteStreamClient implements QuoteStreamHandle {
     try {
       this.handlers.onMessage(tick);
     } catch (error) {
-      this.handlerThrew('onMessage', error);
+      this.life.threw('onMessage', error);
     }
   }
 
@@ -283,25 +281,17 @@ class QuoteStreamClient implements QuoteStreamHandle {
 
   /** The first acknowledgement on a connection: the server now sends what was asked for. */
   private onSubscribed(): void {
-    if (this.acked || this.closing) return;
-    this.acked = true;
-    this.lastError = undefined;
-    const reconnect = this.connections > 0;
-    this.connections += 1;
-    this.state = 'connected';
-    this.opts.logger.info({ stream: STREAM, reconnect }, 'stream connected');
-    this.call('onConnected', () => this.handlers.onConnected?.({ reconnect }));
+    this.life.subscribed();
   }
 
   private onServerError(frame: Frame): void {
     const code = typeof frame.code === 'number' ? frame.code : undefined;
     const text = typeof frame.msg === 'string' ? frame.msg : (DATA_STREAM_ERRORS.get(code ?? 0) ?? 'error');
     const message = this.mask(code === undefined ? text : `${code} ${text}`);
-    this.lastError = message;
+    this.life.lastError = message;
     if (code !== undefined && AUTH_FAILURES.has(code)) {
       // Retrying refused credentials only gets them refused again: stop, and say so once.
-      this.closing = true;
-      this.state = 'closed';
+      this.life.close();
       this.stopTimers();
       const ws = this.ws;
       this.ws = null;
@@ -321,15 +311,8 @@ class QuoteStreamClient implements QuoteStreamHandle {
     this.stopTimers();
     this.ws = null;
     this.authenticated = false;
-    this.acked = false;
-    if (this.closing) return;
-    // Each failed attempt closes again; report the drop once, not once per attempt.
-    if (this.state !== 'disconnected') {
-      this.state = 'disconnected';
-      const reason = this.lastError ?? 'connection closed';
-      this.opts.logger.warn({ stream: STREAM, reason }, 'stream disconnected');
-      this.call('onDisconnected', () => this.handlers.onDisconnected?.(reason));
-    }
+    this.life.disconnected();
+    if (this.life.closing) return;
     const { initialMs, maxMs, jitter } = this.opts.reconnect;
     const base = Math.min(initialMs * 2 ** this.attempts, maxMs);
     const delay = Math.min(maxMs, base * (1 - jitter + Math.random() * 2 * jitter));
@@ -350,7 +333,7 @@ class QuoteStreamClient implements QuoteStreamHandle {
       this.pongTimer = setTimeout(() => {
         this.pongTimer = null;
         if (this.ws !== ws) return;
-        this.lastError = 'no pong from the server';
+        this.life.lastError = 'no pong from the server';
         ws.terminate();
       }, this.opts.pongWaitMs ?? 5_000);
     }, every);
@@ -375,21 +358,6 @@ class QuoteStreamClient implements QuoteStreamHandle {
   }
 
   private report(error: Error): void {
-    this.opts.logger.warn({ stream: STREAM, err: error.message }, 'stream error');
-    this.call('onError', () => this.handlers.onError?.(error));
-  }
-
-  private handlerThrew(handler: string, error: unknown): void {
-    this.opts.logger.error({ stream: STREAM, handler, err: error }, 'stream handler threw');
-    if (handler !== 'onError')
-      this.report(new Error(`${STREAM}: ${handler} handler threw: ${String(error)}`));
-  }
-
-  private call(handler: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.handlerThrew(handler, error);
-    }
+    this.life.report(error);
   }
 }

@@ -38,14 +38,19 @@ export const STREAM_RECONNECT = {
  */
 export const MAX_STREAM_FRAME_BYTES = 1024 * 1024;
 
+/** A stream socket as both websocket clients open one: no compression, frames capped, the codec asked for. */
+export function boundedWebSocket(url: string, maxPayload: number, msgpack: boolean): WebSocket {
+  return new WebSocket(url, {
+    perMessageDeflate: false,
+    maxPayload,
+    ...(msgpack ? { headers: { 'Content-Type': 'application/msgpack' } } : {}),
+  });
+}
+
 /** The SDK's own socket factory, with the frame cap added. */
 function boundedSocket(maxPayload: number): streaming.WebSocketFactory {
   return (url, codec) =>
-    new WebSocket(url, {
-      perMessageDeflate: false,
-      maxPayload,
-      ...(codec === 'msgpack' ? { headers: { 'Content-Type': 'application/msgpack' } } : {}),
-    }) as unknown as streaming.WebSocketLike;
+    boundedWebSocket(url, maxPayload, codec === 'msgpack') as unknown as streaming.WebSocketLike;
 }
 
 export interface SdkClientOptions {

@@ -19,44 +19,40 @@ import { ExchangeError } from '../errors.js';
 import { maskSecrets } from '../secrets.js';
 import { isSupportedOrderType, mapTradeUpdate } from './mappers.js';
 import type { SdkClients } from './sdk.js';
+import { StreamLifecycle } from './streamLifecycle.js';
 import type { StreamHandle, StreamHandlers, StreamState } from './types.js';
 
 type SdkStream = streaming.TradingStream;
 
 /** Connection bookkeeping of the SDK stream. */
 class StreamSession<T> {
-  state: StreamState = 'connecting';
-  private connections = 0;
-  private ackedThisConnection = false;
-  private lastError: string | undefined;
-  private closing = false;
+  private readonly life: StreamLifecycle<T>;
 
   constructor(
     private readonly name: string,
     private readonly stream: SdkStream,
     private readonly handlers: StreamHandlers<T>,
-    private readonly logger: Logger,
+    logger: Logger,
     secrets: readonly string[],
   ) {
+    const life = new StreamLifecycle(name, handlers, logger);
+    this.life = life;
     stream.onError((raw) => {
       // Server error frames are echoed as they came; never let a credential ride along.
       const message = maskSecrets(raw, secrets);
-      this.lastError = message;
-      this.report(new Error(`${name}: ${message}`));
+      life.lastError = message;
+      life.report(new Error(`${name}: ${message}`));
     });
     stream.onDisconnect(() => this.disconnected());
   }
 
+  get state(): StreamState {
+    return this.life.state;
+  }
+
   /** The server acknowledged the subscription (or there is nothing to subscribe to). */
   subscribed(): void {
-    if (this.closing || this.ackedThisConnection) return;
-    this.ackedThisConnection = true;
-    this.lastError = undefined;
-    const reconnect = this.connections > 0;
-    this.connections += 1;
-    this.state = 'connected';
-    this.logger.info({ stream: this.name, reconnect }, 'stream connected');
-    this.call('onConnected', () => this.handlers.onConnected?.({ reconnect }));
+    this.life.subscribed();
   }
 
   deliver(map: () => T): void {
@@ -64,52 +60,30 @@ class StreamSession<T> {
     try {
       message = map();
     } catch (error) {
-      this.report(new Error(`${this.name}: malformed message: ${(error as Error).message}`));
+      this.life.report(new Error(`${this.name}: malformed message: ${(error as Error).message}`));
       return;
     }
-    this.call('onMessage', () => this.handlers.onMessage(message));
+    this.life.call('onMessage', () => this.handlers.onMessage(message));
   }
 
   close(): void {
-    this.closing = true;
-    this.state = 'closed';
+    this.life.close();
     this.stream.disconnect();
   }
 
   private disconnected(): void {
-    if (this.closing) return;
-    const reason = this.lastError ?? 'connection closed';
-    this.ackedThisConnection = false;
-    // Each failed reconnect attempt closes again; report the drop once, not once per attempt.
-    if (this.state !== 'disconnected') {
-      this.state = 'disconnected';
-      this.logger.warn({ stream: this.name, reason }, 'stream disconnected');
-      this.call('onDisconnected', () => this.handlers.onDisconnected?.(reason));
-    }
+    const life = this.life;
+    life.disconnected();
+    if (life.closing) return;
     // The SDK schedules its reconnect right after this event; if it did not, it gave up for good
     // (it treats rejected credentials as terminal), and waiting would be waiting forever.
     queueMicrotask(() => {
-      if (this.closing || this.stream.getState() !== streaming.STATE.DISCONNECTED) return;
-      this.state = 'closed';
-      this.report(
+      if (life.closing || this.stream.getState() !== streaming.STATE.DISCONNECTED) return;
+      life.state = 'closed';
+      life.report(
         new ExchangeError('auth', `${this.name}: the server refused the credentials; not reconnecting`),
       );
     });
-  }
-
-  private report(error: Error): void {
-    this.logger.warn({ stream: this.name, err: error.message }, 'stream error');
-    this.call('onError', () => this.handlers.onError?.(error));
-  }
-
-  private call(handler: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (error) {
-      this.logger.error({ stream: this.name, handler, err: error }, 'stream handler threw');
-      if (handler !== 'onError')
-        this.report(new Error(`${this.name}: ${handler} handler threw: ${String(error)}`));
-    }
   }
 }
 

@@ -83,43 +83,41 @@ export async function getLatestCycle(db: Queryable, assetId: number): Promise<Cy
   return rows[0] ? parseCycleRow(rows[0]) : null;
 }
 
+/**
+ * What a new cycle needs of the asset's last terminal cycle before `beforeCycleId`, in one read:
+ * - `completedAt`: its completed_at, a cooldown's start (null when there is none);
+ * - `leftover`: the coin it knowingly left when it completed: the baseline it started with plus
+ *   what its books still held after the take-profit (the sell's rounding). Zero when there is
+ *   none, or when it ended in error (what it left is then not known).
+ */
+export async function getPreviousCycleEnd(
+  db: Queryable,
+  assetId: number,
+  beforeCycleId: number,
+): Promise<{ completedAt: Date | null; leftover: Decimal }> {
+  const rows = await selectRows(
+    db,
+    `SELECT status, completed_at, quantity, position_baseline FROM dca_cycles
+      WHERE asset_id = ? AND id < ? AND status IN (?)
+      ORDER BY id DESC LIMIT 1`,
+    [assetId, beforeCycleId, [...TERMINAL_STATUSES]],
+  );
+  const row = rows[0];
+  if (!row) return { completedAt: null, leftover: ZERO };
+  return {
+    completedAt: dateOrNull(row, 'completed_at'),
+    leftover:
+      row['status'] === 'complete' ? decimal(row, 'quantity').plus(decimal(row, 'position_baseline')) : ZERO,
+  };
+}
+
 /** completed_at of the asset's last terminal cycle before `beforeCycleId`: a cooldown's start. */
 export async function getPreviousCompletedAt(
   db: Queryable,
   assetId: number,
   beforeCycleId: number,
 ): Promise<Date | null> {
-  const rows = await selectRows(
-    db,
-    `SELECT completed_at FROM dca_cycles
-      WHERE asset_id = ? AND id < ? AND status IN (?)
-      ORDER BY id DESC LIMIT 1`,
-    [assetId, beforeCycleId, [...TERMINAL_STATUSES]],
-  );
-  return rows[0] ? dateOrNull(rows[0], 'completed_at') : null;
-}
-
-/**
- * The coin the asset's previous cycle knowingly left when it completed: the baseline it started
- * with plus what its books still held after the take-profit (the sell's rounding). Zero when there
- * is none, or when it ended in error (what it left is then not known).
- */
-export async function getPreviousLeftover(
-  db: Queryable,
-  assetId: number,
-  beforeCycleId: number,
-): Promise<Decimal> {
-  const rows = await selectRows(
-    db,
-    `SELECT status, quantity, position_baseline FROM dca_cycles
-      WHERE asset_id = ? AND id < ? AND status IN (?)
-      ORDER BY id DESC LIMIT 1`,
-    [assetId, beforeCycleId, [...TERMINAL_STATUSES]],
-  );
-  const row = rows[0];
-  if (!row) return ZERO;
-  if (row['status'] !== 'complete') return ZERO;
-  return decimal(row, 'quantity').plus(decimal(row, 'position_baseline'));
+  return (await getPreviousCycleEnd(db, assetId, beforeCycleId)).completedAt;
 }
 
 /** Newest first. */
@@ -205,6 +203,23 @@ export async function updateCycle(
   const { affectedRows } = await execute(db, update.sql, update.params);
   if (affectedRows === 0) throw new StaleWriteError(id, expectedVersion);
   return mustGet(db, id);
+}
+
+/**
+ * `updateCycle` for a caller that holds the row as last stored: one round trip, the stored row
+ * projected (`projectCycle`) instead of read back. The cycle host's per-step write (a new trailing
+ * peak is one per new high bid).
+ */
+export async function updateStoredCycle(
+  db: Queryable,
+  cycle: CycleRow,
+  patch: CyclePatch,
+): Promise<CycleRow> {
+  const updatedAt = new Date();
+  const update = guardedUpdate(cycle.id, cycle.version, patch, updatedAt);
+  const { affectedRows } = await execute(db, update.sql, update.params);
+  if (affectedRows === 0) throw new StaleWriteError(cycle.id, cycle.version);
+  return projectCycle(cycle, patch, updatedAt);
 }
 
 /**

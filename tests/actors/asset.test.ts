@@ -2,12 +2,10 @@
  * The asset actor on its own, against a real MariaDB and an in-memory exchange: what it asks the
  * exchange, and how often.
  */
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssetActor } from '../../src/actors/asset.js';
-import { dec } from '../../src/money.js';
-import { getAsset } from '../../src/store/assets.js';
+import type { AssetActor } from '../../src/actors/asset.js';
 import { createMemoryExchange, type MemoryExchange } from '../../testkit/memoryExchange.js';
+import { startAssetActor } from '../helpers/assetActor.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -28,22 +26,7 @@ afterEach(async () => {
 
 async function startActor(): Promise<AssetActor> {
   const assetId = await insertAsset(db.pool, { asset_symbol: 'BTC/USD' });
-  const asset = await getAsset(db.pool, assetId);
-  if (!asset) throw new Error('asset not inserted');
-  const started = new AssetActor(asset, {
-    pool: db.pool,
-    exchange,
-    logger: pino({ level: 'silent' }),
-    feeRate: dec('0.0025'),
-    installationId: 'testinst',
-    now: () => new Date(),
-    alert: () => {},
-    fail: (err) => {
-      throw err;
-    },
-    tickMs: 3_600_000,
-  });
-  await started.start();
+  const started = await startAssetActor(db.pool, assetId, exchange);
   actor = started;
   return started;
 }

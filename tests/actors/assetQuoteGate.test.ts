@@ -2,14 +2,13 @@
  * The asset actor's quote gate (architecture §2): quotes that cannot trigger are held back without
  * a machine step, yet every decision still sees the newest quote. Real MariaDB, in-memory exchange.
  */
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AssetActor } from '../../src/actors/asset.js';
+import type { AssetActor } from '../../src/actors/asset.js';
 import type { Position } from '../../src/domain.js';
 import { dec } from '../../src/money.js';
-import { getAsset } from '../../src/store/assets.js';
 import { createCycle, getLatestCycle, updateCycle } from '../../src/store/cycles.js';
 import { createMemoryExchange, type MemoryExchange } from '../../testkit/memoryExchange.js';
+import { startAssetActor } from '../helpers/assetActor.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -51,22 +50,7 @@ async function holdingActor(trailingFrom?: string): Promise<AssetActor> {
     lastOrderFillPrice: dec('60000'),
     ...(trailingFrom !== undefined ? { ttpPeakPrice: dec(trailingFrom) } : {}),
   });
-  const asset = await getAsset(db.pool, assetId);
-  if (!asset) throw new Error('asset not inserted');
-  const started = new AssetActor(asset, {
-    pool: db.pool,
-    exchange,
-    logger: pino({ level: 'silent' }),
-    feeRate: dec('0.0025'),
-    installationId: 'testinst',
-    now: () => new Date(),
-    alert: () => {},
-    fail: (err) => {
-      throw err;
-    },
-    tickMs: 3_600_000,
-  });
-  await started.start();
+  const started = await startAssetActor(db.pool, assetId, exchange);
   actor = started;
   return started;
 }

@@ -26,7 +26,7 @@ import { cycleMachine, toCyclePatch } from '../../machines/cycle.js';
 import type { OrderPolicy } from '../../machines/cycleTypes.js';
 import { QuoteGate, quoteTriggers } from '../../machines/quoteGate.js';
 import type { Decimal } from '../../money.js';
-import { finishCycle, getPreviousCompletedAt, getPreviousLeftover, updateCycle } from '../../store/cycles.js';
+import { finishCycle, getPreviousCycleEnd, updateStoredCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
 import { closeUnsentOrder, recordOrderFee, writeAheadOrder } from '../../store/orders.js';
 import type { Alert } from '../alerts.js';
@@ -96,15 +96,14 @@ export class CycleHost {
 
   /** Starts the machine on `cycle`; a cycle restored mid-order looks its order up first. */
   async host(cycle: CycleRow): Promise<void> {
-    const previousCompletedAt = await getPreviousCompletedAt(this.deps.pool, this.asset.id, cycle.id);
-    const previousLeftover = await getPreviousLeftover(this.deps.pool, this.asset.id, cycle.id);
+    const previous = await getPreviousCycleEnd(this.deps.pool, this.asset.id, cycle.id);
     this.machine?.stop();
     const input: CycleInput = {
       asset: this.asset,
       rules: this.rules,
       cycle,
-      previousCompletedAt,
-      previousLeftover,
+      previousCompletedAt: previous.completedAt,
+      previousLeftover: previous.leftover,
       feeRate: this.deps.feeRate,
       now: this.deps.now(),
       installationId: this.deps.installationId,
@@ -255,7 +254,7 @@ export class CycleHost {
       // Test hook (no-op in production): a crash between the write-ahead and the POST.
       failpoint(`after-write-ahead-${submit.order.side}`);
     } else if (patchChanged(cycle, patch)) {
-      this.cycle = await updateCycle(this.deps.pool, cycle.id, cycle.version, patch);
+      this.cycle = await updateStoredCycle(this.deps.pool, cycle, patch);
     }
     this.settledFrom = snapshot;
     for (const intent of intents) this.perform(intent);
