@@ -10,6 +10,3 @@ const code = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
 });
 process.exitCode = code;
-// The command is done. The SDK keeps a request's timeout armed until its body is read, which a
-// 204 (a cancel) never has: that timer must not hold the prompt back for REST timeout seconds.
-setTimeout(() => process.exit(code), 500).unref();

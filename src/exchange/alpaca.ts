@@ -111,8 +111,10 @@ export function createAlpacaExchange(
 
     async cancelOrder(orderId: string) {
       try {
-        await callSdk(ctx('DELETE', `cancel order ${orderId}`), () =>
-          sdk.orders.deleteOrderByOrderID({ orderId }),
+        // The raw call, read to its end: the SDK's plain deleteOrderByOrderID never reads the 204's
+        // (empty) body, which leaves the request's timeout timer armed for the REST timeout.
+        await callSdk(ctx('DELETE', `cancel order ${orderId}`), async () =>
+          (await sdk.orders.deleteOrderByOrderIDRaw({ orderId })).value(),
         );
       } catch (error) {
         // 404: no such order; 422: no longer cancelable (already filled/canceled). Either way there

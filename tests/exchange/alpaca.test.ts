@@ -218,3 +218,15 @@ describe('createAlpacaExchange (against the simulator)', () => {
     expect(errors.map((e) => e.kind)).toEqual(['unavailable', 'rejected', 'not_found', 'unavailable']);
   });
 });
+
+describe('a cancel', () => {
+  it('leaves no request timer armed once it has been answered (the 204 has no body to read)', async () => {
+    // A slow REST timeout, so a leaked request timer outlives the test's window by far.
+    const slow = createAlpacaExchange(sim.endpoints, { requestTimeoutMs: 60_000 });
+    const order = await slow.submitOrder(intent());
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    await slow.cancelOrder(order.id);
+    expect(timers()).toBeLessThanOrEqual(before);
+  });
+});
