@@ -3,7 +3,6 @@ import {
   applyBuyFill,
   applySellFill,
   buyOrderSize,
-  type CycleLedger,
   cooldownEndsAt,
   cooldownExpired,
   earlyRestartPrice,
@@ -16,21 +15,10 @@ import {
   weightedAverage,
 } from '../../src/machines/decisions.js';
 import { Decimal, dec, ZERO } from '../../src/money.js';
-import { at, someRules, T0 } from '../helpers/cycle.js';
+import { at, EMPTY_LEDGER, someRules, T0 } from '../helpers/cycle.js';
 
 const FEE = dec('0.0025');
-const EMPTY: CycleLedger = {
-  quantity: ZERO,
-  averagePurchasePrice: ZERO,
-  boughtQuantity: ZERO,
-  costBasis: ZERO,
-  sellProceeds: ZERO,
-  realizedPnl: null,
-  safetyOrders: 0,
-  lastOrderFillPrice: null,
-  ttpPeakPrice: null,
-  positionBaseline: ZERO,
-};
+const EMPTY = EMPTY_LEDGER;
 const str = (d: Decimal | null) => d?.toString();
 
 describe('decisions: the seed example (BTC/USD, $20 orders, 1.5% safety deviation, 1% take profit)', () => {
