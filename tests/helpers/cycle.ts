@@ -53,6 +53,11 @@ export function cid(rest: string): string {
   return `dca-${INSTALLATION_ID}-${rest}`;
 }
 
+/** The submit of `clientOrderId` failed without saying whether the exchange took the order. */
+export function ambiguousSubmitFailure(clientOrderId: string, reason = 'timeout'): CycleEvent {
+  return { type: 'ORDER_SUBMIT_FAILED', clientOrderId, ambiguous: true, reason };
+}
+
 export function at(seconds: number): Date {
   return new Date(T0.getTime() + seconds * 1000);
 }
