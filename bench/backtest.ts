@@ -13,6 +13,7 @@ import { runSweep } from '../src/backtest/sweep.js';
 import { syntheticBars } from '../src/backtest/synthetic.js';
 import { type AssetConfig, STRATEGY_DEFAULTS } from '../src/domain.js';
 import { dec } from '../src/money.js';
+import { SWEEP_ROW } from '../testkit/backtestRow.js';
 import type { Bench, BenchRow } from './table.js';
 
 const YEAR = 525_600;
@@ -137,19 +138,7 @@ export const benchBacktest: Bench = async () => {
 /** 100 points (take-profit 0.5…3 × deviation 1…4.5) over the same year, on every core. */
 export const benchSweep: Bench = async () => {
   const year = syntheticBars({ count: YEAR, seed: 7 });
-  const row = {
-    id: 0,
-    asset_symbol: 'BTC/USD',
-    is_enabled: true,
-    last_sell_price: null,
-    base_order_amount: '20',
-    safety_order_amount: '20',
-    max_safety_orders: 5,
-    safety_order_deviation: '1.5',
-    take_profit_percent: '1',
-    cooldown_period: 300,
-    buy_order_price_deviation_percent: '2',
-  };
+  const row = SWEEP_ROW;
   const started = performance.now();
   const { results } = await runSweep({
     bars: year,

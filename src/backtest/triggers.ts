@@ -15,16 +15,7 @@
  */
 import type { AssetConfig } from '../domain.js';
 import type { CycleSnapshot } from '../machines/cycle.js';
-import {
-  cooldownEndsAt,
-  earlyRestartPrice,
-  isStopLossArmed,
-  safetyOrderDeviationOf,
-  safetyTriggerPrice,
-  stopLossPrice,
-  takeProfitPrice,
-  trailingStopPrice,
-} from '../machines/decisions.js';
+import { cooldownEndsAt, earlyRestartPrice, triggerPrices } from '../machines/decisions.js';
 
 /** The asset settings whose triggers are modelled here; any other key turns the shortcut off. */
 export const MODELLED_SETTINGS: ReadonlySet<string> = new Set<keyof AssetConfig>([
@@ -87,30 +78,22 @@ export function triggersOf(snapshot: CycleSnapshot, openLimit: number | null, in
         into.always = ctx.enabled;
         return into;
       }
-      if (ledger.lastOrderFillPrice !== null && ledger.safetyOrders < asset.maxSafetyOrders) {
-        const deviation = safetyOrderDeviationOf(asset, ledger.safetyOrders + 1);
-        into.askAtOrBelow = safetyTriggerPrice(ledger.lastOrderFillPrice, deviation).toNumber() * (1 + EPS);
-      }
-      if (ledger.averagePurchasePrice.lte(0)) return into;
+      const prices = triggerPrices(asset, ledger);
+      if (prices.safety !== null) into.askAtOrBelow = prices.safety.toNumber() * (1 + EPS);
+      // No take-profit price: no average purchase price, so nothing below either.
+      if (prices.takeProfit === null) return into;
       const peak = ledger.ttpPeakPrice;
       // Without trailing the take-profit price sells; with it, before a peak, it starts the trailing.
       if (!asset.ttpEnabled || peak === null) {
-        into.bidAtOrAbove =
-          takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent).toNumber() * (1 - EPS);
+        into.bidAtOrAbove = prices.takeProfit.toNumber() * (1 - EPS);
       }
       const increment = ctx.rules.priceIncrement.toNumber();
       const below = (price: number) => {
         into.bidAtOrBelow = Math.max(into.bidAtOrBelow, price * (1 + EPS) + increment);
       };
-      if (peak !== null) {
-        into.bidAtOrAbove = Math.min(into.bidAtOrAbove, peak.toNumber() * (1 - EPS));
-        if (asset.ttpEnabled && asset.ttpDeviationPercent !== null) {
-          below(trailingStopPrice(peak, asset.ttpDeviationPercent).toNumber());
-        }
-      }
-      if (isStopLossArmed(asset, ledger) && asset.stopLossPercent !== null) {
-        below(stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent).toNumber());
-      }
+      if (peak !== null) into.bidAtOrAbove = Math.min(into.bidAtOrAbove, peak.toNumber() * (1 - EPS));
+      if (prices.trailingStop !== null) below(prices.trailingStop.toNumber());
+      if (prices.stopLoss !== null) below(prices.stopLoss.toNumber());
       return into;
     }
     case 'cooldown': {

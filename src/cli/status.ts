@@ -3,14 +3,7 @@
  * (computed by the cycle machine's own decision functions, so the CLI and the bot agree).
  */
 import { type AssetConfig, type CycleRow, TERMINAL_STATUSES } from '../domain.js';
-import {
-  isStopLossArmed,
-  safetyOrderDeviationOf,
-  safetyTriggerPrice,
-  stopLossPrice,
-  takeProfitPrice,
-  trailingStopPrice,
-} from '../machines/decisions.js';
+import { takeProfitPrice, triggerPrices } from '../machines/decisions.js';
 import type { Decimal } from '../money.js';
 import { type AssetSupervisionRow, listAssetSupervision } from '../store/assetSupervision.js';
 import { listAssetRows, parseOrReason } from '../store/assets.js';
@@ -144,29 +137,20 @@ function supervisionLine(symbol: string, s: AssetSupervisionRow): string {
 /** Trigger prices only mean something while the cycle holds coin (architecture §1). */
 function describe(asset: AssetConfig, cycle: CycleRow | null): Omit<AssetStatus, 'supervision'> {
   const holding = cycle?.quantity.gt(0) === true && !TERMINAL_STATUSES.includes(cycle.status);
-  const safetyLeft = cycle !== null && cycle.safetyOrders < asset.maxSafetyOrders;
+  const prices = holding ? triggerPrices(asset, cycle) : null;
   return {
     symbol: asset.symbol,
     enabled: asset.enabled,
     invalidReason: null,
     maxSafetyOrders: asset.maxSafetyOrders,
     cycle,
-    nextSafetyPrice:
-      holding && safetyLeft && cycle.lastOrderFillPrice !== null
-        ? safetyTriggerPrice(cycle.lastOrderFillPrice, safetyOrderDeviationOf(asset, cycle.safetyOrders + 1))
-        : null,
+    nextSafetyPrice: prices?.safety ?? null,
     takeProfitPrice: holding ? takeProfitPrice(cycle.averagePurchasePrice, asset.takeProfitPercent) : null,
     trailing:
-      holding && asset.ttpEnabled && asset.ttpDeviationPercent !== null && cycle.ttpPeakPrice !== null
-        ? {
-            peak: cycle.ttpPeakPrice,
-            sellAt: trailingStopPrice(cycle.ttpPeakPrice, asset.ttpDeviationPercent),
-          }
+      prices?.trailingStop && cycle?.ttpPeakPrice
+        ? { peak: cycle.ttpPeakPrice, sellAt: prices.trailingStop }
         : null,
-    stopLossPrice:
-      holding && asset.stopLossPercent !== null && isStopLossArmed(asset, cycle)
-        ? stopLossPrice(cycle.averagePurchasePrice, asset.stopLossPercent)
-        : null,
+    stopLossPrice: prices?.stopLoss ?? null,
   };
 }
 

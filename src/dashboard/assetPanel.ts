@@ -7,16 +7,7 @@ import type { AssetView } from '../actors/asset.js';
 import { worstCaseCapital } from '../cli/assetRows.js';
 import type { AssetConfig, AssetRules, CycleStatus } from '../domain.js';
 import type { CycleContext } from '../machines/cycleTypes.js';
-import {
-  cooldownEndsAt,
-  earlyRestartPrice,
-  isStopLossArmed,
-  safetyOrderDeviationOf,
-  safetyTriggerPrice,
-  stopLossPrice,
-  takeProfitPrice,
-  trailingStopPrice,
-} from '../machines/decisions.js';
+import { cooldownEndsAt, earlyRestartPrice, triggerPrices } from '../machines/decisions.js';
 import { type Decimal, HUNDRED, ONE, ZERO } from '../money.js';
 import type { LedgerOrder } from '../store/orders.js';
 import type { Bar } from './bars.js';
@@ -188,27 +179,19 @@ export function assetPanel(
   const price = (d: Decimal | null | undefined) => (d ? formatPrice(d, rules) : null);
 
   const safetyUsed = ledger?.safetyOrders ?? 0;
-  const safetyPrice =
-    holding && ledger?.lastOrderFillPrice && safetyUsed < asset.maxSafetyOrders
-      ? safetyTriggerPrice(ledger.lastOrderFillPrice, safetyOrderDeviationOf(asset, safetyUsed + 1))
-      : null;
-  const tpPrice =
-    holding && ledger?.averagePurchasePrice.gt(0)
-      ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent)
-      : null;
+  const prices = holding && ledger ? triggerPrices(asset, ledger) : null;
+  const safetyPrice = prices?.safety ?? null;
+  const tpPrice = prices?.takeProfit ?? null;
   const peak = holding && asset.ttpEnabled ? (ledger?.ttpPeakPrice ?? null) : null;
   const trailing =
     asset.ttpEnabled && asset.ttpDeviationPercent !== null
       ? {
           deviationPercent: asset.ttpDeviationPercent.toFixed(),
           peak: price(peak),
-          sellAt: peak && fallTrigger(trailingStopPrice(peak, asset.ttpDeviationPercent), quote?.bid, rules),
+          sellAt: prices?.trailingStop ? fallTrigger(prices.trailingStop, quote?.bid, rules) : null,
         }
       : null;
-  const stopLoss =
-    holding && ledger && asset.stopLossPercent !== null && isStopLossArmed(asset, ledger)
-      ? fallTrigger(stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent), quote?.bid, rules)
-      : null;
+  const stopLoss = prices?.stopLoss ? fallTrigger(prices.stopLoss, quote?.bid, rules) : null;
   const inCooldown = (state as CycleStatus) === 'cooldown';
   const endsAt = inCooldown
     ? cooldownEndsAt(ctx?.previousCompletedAt ?? null, ctx?.asset.cooldownPeriod ?? asset.cooldownPeriod)

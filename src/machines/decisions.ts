@@ -222,6 +222,56 @@ export function earlyRestartPrice(lastSellPrice: Decimal, deviationPercent: Deci
   return lastSellPrice.mul(ONE.minus(deviationPercent.div(HUNDRED)));
 }
 
+/** The prices a watching cycle's books trigger at next; each null when the books give it none. */
+export interface TriggerPrices {
+  /** Ask at or below: the next (scaled) safety order; null once all are used or before a buy fill. */
+  readonly safety: Decimal | null;
+  /** Bid at or above: the take-profit; null without an average purchase price. */
+  readonly takeProfit: Decimal | null;
+  /** Bid at or below: the trailing stop below the peak; null without trailing or before a peak. */
+  readonly trailingStop: Decimal | null;
+  /** Bid at or below: the stop-loss; null unless it is armed (isStopLossArmed). */
+  readonly stopLoss: Decimal | null;
+}
+
+/**
+ * The next trigger prices from the asset's settings and the cycle's books (architecture §1). Whether
+ * they apply right now (the cycle holds coin, no position question is out) is the caller's question.
+ */
+export function triggerPrices(
+  asset: Pick<
+    AssetConfig,
+    | 'maxSafetyOrders'
+    | 'safetyOrderDeviation'
+    | 'safetyOrderStepScale'
+    | 'takeProfitPercent'
+    | 'ttpEnabled'
+    | 'ttpDeviationPercent'
+    | 'stopLossPercent'
+    | 'stopLossAfterSafetyOrders'
+  >,
+  ledger: Pick<CycleLedger, 'lastOrderFillPrice' | 'safetyOrders' | 'averagePurchasePrice' | 'ttpPeakPrice'>,
+): TriggerPrices {
+  const { lastOrderFillPrice, safetyOrders, averagePurchasePrice, ttpPeakPrice } = ledger;
+  return {
+    safety:
+      lastOrderFillPrice !== null && safetyOrders < asset.maxSafetyOrders
+        ? safetyTriggerPrice(lastOrderFillPrice, safetyOrderDeviationOf(asset, safetyOrders + 1))
+        : null,
+    takeProfit: averagePurchasePrice.gt(0)
+      ? takeProfitPrice(averagePurchasePrice, asset.takeProfitPercent)
+      : null,
+    trailingStop:
+      asset.ttpEnabled && asset.ttpDeviationPercent !== null && ttpPeakPrice !== null
+        ? trailingStopPrice(ttpPeakPrice, asset.ttpDeviationPercent)
+        : null,
+    stopLoss:
+      asset.stopLossPercent !== null && isStopLossArmed(asset, ledger)
+        ? stopLossPrice(averagePurchasePrice, asset.stopLossPercent)
+        : null,
+  };
+}
+
 /** When the cooldown after the previous cycle ends; null when there was no previous cycle. */
 export function cooldownEndsAt(previousCompletedAt: Date | null, cooldownSeconds: number): Date | null {
   if (previousCompletedAt === null) return null;

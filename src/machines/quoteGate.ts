@@ -26,15 +26,7 @@
 import { type Decimal, safelyAbove, safelyBelow } from '../money.js';
 import { cycleMachine } from './cycle.js';
 import type { CycleContext } from './cycleTypes.js';
-import {
-  earlyRestartPrice,
-  isStopLossArmed,
-  safetyOrderDeviationOf,
-  safetyTriggerPrice,
-  stopLossPrice,
-  takeProfitPrice,
-  trailingStopPrice,
-} from './decisions.js';
+import { earlyRestartPrice, triggerPrices } from './decisions.js';
 
 export interface QuoteTriggers {
   /** Any quote may take a transition: feed them all. */
@@ -165,35 +157,20 @@ export function quoteTriggers(state: string, context: CycleContext): QuoteTrigge
       if (!holding) return context.enabled && context.positionCheck === null ? ALWAYS : NEVER;
       // isSafetyOrderDue: the next safety order at its scaled deviation (a position question out or
       // not).
-      const safety =
-        ledger.lastOrderFillPrice !== null && ledger.safetyOrders < asset.maxSafetyOrders
-          ? safetyTriggerPrice(
-              ledger.lastOrderFillPrice,
-              safetyOrderDeviationOf(asset, ledger.safetyOrders + 1),
-            )
-          : null;
-      const hasAverage = ledger.averagePurchasePrice.gt(0);
+      const prices = triggerPrices(asset, ledger);
+      const safety = prices.safety;
       const peak = ledger.ttpPeakPrice;
       const sellable = context.positionCheck === null;
       // isTakeProfitDue (no trailing, no position question out) and isTrailingStartDue (trailing,
       // not started yet, a position question out or not): the bid reaches the take-profit price.
-      const takeProfit =
-        hasAverage && (asset.ttpEnabled ? peak === null : sellable)
-          ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent)
-          : null;
+      const takeProfit = (asset.ttpEnabled ? peak === null : sellable) ? prices.takeProfit : null;
       // isNewTrailingPeak: any bid above the peak moves it (with trailing on or not, a position
       // question out or not); the gate's "at or above" lets the peak itself through too.
       const bidUp = lower(takeProfit, peak);
       // isTrailingTakeProfitDue: the bid falls to the trailing stop price below the peak.
-      const trailingStop =
-        sellable && asset.ttpEnabled && asset.ttpDeviationPercent !== null && peak !== null
-          ? trailingStopPrice(peak, asset.ttpDeviationPercent)
-          : null;
+      const trailingStop = sellable ? prices.trailingStop : null;
       // isStopLossDue: the bid falls to the stop-loss price of an armed stop-loss.
-      const stopLoss =
-        sellable && asset.stopLossPercent !== null && isStopLossArmed(asset, ledger)
-          ? stopLossPrice(ledger.averagePurchasePrice, asset.stopLossPercent)
-          : null;
+      const stopLoss = sellable ? prices.stopLoss : null;
       return {
         always: false,
         askAtOrBelow: safety,

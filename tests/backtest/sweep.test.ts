@@ -5,20 +5,9 @@ import { summarize } from '../../src/backtest/summary.js';
 import { grid, parseSweep, rank, runSweep } from '../../src/backtest/sweep.js';
 import { syntheticBars } from '../../src/backtest/synthetic.js';
 import { dec } from '../../src/money.js';
+import { SWEEP_ROW } from '../../testkit/backtestRow.js';
 
-const ROW = {
-  id: 0,
-  asset_symbol: 'BTC/USD',
-  is_enabled: true,
-  last_sell_price: null,
-  base_order_amount: '20',
-  safety_order_amount: '20',
-  max_safety_orders: 5,
-  safety_order_deviation: '1.5',
-  take_profit_percent: '1',
-  cooldown_period: 300,
-  buy_order_price_deviation_percent: '2',
-};
+const ROW = SWEEP_ROW;
 
 describe('the parameter sweep', () => {
   it('reads start:end:step (end included), lists, and flag names for columns', () => {

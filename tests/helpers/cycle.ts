@@ -19,6 +19,7 @@ import {
 } from '../../src/machines/cycle.js';
 import type { CycleEvent } from '../../src/machines/cycleTypes.js';
 import {
+  type CycleLedger,
   earlyRestartPrice,
   safetyOrderDeviationOf,
   safetyTriggerPrice,
@@ -30,12 +31,31 @@ import { type Decimal, dec, ZERO } from '../../src/money.js';
 
 export const T0 = new Date('2026-01-01T00:00:00.000Z');
 
+/** A cycle's books before its first fill. */
+export const EMPTY_LEDGER: CycleLedger = {
+  quantity: ZERO,
+  averagePurchasePrice: ZERO,
+  boughtQuantity: ZERO,
+  costBasis: ZERO,
+  sellProceeds: ZERO,
+  realizedPnl: null,
+  safetyOrders: 0,
+  lastOrderFillPrice: null,
+  ttpPeakPrice: null,
+  positionBaseline: ZERO,
+};
+
 /** The installation id the machine tests run under. */
 export const INSTALLATION_ID = 'testinst';
 
 /** A client order id of the test installation, e.g. `cid('7-base-1')` → `dca-testinst-7-base-1`. */
 export function cid(rest: string): string {
   return `dca-${INSTALLATION_ID}-${rest}`;
+}
+
+/** The submit of `clientOrderId` failed without saying whether the exchange took the order. */
+export function ambiguousSubmitFailure(clientOrderId: string, reason = 'timeout'): CycleEvent {
+  return { type: 'ORDER_SUBMIT_FAILED', clientOrderId, ambiguous: true, reason };
 }
 
 export function at(seconds: number): Date {

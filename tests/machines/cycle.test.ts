@@ -4,6 +4,7 @@ import { dec } from '../../src/money.js';
 import {
   aCycleInput,
   aCycleRow,
+  ambiguousSubmitFailure,
   anAsset,
   at,
   cid,
@@ -391,12 +392,7 @@ describe('cycle machine: orders in flight', () => {
 
   it('stays and asks for reconciliation after an ambiguous submit failure', () => {
     const { actor, state, ofType } = buyingCycle();
-    actor.send({
-      type: 'ORDER_SUBMIT_FAILED',
-      clientOrderId: cid('7-base-1'),
-      ambiguous: true,
-      reason: 'timeout',
-    });
+    actor.send(ambiguousSubmitFailure(cid('7-base-1')));
     expect(state()).toBe('buying');
     expect(ofType('reconcileOrder')).toEqual([
       { type: 'reconcileOrder', clientOrderId: cid('7-base-1'), orderId: null },

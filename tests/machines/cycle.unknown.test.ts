@@ -6,7 +6,16 @@
 import { describe, expect, it } from 'vitest';
 import { toCyclePatch } from '../../src/machines/cycle.js';
 import { dec } from '../../src/money.js';
-import { aCycleInput, aCycleRow, at, cid, filledOrder, quote, startCycle } from '../helpers/cycle.js';
+import {
+  aCycleInput,
+  aCycleRow,
+  ambiguousSubmitFailure,
+  at,
+  cid,
+  filledOrder,
+  quote,
+  startCycle,
+} from '../helpers/cycle.js';
 
 const GRACE_S = 5;
 
@@ -48,12 +57,7 @@ describe('cycle machine: unknown orders', () => {
 
   it('defect 3: after an ambiguous submit one miss waits and a second miss a grace period later gives the order up', () => {
     const { actor, state, ofType } = buyingCycle();
-    actor.send({
-      type: 'ORDER_SUBMIT_FAILED',
-      clientOrderId: cid('7-base-1'),
-      ambiguous: true,
-      reason: 'timeout',
-    });
+    actor.send(ambiguousSubmitFailure(cid('7-base-1')));
     actor.send({ type: 'RECONCILED', order: null });
     expect(state()).toBe('buying');
     // Another miss before the grace is over (a reconnect's look-up) concludes nothing either.
@@ -73,12 +77,7 @@ describe('cycle machine: unknown orders', () => {
 
   it('defect 3: keeps an order that the second look-up finds after all', () => {
     const { actor, state, context } = buyingCycle();
-    actor.send({
-      type: 'ORDER_SUBMIT_FAILED',
-      clientOrderId: cid('7-base-1'),
-      ambiguous: true,
-      reason: 'reset',
-    });
+    actor.send(ambiguousSubmitFailure(cid('7-base-1'), 'reset'));
     actor.send({ type: 'RECONCILED', order: null });
     actor.send({ type: 'TICK', now: at(GRACE_S) });
     const late = filledOrder(cid('7-base-1'), '0', '0', { status: 'new', id: 'late-1' });

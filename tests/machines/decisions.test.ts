@@ -3,7 +3,6 @@ import {
   applyBuyFill,
   applySellFill,
   buyOrderSize,
-  type CycleLedger,
   cooldownEndsAt,
   cooldownExpired,
   earlyRestartPrice,
@@ -13,24 +12,14 @@ import {
   safetyTriggerPrice,
   sellQty,
   takeProfitPrice,
+  triggerPrices,
   weightedAverage,
 } from '../../src/machines/decisions.js';
 import { Decimal, dec, ZERO } from '../../src/money.js';
-import { at, someRules, T0 } from '../helpers/cycle.js';
+import { anAsset, at, EMPTY_LEDGER, someRules, T0 } from '../helpers/cycle.js';
 
 const FEE = dec('0.0025');
-const EMPTY: CycleLedger = {
-  quantity: ZERO,
-  averagePurchasePrice: ZERO,
-  boughtQuantity: ZERO,
-  costBasis: ZERO,
-  sellProceeds: ZERO,
-  realizedPnl: null,
-  safetyOrders: 0,
-  lastOrderFillPrice: null,
-  ttpPeakPrice: null,
-  positionBaseline: ZERO,
-};
+const EMPTY = EMPTY_LEDGER;
 const str = (d: Decimal | null) => d?.toString();
 
 describe('decisions: the seed example (BTC/USD, $20 orders, 1.5% safety deviation, 1% take profit)', () => {
@@ -72,6 +61,48 @@ describe('decisions: the seed example (BTC/USD, $20 orders, 1.5% safety deviatio
     expect(str(sold.sellProceeds)).toBe('20.0990658015');
     expect(str(sold.quantity)).toBe('0.0000000006675');
     expect(str(realizedPnl(sold))).toBe('0.0990858015');
+  });
+});
+
+describe('decisions: the next trigger prices', () => {
+  const str = (d: Decimal | null) => d?.toString() ?? null;
+  it('gives the safety, take-profit, trailing-stop and stop-loss prices of a holding cycle', () => {
+    const asset = anAsset({ ttpEnabled: true, ttpDeviationPercent: dec('1'), stopLossPercent: dec('10') });
+    const ledger = {
+      ...EMPTY,
+      quantity: dec('0.5'),
+      averagePurchasePrice: dec('60000'),
+      lastOrderFillPrice: dec('60000'),
+      safetyOrders: 0,
+      ttpPeakPrice: dec('61000'),
+    };
+    const p = triggerPrices({ ...asset, stopLossAfterSafetyOrders: false }, ledger);
+    expect([str(p.safety), str(p.takeProfit), str(p.trailingStop), str(p.stopLoss)]).toEqual([
+      '59100',
+      '60600',
+      '60390',
+      '54000',
+    ]);
+  });
+
+  it('gives none before a fill, once every safety order is used, without trailing or an armed stop-loss', () => {
+    expect(triggerPrices(anAsset(), EMPTY)).toEqual({
+      safety: null,
+      takeProfit: null,
+      trailingStop: null,
+      stopLoss: null,
+    });
+    const asset = anAsset({ maxSafetyOrders: 1, stopLossPercent: dec('10') });
+    const ledger = {
+      ...EMPTY,
+      averagePurchasePrice: dec('60000'),
+      lastOrderFillPrice: dec('59100'),
+      safetyOrders: 1,
+    };
+    expect(str(triggerPrices(asset, ledger).safety)).toBeNull();
+    expect(
+      str(triggerPrices({ ...asset, stopLossAfterSafetyOrders: true, maxSafetyOrders: 2 }, ledger).stopLoss),
+    ).toBeNull();
   });
 });
 

@@ -4,23 +4,12 @@
  * first buy (the baseline), and the take-profit sells what the exchange says the cycle holds.
  */
 import { describe, expect, it } from 'vitest';
-import { bookBuy, type CycleLedger, takeProfitQty } from '../../src/machines/decisions.js';
-import { dec, ZERO } from '../../src/money.js';
-import { cid, filledOrder, quote, someRules, startCycle } from '../helpers/cycle.js';
+import { bookBuy, takeProfitQty } from '../../src/machines/decisions.js';
+import { dec } from '../../src/money.js';
+import { cid, EMPTY_LEDGER, filledOrder, quote, someRules, startCycle } from '../helpers/cycle.js';
 
 const FEE = dec('0.0025');
-const EMPTY: CycleLedger = {
-  quantity: ZERO,
-  averagePurchasePrice: ZERO,
-  boughtQuantity: ZERO,
-  costBasis: ZERO,
-  sellProceeds: ZERO,
-  realizedPnl: null,
-  safetyOrders: 0,
-  lastOrderFillPrice: null,
-  ttpPeakPrice: null,
-  positionBaseline: ZERO,
-};
+const EMPTY = EMPTY_LEDGER;
 const FILL = { qty: dec('0.0004'), avgPrice: dec('50000') };
 
 describe('bookBuy: a buy fill with the position the exchange reported', () => {

@@ -118,17 +118,22 @@ function randomCase(r: () => number): Case {
   }
   return {
     name: 'watching, holding',
-    row: {
-      status: 'watching',
-      quantity: dec('0.5'),
-      boughtQuantity: dec('0.5'),
-      averagePurchasePrice: avg,
-      costBasis: avg.mul('0.5'),
-      lastOrderFillPrice: entry,
-      safetyOrders,
-    },
+    row: holdingRow(avg, entry, safetyOrders),
     asset,
     prices: [safetyTriggerPrice(entry, deviation), takeProfitPrice(avg, takeProfit)],
+  };
+}
+
+/** A watching cycle holding 0.5 coin bought at an average of `avg`, its last buy filled at `entry`. */
+function holdingRow(avg: Decimal, entry: Decimal, safetyOrders: number) {
+  return {
+    status: 'watching' as const,
+    quantity: dec('0.5'),
+    boughtQuantity: dec('0.5'),
+    averagePurchasePrice: avg,
+    costBasis: avg.mul('0.5'),
+    lastOrderFillPrice: entry,
+    safetyOrders,
   };
 }
 
@@ -178,16 +183,7 @@ function randomStrategyCase(r: () => number): Case {
   if (stopLossPercent !== null) prices.push(stopLossPrice(avg, stopLossPercent));
   return {
     name: `watching, strategy ${JSON.stringify({ ...asset, safetyOrders, ttpPeakPrice, avg, entry })}`,
-    row: {
-      status: 'watching',
-      quantity: dec('0.5'),
-      boughtQuantity: dec('0.5'),
-      averagePurchasePrice: avg,
-      costBasis: avg.mul('0.5'),
-      lastOrderFillPrice: entry,
-      safetyOrders,
-      ttpPeakPrice,
-    },
+    row: { ...holdingRow(avg, entry, safetyOrders), ttpPeakPrice },
     asset,
     prices,
     positionQuestionOut: r() < 0.3,

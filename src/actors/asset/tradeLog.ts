@@ -5,7 +5,7 @@
  */
 import type { AssetConfig, CycleRow, OrderSnapshot } from '../../domain.js';
 import type { CycleLedger } from '../../machines/decisions.js';
-import { safetyOrderDeviationOf, safetyTriggerPrice, takeProfitPrice } from '../../machines/decisions.js';
+import { triggerPrices } from '../../machines/decisions.js';
 import { type Decimal, toPlain, ZERO } from '../../money.js';
 
 export interface LogLine {
@@ -26,18 +26,11 @@ export function nextTriggers(
   ledger: CycleLedger,
   asset: AssetConfig,
 ): { nextSafetyPrice: Decimal | null; takeProfitPrice: Decimal | null } {
-  const holding = ledger.quantity.gt(0) && ledger.averagePurchasePrice.gt(0);
-  const safetyLeft = ledger.safetyOrders < asset.maxSafetyOrders && ledger.lastOrderFillPrice !== null;
-  return {
-    nextSafetyPrice:
-      holding && safetyLeft
-        ? safetyTriggerPrice(
-            ledger.lastOrderFillPrice!,
-            safetyOrderDeviationOf(asset, ledger.safetyOrders + 1),
-          )
-        : null,
-    takeProfitPrice: holding ? takeProfitPrice(ledger.averagePurchasePrice, asset.takeProfitPercent) : null,
-  };
+  if (ledger.quantity.lte(0) || ledger.averagePurchasePrice.lte(0)) {
+    return { nextSafetyPrice: null, takeProfitPrice: null };
+  }
+  const prices = triggerPrices(asset, ledger);
+  return { nextSafetyPrice: prices.safety, takeProfitPrice: prices.takeProfit };
 }
 
 /**
