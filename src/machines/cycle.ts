@@ -6,6 +6,7 @@
  *   watching ──take-profit / trailing pullback / stop-loss──▶ selling ──fill──▶ complete
  *   selling ──dead order──▶ watching
  *   cooldown ──expiry or price drop──▶ watching               watching ──position gone──▶ error
+ *   (restored holding coin) ──looking for an unrecorded safety order──▶ buying ──not found──▶ watching
  *   watching ──TAKE_PROFIT_NOW (an operator)──▶ selling (market sell of the open cycle)
  *
  * An order whose POST is unanswered is unknown, never "not accepted": only a definitive refusal, or
@@ -66,7 +67,7 @@ const waitingOnOrder = {
       actions: ['abandonOrder', 'backOff', 'reportRefusal'],
     },
   ],
-  ORDER_PARTIALLY_FILLED: { guard: 'isInFlightOrder', actions: 'recordOpenOrder' },
+  ORDER_PARTIALLY_FILLED: { guard: 'isInFlightOrder', actions: ['adoptUnrecordedOrder', 'recordOpenOrder'] },
   TICK: { guard: 'isLookupRecheckDue', actions: ['recordNow', 'askToReconcileAgain'] },
 } as const;
 
@@ -122,6 +123,8 @@ export const cycleMachine = setup({
     submitOrder: emit(({ context }) => intents.submitOrder(context)),
 
     recordOrderId: assign(({ context, event }) => update.recordOrderId(context, event)),
+    adoptUnrecordedOrder: assign(({ context }) => update.adoptUnrecordedOrder(context)),
+    reportNoUnrecordedOrder: emit(({ context }) => intents.noUnrecordedOrder(context)),
     recordOpenOrder: assign(({ context, event }) => update.recordOpenOrder(context, event)),
     askToReconcile: emit(({ context }) => intents.reconcileOrder(context)),
     markPostEnded: assign(({ context }) => update.markPostEnded(context)),
@@ -320,30 +323,49 @@ export const cycleMachine = setup({
         TICK: { guard: 'isPositionRecheckDue', actions: ['recordNow', 'allowPositionRecheck'] },
       },
     },
+    // A buy restored as only looked for (unrecorded) is adopted by the first event that shows it.
     buying: {
       on: {
         ...waitingOnOrder,
-        ORDER_FILLED: { guard: 'isInFlightOrder', target: 'watching', actions: 'bookBuyFill' },
+        ORDER_FILLED: {
+          guard: 'isInFlightOrder',
+          target: 'watching',
+          actions: ['adoptUnrecordedOrder', 'bookBuyFill'],
+        },
         ORDER_CANCELED: {
           guard: 'isInFlightOrder',
           target: 'watching',
-          actions: ['reportOrderEnded', 'bookBuyFill'],
+          actions: ['adoptUnrecordedOrder', 'reportOrderEnded', 'bookBuyFill'],
         },
         ORDER_REJECTED: {
           guard: 'isInFlightOrder',
           target: 'watching',
-          actions: ['reportOrderEnded', 'bookBuyFill'],
+          actions: ['adoptUnrecordedOrder', 'reportOrderEnded', 'bookBuyFill'],
         },
         ORDER_EXPIRED: {
           guard: 'isInFlightOrder',
           target: 'watching',
-          actions: ['reportOrderEnded', 'bookBuyFill'],
+          actions: ['adoptUnrecordedOrder', 'reportOrderEnded', 'bookBuyFill'],
         },
         RECONCILED: [
+          // Never created: the row was never moved, and nothing is wrong.
+          {
+            guard: and(['isLookingForUnrecordedOrder', 'isNotFoundAfterGrace']),
+            target: 'watching',
+            actions: ['abandonOrder', 'reportNoUnrecordedOrder'],
+          },
           ...lookUpMisses,
-          { guard: 'isReconciledOpen', actions: 'recordOpenOrder' },
-          { guard: 'isReconciledFilled', target: 'watching', actions: 'bookBuyFill' },
-          { guard: 'isReconciledDead', target: 'watching', actions: ['reportOrderEnded', 'bookBuyFill'] },
+          { guard: 'isReconciledOpen', actions: ['adoptUnrecordedOrder', 'recordOpenOrder'] },
+          {
+            guard: 'isReconciledFilled',
+            target: 'watching',
+            actions: ['adoptUnrecordedOrder', 'bookBuyFill'],
+          },
+          {
+            guard: 'isReconciledDead',
+            target: 'watching',
+            actions: ['adoptUnrecordedOrder', 'reportOrderEnded', 'bookBuyFill'],
+          },
         ],
       },
     },

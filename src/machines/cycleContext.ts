@@ -1,7 +1,7 @@
 /**
  * From a persisted dca_cycles row to the machine's context, and back to the columns the host writes.
  */
-import { isSellStep, type OrderStep, readClientOrderId } from '../clientOrderId.js';
+import { isSellStep, nextClientOrderId, type OrderStep, readClientOrderId } from '../clientOrderId.js';
 import type { CycleRow, CycleStatus } from '../domain.js';
 import { ZERO } from '../money.js';
 import {
@@ -59,6 +59,32 @@ export function inFlightFromRow(row: CycleRow): InFlightOrder | null {
   };
 }
 
+/**
+ * The one order a restored row may have sent unrecorded: a safety order POSTs while its write-ahead
+ * commits, so a row in watching that holds coin may have decided `so<k+1>` (k its safety orders) with
+ * the id that follows its own, and lost the COMMIT (architecture §4). Rebuilt exactly as that
+ * write-ahead would have stored it, marked unrecorded; its POST has ended with its process or actor.
+ */
+export function unrecordedSafetyOrder(input: CycleInput): InFlightOrder | null {
+  const { cycle } = input;
+  if (!input.lookForUnrecordedOrder || cycle.status !== 'watching' || !cycle.quantity.gt(ZERO)) return null;
+  const step: OrderStep = `so${cycle.safetyOrders + 1}`;
+  return {
+    clientOrderId: nextClientOrderId(input.installationId, cycle.id, step, cycle.clientOrderId),
+    orderId: null,
+    step,
+    side: 'buy',
+    qty: null,
+    limitPrice: null,
+    submittedAt: cycle.updatedAt,
+    filledQty: ZERO,
+    postEnded: true,
+    notFoundSince: null,
+    recheckAsked: false,
+    unrecorded: true,
+  };
+}
+
 /** A persisted back-off resumes where it was; its delay restarts from the first step. */
 function backoffFromRow(row: CycleRow, policy: OrderPolicy): Backoff | null {
   if (row.backoffUntil === null) return null;
@@ -77,7 +103,8 @@ function resumePlan(row: CycleRow, inFlight: InFlightOrder | null): ResumePlan |
 
 export function initialContext(input: CycleInput): CycleContext {
   const { cycle } = input;
-  const inFlight = inFlightFromRow(cycle);
+  const unrecorded = unrecordedSafetyOrder(input);
+  const inFlight = unrecorded ?? inFlightFromRow(cycle);
   const policy = input.policy ?? ORDER_POLICY_DEFAULTS;
   return {
     cycleId: cycle.id,
@@ -100,15 +127,19 @@ export function initialContext(input: CycleInput): CycleContext {
     completedAt: cycle.completedAt,
     sellPrice: null,
     reason: null,
-    resume: resumePlan(cycle, inFlight),
+    resume: unrecorded ? { status: 'buying', orderLost: false } : resumePlan(cycle, inFlight),
   };
 }
 
-/** The projection the host compares and persists; `latestOrderId` is the in-flight order's id. */
+/**
+ * The projection the host compares and persists; `latestOrderId` is the in-flight order's id. An
+ * order only looked for (unrecorded) is not the row's yet: the row stays as stored, in watching.
+ */
 export function cyclePatchOf(status: CycleStatus, context: CycleContext): CyclePatchFromMachine {
   const { ledger } = context;
+  const lookingFor = context.inFlight?.unrecorded === true;
   return {
-    status,
+    status: lookingFor ? 'watching' : status,
     quantity: ledger.quantity,
     averagePurchasePrice: ledger.averagePurchasePrice,
     boughtQuantity: ledger.boughtQuantity,
@@ -116,7 +147,7 @@ export function cyclePatchOf(status: CycleStatus, context: CycleContext): CycleP
     sellProceeds: ledger.sellProceeds,
     realizedPnl: ledger.realizedPnl,
     safetyOrders: ledger.safetyOrders,
-    latestOrderId: context.inFlight?.orderId ?? null,
+    latestOrderId: lookingFor ? null : (context.inFlight?.orderId ?? null),
     clientOrderId: context.clientOrderId,
     lastOrderFillPrice: ledger.lastOrderFillPrice,
     ttpPeakPrice: ledger.ttpPeakPrice,

@@ -34,6 +34,12 @@ export interface CycleInput {
   installationId: string;
   /** How long to wait on unknown orders, stale quotes and refusals; defaults to ORDER_POLICY_DEFAULTS. */
   policy?: OrderPolicy;
+  /**
+   * A restored row that holds coin may have sent a safety order whose write-ahead never committed
+   * (architecture §4, "A safety order leaves while its write-ahead commits"): when true, such a
+   * cycle starts by looking for that one order before it decides anything. Default false.
+   */
+  lookForUnrecordedOrder?: boolean;
 }
 
 /** The waiting rules of the order path (architecture §4), in milliseconds. */
@@ -125,6 +131,12 @@ export interface InFlightOrder {
   readonly notFoundSince: Date | null;
   /** The second look-up, due a grace period after `notFoundSince`, has been asked for. */
   readonly recheckAsked: boolean;
+  /**
+   * True for the safety order a restored row may have sent without recording it: only looked for.
+   * Until the exchange shows it, the row stays as stored (watching, the previous client order id);
+   * found, it is adopted; not found twice a grace period apart, it was never created.
+   */
+  readonly unrecorded?: boolean;
 }
 
 /** A refusal episode: no new order before `until`; one alert per episode, not per attempt. */

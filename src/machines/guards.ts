@@ -299,11 +299,15 @@ export const cycleGuards = {
     return quote.ask.lte(earlyRestartTrigger(lastSellPrice, buyOrderPriceDeviationPercent));
   },
 
+  /** This incarnation's POST answered; an order only looked for was never POSTed by it. */
   isInFlightSubmission: ({ context, event }: Args) =>
     (event.type === 'ORDER_SUBMITTED' || event.type === 'ORDER_SUBMIT_FAILED') &&
-    context.inFlight?.clientOrderId === event.clientOrderId,
+    context.inFlight?.clientOrderId === event.clientOrderId &&
+    context.inFlight.unrecorded !== true,
   isAmbiguousFailure: ({ event }: Args) => event.type === 'ORDER_SUBMIT_FAILED' && event.ambiguous,
   isInFlightOrder: ({ context, event }: Args) => isOrderOf(context.inFlight, orderOf(event)),
+  /** The order in flight is only looked for: a restored row may have sent it unrecorded. */
+  isLookingForUnrecordedOrder: ({ context }: Args) => context.inFlight?.unrecorded === true,
   /** Nothing found while this incarnation's POST is unanswered: the exchange may not have it yet. */
   isLookupBeforePostEnded: ({ context, event }: Args) => notFound(context, event)?.postEnded === false,
   /** The first look-up after the POST ended found nothing: wait a grace period and look again. */

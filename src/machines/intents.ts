@@ -197,3 +197,16 @@ export function orderLost(context: CycleContext): CycleIntent {
     `${context.asset.symbol}: cycle ${context.cycleId} was waiting on an order without a client order id; back to watching`,
   );
 }
+
+/** The safety order a restored row may have sent unrecorded was never created: nothing to do. */
+export function noUnrecordedOrder(context: CycleContext): CycleIntent {
+  const seconds = context.policy.lookupGraceMs / 1000;
+  return {
+    type: 'log',
+    level: 'info',
+    event: 'no_unrecorded_order',
+    message:
+      `${context.asset.symbol}: no unrecorded safety order: ${context.inFlight?.clientOrderId} ` +
+      `not on the exchange (looked up twice ${seconds} s apart)`,
+  };
+}

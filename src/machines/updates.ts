@@ -134,6 +134,16 @@ export function markRecheckAsked(context: CycleContext): Update {
 }
 
 /** An open order seen over REST or as a partial fill: remember its id and progress, nothing else. */
+/**
+ * The exchange shows the order a restored row may have sent unrecorded: it is the cycle's order now,
+ * and its id the cycle's latest (the next order's attempt follows it). Nothing for any other order.
+ */
+export function adoptUnrecordedOrder(context: CycleContext): Update {
+  const { inFlight } = context;
+  if (inFlight?.unrecorded !== true) return {};
+  return { clientOrderId: inFlight.clientOrderId, inFlight: { ...inFlight, unrecorded: false } };
+}
+
 export function recordOpenOrder(context: CycleContext, event: CycleEvent): Update {
   if (!('order' in event) || event.order === null || context.inFlight === null) return {};
   return {

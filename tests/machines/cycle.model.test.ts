@@ -71,6 +71,15 @@ const starts: Record<string, { input: CycleInput; explore: boolean }> = {
     }),
     explore: true,
   },
+  // A row holding coin, restored where a safety order may have left unrecorded: looked for first.
+  'a holding cycle looking for an unrecorded safety order': {
+    input: aCycleInput({
+      asset,
+      cycle: aCycleRow({ ...held, status: 'watching', clientOrderId: cid('7-so1-2') }),
+      lookForUnrecordedOrder: true,
+    }),
+    explore: true,
+  },
   'a buy that names no order': {
     input: aCycleInput({ asset, cycle: aCycleRow({ status: 'buying' }) }),
     explore: false,
@@ -101,6 +110,7 @@ function stateKey(snapshot: Snapshot): string {
       c.inFlight.postEnded,
       c.inFlight.notFoundSince !== null,
       c.inFlight.recheckAsked,
+      c.inFlight.unrecorded === true,
     ],
     c.positionCheck && [c.positionCheck.purpose, c.positionCheck.state],
     c.quote !== null,
