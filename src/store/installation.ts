@@ -4,7 +4,7 @@
  */
 import { INSTALLATION_ID_PATTERN, type Installation } from '../clientOrderId.js';
 import { DcaError } from '../errors.js';
-import { type Queryable, selectRows } from './db.js';
+import { execute, type Queryable, selectRows } from './db.js';
 
 export async function loadInstallation(db: Queryable): Promise<Installation> {
   const rows = await selectRows(db, 'SELECT installation_id, legacy_cycle_max FROM dca_installation');
@@ -58,4 +58,33 @@ export async function recordedOrderIds(
     if (seen && (seen.has(o.id) || [...seen].every((id) => id === null))) claimed.add(o.id);
   }
   return claimed;
+}
+
+/**
+ * Whether the previous process stopped cleanly (sql/010), and from now on: not, with `runId` as the
+ * process trading now. The flag is cleared by the first statement, so a start that dies right after
+ * it leaves the next start looking, never a stale "clean".
+ */
+export async function takeCleanStop(db: Queryable, runId: string): Promise<boolean> {
+  const taken = await execute(
+    db,
+    'UPDATE dca_installation SET stopped_cleanly_at = NULL, run_id = ? WHERE stopped_cleanly_at IS NOT NULL',
+    [runId],
+  );
+  if (taken.affectedRows > 0) return true;
+  await execute(db, 'UPDATE dca_installation SET run_id = ?', [runId]);
+  return false;
+}
+
+/**
+ * A graceful stop that left no safety order unrecorded says so for the next start; only while
+ * `runId` is still the process trading (another one may have taken over meanwhile).
+ */
+export async function markCleanStop(db: Queryable, runId: string): Promise<boolean> {
+  const marked = await execute(
+    db,
+    'UPDATE dca_installation SET stopped_cleanly_at = CURRENT_TIMESTAMP(3) WHERE run_id = ?',
+    [runId],
+  );
+  return marked.affectedRows > 0;
 }

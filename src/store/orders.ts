@@ -74,50 +74,67 @@ export function parseLedgerRow(row: Row): LedgerOrder {
  * failing statement stops the batch before COMMIT, and the transaction is rolled back. The stored
  * row is not read back: `projectCycle` knows it (updated_at is sent, not left to the server).
  */
-export async function writeAheadOrder(
-  pool: Pool,
-  args: {
-    /** The row as last stored; its version guards the update. */
-    cycle: CycleRow;
-    assetId: number;
-    patch: CyclePatch;
-    step: string;
-    intent: OrderIntent;
-  },
-): Promise<CycleRow> {
+export interface WriteAheadArgs {
+  /** The row as last stored; its version guards the update. */
+  readonly cycle: CycleRow;
+  readonly assetId: number;
+  readonly patch: CyclePatch;
+  readonly step: string;
+  readonly intent: OrderIntent;
+}
+
+/** A write-ahead checked and built, not yet sent. */
+export interface PreparedWriteAhead {
+  readonly cycle: CycleRow;
+  readonly patch: CyclePatch;
+  readonly updatedAt: Date;
+  readonly sql: string;
+  readonly params: unknown[];
+}
+
+/**
+ * Everything the write-ahead checks, synchronously: a value that does not fit its column throws here,
+ * before anything is sent (a safety order's POST leaves as soon as the batch is on its way).
+ */
+export function prepareWriteAhead(args: WriteAheadArgs): PreparedWriteAhead {
   const { intent, cycle } = args;
   checkFits('dca_orders', 'qty', intent.qty);
   checkFits('dca_orders', 'limit_price', intent.limitPrice);
   const patch: CyclePatch = { clientOrderId: intent.clientOrderId, ...args.patch };
   const updatedAt = new Date();
   const update = guardedUpdate(cycle.id, cycle.version, patch, updatedAt);
-  const conn = await batchPoolOf(pool).getConnection();
-  try {
-    // ON DUPLICATE KEY (not INSERT IGNORE, which would also swallow a foreign-key failure).
-    const [results] = await conn.query(
-      `START TRANSACTION;
+  // ON DUPLICATE KEY (not INSERT IGNORE, which would also swallow a foreign-key failure).
+  const sql = `START TRANSACTION;
        ${update.sql};
        INSERT INTO dca_orders
          (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending' FROM DUAL WHERE ROW_COUNT() > 0
        ON DUPLICATE KEY UPDATE id = id;
-       COMMIT`,
-      [
-        ...update.params,
-        cycle.id,
-        args.assetId,
-        intent.clientOrderId,
-        args.step,
-        intent.side,
-        intent.type,
-        intent.timeInForce,
-        toPlain(intent.qty),
-        intent.limitPrice === null ? null : toPlain(intent.limitPrice),
-      ],
-    );
+       COMMIT`;
+  const params = [
+    ...update.params,
+    cycle.id,
+    args.assetId,
+    intent.clientOrderId,
+    args.step,
+    intent.side,
+    intent.type,
+    intent.timeInForce,
+    toPlain(intent.qty),
+    intent.limitPrice === null ? null : toPlain(intent.limitPrice),
+  ];
+  return { cycle, patch, updatedAt, sql, params };
+}
+
+/** Sends a prepared write-ahead as one statement batch; the row as stored once it committed. */
+export async function runWriteAhead(pool: Pool, prepared: PreparedWriteAhead): Promise<CycleRow> {
+  const { cycle } = prepared;
+  const conn = await batchPoolOf(pool).getConnection();
+  try {
+    const [results] = await conn.query(prepared.sql, prepared.params);
     const updated = (results as ResultSetHeader[])[1];
     if (!updated || updated.affectedRows === 0) throw new StaleWriteError(cycle.id, cycle.version);
-    return projectCycle(cycle, patch, updatedAt);
+    return projectCycle(cycle, prepared.patch, prepared.updatedAt);
   } catch (err) {
     // After a failed statement the transaction is still open; after a stale one, already committed.
     if (!(err instanceof StaleWriteError)) await conn.query('ROLLBACK').catch(() => undefined);
@@ -125,6 +142,49 @@ export async function writeAheadOrder(
   } finally {
     conn.release();
   }
+}
+
+export async function writeAheadOrder(pool: Pool, args: WriteAheadArgs): Promise<CycleRow> {
+  return runWriteAhead(pool, prepareWriteAhead(args));
+}
+
+/**
+ * The ledger row of an order the exchange has and the database never recorded (a safety order whose
+ * write-ahead was lost, architecture §4), written from the exchange's snapshot, then brought to its
+ * state. Idempotent: a row that exists is kept.
+ */
+export async function recordUnrecordedOrder(
+  db: Queryable,
+  args: {
+    readonly cycleId: number;
+    readonly assetId: number;
+    readonly step: string;
+    readonly order: OrderSnapshot;
+  },
+): Promise<void> {
+  const { order } = args;
+  const qty = order.qty ?? order.filledQty;
+  checkFits('dca_orders', 'qty', qty);
+  checkFits('dca_orders', 'limit_price', order.limitPrice);
+  await execute(
+    db,
+    `INSERT INTO dca_orders
+       (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
+     ON DUPLICATE KEY UPDATE id = id`,
+    [
+      args.cycleId,
+      args.assetId,
+      order.clientOrderId,
+      args.step,
+      order.side,
+      order.type,
+      order.timeInForce,
+      toPlain(qty),
+      order.limitPrice === null ? null : toPlain(order.limitPrice),
+    ],
+  );
+  await recordOrderState(db, order);
 }
 
 const DEAD = [...DEAD_ORDER_STATUSES];

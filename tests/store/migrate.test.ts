@@ -15,6 +15,7 @@ const ALL = [
   '007_asset_supervision.sql',
   '008_strategy_controls.sql',
   '009_bars.sql',
+  '010_clean_stop.sql',
 ];
 
 let db: TestDatabase;
