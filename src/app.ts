@@ -3,9 +3,11 @@
  * and benchmarks build exactly what `npm start` runs. main.ts owns the process: signals, exit codes,
  * the simulator in sim mode.
  */
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { InspectionEvent } from 'xstate';
 import { type AlertSink, createAlerts, RecentAlerts } from './actors/alerts.js';
+import { UnrecordedOrders } from './actors/asset/unrecorded.js';
 import { type AssetSupervision, AssetsManager } from './actors/assets.js';
 import { ConsistencyChecker } from './actors/caretakers/consistency.js';
 import { OrderManager } from './actors/caretakers/orderManager.js';
@@ -20,7 +22,7 @@ import { observeBot } from './metrics/collect.js';
 import { instrumentExchange, type StreamWatch } from './metrics/exchange.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import type { Pool } from './store/db.js';
-import { loadInstallation } from './store/installation.js';
+import { loadInstallation, markCleanStop, takeCleanStop } from './store/installation.js';
 import { type ChildSpec, createSupervisor, type Supervisor } from './supervisor.js';
 
 export interface BotDeps {
@@ -80,6 +82,10 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
   const { exchange, streams } = instrumentExchange(deps.exchange, metrics);
   // Every client order id carries it; orders without this installation's prefix are never ours.
   const installation = deps.installation ?? (await loadInstallation(pool));
+  // Architecture §4: after anything but a clean stop, a cycle holding coin first looks for the
+  // one safety order its row may have sent without recording it.
+  const runId = randomBytes(8).toString('hex');
+  const unrecorded = new UnrecordedOrders(await takeCleanStop(pool, runId));
   const email = config.alertEmail
     ? createEmailChannel({ config: config.alertEmail, logger, secrets: configSecrets(config) })
     : null;
@@ -133,6 +139,7 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
             bandPercent: config.quoteBand.percent,
           },
           metrics,
+          unrecorded,
           policy: {
             lookupGraceMs: config.orders.lookupGraceSeconds * 1000,
             quoteStaleMs: config.quoteStaleSeconds * 1000,
@@ -241,9 +248,33 @@ export async function startBot(deps: BotDeps): Promise<Bot> {
     staleSymbols: () => marketData.peek()?.staleSymbols() ?? [],
     stop: async (reason = 'stop requested') => {
       await supervisor.stop(reason);
+      await recordCleanStop(pool, runId, unrecorded, logger);
       await mailClosed;
     },
   };
+}
+
+/** Tells the next start whether it must look for unrecorded safety orders (sql/010). */
+async function recordCleanStop(
+  pool: Pool,
+  runId: string,
+  unrecorded: UnrecordedOrders,
+  logger: Logger,
+): Promise<void> {
+  if (!unrecorded.clean) {
+    logger.info('stopped with a safety order in question: the next start looks for it on the exchange');
+    return;
+  }
+  try {
+    if (!(await markCleanStop(pool, runId))) {
+      logger.warn('another process has traded on this database since this one started: not marked clean');
+    }
+  } catch (err) {
+    logger.warn(
+      { err },
+      'could not record the clean stop: the next start looks for unrecorded safety orders',
+    );
+  }
 }
 
 /** A child's factory and the instance it built last. */

@@ -30,6 +30,7 @@ import { type CycleEvent, tradeUpdateToEvent } from '../assetEvents.js';
 import { CycleHost } from './cycleHost.js';
 import { Mailbox } from './mailbox.js';
 import { OrderExecutor } from './orderExecutor.js';
+import type { UnrecordedOrders } from './unrecorded.js';
 
 /** How long a crashed actor waits for its requests in flight before it reports the failure. */
 export const CRASH_DRAIN_MS = 15_000;
@@ -62,6 +63,8 @@ export interface AssetActorDeps {
   };
   /** Orders sent and refused, fills, tick-to-order latency (/metrics). */
   readonly metrics?: OrderMetrics;
+  /** Safety orders that may be unrecorded, for the whole process (cycleHost.ts, unrecorded.ts). */
+  readonly unrecorded?: UnrecordedOrders;
 }
 
 export interface AssetView {
@@ -199,6 +202,7 @@ export class AssetActor {
       executor: this.executor,
       ...(this.deps.policy ? { policy: this.deps.policy } : {}),
       ...(this.deps.inspect ? { inspect: this.deps.inspect } : {}),
+      ...(this.deps.unrecorded ? { unrecorded: this.deps.unrecorded } : {}),
     });
     await this.host.host(cycle);
     this.ticker = setInterval(

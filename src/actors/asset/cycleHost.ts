@@ -16,7 +16,8 @@
  */
 import type { Logger } from 'pino';
 import { createActor, type InspectionEvent } from 'xstate';
-import type { AssetConfig, AssetRules, CycleRow } from '../../domain.js';
+import type { OrderStep } from '../../clientOrderId.js';
+import type { AssetConfig, AssetRules, CycleRow, OrderIntent } from '../../domain.js';
 import { DcaError } from '../../errors.js';
 import { toQuote } from '../../exchange/mappers.js';
 import type { QuoteTick } from '../../exchange/types.js';
@@ -28,12 +29,19 @@ import { QuoteGate, quoteTriggers } from '../../machines/quoteGate.js';
 import type { Decimal } from '../../money.js';
 import { finishCycle, getPreviousCycleEnd, updateStoredCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
-import { closeUnsentOrder, recordOrderFee, writeAheadOrder } from '../../store/orders.js';
+import {
+  closeUnsentOrder,
+  prepareWriteAhead,
+  recordOrderFee,
+  recordUnrecordedOrder,
+  runWriteAhead,
+} from '../../store/orders.js';
 import type { Alert } from '../alerts.js';
 import { type CycleEvent, type Intent, patchChanged, sameRowSources } from '../assetEvents.js';
 import type { Mailbox } from './mailbox.js';
 import type { OrderExecutor } from './orderExecutor.js';
 import { completionLine, fillLine } from './tradeLog.js';
+import type { UnrecordedOrders } from './unrecorded.js';
 
 export interface CycleHostDeps {
   readonly pool: Pool;
@@ -48,6 +56,12 @@ export interface CycleHostDeps {
   readonly executor: OrderExecutor;
   /** Step every quote through the machine, gate or no gate (a comparison in tests). Default on. */
   readonly quoteGate?: boolean;
+  /**
+   * The process's record of safety orders that may be unrecorded. With it, safety orders POST while
+   * their write-ahead commits and a start looks for one that may have been lost; without it (a host
+   * outside a bot process), every order waits for its COMMIT and nothing is looked for.
+   */
+  readonly unrecorded?: UnrecordedOrders;
 }
 
 export class CycleHost {
@@ -68,6 +82,8 @@ export class CycleHost {
     readonly enabled: boolean;
     readonly resume: unknown;
   } | null = null;
+  /** The machine is looking for a safety order its restored row may have sent unrecorded. */
+  private lookingForUnrecorded = false;
   /** Quotes held back by the gate, and stepped through the machine; for the benchmark. */
   readonly quoteCounts = { held: 0, stepped: 0 };
 
@@ -97,6 +113,8 @@ export class CycleHost {
   /** Starts the machine on `cycle`; a cycle restored mid-order looks its order up first. */
   async host(cycle: CycleRow): Promise<void> {
     const previous = await getPreviousCycleEnd(this.deps.pool, this.asset.id, cycle.id);
+    // A start may follow a safety order whose write-ahead was lost (see settle, unrecorded.ts).
+    const lookFor = this.deps.unrecorded?.mustLook(this.asset.id) ?? false;
     this.machine?.stop();
     const input: CycleInput = {
       asset: this.asset,
@@ -108,6 +126,7 @@ export class CycleHost {
       now: this.deps.now(),
       installationId: this.deps.installationId,
       ...(this.deps.policy ? { policy: this.deps.policy } : {}),
+      lookForUnrecordedOrder: lookFor,
     };
     const actor = createActor(cycleMachine, {
       input,
@@ -124,8 +143,20 @@ export class CycleHost {
     this.unfed = null;
     this.gateKey = null;
     actor.start();
+    this.lookingForUnrecorded = actor.getSnapshot().context.inFlight?.unrecorded === true;
+    if (lookFor && !this.lookingForUnrecorded) this.deps.unrecorded?.settled(this.asset.id);
     this.regate();
     this.deps.logger.info({ cycleId: cycle.id, status: cycle.status }, 'cycle resumed');
+    if (this.lookingForUnrecorded) {
+      this.deps.logger.info(
+        {
+          event: 'looking_for_unrecorded_order',
+          cycleId: cycle.id,
+          clientOrderId: this.inFlight?.clientOrderId,
+        },
+        'looking for a safety order the database may not have recorded before deciding anything',
+      );
+    }
     await this.settle();
     const inflight = actor.getSnapshot().context.inFlight;
     if (inflight) this.lookUp(inflight.clientOrderId, inflight.orderId);
@@ -151,7 +182,36 @@ export class CycleHost {
       await this.step(quoteEvent(unfed));
       if (this.deps.mailbox.isFailed) return;
     }
+    await this.recordIfUnrecorded(event);
     await this.step(event);
+  }
+
+  /**
+   * The exchange shows the safety order the restored row may have sent unrecorded: its ledger row is
+   * written from the exchange's snapshot before the machine adopts it (architecture §4).
+   */
+  private async recordIfUnrecorded(event: CycleEvent): Promise<void> {
+    const inFlight = this.inFlight;
+    const cycle = this.cycle;
+    if (inFlight?.unrecorded !== true || cycle === null || !('order' in event) || event.order === null)
+      return;
+    const { order } = event;
+    if (order.clientOrderId !== inFlight.clientOrderId) return;
+    await recordUnrecordedOrder(this.deps.pool, {
+      cycleId: cycle.id,
+      assetId: this.asset.id,
+      step: inFlight.step,
+      order,
+    });
+    this.deps.logger.warn(
+      {
+        event: 'unrecorded_order_adopted',
+        cycleId: cycle.id,
+        clientOrderId: order.clientOrderId,
+        status: order.status,
+      },
+      `adopted safety order ${order.clientOrderId}: the exchange has it (${order.status}), its write-ahead was lost`,
+    );
   }
 
   /**
@@ -242,22 +302,43 @@ export class CycleHost {
     }
     const patch = toCyclePatch(snapshot);
     const submit = intents.find((i) => i.type === 'submitOrder');
+    let sent: Intent | null = null;
     if (submit && submit.type === 'submitOrder') {
-      // Write-ahead: the status and the client order id are durable before the POST leaves.
-      this.cycle = await writeAheadOrder(this.deps.pool, {
+      // Write-ahead: the status and the client order id are stored before anything else happens.
+      const prepared = prepareWriteAhead({
         cycle,
         assetId: this.asset.id,
         patch,
         step: submit.step,
         intent: submit.order,
       });
+      const writing = runWriteAhead(this.deps.pool, prepared);
+      const unrecorded = this.deps.unrecorded;
+      if (unrecorded && postsWhileCommitting(submit.step)) {
+        const outcome = unrecorded.posting(this.asset.id);
+        writing.then(
+          () => outcome(true),
+          () => outcome(false),
+        );
+        // A safety order's POST leaves while the COMMIT is in flight (architecture §4): its answer,
+        // and every later step, wait for the COMMIT; a lost one fails this actor, and its successor
+        // looks for the order before it decides anything.
+        this.submit(submit.order, writing);
+        sent = submit;
+      }
+      this.cycle = await writing;
       // Test hook (no-op in production): a crash between the write-ahead and the POST.
-      failpoint(`after-write-ahead-${submit.order.side}`);
+      if (sent === null) failpoint(`after-write-ahead-${submit.order.side}`);
     } else if (patchChanged(cycle, patch)) {
       this.cycle = await updateStoredCycle(this.deps.pool, cycle, patch);
     }
     this.settledFrom = snapshot;
-    for (const intent of intents) this.perform(intent);
+    if (this.lookingForUnrecorded && snapshot.context.inFlight?.unrecorded !== true) {
+      // Adopted (the row now names it) or never created: the row and the exchange agree again.
+      this.lookingForUnrecorded = false;
+      this.deps.unrecorded?.settled(this.asset.id);
+    }
+    for (const intent of intents) if (intent !== sent) this.perform(intent);
   }
 
   /**
@@ -294,10 +375,7 @@ export class CycleHost {
     const { executor, mailbox } = this.deps;
     switch (intent.type) {
       case 'submitOrder':
-        executor
-          .submit(intent.order)
-          .then((answer) => mailbox.answer(() => this.process(answer)))
-          .catch((err: unknown) => mailbox.crash(err));
+        this.submit(intent.order);
         return;
       case 'checkPosition':
         executor
@@ -328,6 +406,15 @@ export class CycleHost {
     }
   }
 
+  /** Sends the order; `written` is its write-ahead when the POST leaves before the COMMIT answered. */
+  private submit(order: OrderIntent, written?: Promise<unknown>): void {
+    const { executor, mailbox } = this.deps;
+    executor
+      .submit(order, written)
+      .then((answer) => mailbox.answer(() => this.process(answer)))
+      .catch((err: unknown) => mailbox.crash(err));
+  }
+
   private lookUp(clientOrderId: string, orderId: string | null): void {
     const { executor, mailbox } = this.deps;
     executor
@@ -337,6 +424,14 @@ export class CycleHost {
       })
       .catch((err: unknown) => mailbox.crash(err));
   }
+}
+
+/**
+ * Safety orders POST while their write-ahead commits; a base order (whose write-ahead holds the
+ * position baseline, which the exchange cannot tell afterwards) and a sell wait for the COMMIT.
+ */
+export function postsWhileCommitting(step: OrderStep): boolean {
+  return step.startsWith('so');
 }
 
 function quoteEvent(tick: QuoteTick): CycleEvent {

@@ -50,6 +50,9 @@ export type PositionAnswer = Extract<CycleEvent, { type: 'POSITION_FOUND' | 'POS
 /** A POST's failure, sorted by what it lets the caller conclude. */
 export function classifySubmitFailure(err: unknown): 'refused' | 'rate_limited' | 'unknown' {
   if (!(err instanceof ExchangeError)) return 'unknown';
+  // A reused id is refused because an order with it exists (one whose record was lost, created
+  // late): never "not created"; it is looked up and adopted.
+  if (err.kind === 'rejected' && /client_order_id must be unique/i.test(err.message)) return 'unknown';
   if (err.kind === 'rejected') return 'refused';
   // Alpaca's rate limiter answers before the order is looked at: nothing was created. Nor was
   // anything when the account's REST budget never let the POST leave (budget.ts, `notSent`).
@@ -104,9 +107,20 @@ export class OrderExecutor {
     return true;
   }
 
-  /** Sends the order (its write-ahead is already committed) and records the answer in the ledger. */
-  submit(order: OrderIntent): Promise<SubmitAnswer> {
-    const work = this.post(order);
+  /**
+   * Sends the order and records the answer in the ledger. `written` is the order's write-ahead when
+   * the POST leaves while it commits (a safety order, architecture §4): the answer is recorded only
+   * once it has settled, so the ledger row is there to take it. Without it, the write-ahead has
+   * committed already.
+   */
+  submit(order: OrderIntent, written?: Promise<unknown>): Promise<SubmitAnswer> {
+    const work = this.post(
+      order,
+      written?.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
     this.posts.set(order.clientOrderId, work);
     const done = work.finally(() => this.posts.delete(order.clientOrderId));
     return this.track(done);
@@ -141,7 +155,7 @@ export class OrderExecutor {
     return this.track(work);
   }
 
-  private async post(o: OrderIntent): Promise<SubmitAnswer> {
+  private async post(o: OrderIntent, written?: Promise<void>): Promise<SubmitAnswer> {
     const clientOrderId = o.clientOrderId;
     this.log.info(
       {
@@ -162,6 +176,7 @@ export class OrderExecutor {
       );
       this.deps.onImplausible?.(o, look);
       this.deps.metrics?.orderRefused(o.symbol, o.side, 'ORDER_IMPLAUSIBLE');
+      await written;
       await closeUnsentOrder(this.deps.db, clientOrderId, 'rejected');
       return {
         type: 'ORDER_SUBMIT_FAILED',
@@ -178,10 +193,12 @@ export class OrderExecutor {
     try {
       order = await this.deps.exchange.submitOrder(o);
     } catch (err) {
+      await written;
       return this.failed(o, err);
     }
     // Test hook (no-op in production): a crash after the exchange took the order, before we record it.
     failpoint(`after-post-${o.side}`);
+    await written;
     await recordOrderState(this.deps.db, order);
     return { type: 'ORDER_SUBMITTED', clientOrderId, orderId: order.id };
   }
