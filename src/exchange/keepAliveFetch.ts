@@ -15,8 +15,8 @@
  * idle for `idleTimeoutMs` (default 4 s, as undici, the global fetch: below the 5 s of a Node
  * server, far below a load balancer's minute), and with it set Node also honours a server's shorter
  * `Keep-Alive: timeout=N`, retiring the socket a second before N (Node 20 ignores the header on an
- * agent without a timeout). A reset request is never sent again from here: a POST is never retried,
- * and a GET is retried by the REST budget (budget.ts), through the bucket.
+ * agent without a timeout). Nothing is sent again from here: a POST is never retried, and a GET is
+ * retried by the REST budget (budget.ts), through its bucket, or by the SDK where there is none.
  */
 import http from 'node:http';
 import https from 'node:https';
