@@ -7,7 +7,8 @@
  *   do); a load balancer usually says nothing;
  * - `onIdle` (default `close`): `close` ends the connection at the timeout; `reset` leaves it open
  *   and resets the next request on it unanswered, before it reaches the exchange. That is a load
- *   balancer that forgets idle flows (AWS NLB: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html#connection-idle-timeout),
+ *   balancer that forgets idle flows ("Connection idle timeout" in
+ *   https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html),
  *   and, made certain, the race a client loses when it writes a request as the server's close of
  *   that connection is on its way.
  */
