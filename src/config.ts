@@ -313,6 +313,35 @@ export function loadDbConfig(env: NodeJS.ProcessEnv = process.env): DbConfig {
   return Object.freeze(dbConfig(parsed.data));
 }
 
+/**
+ * Only what a client that reads market data needs: the APCA_API_* endpoints, the keys (optional:
+ * crypto bars need none) and the REST budget, parsed by the bot's own field schemas, so a bad value
+ * is the same line the bot would print. No key or live-trading rule: such a client sends no order.
+ */
+export function loadMarketDataConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): Pick<Config, 'alpaca' | 'restBudget'> {
+  const schema = envSchema.pick({
+    DCA_MODE: true,
+    APCA_API_KEY_ID: true,
+    APCA_API_SECRET_KEY: true,
+    APCA_API_BASE_URL: true,
+    APCA_API_DATA_URL: true,
+    APCA_API_STREAM_URL: true,
+    APCA_API_DATA_STREAM_URL: true,
+    DCA_REST_PER_MINUTE: true,
+    DCA_REST_BURST: true,
+  });
+  const parsed = schema.safeParse(pick(env));
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`));
+  const e = parsed.data;
+  return Object.freeze({
+    alpaca: Object.freeze(alpacaConfig(e)),
+    restBudget: Object.freeze({ perMinute: e.DCA_REST_PER_MINUTE, burst: e.DCA_REST_BURST }),
+  });
+}
+
 /** Only the variables the schema knows: the rest of the environment is none of its business. */
 function pick(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
@@ -403,19 +432,12 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 function build(e: Env): Config {
-  const baseUrl = e.APCA_API_BASE_URL ?? (e.DCA_MODE === 'live' ? LIVE_BASE_URL : PAPER_BASE_URL);
+  const alpaca = alpacaConfig(e);
   return {
     mode: e.DCA_MODE,
     liveTrading: e.DCA_LIVE_TRADING === 'yes',
-    destination: e.DCA_MODE === 'sim' ? SIMULATOR_DESTINATION : destinationOf(baseUrl),
-    alpaca: {
-      keyId: e.APCA_API_KEY_ID ?? '',
-      secretKey: e.APCA_API_SECRET_KEY ?? '',
-      baseUrl,
-      dataUrl: e.APCA_API_DATA_URL ?? DEFAULT_DATA_URL,
-      streamUrl: e.APCA_API_STREAM_URL ?? defaultStreamUrl(baseUrl),
-      dataStreamUrl: e.APCA_API_DATA_STREAM_URL ?? DEFAULT_DATA_STREAM_URL,
-    },
+    destination: e.DCA_MODE === 'sim' ? SIMULATOR_DESTINATION : destinationOf(alpaca.baseUrl),
+    alpaca,
     db: dbConfig(e),
     log: { level: e.LOG_LEVEL, file: e.LOG_FILE, pretty: e.LOG_PRETTY },
     intervals: {
@@ -453,6 +475,20 @@ function build(e: Env): Config {
             minIntervalSeconds: e.ALERT_EMAIL_MIN_INTERVAL_SECONDS,
           }
         : null,
+  };
+}
+
+type AlpacaEnv = 'DCA_MODE' | Extract<keyof Env, `APCA_API_${string}`>;
+
+function alpacaConfig(e: Pick<Env, AlpacaEnv>): Config['alpaca'] {
+  const baseUrl = e.APCA_API_BASE_URL ?? (e.DCA_MODE === 'live' ? LIVE_BASE_URL : PAPER_BASE_URL);
+  return {
+    keyId: e.APCA_API_KEY_ID ?? '',
+    secretKey: e.APCA_API_SECRET_KEY ?? '',
+    baseUrl,
+    dataUrl: e.APCA_API_DATA_URL ?? DEFAULT_DATA_URL,
+    streamUrl: e.APCA_API_STREAM_URL ?? defaultStreamUrl(baseUrl),
+    dataStreamUrl: e.APCA_API_DATA_STREAM_URL ?? DEFAULT_DATA_STREAM_URL,
   };
 }
 

@@ -8,9 +8,9 @@ import { cachedBars, fetchMissingBars } from '../backtest/barCache.js';
 import type { Bars } from '../backtest/bars.js';
 import { TIMEFRAMES, timeframeMs } from '../backtest/bars.js';
 import { parseTimestamp } from '../backtest/csv.js';
-import { DEFAULT_DATA_URL, PAPER_BASE_URL } from '../config.js';
-import { createAlpacaExchange } from '../exchange/alpaca.js';
-import { RestBudget, withRestBudget } from '../exchange/budget.js';
+import { loadMarketDataConfig } from '../config.js';
+import { createExchange } from '../exchange/client.js';
+import type { Exchange } from '../exchange/types.js';
 import type { Pool } from '../store/db.js';
 import { parseCommand, positionals } from './args.js';
 import { withPool } from './db.js';
@@ -22,7 +22,7 @@ export const BARS_USAGE = `usage: dca-bot bars fetch <SYMBOL> --from <date> --to
   --to <date>         last day included (2025-12-31), or an exact end time
   --timeframe <tf>    ${Object.keys(TIMEFRAMES).join(', ')} (default 1Min)
 bars go to the dca_bars table; spans already fetched are not asked for again
-settings: DB_*; APCA_API_DATA_URL (default https://data.alpaca.markets), DCA_REST_PER_MINUTE`;
+settings: DB_*; APCA_API_DATA_URL (default https://data.alpaca.markets), DCA_REST_PER_MINUTE, DCA_REST_BURST`;
 
 const DAY = 86_400_000;
 
@@ -61,29 +61,24 @@ export function requireTimeframe(timeframe: string): number {
   return ms;
 }
 
-/** The market-data client: no keys needed for crypto bars, every request behind the REST budget. */
-function dataExchange(io: CliIo) {
-  const dataUrl = io.env['APCA_API_DATA_URL']?.trim() || DEFAULT_DATA_URL;
-  const perMinute = Number(io.env['DCA_REST_PER_MINUTE']?.trim() || 180);
-  const exchange = createAlpacaExchange(
-    {
-      baseUrl: io.env['APCA_API_BASE_URL']?.trim() || PAPER_BASE_URL,
-      dataUrl,
-      streamUrl: '',
-      dataStreamUrl: '',
-      keyId: io.env['APCA_API_KEY_ID']?.trim() ?? '',
-      secretKey: io.env['APCA_API_SECRET_KEY']?.trim() ?? '',
-    },
-    { requestTimeoutMs: 30_000 },
-  );
-  return withRestBudget(
-    exchange,
-    new RestBudget({ perMinute: Number.isFinite(perMinute) && perMinute > 0 ? perMinute : 180 }),
-  );
+/**
+ * The market-data client, built as the bot builds its exchange (createExchange: every request behind
+ * the REST budget) from the bot's own settings; crypto bars need no keys. A bad value is a
+ * ConfigError (exit 2) before the database or the exchange is asked anything.
+ */
+function dataExchange(io: CliIo): Exchange {
+  const config = loadMarketDataConfig(io.env);
+  return createExchange(config.alpaca, { requestTimeoutMs: 30_000, budget: config.restBudget }).exchange;
 }
 
-async function fetchInto(pool: Pool, io: CliIo, symbol: string, period: Period): Promise<number> {
-  return fetchMissingBars(pool, dataExchange(io), {
+function fetchInto(
+  pool: Pool,
+  exchange: Exchange,
+  io: CliIo,
+  symbol: string,
+  period: Period,
+): Promise<number> {
+  return fetchMissingBars(pool, exchange, {
     symbol,
     ...period,
     onProgress: progressBar(io, `bars ${symbol} ${period.timeframe}`),
@@ -92,8 +87,9 @@ async function fetchInto(pool: Pool, io: CliIo, symbol: string, period: Period):
 
 /** The period's bars from the cache, after fetching what it lacks. */
 export async function periodBars(io: CliIo, symbol: string, period: Period): Promise<Bars> {
+  const exchange = dataExchange(io);
   return withPool(io, async (pool) => {
-    await fetchInto(pool, io, symbol, period);
+    await fetchInto(pool, exchange, io, symbol, period);
     const bars = await cachedBars(pool, symbol, period.timeframe, period.from, period.to);
     if (bars.t.length === 0)
       throw new RefusedError(
@@ -126,8 +122,9 @@ export async function barsCommand(argv: readonly string[], io: CliIo): Promise<n
   const v = (k: string) =>
     typeof parsed.values[k] === 'string' ? (parsed.values[k] as string).trim() : undefined;
   const period = periodOf(v('from'), v('to'), v('timeframe'));
+  const exchange = dataExchange(io);
   return withPool(io, async (pool) => {
-    const fetched = await fetchInto(pool, io, symbol, period);
+    const fetched = await fetchInto(pool, exchange, io, symbol, period);
     const stored = await cachedBars(pool, symbol, period.timeframe, period.from, period.to);
     println(
       io,

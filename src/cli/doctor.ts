@@ -49,14 +49,7 @@ export async function doctorCommand(argv: readonly string[], io: CliIo): Promise
   const reallyLive = parsed.values['really-live'] === true;
   if (reallyLive && !orderTest) throw new UsageError('--really-live goes with --order-test', DOCTOR_USAGE);
 
-  // The REST budget's refill timers are unref'd (they must never keep the bot from exiting): while
-  // a request waits for a token, this keeps the process alive.
-  const keepAlive = setInterval(() => undefined, 60_000);
-  try {
-    return await diagnose(io, parsed.values, orderTest, reallyLive);
-  } finally {
-    clearInterval(keepAlive);
-  }
+  return diagnose(io, parsed.values, orderTest, reallyLive);
 }
 
 async function diagnose(

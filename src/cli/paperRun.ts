@@ -85,8 +85,6 @@ async function main(): Promise<number> {
     return 1;
   }
   say(`orders go to ${describeDestination(d)}; throwaway database ${database}`);
-  // The REST budget's timers are unref'd (they never keep the bot alive); this run holds the process.
-  const keepAlive = setInterval(() => undefined, 60_000);
   try {
     await migrate(config.db, { createDatabase: true });
     return await run(
@@ -96,7 +94,6 @@ async function main(): Promise<number> {
       Number(values.timeout),
     );
   } finally {
-    clearInterval(keepAlive);
     await dropDatabase(config, database);
     say(`dropped ${database}`);
   }

@@ -15,6 +15,10 @@
  *
  * The SDK's own GET retries are turned off behind the budget (client.ts); GETs are retried here
  * instead, each attempt through the bucket. POSTs and DELETEs are never retried.
+ *
+ * While a caller waits (for a token, or for a GET's retry) the budget's timer holds the process, as
+ * the request it stands for would: a CLI command ends when its calls are answered, not before. With
+ * nobody waiting no timer is left, so it never keeps a stopped bot alive.
  */
 import { type Logger, pino } from 'pino';
 import { ExchangeError } from '../errors.js';
@@ -119,6 +123,10 @@ export class RestBudget {
       if (maxWaitMs !== undefined) {
         waiter.deadline = setTimeout(() => {
           this.#queue = this.#queue.filter((w) => w !== waiter);
+          if (this.#queue.length === 0 && this.#timer) {
+            clearTimeout(this.#timer);
+            this.#timer = null;
+          }
           reject(this.#notSent(operation, `no request slot within ${maxWaitMs} ms`));
         }, maxWaitMs);
         waiter.deadline.unref();
@@ -196,8 +204,8 @@ export class RestBudget {
     if (this.#queue.length === 0) return;
     const untilToken = Math.ceil((1 - this.#tokens) / this.#ratePerMs);
     const wait = Math.max(this.#pausedUntil - now, untilToken, 1);
+    // Ref'd: someone is queued (see the module comment).
     this.#timer = setTimeout(() => this.#drain(), wait);
-    this.#timer.unref();
   }
 
   #recordSend(now: number): void {
@@ -214,7 +222,8 @@ function retryAfterOf(err: ExchangeError): number | undefined {
   return typeof ms === 'number' ? ms : undefined;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** A GET's back-off before its retry: ref'd, its caller is waiting. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * `exchange` with every REST call behind `budget`. Streams pass through: they are websockets, not

@@ -8,6 +8,15 @@
  * - the SDK's deadline aborts the signal, which destroys the request with an AbortError, as fetch
  *   rejects; a response cut before its end rejects too (ECONNRESET), never resolves half a body.
  * No `Accept-Encoding` is sent, so bodies arrive uncompressed, as fetch would hand them over.
+ *
+ * An idle connection is retired before the server ends it (architecture §6): a request written on a
+ * connection the server has just closed, or that a load balancer has forgotten, is reset, and for a
+ * POST that means an order that may or may not exist. The agent's `timeout` closes a free socket
+ * idle for `idleTimeoutMs` (default 4 s, as undici, the global fetch: below the 5 s of a Node
+ * server, far below a load balancer's minute), and with it set Node also honours a server's shorter
+ * `Keep-Alive: timeout=N`, retiring the socket a second before N (Node 20 ignores the header on an
+ * agent without a timeout). Nothing is sent again from here: a POST is never retried, and a GET is
+ * retried by the REST budget (budget.ts), through its bucket, or by the SDK where there is none.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -17,8 +26,24 @@ export type Fetch = (url: string, init: RequestInit) => Promise<Response>;
 /** Statuses a Response may not carry a body with. */
 const NULL_BODY = new Set([101, 204, 205, 304]);
 
-export function keepAliveFetch(opts: { maxSockets?: number } = {}): Fetch {
-  const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 16 };
+/** How long an idle connection waits for the next request before it is closed. */
+export const DEFAULT_IDLE_SOCKET_MS = 4_000;
+
+export interface KeepAliveFetchOptions {
+  /** Connections per host, default 16. */
+  readonly maxSockets?: number;
+  /** Default `DEFAULT_IDLE_SOCKET_MS`; a server's shorter `Keep-Alive: timeout` wins. */
+  readonly idleTimeoutMs?: number;
+}
+
+export function keepAliveFetch(opts: KeepAliveFetchOptions = {}): Fetch {
+  const agentOptions = {
+    keepAlive: true,
+    maxSockets: opts.maxSockets ?? 16,
+    // Most recently used first: the sockets left over after a burst go idle and are retired.
+    scheduling: 'lifo' as const,
+    timeout: opts.idleTimeoutMs ?? DEFAULT_IDLE_SOCKET_MS,
+  };
   const agents = { http: new http.Agent(agentOptions), https: new https.Agent(agentOptions) };
   return (url, init) =>
     new Promise<Response>((resolve, reject) => {

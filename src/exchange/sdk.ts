@@ -10,7 +10,8 @@
  *   the facade turns it on). We enable it for safe verbs only — the SDK never replays a POST/DELETE —
  *   on 408/425/429/5xx and connection errors, 250 ms..5 s backoff.
  * - rate limit: left off; one bot process stays far below Alpaca's 200 requests/minute.
- * - transport: node:http(s) on a keep-alive agent (keepAliveFetch.ts) unless a fetchApi is given.
+ * - transport: node:http(s) on a keep-alive agent (keepAliveFetch.ts; idle connections retired
+ *   after 4 s) unless a fetchApi is given.
  */
 import { marketData, streaming, trading } from '@alpacahq/alpaca-trade-api';
 import WebSocket from 'ws';

@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import { type DecimalInput, dec } from '../money.js';
 import { DEFAULT_ASSETS } from './assets.js';
+import type { SimKeepAlive } from './keepAlive.js';
 import { startSimulator } from './simulator.js';
 
 const DEFAULT_PRICES: Record<string, string> = {
@@ -25,6 +26,9 @@ const USAGE = `usage: npm run sim -- [options]
   --min-order-value <usd>  smallest order value (default 10, as Alpaca; 0 = no minimum)
   --rate-limit <n>    REST requests per minute per key (default 200, as Alpaca; 0 = unlimited)
   --instant           no order-life latencies (orders are new and filled before the POST answers)
+  --keep-alive <ms>   idle keep-alive connections closed after <ms> (default: as Node, 5000, announced)
+  --keep-alive-unannounced  no Keep-Alive: timeout=N header (as most load balancers)
+  --keep-alive-reset  an idle connection is left open and its next request reset unanswered
   --cash <usd>        starting cash (default 100000)
   --symbols <list>    symbols the walk moves, e.g. BTC/USD,ETH/USD (default all)
   --prices <list>     start prices in the same order, e.g. 60000,3000
@@ -53,6 +57,9 @@ function parse() {
         'min-order-value': { type: 'string', default: '10' },
         'rate-limit': { type: 'string', default: '200' },
         instant: { type: 'boolean', default: false },
+        'keep-alive': { type: 'string' },
+        'keep-alive-unannounced': { type: 'boolean', default: false },
+        'keep-alive-reset': { type: 'boolean', default: false },
         cash: { type: 'string', default: '100000' },
         symbols: { type: 'string' },
         prices: { type: 'string' },
@@ -97,6 +104,20 @@ function startPrices(symbols: string | undefined, prices: string | undefined): R
   return start;
 }
 
+/** `--keep-alive*`: unset, the server keeps Node's own idle handling. */
+function keepAliveOf(a: ReturnType<typeof parse>): { keepAlive?: SimKeepAlive } {
+  const unannounced = a['keep-alive-unannounced'] === true;
+  const reset = a['keep-alive-reset'] === true;
+  if (a['keep-alive'] === undefined && !unannounced && !reset) return {};
+  return {
+    keepAlive: {
+      timeoutMs: a['keep-alive'] === undefined ? 5_000 : int(a['keep-alive'], 'keep-alive'),
+      announce: !unannounced,
+      onIdle: reset ? 'reset' : 'close',
+    },
+  };
+}
+
 const args = parse();
 if (args.help) {
   process.stdout.write(`${USAGE}\n`);
@@ -121,6 +142,7 @@ const sim = await startSimulator({
   minOrderValue: args['min-order-value'],
   rateLimitPerMinute: int(args['rate-limit'], 'rate-limit'),
   ...(args.instant ? { latency: 0 as const } : {}),
+  ...keepAliveOf(args),
   cash: args.cash,
 });
 const interval = int(args.interval, 'interval');

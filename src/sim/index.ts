@@ -17,6 +17,7 @@ export {
   randomWalkFeed,
   scriptedFeed,
 } from './feeds.js';
+export type { SimKeepAlive } from './keepAlive.js';
 export { type Simulator, type SimulatorOptions, startSimulator } from './simulator.js';
 export type {
   SimAccount,

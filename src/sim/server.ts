@@ -14,6 +14,7 @@ import type { Engine } from './engine.js';
 import { injectedFailure, SimApiError, unauthorized } from './errors.js';
 import type { SimFaults } from './faults.js';
 import { parseRoute, sendError } from './http.js';
+import { idleConnections, type SimKeepAlive } from './keepAlive.js';
 import { bareRateLimited, type RateLimiter, rateLimited } from './rateLimit.js';
 import type { Simulator } from './simulator.js';
 import { handleTradingRest } from './tradingRest.js';
@@ -34,12 +35,16 @@ export interface ServerParts {
   readonly dataStream: DataStreamServer;
   /** Resolved lazily: the control routes act on the public facade. */
   readonly simulator: () => Simulator;
+  /** Idle keep-alive connections (keepAlive.ts); unset: Node's own handling. */
+  readonly keepAlive?: SimKeepAlive;
 }
 
 export function createSimServer(parts: ServerParts): Server {
   const server = createServer((req, res) => {
+    if (!idle.admit(req, res)) return;
     handleRequest(req, res, parts).catch((err) => sendError(res, err));
   });
+  const idle = idleConnections(server, parts.keepAlive);
   server.on('upgrade', (req, socket, head) => handleUpgrade(req, socket, head, parts));
   return server;
 }

@@ -19,6 +19,7 @@ import {
   randomWalkFeed,
   runFeed,
 } from './feeds.js';
+import type { SimKeepAlive } from './keepAlive.js';
 import { buildLatency, type LatencyOptions } from './latency.js';
 import { RateLimiter } from './rateLimit.js';
 import { createSimServer, DATA_STREAM_PATH, TRADING_STREAM_PATH } from './server.js';
@@ -68,6 +69,12 @@ export interface SimulatorOptions {
   readonly store?: SimAccountStore;
   /** A write to `store` failed, first of an outage (it is retried with the changes made since). */
   readonly onStoreError?: (err: unknown) => void;
+  /**
+   * Idle keep-alive connections (src/sim/keepAlive.ts): how long one is kept, whether that is
+   * announced, and whether it is closed or the next request on it reset. Unset: as any Node server,
+   * closed after 5 s, announced in `Keep-Alive: timeout=5`.
+   */
+  readonly keepAlive?: SimKeepAlive;
 }
 
 export interface Simulator {
@@ -219,6 +226,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     tradingStream,
     dataStream,
     simulator: () => simulator!,
+    ...(opts.keepAlive ? { keepAlive: opts.keepAlive } : {}),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

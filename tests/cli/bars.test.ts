@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import type { SimBar } from '../../src/sim/barBook.js';
 import { BTC_SETTINGS, cli } from '../helpers/cli.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
@@ -86,6 +87,21 @@ describe('dca-bot bars fetch', () => {
         )
       ).stderr,
     ).toContain('--timeframe expects');
+  });
+
+  it('refuses a bad DCA_REST_PER_MINUTE as the bot does, exit 2, before asking the exchange anything', async () => {
+    const line = 'DCA_REST_PER_MINUTE: expected an integer from 1 to 10000, got "fast"';
+    expect(() => loadConfig({ DCA_MODE: 'sim', DCA_REST_PER_MINUTE: 'fast' })).toThrow(line);
+    const before = h.sim.restRequests().data;
+    for (const args of [
+      ['bars', 'fetch', 'BTC/USD', '--from', '2025-03-11', '--to', '2025-03-12'],
+      ['backtest', 'BTC/USD', '--from', '2025-03-11', '--to', '2025-03-12', ...SETTINGS],
+    ]) {
+      const r = await cli(args, { ...env, DCA_REST_PER_MINUTE: 'fast' });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(line);
+    }
+    expect(h.sim.restRequests().data).toBe(before);
   });
 
   it('takes the settings from a dca_assets row with --asset, flags overriding it', async () => {

@@ -3,6 +3,8 @@
  * client sends is stamped on its way out (a fetch that only observes and calls through), so the
  * tests see exactly what reached the exchange and when.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderIntent } from '../../src/domain.js';
 import { ExchangeError } from '../../src/errors.js';
@@ -157,5 +159,25 @@ describe('refusal storm: one REST budget for the whole account', () => {
     expect(bucket.stats().rateLimited).toBe(5);
     // Burst 3 plus 3 a second, and one for the grant-to-wire jitter.
     expect(peak).toBeLessThanOrEqual(7);
+  }, 30_000);
+});
+
+describe('the budget holds the process while calls wait', () => {
+  it('lets a process whose only work is a queued call and a retried GET finish them and exit by itself', async () => {
+    sim.faults.failNextRest(1, 503);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/exchange/budgetChild.ts'], {
+      env: { ...process.env, DCA_TEST_ENDPOINTS: JSON.stringify(sim.endpoints) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += String(d)));
+    child.stderr.on('data', (d) => (err += String(d)));
+    const [code] = await once(child, 'exit');
+    expect({ code, out, err }).toEqual({
+      code: 0,
+      out: 'retried call answered\nqueued call answered\n',
+      err: '',
+    });
   }, 30_000);
 });

@@ -1,7 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keepAliveFetch } from '../../src/exchange/keepAliveFetch.js';
+import type { OrderIntent } from '../../src/domain.js';
+import { createExchange } from '../../src/exchange/client.js';
+import { DEFAULT_IDLE_SOCKET_MS, keepAliveFetch } from '../../src/exchange/keepAliveFetch.js';
+import { dec } from '../../src/money.js';
+import { type SimKeepAlive, type Simulator, startSimulator } from '../../src/sim/index.js';
+import { pause } from '../helpers/wait.js';
 
 let server: Server;
 let base: string;
@@ -18,6 +23,8 @@ beforeAll(async () => {
         res.writeHead(200, { 'Content-Length': '100' });
         res.write('{"partial":');
         setTimeout(() => res.socket?.destroy(), 10);
+      } else if (req.url === '/slow') {
+        setTimeout(() => res.writeHead(200, { 'Content-Length': '2' }).end('ok'), 300);
       } else if (req.url === '/hang') {
         // never answers
       } else {
@@ -61,6 +68,12 @@ describe('keepAliveFetch', () => {
     expect(connections - before).toBe(1);
   });
 
+  it('waits for an answer slower than the idle timeout: only an idle connection is retired', async () => {
+    const fetch = keepAliveFetch({ idleTimeoutMs: 100 });
+    const response = await fetch(`${base}/slow`, { method: 'POST', body: '{}' });
+    expect(await response.text()).toBe('ok');
+  });
+
   it('rejects a response cut before its end with ECONNRESET, never half a body', async () => {
     const fetch = keepAliveFetch();
     await expect(fetch(`${base}/cut`, { method: 'POST', body: '{}' })).rejects.toMatchObject({
@@ -83,5 +96,64 @@ describe('keepAliveFetch', () => {
         code: 'ECONNREFUSED',
       },
     );
+  });
+});
+
+describe('idle connections, through the SDK as the bot sends (createExchange)', () => {
+  const sims: Simulator[] = [];
+  afterAll(() => Promise.all(sims.map((s) => s.close())));
+
+  /** A simulator that resets the first request on a connection idle past `keepAlive.timeoutMs`. */
+  async function forgetful(keepAlive: Omit<SimKeepAlive, 'onIdle'>): Promise<Simulator> {
+    const s = await startSimulator({ keepAlive: { ...keepAlive, onIdle: 'reset' } });
+    s.publishQuote('BTC/USD', '60000', '60010');
+    sims.push(s);
+    return s;
+  }
+
+  let seq = 0;
+  const buy = (): OrderIntent => ({
+    clientOrderId: `dca-idle-${++seq}-base-1`,
+    symbol: 'BTC/USD',
+    side: 'buy',
+    type: 'limit',
+    qty: dec('0.001'),
+    limitPrice: dec('30000'),
+    timeInForce: 'gtc',
+  });
+
+  it('sends a POST after an idle gap past the server’s announced keep-alive on a new connection', async () => {
+    const s = await forgetful({ timeoutMs: 2_000 }); // Keep-Alive: timeout=2
+    const { exchange } = createExchange(s.endpoints, { fetchApi: keepAliveFetch() });
+    await exchange.getAccount();
+    await pause(2_200);
+    const order = buy();
+    await expect(exchange.submitOrder(order)).resolves.toMatchObject({ clientOrderId: order.clientOrderId });
+    expect(s.getOrder(order.clientOrderId)).toBeDefined();
+  });
+
+  it('retires an idle connection before a server that announces nothing ends it', async () => {
+    const s = await forgetful({ timeoutMs: 400, announce: false });
+    const { exchange } = createExchange(s.endpoints, { fetchApi: keepAliveFetch({ idleTimeoutMs: 200 }) });
+    await exchange.getAccount();
+    await pause(600);
+    const order = buy();
+    await expect(exchange.submitOrder(order)).resolves.toMatchObject({ clientOrderId: order.clientOrderId });
+  });
+
+  it('keeps an idle connection at most 4 s by default, below the 5 s of a Node server', () => {
+    expect(DEFAULT_IDLE_SOCKET_MS).toBe(4_000);
+  });
+
+  it('reports a POST reset on a connection the server had ended as ambiguous, and never sends it again', async () => {
+    const s = await forgetful({ timeoutMs: 200, announce: false });
+    const { exchange } = createExchange(s.endpoints, { fetchApi: keepAliveFetch({ idleTimeoutMs: 60_000 }) });
+    await exchange.getAccount();
+    await pause(400);
+    const before = s.restRequests().trading;
+    const order = buy();
+    await expect(exchange.submitOrder(order)).rejects.toMatchObject({ kind: 'ambiguous' });
+    expect(s.restRequests().trading).toBe(before);
+    expect(s.getOrder(order.clientOrderId)).toBeUndefined();
   });
 });

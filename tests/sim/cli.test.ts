@@ -105,4 +105,20 @@ describe('npm run sim', () => {
       await once(child, 'exit');
     }
   });
+
+  it('takes the idle keep-alive settings from its flags', async () => {
+    const sim = await startSim(['--no-walk', '--keep-alive', '2000', '--keep-alive-reset']);
+    try {
+      const base = /APCA_API_BASE_URL=(\S+)/.exec(sim.out())![1]!;
+      const answer = await fetch(`${base}/v2/account`, {
+        headers: { 'APCA-API-KEY-ID': 'SIMKEY', 'APCA-API-SECRET-KEY': 'SIMSECRET' },
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('keep-alive')).toBe('timeout=2');
+      await answer.text();
+    } finally {
+      sim.child.kill('SIGINT');
+      await once(sim.child, 'exit');
+    }
+  });
 });
