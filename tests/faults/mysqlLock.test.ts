@@ -81,7 +81,7 @@ describe('a MySQL outage that loses the instance lock', () => {
       { ...db.cfg, host: '127.0.0.1', port: proxy.port },
       sink.logger,
       {
-        heartbeatMs: 500,
+        leaseMs: 1_500,
         retryMs: 200,
       },
     );
