@@ -119,11 +119,11 @@ function nowFor(context: CycleContext, quote: LatestQuote): number {
 }
 
 /**
- * Whether an order may be decided on this quote: it is not older than the stale limit, and the
- * asset is not backing off after a refusal.
+ * Whether an order may be decided on this quote: it is not older than the stale limit, the order
+ * gate is not closed, and the asset is not backing off after a refusal.
  */
 function mayDecideOn(context: CycleContext, quote: LatestQuote | null): quote is LatestQuote {
-  if (quote === null) return false;
+  if (quote === null || context.gateClosed) return false;
   const now = nowFor(context, quote);
   if (now - quote.at.getTime() > context.policy.quoteStaleMs) return false;
   return context.backoff === null || now >= context.backoff.until.getTime();
@@ -303,6 +303,8 @@ export const cycleGuards = {
     (event.type === 'ORDER_SUBMITTED' || event.type === 'ORDER_SUBMIT_FAILED') &&
     context.inFlight?.clientOrderId === event.clientOrderId,
   isAmbiguousFailure: ({ event }: Args) => event.type === 'ORDER_SUBMIT_FAILED' && event.ambiguous,
+  /** The closed order gate kept the order home: nothing was sent, so nothing was refused. */
+  isGateRefusal: ({ event }: Args) => event.type === 'ORDER_SUBMIT_FAILED' && event.gateClosed === true,
   isInFlightOrder: ({ context, event }: Args) => isOrderOf(context.inFlight, orderOf(event)),
   /** Nothing found while this incarnation's POST is unanswered: the exchange may not have it yet. */
   isLookupBeforePostEnded: ({ context, event }: Args) => notFound(context, event)?.postEnded === false,
