@@ -264,8 +264,12 @@ export const cycleGuards = {
   isAwaitingBasePosition: ({ context }: Args) => isAwaitingPosition(context, 'base'),
   isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
   isAwaitingSellNowPosition: ({ context }: Args) => isAwaitingPosition(context, 'sellNow'),
-  /** A sell now needs coin to sell and no position question already out (it would answer both). */
-  canTakeProfitNow: ({ context }: Args) => isHolding(context) && context.positionCheck === null,
+  /**
+   * A sell now needs coin to sell, no position question already out (it would answer both) and an
+   * open order gate (no order is decided while it is closed).
+   */
+  canTakeProfitNow: ({ context }: Args) =>
+    isHolding(context) && context.positionCheck === null && !context.gateClosed,
   isDustPosition: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' && event.qty.lt(context.rules.minOrderSize),
   /**

@@ -258,8 +258,11 @@ function tryEdge(
   taken: Set<AnyTransitionDefinition>,
 ) {
   const { actor, submitted } = recordingActor(input, taken, from);
+  const gateClosed = actor.getSnapshot().context.gateClosed;
   actor.send(variantEvent(edge.event.variant, actor.getSnapshot()));
   const live = actor.getSnapshot();
+  // No order is decided while the order gate is closed.
+  if (gateClosed) expect(submitted, `order decided with the gate closed: ${edge.event.variant}`).toEqual([]);
   expect(stateKey(live), `after ${edge.event.variant}`).toBe(stateKey(edge.state));
   checkInvariants(live, [...before, ...submitted]);
   actor.stop();

@@ -170,6 +170,25 @@ describe('cycle machine: refusals back the asset off', () => {
     expect(ofType('submitOrder').at(-1)?.order.clientOrderId).toBe(cid('7-base-2'));
   });
 
+  it('defers a base order whose position answer arrives after the gate closed, without an alert', () => {
+    const { actor, state, ofType } = startCycle();
+    actor.send(quote('59990', '60000', at(1)));
+    expect(ofType('checkPosition')).toHaveLength(1);
+    actor.send({ type: 'TICK', now: at(1), ordersOpen: false });
+    actor.send({ type: 'POSITION_NONE' });
+    expect(state()).toBe('watching');
+    expect(ofType('submitOrder')).toEqual([]);
+    expect(ofType('alert')).toEqual([]);
+    expect(ofType('log').map((l) => l.event)).toEqual(['base_order_deferred']);
+  });
+
+  it('takes no profit on an operator request while the gate is closed', () => {
+    const { actor, ofType } = holdingCycle();
+    actor.send({ type: 'TICK', now: at(1), ordersOpen: false });
+    actor.send({ type: 'TAKE_PROFIT_NOW' });
+    expect(ofType('checkPosition').filter((c) => c.purpose === 'sellNow')).toEqual([]);
+  });
+
   it('decides no order once a TICK says the gate is closed, before any order is kept home', () => {
     const { actor, ofType } = startCycle();
     actor.send({ type: 'TICK', now: at(1), ordersOpen: false });
