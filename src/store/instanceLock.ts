@@ -203,7 +203,9 @@ function holdLock(
     if (lapse) clearTimeout(lapse);
     lapse = setTimeout(
       () => {
-        if (released || leaseLeft() > 0) return;
+        if (released) return;
+        // A timer may fire a millisecond early: then it waits for the rest.
+        if (leaseLeft() > 0) return watchLease();
         leaseHeld = false;
         onLease?.(false);
       },
@@ -267,7 +269,8 @@ function holdLock(
       released = true;
       stopTimers();
       try {
-        await conn.query('SELECT RELEASE_LOCK(?)', [name]);
+        // A hung connection would hold a graceful stop forever: the server drops the lock with it.
+        await conn.query({ sql: 'SELECT RELEASE_LOCK(?)', timeout: leaseMs }, [name]);
         await conn.end();
       } catch {
         conn.destroy();

@@ -104,6 +104,17 @@ describe('the instance guard', () => {
     expect(messages.filter((m) => m.startsWith('instance lock lost'))).toEqual([]);
   });
 
+  it('releases the lock within a lease while its connection hangs (a stop during a stall)', async () => {
+    proxy = await startTcpProxy({ host: testServerConfig().host, port: testServerConfig().port });
+    const leaseMs = 600;
+    const { g } = await guard(randomDatabaseName(), proxy, 100, leaseMs);
+    proxy.stall();
+    const started = Date.now();
+    await g.release();
+    expect(Date.now() - started).toBeLessThan(leaseMs + 300);
+    expect(g.held()).toBe(false);
+  });
+
   it('gives up (fatal) when another instance took the lock while it was lost', async () => {
     const database = randomDatabaseName();
     // It asks again only after 2 s: the other instance gets in first.
