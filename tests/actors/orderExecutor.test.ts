@@ -102,6 +102,7 @@ describe('OrderExecutor', () => {
   it('calls a POST the REST budget never let leave not created, so nothing is looked up', async () => {
     const intent = await writtenAhead();
     const exchange = createAlpacaExchange(sim.endpoints, { requestTimeoutMs: 1_000 });
+    const metrics = createMetrics();
     const held = new OrderExecutor({
       exchange: {
         ...exchange,
@@ -114,9 +115,15 @@ describe('OrderExecutor', () => {
       },
       db: db.pool,
       logger: pino({ level: 'silent' }),
+      metrics,
+      quoteArrivedAt: () => performance.now(),
     });
     expect(await held.submit(intent)).toMatchObject({ ambiguous: false, rateLimited: true });
     expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('not_accepted');
+    // It never left: no order sent, and no tick-to-order latency for it.
+    const text = await metrics.text();
+    expect(text).not.toMatch(/^dca_orders_sent_total\{/m);
+    expect(text).toMatch(/^dca_tick_to_order_seconds_count 0$/m);
   });
 
   it('calls an order the closed gate kept home not sent: no back-off, no refusal, no rate limit', async () => {
