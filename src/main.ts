@@ -162,9 +162,9 @@ async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Pr
     logger.fatal({ err }, 'start-up failed: the instance lock could not be taken');
     return 1;
   }
-  // A lost lock closes the order gate and is taken again in-process (instanceGuard.ts); only
-  // another instance holding it stops this one. Nothing more is written then, so no order is
-  // decided (write-ahead comes first); what is in flight is reconciled by the next start.
+  // A lost lock, or one no heartbeat confirmed within its lease, closes the order gate; a lost one
+  // is taken again in-process (instanceGuard.ts). Only another instance holding it stops this one.
+  // While the gate is closed no order is decided (the asset TICKs say so, architecture §2).
   const guard = lock;
   const lockTakenByOther = guard.fatal.then((err) => {
     lockTaken = err;

@@ -54,6 +54,8 @@ export interface ExchangeRest {
   getLatestQuote(symbol: string): Promise<Quote | null>;
   /** Historical crypto bars (`/v1beta3/crypto/us/bars`), one page. */
   getBars(symbol: string, query: BarsQuery): Promise<BarsPage>;
+  /** Whether a new order or a cancel may leave now (the order gate, orderGate.ts); absent: always. */
+  ordersOpen?(): boolean;
 }
 
 export type StreamState = 'connecting' | 'connected' | 'disconnected' | 'closed';

@@ -11,7 +11,9 @@
  *
  * An order whose POST is unanswered is unknown, never "not accepted": only a definitive refusal, or
  * two look-ups a grace period apart after the POST ended, return buying/selling to watching. A
- * refusal starts a back-off episode (context.backoff, persisted) in which no order is decided.
+ * refusal starts a back-off episode (context.backoff, persisted) in which no order is decided. An
+ * order the closed order gate kept home (no instance lock, architecture §2) returns to watching with
+ * no back-off and no alert; no order is decided until a TICK says the gate is open (gateClosed).
  *
  * Trailing take-profit is a mode of `watching`, not a state: from the take-profit price on, the
  * ledger's ttpPeakPrice (persisted) follows the highest bid, and a bid the trailing deviation below it
@@ -55,6 +57,11 @@ const waitingOnOrder = {
     {
       guard: and(['isInFlightSubmission', 'isAmbiguousFailure']),
       actions: ['markPostEnded', 'askToReconcile'],
+    },
+    {
+      guard: and(['isInFlightSubmission', 'isGateRefusal']),
+      target: 'watching',
+      actions: ['abandonOrder', 'closeGate'],
     },
     {
       guard: and(['isInFlightSubmission', 'isInRefusalEpisode']),
@@ -137,6 +144,7 @@ export const cycleMachine = setup({
     reportSubmitFailed: emit(({ context, event }) => intents.submitFailed(context, event)),
     backOff: assign(({ context, event }) => update.backOff(context, event)),
     endBackoff: assign({ backoff: null }),
+    closeGate: assign({ gateClosed: true }),
     reportRefusal: emit(({ context, event }) => intents.refusal(context, event)),
     reportOrderEnded: emit(({ context, event }) => intents.orderEnded(context, event)),
     abandonOrder: assign({ inFlight: null }),

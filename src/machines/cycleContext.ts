@@ -123,6 +123,7 @@ export function initialContext(input: CycleInput): CycleContext {
     positionCheck: null,
     lastFee: null,
     backoff: backoffFromRow(cycle, policy),
+    gateClosed: false,
     policy,
     completedAt: cycle.completedAt,
     sellPrice: null,

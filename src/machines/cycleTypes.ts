@@ -60,7 +60,12 @@ export const ORDER_POLICY_DEFAULTS: OrderPolicy = {
 
 export type CycleEvent =
   | { type: 'QUOTE'; bid: Decimal; ask: Decimal; at: Date }
-  | { type: 'TICK'; now: Date }
+  | {
+      type: 'TICK';
+      now: Date;
+      /** Whether an order may leave now (the order gate, architecture §2); absent: no news. */
+      ordersOpen?: boolean;
+    }
   | { type: 'POSITION_FOUND'; qty: Decimal; qtyAvailable: Decimal }
   | { type: 'POSITION_NONE' }
   | { type: 'POSITION_MISSING' }
@@ -73,6 +78,8 @@ export type CycleEvent =
       reason: string;
       /** A 429: not created, and the asset backs off like after a refusal. */
       rateLimited?: boolean;
+      /** Kept home by the closed order gate: never sent, no back-off; nothing is decided until it opens. */
+      gateClosed?: boolean;
     }
   | { type: 'ORDER_PARTIALLY_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
   | { type: 'ORDER_FILLED'; order: OrderSnapshot; positionQty?: Decimal | null }
@@ -197,6 +204,12 @@ export interface CycleContext {
   readonly lastFee: { readonly clientOrderId: string; readonly fee: Decimal } | null;
   /** Set by a refusal, cleared when an order is accepted. */
   readonly backoff: Backoff | null;
+  /**
+   * The order gate is closed (no instance lock): set by an order it kept home or a TICK saying so,
+   * cleared by a TICK saying it is open. No order is decided meanwhile. Not persisted: a restarted
+   * actor learns it from its first TICK.
+   */
+  readonly gateClosed: boolean;
   readonly policy: OrderPolicy;
   readonly completedAt: Date | null;
   /** filled_avg_price of the take-profit that ended the cycle. */

@@ -119,11 +119,11 @@ function nowFor(context: CycleContext, quote: LatestQuote): number {
 }
 
 /**
- * Whether an order may be decided on this quote: it is not older than the stale limit, and the
- * asset is not backing off after a refusal.
+ * Whether an order may be decided on this quote: it is not older than the stale limit, the order
+ * gate is not closed, and the asset is not backing off after a refusal.
  */
 function mayDecideOn(context: CycleContext, quote: LatestQuote | null): quote is LatestQuote {
-  if (quote === null) return false;
+  if (quote === null || context.gateClosed) return false;
   const now = nowFor(context, quote);
   if (now - quote.at.getTime() > context.policy.quoteStaleMs) return false;
   return context.backoff === null || now >= context.backoff.until.getTime();
@@ -264,8 +264,12 @@ export const cycleGuards = {
   isAwaitingBasePosition: ({ context }: Args) => isAwaitingPosition(context, 'base'),
   isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
   isAwaitingSellNowPosition: ({ context }: Args) => isAwaitingPosition(context, 'sellNow'),
-  /** A sell now needs coin to sell and no position question already out (it would answer both). */
-  canTakeProfitNow: ({ context }: Args) => isHolding(context) && context.positionCheck === null,
+  /**
+   * A sell now needs coin to sell, no position question already out (it would answer both) and an
+   * open order gate (no order is decided while it is closed).
+   */
+  canTakeProfitNow: ({ context }: Args) =>
+    isHolding(context) && context.positionCheck === null && !context.gateClosed,
   isDustPosition: ({ context, event }: Args) =>
     event.type === 'POSITION_FOUND' && event.qty.lt(context.rules.minOrderSize),
   /**
@@ -305,6 +309,8 @@ export const cycleGuards = {
     context.inFlight?.clientOrderId === event.clientOrderId &&
     context.inFlight.unrecorded !== true,
   isAmbiguousFailure: ({ event }: Args) => event.type === 'ORDER_SUBMIT_FAILED' && event.ambiguous,
+  /** The closed order gate kept the order home: nothing was sent, so nothing was refused. */
+  isGateRefusal: ({ event }: Args) => event.type === 'ORDER_SUBMIT_FAILED' && event.gateClosed === true,
   isInFlightOrder: ({ context, event }: Args) => isOrderOf(context.inFlight, orderOf(event)),
   /** The order in flight is only looked for: a restored row may have sent it unrecorded. */
   isLookingForUnrecordedOrder: ({ context }: Args) => context.inFlight?.unrecorded === true,

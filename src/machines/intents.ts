@@ -112,6 +112,15 @@ export function buyTooSmall(context: CycleContext, what: 'base' | 'safety'): Cyc
 
 /** Why a base order asked for was not placed once the position answer came back. */
 export function baseOrderDeclined(context: CycleContext): CycleIntent {
+  // The gate closed while the position was read: nothing is wrong with the order, it waits.
+  if (context.gateClosed) {
+    return {
+      type: 'log',
+      level: 'info',
+      event: 'base_order_deferred',
+      message: `${context.asset.symbol}: no base order while the order gate is closed (instance lock not held)`,
+    };
+  }
   return context.enabled
     ? buyTooSmall(context, 'base')
     : alert('info', 'BASE_ORDER_SKIPPED', `${context.asset.symbol}: disabled, no base order`);

@@ -30,8 +30,11 @@ export function recordQuote(context: CycleContext, event: CycleEvent): Update {
   return { quote: { bid: event.bid, ask: event.ask, at: event.at }, now: later(context.now, event.at) };
 }
 
+/** What a TICK tells: the time, and whether the order gate is open when it says so. */
 export function recordNow(context: CycleContext, event: CycleEvent): Update {
-  return event.type === 'TICK' ? { now: later(context.now, event.now) } : {};
+  if (event.type !== 'TICK') return {};
+  const now = later(context.now, event.now);
+  return event.ordersOpen === undefined ? { now } : { now, gateClosed: !event.ordersOpen };
 }
 
 export function positionCheck(context: CycleContext, check: Omit<PositionCheck, 'since'>): Update {

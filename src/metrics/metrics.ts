@@ -19,6 +19,8 @@ export interface OrderMetrics {
   orderSent(asset: string, side: OrderSide): void;
   /** The exchange (or the bot's own last look) definitively refused an order; `reason` is a stable code. */
   orderRefused(asset: string, side: OrderSide, reason: string): void;
+  /** An order decided but kept home by the closed order gate (`reason`: instance_lock); never sent. */
+  orderNotSent(asset: string, side: OrderSide, reason: string): void;
   /** An order filled completely (the `fill` trade update). */
   fill(asset: string, side: OrderSide): void;
   /** From the arrival of the newest quote (the one the order was decided on) to the order's POST leaving. */
@@ -65,6 +67,11 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
   const ordersRefused = counter(
     'dca_orders_refused_total',
     'Orders definitively refused, by reason (a stable error code)',
+    ['asset', 'side', 'reason'],
+  );
+  const ordersNotSent = counter(
+    'dca_orders_not_sent_total',
+    'Orders decided but not sent because the order gate was closed (reason instance_lock: the instance lock was not held)',
     ['asset', 'side', 'reason'],
   );
   const fills = counter('dca_fills_total', 'Orders filled completely', ['asset', 'side']);
@@ -119,6 +126,7 @@ export function createMetrics(opts: CreateMetricsOptions = {}): Metrics {
     text: () => registry.metrics(),
     orderSent: (asset, side) => ordersSent.inc({ asset, side }),
     orderRefused: (asset, side, reason) => ordersRefused.inc({ asset, side, reason }),
+    orderNotSent: (asset, side, reason) => ordersNotSent.inc({ asset, side, reason }),
     fill: (asset, side) => fills.inc({ asset, side }),
     tickToOrder: (seconds) => tickToOrder.observe(seconds),
     restRequest: (method, status) => {

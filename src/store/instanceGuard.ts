@@ -1,6 +1,8 @@
 /**
  * The instance lock across a MySQL outage (architecture §2, "One instance per database"). The lock
- * (instanceLock.ts) dies with its connection, so an outage longer than a heartbeat loses it. The
+ * (instanceLock.ts) is a lease: while no heartbeat has confirmed it for a lease (a hung connection),
+ * `held()` is false and the order gate is closed, and it opens again when a heartbeat answers. The
+ * lock dies with its connection, so an outage longer than two leases loses it. The
  * guard then closes the order gate at once — `held()` is false and no order or cancel leaves for
  * the exchange (guardOrders) — and takes the lock again in-process, every `retryMs`:
  * - taken again: the gate opens and trading resumes where the database says it stands;
@@ -54,12 +56,32 @@ export class InstanceGuard {
     logger: Logger,
     opts: InstanceGuardOptions = {},
   ): Promise<InstanceGuard> {
-    return new InstanceGuard(await acquireInstanceLock(cfg, opts), cfg, logger, opts);
+    return new InstanceGuard(
+      await acquireInstanceLock(cfg, InstanceGuard.#lockOptions(opts, logger)),
+      cfg,
+      logger,
+      opts,
+    );
   }
 
-  /** True while this process holds the instance lock: only then may an order leave. */
+  /** The lock's options, with its lease changes told in the log. */
+  static #lockOptions(opts: InstanceGuardOptions, logger: Logger): InstanceLockOptions {
+    return {
+      ...opts,
+      onLease: (held) => {
+        if (held) logger.info('instance lock confirmed again: trading resumes');
+        else
+          logger.warn(
+            { code: 'INSTANCE_LOCK_UNCONFIRMED' },
+            'instance lock unconfirmed (its heartbeat has not answered within the lease): no order leaves until it does',
+          );
+      },
+    };
+  }
+
+  /** True while this process holds the instance lock and its lease is current: only then may an order leave. */
   held(): boolean {
-    return this.#lock !== null;
+    return this.#lock?.held() ?? false;
   }
 
   get name(): string | null {
@@ -95,7 +117,10 @@ export class InstanceGuard {
   async #retake(): Promise<void> {
     if (this.#stopped) return;
     try {
-      const lock = await acquireInstanceLock(this.cfg, { ...this.opts, waitSeconds: 0 });
+      const lock = await acquireInstanceLock(this.cfg, {
+        ...InstanceGuard.#lockOptions(this.opts, this.logger),
+        waitSeconds: 0,
+      });
       if (this.#stopped) {
         await lock.release();
         return;

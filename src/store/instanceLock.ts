@@ -6,8 +6,15 @@
  *
  * The server drops a named lock with the connection that holds it, so the lock is lost if that
  * connection is (a database restart, a network cut, a `KILL`). `lost` then resolves; instanceGuard.ts
- * stops every order from leaving and takes the lock again in-process. A heartbeat checks, every few seconds, that this connection still holds the lock, which also keeps
- * an idle connection from reaching the server's `wait_timeout`.
+ * stops every order from leaving and takes the lock again in-process.
+ *
+ * The lock is a lease: `held()` is true only while the last confirmed heartbeat — a query that
+ * answered `IS_USED_LOCK(name) = CONNECTION_ID()`, proving the connection alive and the lock its
+ * own — was sent less than `leaseMs` ago. A hung connection (a stalled host, a half-open socket)
+ * neither answers nor fails: without the lease the gate would stay open until the query timed out.
+ * The heartbeat runs three times per lease, so a beat may take two thirds of the lease to answer
+ * before the gate closes; one unanswered for two leases ends the connection and the lock is lost.
+ * The heartbeat also keeps an idle connection from reaching the server's `wait_timeout`.
  */
 import { createHash } from 'node:crypto';
 import mysql from 'mysql2/promise';
@@ -24,6 +31,8 @@ export interface InstanceLock {
   readonly connectionId: number;
   /** Resolves, once, with why the lock is no longer held; never while it is. Never rejects. */
   readonly lost: Promise<Error>;
+  /** True while a heartbeat sent less than a lease ago confirmed the lock (and it is not lost). */
+  held(): boolean;
   /** Releases the lock and closes its connection (a graceful stop). */
   release(): Promise<void>;
 }
@@ -31,9 +40,21 @@ export interface InstanceLock {
 export interface InstanceLockOptions {
   /** How long GET_LOCK waits for a holder that is just going away (default 1 s). */
   readonly waitSeconds?: number;
-  /** How often the lock is checked (default 5 s). */
-  readonly heartbeatMs?: number;
+  /**
+   * How long a confirmed heartbeat vouches for the lock (default 5 s); the lock is checked three
+   * times per lease.
+   */
+  readonly leaseMs?: number;
+  /** Told when the lease lapses (a heartbeat unanswered for a lease) and when a heartbeat renews it. */
+  readonly onLease?: (held: boolean) => void;
 }
+
+/** The lease when none is given: what the heartbeat interval was before the lock was a lease. */
+export const DEFAULT_LEASE_MS = 5_000;
+/** Heartbeats per lease: a beat may take the rest of the lease (two thirds of it) to answer. */
+const BEATS_PER_LEASE = 3;
+/** A heartbeat unanswered for this many leases ends the connection: the lock counts as lost. */
+const LEASES_UNTIL_LOST = 2;
 
 /** Another instance holds the database's lock: this one must not start. */
 export class InstanceLockedError extends DcaError {
@@ -65,13 +86,15 @@ export async function acquireInstanceLock(
   // No `database`: the lock is server-wide, and in sim mode the database may not exist yet.
   const conn = await mysql.createConnection(serverOptions(cfg));
   try {
+    // GET_LOCK's answer is the lease's first confirmation, from the moment it was asked.
+    const sentAt = performance.now();
     const [rows] = await conn.query('SELECT GET_LOCK(?, ?) AS got, CONNECTION_ID() AS id', [
       name,
       opts.waitSeconds ?? 1,
     ]);
     const row = (rows as { got: number | null; id: number | string }[])[0];
     if (row?.got !== 1) throw await lockedError(conn, cfg.database, name);
-    return holdLock(conn, name, Number(row.id), opts.heartbeatMs ?? 5_000);
+    return holdLock(conn, name, Number(row.id), opts.leaseMs ?? DEFAULT_LEASE_MS, opts.onLease, sentAt);
   } catch (err) {
     conn.destroy();
     throw err;
@@ -156,18 +179,44 @@ function holdLock(
   conn: mysql.Connection,
   name: string,
   connectionId: number,
-  heartbeatMs: number,
+  leaseMs: number,
+  onLease: ((held: boolean) => void) | undefined,
+  confirmedAt: number,
 ): InstanceLock {
   let released = false;
+  /** When (performance.now) the last confirmed heartbeat was sent: the lease runs from there. */
+  let confirmed = confirmedAt;
+  let leaseHeld = true;
   let reportLost: (err: Error) => void = () => undefined;
   const lost = new Promise<Error>((resolve) => {
     reportLost = resolve;
   });
   let timer: NodeJS.Timeout | null = null;
+  let lapse: NodeJS.Timeout | null = null;
+  const stopTimers = () => {
+    if (timer) clearInterval(timer);
+    if (lapse) clearTimeout(lapse);
+  };
+  const leaseLeft = () => confirmed + leaseMs - performance.now();
+  // The gate closes on the clock (held() reads it); this timer only tells that it did, at once.
+  const watchLease = () => {
+    if (lapse) clearTimeout(lapse);
+    lapse = setTimeout(
+      () => {
+        if (released) return;
+        // A timer may fire a millisecond early: then it waits for the rest.
+        if (leaseLeft() > 0) return watchLease();
+        leaseHeld = false;
+        onLease?.(false);
+      },
+      Math.max(0, leaseLeft()),
+    );
+    lapse.unref();
+  };
   const loseIt = (why: string, cause?: unknown) => {
     if (released) return;
     released = true;
-    if (timer) clearInterval(timer);
+    stopTimers();
     conn.destroy();
     reportLost(
       new DcaError('DB_UNAVAILABLE', `the instance lock "${name}" was lost: ${why}`, {
@@ -178,30 +227,50 @@ function holdLock(
   conn.on('error', (err: Error) => loseIt(`its connection failed (${err.message})`, err));
   conn.on('end', () => loseIt('its connection was closed'));
   let checking = false;
-  timer = setInterval(() => {
-    if (checking || released) return;
-    checking = true;
-    conn
-      .query({ sql: 'SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS held', timeout: heartbeatMs }, [name])
-      .then(([rows]) => {
-        if ((rows as { held: number | null }[])[0]?.held !== 1) loseIt('this connection no longer holds it');
-      })
-      .catch((err: Error) => loseIt(`its connection failed (${err.message})`, err))
-      .finally(() => {
-        checking = false;
-      });
-  }, heartbeatMs);
+  timer = setInterval(
+    () => {
+      if (checking || released) return;
+      checking = true;
+      const sentAt = performance.now();
+      conn
+        .query(
+          { sql: 'SELECT IS_USED_LOCK(?) = CONNECTION_ID() AS held', timeout: leaseMs * LEASES_UNTIL_LOST },
+          [name],
+        )
+        .then(([rows]) => {
+          if ((rows as { held: number | null }[])[0]?.held !== 1) {
+            loseIt('this connection no longer holds it');
+            return;
+          }
+          if (released) return;
+          confirmed = sentAt;
+          watchLease();
+          if (!leaseHeld && leaseLeft() > 0) {
+            leaseHeld = true;
+            onLease?.(true);
+          }
+        })
+        .catch((err: Error) => loseIt(`its connection failed (${err.message})`, err))
+        .finally(() => {
+          checking = false;
+        });
+    },
+    Math.max(1, Math.floor(leaseMs / BEATS_PER_LEASE)),
+  );
   timer.unref();
+  watchLease();
   return {
     name,
     connectionId,
     lost,
+    held: () => !released && leaseLeft() > 0,
     async release() {
       if (released) return;
       released = true;
-      if (timer) clearInterval(timer);
+      stopTimers();
       try {
-        await conn.query('SELECT RELEASE_LOCK(?)', [name]);
+        // A hung connection would hold a graceful stop forever: the server drops the lock with it.
+        await conn.query({ sql: 'SELECT RELEASE_LOCK(?)', timeout: leaseMs }, [name]);
         await conn.end();
       } catch {
         conn.destroy();

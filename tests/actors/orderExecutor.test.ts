@@ -8,6 +8,8 @@ import { OrderExecutor } from '../../src/actors/asset/orderExecutor.js';
 import type { OrderIntent } from '../../src/domain.js';
 import { ExchangeError } from '../../src/errors.js';
 import { createAlpacaExchange } from '../../src/exchange/alpaca.js';
+import { guardOrders } from '../../src/exchange/orderGate.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
 import { dec } from '../../src/money.js';
 import { orderWithinBand } from '../../src/sanity/orderBand.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
@@ -100,6 +102,7 @@ describe('OrderExecutor', () => {
   it('calls a POST the REST budget never let leave not created, so nothing is looked up', async () => {
     const intent = await writtenAhead();
     const exchange = createAlpacaExchange(sim.endpoints, { requestTimeoutMs: 1_000 });
+    const metrics = createMetrics();
     const held = new OrderExecutor({
       exchange: {
         ...exchange,
@@ -112,9 +115,36 @@ describe('OrderExecutor', () => {
       },
       db: db.pool,
       logger: pino({ level: 'silent' }),
+      metrics,
+      quoteArrivedAt: () => performance.now(),
     });
     expect(await held.submit(intent)).toMatchObject({ ambiguous: false, rateLimited: true });
     expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('not_accepted');
+    // It never left: no order sent, and no tick-to-order latency for it.
+    const text = await metrics.text();
+    expect(text).not.toMatch(/^dca_orders_sent_total\{/m);
+    expect(text).toMatch(/^dca_tick_to_order_seconds_count 0$/m);
+  });
+
+  it('calls an order the closed gate kept home not sent: no back-off, no refusal, no rate limit', async () => {
+    const intent = await writtenAhead();
+    const metrics = createMetrics();
+    const gated = new OrderExecutor({
+      exchange: guardOrders(createAlpacaExchange(sim.endpoints, { requestTimeoutMs: 1_000 }), () => false),
+      db: db.pool,
+      logger: pino({ level: 'silent' }),
+      metrics,
+    });
+    const answer = await gated.submit(intent);
+    expect(answer).toMatchObject({ type: 'ORDER_SUBMIT_FAILED', ambiguous: false, gateClosed: true });
+    expect(answer).not.toHaveProperty('rateLimited');
+    expect(sim.getOrder(intent.clientOrderId)).toBeUndefined();
+    expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.status).toBe('not_accepted');
+    const text = await metrics.text();
+    expect(text).toContain('dca_orders_not_sent_total{asset="BTC/USD",side="buy",reason="instance_lock"} 1');
+    expect(text).not.toMatch(/^dca_orders_sent_total\{/m);
+    expect(text).not.toMatch(/^dca_orders_refused_total\{/m);
+    expect(text).toMatch(/^dca_rest_rate_limited_total 0$/m);
   });
 
   it('calls a submit that timed out ambiguous and leaves the ledger row pending', async () => {

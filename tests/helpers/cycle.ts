@@ -219,6 +219,8 @@ export type Variant =
   | 'submit-failed:ambiguous'
   | 'submit-failed:definitive'
   | 'submit-failed:rate-limited'
+  | 'submit-failed:gate-closed'
+  | 'tick:gate-open'
   | 'tick:grace'
   | 'tick:backoff-over'
   | 'partial'
@@ -245,6 +247,7 @@ const ORDER_VARIANTS: Variant[] = [
   'submit-failed:ambiguous',
   'submit-failed:definitive',
   'submit-failed:rate-limited',
+  'submit-failed:gate-closed',
   'partial',
   'filled',
   'filled:foreign',
@@ -259,7 +262,7 @@ const ORDER_VARIANTS: Variant[] = [
 ];
 
 export function variantsFor(snapshot: CycleSnapshot): Variant[] {
-  const { ledger, positionCheck, asset, backoff, inFlight } = snapshot.context;
+  const { ledger, positionCheck, asset, backoff, inFlight, gateClosed } = snapshot.context;
   switch (snapshot.value) {
     case 'watching':
       return [
@@ -270,6 +273,7 @@ export function variantsFor(snapshot: CycleSnapshot): Variant[] {
         ...(ledger.ttpPeakPrice ? (['quote:new-peak', 'quote:pullback'] as const) : []),
         ...(positionCheck ? (['tick:recheck'] as const) : []),
         ...(backoff ? (['tick:backoff-over'] as const) : []),
+        ...(gateClosed ? (['tick:gate-open'] as const) : []),
         'position:found',
         'position:dust',
         'position:none',
@@ -395,13 +399,17 @@ export function variantEvent(variant: Variant, snapshot: CycleSnapshot): CycleEv
     case 'submit-failed:ambiguous':
     case 'submit-failed:definitive':
     case 'submit-failed:rate-limited':
+    case 'submit-failed:gate-closed':
       return {
         type: 'ORDER_SUBMIT_FAILED',
         clientOrderId: inFlight?.clientOrderId ?? '',
         ambiguous: variant === 'submit-failed:ambiguous',
         reason: 'test',
         ...(variant === 'submit-failed:rate-limited' ? { rateLimited: true } : {}),
+        ...(variant === 'submit-failed:gate-closed' ? { gateClosed: true } : {}),
       };
+    case 'tick:gate-open':
+      return { type: 'TICK', now: c.now, ordersOpen: true };
     case 'partial':
       return { type: 'ORDER_PARTIALLY_FILLED', order: ours(half, 'partially_filled') };
     case 'filled':

@@ -1,7 +1,7 @@
 /**
  * Model-based test of the cycle machine: `createTestModel` walks the machine with meaningful events
  * (quotes on and beside every trigger, fills, partial fills, cancels, ticks before and after expiry,
- * position answers, submit failures, refusals, look-ups before and after the grace period, config,
+ * position answers, submit failures, refusals, orders the closed gate kept home, look-ups before and after the grace period, config,
  * enable/disable and an operator's take profit now). Every state it finds is reached on a real actor by its shortest path, with the
  * invariants checked at each step, and every edge leaving it is tried from a copy of that actor.
  */
@@ -119,6 +119,8 @@ function stateKey(snapshot: Snapshot): string {
     c.positionCheck?.purpose === 'sell' && c.quote !== null && sellReasonOf(c, c.quote),
     // A refusal episode; in watching also whether its wait is still running.
     c.backoff && (snapshot.value === 'watching' ? c.now.getTime() < c.backoff.until.getTime() : true),
+    // The order gate found closed: nothing is decided until a TICK says it is open.
+    c.gateClosed,
   ]);
 }
 
@@ -266,8 +268,11 @@ function tryEdge(
   taken: Set<AnyTransitionDefinition>,
 ) {
   const { actor, submitted } = recordingActor(input, taken, from);
+  const gateClosed = actor.getSnapshot().context.gateClosed;
   actor.send(variantEvent(edge.event.variant, actor.getSnapshot()));
   const live = actor.getSnapshot();
+  // No order is decided while the order gate is closed.
+  if (gateClosed) expect(submitted, `order decided with the gate closed: ${edge.event.variant}`).toEqual([]);
   expect(stateKey(live), `after ${edge.event.variant}`).toBe(stateKey(edge.state));
   checkInvariants(live, [...before, ...submitted]);
   actor.stop();

@@ -33,7 +33,7 @@ function holdingCycle() {
   return cycle;
 }
 
-const refused = (clientOrderId: string, extra: { rateLimited?: boolean } = {}) => ({
+const refused = (clientOrderId: string, extra: { rateLimited?: boolean; gateClosed?: boolean } = {}) => ({
   type: 'ORDER_SUBMIT_FAILED' as const,
   clientOrderId,
   ambiguous: false,
@@ -141,6 +141,59 @@ describe('cycle machine: refusals back the asset off', () => {
     expect(state()).toBe('watching');
     expect(context().backoff?.reason).toBe('rate limited by the exchange (429)');
     expect(ofType('reconcileOrder')).toEqual([]);
+  });
+
+  it('takes an order the closed gate kept home back to watching without a back-off or an alert', () => {
+    const { actor, state, context, ofType } = buyingCycle();
+    actor.send(refused(cid('7-base-1'), { gateClosed: true }));
+    expect(state()).toBe('watching');
+    expect(context().inFlight).toBeNull();
+    expect(context().backoff).toBeNull();
+    expect(toCyclePatch(actor.getSnapshot())).toMatchObject({ backoffUntil: null, backoffReason: null });
+    expect(ofType('alert')).toEqual([]);
+    expect(ofType('reconcileOrder')).toEqual([]);
+  });
+
+  it('decides no order while the gate is closed, and decides again once a TICK says it is open', () => {
+    const { actor, state, ofType } = buyingCycle();
+    actor.send(refused(cid('7-base-1'), { gateClosed: true }));
+    for (let s = 1; s <= 5; s++) {
+      actor.send(quote('59990', '60000', at(s)));
+      actor.send({ type: 'TICK', now: at(s), ordersOpen: false });
+    }
+    expect(ofType('checkPosition')).toHaveLength(1);
+    actor.send({ type: 'TICK', now: at(6), ordersOpen: true });
+    actor.send(quote('59990', '60000', at(6)));
+    expect(ofType('checkPosition')).toHaveLength(2);
+    actor.send({ type: 'POSITION_NONE' });
+    expect(state()).toBe('buying');
+    expect(ofType('submitOrder').at(-1)?.order.clientOrderId).toBe(cid('7-base-2'));
+  });
+
+  it('defers a base order whose position answer arrives after the gate closed, without an alert', () => {
+    const { actor, state, ofType } = startCycle();
+    actor.send(quote('59990', '60000', at(1)));
+    expect(ofType('checkPosition')).toHaveLength(1);
+    actor.send({ type: 'TICK', now: at(1), ordersOpen: false });
+    actor.send({ type: 'POSITION_NONE' });
+    expect(state()).toBe('watching');
+    expect(ofType('submitOrder')).toEqual([]);
+    expect(ofType('alert')).toEqual([]);
+    expect(ofType('log').map((l) => l.event)).toEqual(['base_order_deferred']);
+  });
+
+  it('takes no profit on an operator request while the gate is closed', () => {
+    const { actor, ofType } = holdingCycle();
+    actor.send({ type: 'TICK', now: at(1), ordersOpen: false });
+    actor.send({ type: 'TAKE_PROFIT_NOW' });
+    expect(ofType('checkPosition').filter((c) => c.purpose === 'sellNow')).toEqual([]);
+  });
+
+  it('decides no order once a TICK says the gate is closed, before any order is kept home', () => {
+    const { actor, ofType } = startCycle();
+    actor.send({ type: 'TICK', now: at(1), ordersOpen: false });
+    actor.send(quote('59990', '60000', at(1)));
+    expect(ofType('checkPosition')).toEqual([]);
   });
 
   it('resumes a persisted back-off after a restart', () => {

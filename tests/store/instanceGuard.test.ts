@@ -15,19 +15,21 @@ const guards: InstanceGuard[] = [];
 const locks: InstanceLock[] = [];
 let proxy: TcpProxy | null = null;
 afterEach(async () => {
+  // A stalled proxy would hold the release's RELEASE_LOCK forever.
+  proxy?.restore();
   await Promise.all([...guards.splice(0), ...locks.splice(0)].map((g) => g.release()));
   await proxy?.close();
   proxy = null;
 });
 
-async function guard(database: string, through?: TcpProxy, retryMs = 100) {
+async function guard(database: string, through?: TcpProxy, retryMs = 100, leaseMs = 900) {
   const sink = logSink();
   const cfg = {
     ...testServerConfig(),
     database,
     ...(through ? { host: '127.0.0.1', port: through.port } : {}),
   };
-  const g = await InstanceGuard.acquire(cfg, sink.logger, { waitSeconds: 0, heartbeatMs: 300, retryMs });
+  const g = await InstanceGuard.acquire(cfg, sink.logger, { waitSeconds: 0, leaseMs, retryMs });
   guards.push(g);
   return { g, lines: sink.lines };
 }
@@ -78,6 +80,39 @@ describe('the instance guard', () => {
     expect(g.held()).toBe(false);
     proxy.restore();
     await waitFor(() => g.held(), 5_000, 'the lock taken again');
+  });
+
+  it('closes the gate within the lease while its connection hangs, and opens it when a heartbeat answers again', async () => {
+    proxy = await startTcpProxy({ host: testServerConfig().host, port: testServerConfig().port });
+    const leaseMs = 600;
+    const { g, lines } = await guard(randomDatabaseName(), proxy, 100, leaseMs);
+    proxy.stall();
+    const stalled = Date.now();
+    await waitFor(() => !g.held(), 3 * leaseMs, 'the gate closed');
+    // The last confirmed heartbeat was sent before the stall: the lease ran out within one lease.
+    expect(Date.now() - stalled).toBeLessThan(leaseMs + 200);
+    await waitFor(
+      () => lines.some((l) => l.msg.startsWith('instance lock unconfirmed')),
+      1_000,
+      'the lapse logged',
+    );
+    proxy.restore();
+    await waitFor(() => g.held(), 3 * leaseMs, 'the lock confirmed again');
+    const messages = lines.map((l) => l.msg);
+    expect(messages).toContain('instance lock confirmed again: trading resumes');
+    // A stall shorter than two leases is not an outage: the same connection holds the lock.
+    expect(messages.filter((m) => m.startsWith('instance lock lost'))).toEqual([]);
+  });
+
+  it('releases the lock within a lease while its connection hangs (a stop during a stall)', async () => {
+    proxy = await startTcpProxy({ host: testServerConfig().host, port: testServerConfig().port });
+    const leaseMs = 600;
+    const { g } = await guard(randomDatabaseName(), proxy, 100, leaseMs);
+    proxy.stall();
+    const started = Date.now();
+    await g.release();
+    expect(Date.now() - started).toBeLessThan(leaseMs + 300);
+    expect(g.held()).toBe(false);
   });
 
   it('gives up (fatal) when another instance took the lock while it was lost', async () => {

@@ -17,10 +17,10 @@ afterEach(async () => {
   await Promise.all(held.splice(0).map((l) => l.release()));
 });
 
-async function take(database: string, heartbeatMs?: number): Promise<InstanceLock> {
+async function take(database: string, leaseMs?: number): Promise<InstanceLock> {
   const lock = await acquireInstanceLock(
     { ...testServerConfig(), database },
-    { waitSeconds: 0, ...(heartbeatMs ? { heartbeatMs } : {}) },
+    { waitSeconds: 0, ...(leaseMs ? { leaseMs } : {}) },
   );
   held.push(lock);
   return lock;
@@ -71,7 +71,7 @@ describe('the instance lock', () => {
 
   it('reports its loss within seconds when its connection is killed, and is free for the next holder', async () => {
     const database = randomDatabaseName();
-    const lock = await take(database, 500);
+    const lock = await take(database, 1_500);
     const started = Date.now();
     await admin(`KILL ${lock.connectionId}`);
     const why = await lock.lost;

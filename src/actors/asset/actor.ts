@@ -205,8 +205,15 @@ export class AssetActor {
       ...(this.deps.unrecorded ? { unrecorded: this.deps.unrecorded } : {}),
     });
     await this.host.host(cycle);
+    // Each TICK also tells whether the order gate is open: a cycle it kept an order from waits for it.
+    const ordersOpen = exchange.ordersOpen?.bind(exchange);
     this.ticker = setInterval(
-      () => this.send({ type: 'TICK', now: this.deps.now() }),
+      () =>
+        this.send({
+          type: 'TICK',
+          now: this.deps.now(),
+          ...(ordersOpen ? { ordersOpen: ordersOpen() } : {}),
+        }),
       this.deps.tickMs ?? 1000,
     );
     this.ticker.unref();

@@ -7,6 +7,8 @@
  * The unknown-order rules this file owns:
  * - only a definitive refusal (4xx with the exchange's error body) or a 429 means "not created";
  *   a timeout, a reset or a 5xx leaves the order unknown and the machine looks it up;
+ * - an order the closed order gate kept home (orderGate.ts: no instance lock) was never sent: it is
+ *   neither refused nor rate limited, so no back-off and no alert; the machine waits for the gate;
  * - a look-up never runs while this executor's POST for the same client order id is unanswered:
  *   the exchange may not have created the order yet, so a 404 then would mean nothing;
  * - concurrent look-ups of one order, and concurrent position reads, share one request.
@@ -17,6 +19,7 @@
 import type { Logger } from 'pino';
 import type { OrderIntent, OrderSnapshot } from '../../domain.js';
 import { ExchangeError } from '../../errors.js';
+import { GATE_CLOSED_REASON, isGateRefusal } from '../../exchange/orderGate.js';
 import type { ExchangeRest } from '../../exchange/types.js';
 import { failpoint } from '../../failpoints.js';
 import type { OrderMetrics } from '../../metrics/metrics.js';
@@ -48,12 +51,14 @@ export type LookUpAnswer = Extract<CycleEvent, { type: 'RECONCILED' }>;
 export type PositionAnswer = Extract<CycleEvent, { type: 'POSITION_FOUND' | 'POSITION_NONE' }>;
 
 /** A POST's failure, sorted by what it lets the caller conclude. */
-export function classifySubmitFailure(err: unknown): 'refused' | 'rate_limited' | 'unknown' {
+export function classifySubmitFailure(err: unknown): 'refused' | 'rate_limited' | 'gate_closed' | 'unknown' {
   if (!(err instanceof ExchangeError)) return 'unknown';
   // A reused id is refused because an order with it exists (one whose record was lost, created
   // late): never "not created"; it is looked up and adopted.
   if (err.kind === 'rejected' && /client_order_id must be unique/i.test(err.message)) return 'unknown';
   if (err.kind === 'rejected') return 'refused';
+  // The closed order gate kept it home: not the exchange's limit, nor the budget's (architecture §2).
+  if (isGateRefusal(err)) return 'gate_closed';
   // Alpaca's rate limiter answers before the order is looked at: nothing was created. Nor was
   // anything when the account's REST budget never let the POST leave (budget.ts, `notSent`).
   if (err.kind === 'unavailable' && err.status === 429) return 'rate_limited';
@@ -187,15 +192,21 @@ export class OrderExecutor {
     }
     const { metrics } = this.deps;
     const arrived = this.deps.quoteArrivedAt?.() ?? null;
-    if (arrived !== null) metrics?.tickToOrder((performance.now() - arrived) / 1000);
-    metrics?.orderSent(o.symbol, o.side);
+    const decidedFor = arrived === null ? null : (performance.now() - arrived) / 1000;
+    // Counted once the POST is known to have left: a call kept home (`notSent`) is no order sent.
+    const sent = () => {
+      if (decidedFor !== null) metrics?.tickToOrder(decidedFor);
+      metrics?.orderSent(o.symbol, o.side);
+    };
     let order: OrderSnapshot;
     try {
       order = await this.deps.exchange.submitOrder(o);
     } catch (err) {
+      if (!(err instanceof ExchangeError && err.details['notSent'] === true)) sent();
       await written;
       return this.failed(o, err);
     }
+    sent();
     // Test hook (no-op in production): a crash after the exchange took the order, before we record it.
     failpoint(`after-post-${o.side}`);
     await written;
@@ -206,6 +217,7 @@ export class OrderExecutor {
   private async failed(o: OrderIntent, err: unknown): Promise<SubmitAnswer> {
     const clientOrderId = o.clientOrderId;
     const kind = classifySubmitFailure(err);
+    if (kind === 'gate_closed') return this.keptHome(o);
     if (kind !== 'unknown' && err instanceof ExchangeError) {
       this.deps.metrics?.orderRefused(o.symbol, o.side, err.code);
     }
@@ -234,6 +246,24 @@ export class OrderExecutor {
       ambiguous: false,
       reason,
       ...(kind === 'rate_limited' ? { rateLimited: true } : {}),
+    };
+  }
+
+  /** The closed order gate kept the order home: logged and counted once, closed as not accepted. */
+  private async keptHome(o: OrderIntent): Promise<SubmitAnswer> {
+    const { clientOrderId } = o;
+    this.log.warn(
+      { event: 'order_not_sent', clientOrderId, side: o.side, reason: GATE_CLOSED_REASON },
+      'order not sent: this instance does not hold the instance lock (the order gate is closed)',
+    );
+    this.deps.metrics?.orderNotSent(o.symbol, o.side, GATE_CLOSED_REASON);
+    await closeUnsentOrder(this.deps.db, clientOrderId, 'not_accepted');
+    return {
+      type: 'ORDER_SUBMIT_FAILED',
+      clientOrderId,
+      ambiguous: false,
+      reason: 'not sent: the instance lock is not held',
+      gateClosed: true,
     };
   }
 
