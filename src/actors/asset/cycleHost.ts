@@ -39,7 +39,7 @@ import {
 import type { Alert } from '../alerts.js';
 import { type CycleEvent, type Intent, patchChanged, sameRowSources } from '../assetEvents.js';
 import type { Mailbox } from './mailbox.js';
-import type { OrderExecutor } from './orderExecutor.js';
+import type { OrderExecutor, SubmitOptions } from './orderExecutor.js';
 import { completionLine, fillLine } from './tradeLog.js';
 import type { UnrecordedOrders } from './unrecorded.js';
 
@@ -303,6 +303,8 @@ export class CycleHost {
     const patch = toCyclePatch(snapshot);
     const submit = intents.find((i) => i.type === 'submitOrder');
     let sent: Intent | null = null;
+    // Tick-to-order runs from the quote this decision was taken on, not one that arrives meanwhile.
+    const quoteArrivedAt = submit ? this.deps.executor.latestQuoteArrival() : null;
     if (submit && submit.type === 'submitOrder') {
       // Write-ahead: the status and the client order id are stored before anything else happens.
       const prepared = prepareWriteAhead({
@@ -323,7 +325,7 @@ export class CycleHost {
         // A safety order's POST leaves while the COMMIT is in flight (architecture §4): its answer,
         // and every later step, wait for the COMMIT; a lost one fails this actor, and its successor
         // looks for the order before it decides anything.
-        this.submit(submit.order, writing);
+        this.submit(submit.order, { written: writing, quoteArrivedAt });
         sent = submit;
       }
       this.cycle = await writing;
@@ -338,7 +340,11 @@ export class CycleHost {
       this.lookingForUnrecorded = false;
       this.deps.unrecorded?.settled(this.asset.id);
     }
-    for (const intent of intents) if (intent !== sent) this.perform(intent);
+    for (const intent of intents) {
+      if (intent === sent) continue;
+      if (intent.type === 'submitOrder') this.submit(intent.order, { quoteArrivedAt });
+      else this.perform(intent);
+    }
   }
 
   /**
@@ -375,8 +381,7 @@ export class CycleHost {
     const { executor, mailbox } = this.deps;
     switch (intent.type) {
       case 'submitOrder':
-        this.submit(intent.order);
-        return;
+        return; // settle sends it, with the decision's quote time
       case 'checkPosition':
         executor
           .position(this.asset.symbol)
@@ -407,10 +412,10 @@ export class CycleHost {
   }
 
   /** Sends the order; `written` is its write-ahead when the POST leaves before the COMMIT answered. */
-  private submit(order: OrderIntent, written?: Promise<unknown>): void {
+  private submit(order: OrderIntent, opts: SubmitOptions): void {
     const { executor, mailbox } = this.deps;
     executor
-      .submit(order, written)
+      .submit(order, opts)
       .then((answer) => mailbox.answer(() => this.process(answer)))
       .catch((err: unknown) => mailbox.crash(err));
   }

@@ -45,6 +45,16 @@ export interface OrderExecutorDeps {
   readonly quoteArrivedAt?: () => number | null;
 }
 
+export interface SubmitOptions {
+  /** The order's write-ahead, when the POST leaves before its COMMIT answered (cycleHost.ts). */
+  readonly written?: Promise<unknown>;
+  /**
+   * When the quote the order was decided on arrived (performance.now), for tick-to-order; taken at
+   * the decision, since a newer quote may arrive while a write-ahead commits. Default: now's newest.
+   */
+  readonly quoteArrivedAt?: number | null;
+}
+
 /** A submission's answer, as the machine hears it. */
 export type SubmitAnswer = Extract<CycleEvent, { type: 'ORDER_SUBMITTED' | 'ORDER_SUBMIT_FAILED' }>;
 export type LookUpAnswer = Extract<CycleEvent, { type: 'RECONCILED' }>;
@@ -118,14 +128,13 @@ export class OrderExecutor {
    * once it has settled, so the ledger row is there to take it. Without it, the write-ahead has
    * committed already.
    */
-  submit(order: OrderIntent, written?: Promise<unknown>): Promise<SubmitAnswer> {
-    const work = this.post(
-      order,
-      written?.then(
-        () => undefined,
-        () => undefined,
-      ),
+  submit(order: OrderIntent, opts: SubmitOptions = {}): Promise<SubmitAnswer> {
+    const written = opts.written?.then(
+      () => undefined,
+      () => undefined,
     );
+    const arrived = opts.quoteArrivedAt === undefined ? this.latestQuoteArrival() : opts.quoteArrivedAt;
+    const work = this.post(order, arrived, written);
     this.posts.set(order.clientOrderId, work);
     const done = work.finally(() => this.posts.delete(order.clientOrderId));
     return this.track(done);
@@ -160,7 +169,12 @@ export class OrderExecutor {
     return this.track(work);
   }
 
-  private async post(o: OrderIntent, written?: Promise<void>): Promise<SubmitAnswer> {
+  /** When (performance.now) the newest quote arrived: taken when an order is decided on it. */
+  latestQuoteArrival(): number | null {
+    return this.deps.quoteArrivedAt?.() ?? null;
+  }
+
+  private async post(o: OrderIntent, arrived: number | null, written?: Promise<void>): Promise<SubmitAnswer> {
     const clientOrderId = o.clientOrderId;
     this.log.info(
       {
@@ -191,7 +205,6 @@ export class OrderExecutor {
       };
     }
     const { metrics } = this.deps;
-    const arrived = this.deps.quoteArrivedAt?.() ?? null;
     const decidedFor = arrived === null ? null : (performance.now() - arrived) / 1000;
     // Counted once the POST is known to have left: a call kept home (`notSent`) is no order sent.
     const sent = () => {
