@@ -11,7 +11,6 @@ import type { Bot } from '../../src/app.js';
 import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { createPool, type Pool } from '../../src/store/db.js';
 import {
   type BotProcess,
   cyclesOf,
@@ -23,7 +22,7 @@ import {
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { type InProcessBot, startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { type ProxiedPool, proxiedPool, type TcpProxy } from '../helpers/tcpProxy.js';
 import { pause, waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
@@ -35,16 +34,16 @@ const GRACE = { ORDER_LOOKUP_GRACE_SECONDS: '1' };
 
 let sim: Simulator;
 let db: TestDatabase;
+let proxied: ProxiedPool;
 let proxy: TcpProxy;
-let proxied: Pool;
 let assetId: number;
 let bot: Bot | null = null;
 const children: BotProcess[] = [];
 
 beforeEach(async () => {
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-  proxy = await startTcpProxy({ host: db.cfg.host, port: db.cfg.port });
-  proxied = createPool({ ...db.cfg, host: '127.0.0.1', port: proxy.port });
+  proxied = await proxiedPool(db);
+  proxy = proxied.proxy;
   assetId = await insertAsset(db.pool, { max_safety_orders: 3, cooldown_period: 60 });
 });
 
@@ -53,8 +52,7 @@ afterEach(async () => {
   await bot?.stop('test over');
   bot = null;
   await Promise.all(children.splice(0).map((c) => c.kill()));
-  await proxied.end();
-  await proxy.close();
+  await proxied.close();
   await Promise.all([sim.close(), db.drop()]);
 });
 
@@ -83,7 +81,7 @@ async function loseTheCommit(): Promise<void> {
 }
 
 async function inProcess(): Promise<InProcessBot> {
-  const started = await startInProcessBot({ sim, db, pool: proxied, env: GRACE });
+  const started = await startInProcessBot({ sim, db, pool: proxied.pool, env: GRACE });
   bot = started.bot;
   await started.trading([BTC]);
   return started;

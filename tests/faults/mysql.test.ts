@@ -9,12 +9,11 @@ import type { Bot } from '../../src/app.js';
 import { readClientOrderId } from '../../src/clientOrderId.js';
 import { dec } from '../../src/money.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { createPool, type Pool } from '../../src/store/db.js';
 import { cyclesOf, ledgerOf, quoteUntil } from '../helpers/bot.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { invariantViolations } from '../helpers/invariants.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { type ProxiedPool, proxiedPool, type TcpProxy } from '../helpers/tcpProxy.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
@@ -22,15 +21,15 @@ const OUTAGE_MS = 10_000;
 
 let sim: Simulator;
 let db: TestDatabase;
+let proxied: ProxiedPool;
 let proxy: TcpProxy;
-let proxied: Pool;
 let bot: Bot | null = null;
 let assetId: number;
 
 beforeEach(async () => {
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-  proxy = await startTcpProxy({ host: db.cfg.host, port: db.cfg.port });
-  proxied = createPool({ ...db.cfg, host: '127.0.0.1', port: proxy.port });
+  proxied = await proxiedPool(db);
+  proxy = proxied.proxy;
   assetId = await insertAsset(db.pool, { cooldown_period: 60 });
 });
 
@@ -38,8 +37,7 @@ afterEach(async () => {
   proxy.restore();
   await bot?.stop('test over');
   bot = null;
-  await proxied.end();
-  await proxy.close();
+  await proxied.close();
   await Promise.all([sim.close(), db.drop()]);
 });
 
@@ -54,7 +52,7 @@ async function ordersWithoutWriteAhead(): Promise<string[]> {
 
 describe('MySQL unavailable for 10 s', () => {
   it('places no order it cannot persist, then trades again by itself', async () => {
-    const started = await startInProcessBot({ sim, db, pool: proxied });
+    const started = await startInProcessBot({ sim, db, pool: proxied.pool });
     bot = started.bot;
     await started.trading([BTC]);
 

@@ -9,12 +9,11 @@ import type { Bot } from '../../src/app.js';
 import { type Notifier, notifierFromEnv, watchdogTimeoutMs } from '../../src/health/notify.js';
 import { Watchdog } from '../../src/health/watchdog.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { createPool, type Pool } from '../../src/store/db.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
 import { logSink } from '../helpers/logSink.js';
 import { type FakeNotifySocket, startFakeNotifySocket } from '../helpers/notifySocket.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { type ProxiedPool, proxiedPool, type TcpProxy } from '../helpers/tcpProxy.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
@@ -119,14 +118,14 @@ describe('the watchdog', () => {
 describe('the watchdog with the bot', () => {
   let sim: Simulator;
   let db: TestDatabase;
+  let proxied: ProxiedPool;
   let proxy: TcpProxy;
-  let proxied: Pool;
   let bot: Bot | null = null;
 
   beforeEach(async () => {
     [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-    proxy = await startTcpProxy({ host: db.cfg.host, port: db.cfg.port });
-    proxied = createPool({ ...db.cfg, host: '127.0.0.1', port: proxy.port });
+    proxied = await proxiedPool(db);
+    proxy = proxied.proxy;
     await insertAsset(db.pool);
   });
 
@@ -134,13 +133,12 @@ describe('the watchdog with the bot', () => {
     proxy.restore();
     await bot?.stop('test over');
     bot = null;
-    await proxied.end();
-    await proxy.close();
+    await proxied.close();
     await Promise.all([sim.close(), db.drop()]);
   });
 
   it("stops pinging while an asset's lane is stuck on a database that does not answer, and resumes after", async () => {
-    const started = await startInProcessBot({ sim, db, pool: proxied });
+    const started = await startInProcessBot({ sim, db, pool: proxied.pool });
     bot = started.bot;
     await started.trading([BTC]);
     const { notifier, asked } = recordingNotifier();

@@ -6,6 +6,8 @@
  * queries neither answer nor fail) until `restore()`.
  */
 import net from 'node:net';
+import type { DbConfig } from '../../src/config.js';
+import { createPool, type Pool } from '../../src/store/db.js';
 
 export interface TcpProxy {
   readonly port: number;
@@ -67,6 +69,29 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     async close() {
       destroyAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface ProxiedPool {
+  readonly proxy: TcpProxy;
+  /** A pool whose every connection crosses the proxy. */
+  readonly pool: Pool;
+  /** Ends the pool and closes the proxy (after the bot that used them has stopped). */
+  close(): Promise<void>;
+}
+
+/** A TCP proxy in front of a test database and a pool through it: the bot's database to take away. */
+export async function proxiedPool(db: { readonly cfg: DbConfig }): Promise<ProxiedPool> {
+  const proxy = await startTcpProxy({ host: db.cfg.host, port: db.cfg.port });
+  const pool = createPool({ ...db.cfg, host: '127.0.0.1', port: proxy.port });
+  return {
+    proxy,
+    pool,
+    async close() {
+      proxy.restore();
+      await pool.end();
+      await proxy.close();
     },
   };
 }

@@ -7,10 +7,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { createPool, type Pool } from '../../src/store/db.js';
 import { createTestDatabase, insertAsset, type TestDatabase } from '../helpers/db.js';
 import { startInProcessBot } from '../helpers/inProcessBot.js';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcpProxy.js';
+import { type ProxiedPool, proxiedPool, type TcpProxy } from '../helpers/tcpProxy.js';
 import { pause, waitUntil } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
@@ -18,14 +17,14 @@ const HANG_MS = 1_000;
 
 let sim: Simulator;
 let db: TestDatabase;
+let proxied: ProxiedPool;
 let proxy: TcpProxy;
-let proxied: Pool;
 let bot: Bot | null = null;
 
 beforeEach(async () => {
   [sim, db] = await Promise.all([startSimulator(), createTestDatabase()]);
-  proxy = await startTcpProxy({ host: db.cfg.host, port: db.cfg.port });
-  proxied = createPool({ ...db.cfg, host: '127.0.0.1', port: proxy.port });
+  proxied = await proxiedPool(db);
+  proxy = proxied.proxy;
   await insertAsset(db.pool, { cooldown_period: 60 });
 });
 
@@ -33,8 +32,7 @@ afterEach(async () => {
   proxy.restore();
   await bot?.stop('test over');
   bot = null;
-  await proxied.end();
-  await proxy.close();
+  await proxied.close();
   await Promise.all([sim.close(), db.drop()]);
 });
 
@@ -47,7 +45,7 @@ async function histogram(b: Bot): Promise<{ count: number; sum: number }> {
 
 describe('tick-to-order', () => {
   it('is measured from the quote the order was decided on, not from one that arrived while it committed', async () => {
-    const started = await startInProcessBot({ sim, db, pool: proxied });
+    const started = await startInProcessBot({ sim, db, pool: proxied.pool });
     bot = started.bot;
     await started.trading([BTC]);
     // The database hangs from before the first quote: the base order's write-ahead waits in it.
