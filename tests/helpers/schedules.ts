@@ -2,8 +2,10 @@
  * Seeded fault schedules for the randomized run: a price path that crosses the buy, safety and
  * take-profit triggers, mixed with faults (stream drops and refusals, 5xx, 429, slow and cut POSTs,
  * duplicated and reordered updates, partial fills, bot restarts, orders the exchange creates late,
- * a trade-stream reconnect or an actor crash while a POST is unanswered, slow position reads, and
- * 403/422/429 refusals). The same seed gives the same schedule, so a failing seed can be replayed alone.
+ * a trade-stream reconnect or an actor crash while a POST is unanswered, slow position reads,
+ * 403/422/429 refusals, and the database hung then cut while a decision is under way: a lost
+ * write-ahead, after a safety order's POST has left). The same seed gives the same schedule, so a
+ * failing seed can be replayed alone.
  */
 import { mulberry32 } from '../../src/sim/feeds.js';
 
@@ -23,7 +25,8 @@ export type Step =
   | { readonly kind: 'reconnectDuringPost' }
   | { readonly kind: 'crashDuringPost' }
   | { readonly kind: 'slowPositions'; readonly ms: number }
-  | { readonly kind: 'refuseOrders'; readonly count: number; readonly status: number };
+  | { readonly kind: 'refuseOrders'; readonly count: number; readonly status: number }
+  | { readonly kind: 'lostCommit' };
 
 const FAULTS: readonly ((r: () => number) => Step)[] = [
   () => ({ kind: 'dropTrading' }),
@@ -49,6 +52,7 @@ const FAULTS: readonly ((r: () => number) => Step)[] = [
     count: 1 + Math.floor(r() * 3),
     status: [403, 422, 429][Math.floor(r() * 3)]!,
   }),
+  () => ({ kind: 'lostCommit' }),
 ];
 
 /**
