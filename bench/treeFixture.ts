@@ -76,6 +76,9 @@ export async function seedHoldingAssets(
     await holdCoin(db.pool, id);
     assets.push({ id, symbol });
   }
+  // As a graceful stop leaves it (sql/010): a start then looks for no unrecorded safety order, as
+  // after a crash it would, for up to ORDER_LOOKUP_GRACE_SECONDS per cycle holding coin.
+  await db.pool.query('UPDATE dca_installation SET stopped_cleanly_at = CURRENT_TIMESTAMP(3)');
   return { db, assets };
 }
 
