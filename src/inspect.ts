@@ -7,7 +7,7 @@
  * Whatever leaves the process is sanitised: Decimals become strings, Dates ISO strings, and keys
  * that name a secret are dropped, so a context can never carry a key into a browser.
  */
-import { createInspector, type StatelyInspectionEvent } from '@statelyai/inspect';
+import type { StatelyInspectionEvent } from '@statelyai/inspect';
 import type { Logger } from 'pino';
 import { configure as configureStringify } from 'safe-stable-stringify';
 import type { AnyActorRef, AnyEventObject, InspectionEvent } from 'xstate';
@@ -99,6 +99,8 @@ const stringify = configureStringify({ maximumDepth: 10 });
  * push everything else out of that window and change nothing a person wants to see.
  */
 export async function startStatelyInspector(opts: StatelyInspectorOptions = {}): Promise<StatelyInspector> {
+  // Loaded only when asked for (--inspect): a bot without it starts without the inspector's code.
+  const { createInspector } = await import('@statelyai/inspect');
   const relay = await startInspectorRelay({
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,

@@ -5,8 +5,10 @@
  * `err` serializer scrubs known secret *values* out of error messages, stacks and response headers,
  * which no key-based redaction can see into.
  */
+
+import { createRequire } from 'node:module';
 import pino, { type DestinationStream, type Logger, type StreamEntry } from 'pino';
-import pinoPretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import { MIN_MASKED_SECRET_LENGTH, maskSecrets, REDACTED, weakSecretNames } from './secrets.js';
 
 export type { Logger } from 'pino';
@@ -61,6 +63,12 @@ const MAX_DEPTH = 8;
 
 /** The LOG_FILE destination of each logger made here, for reopening after a rotation. */
 const logFiles = new WeakMap<Logger, ReturnType<typeof pino.destination>>();
+
+/** pino-pretty, loaded only for a pretty log: a JSON log (production) never reads its code. */
+const requireLazily = createRequire(import.meta.url);
+function prettyStream(): typeof PinoPretty {
+  return requireLazily('pino-pretty') as typeof PinoPretty;
+}
 
 export function createLogger(opts: LoggerOptions, destination?: DestinationStream): Logger {
   const file = opts.file ? pino.destination({ dest: opts.file, mkdir: true, sync: false }) : null;
@@ -154,9 +162,11 @@ function buildDestination(
 ): DestinationStream {
   const main: DestinationStream =
     destination ??
-    (opts.pretty ? (pinoPretty({ destination: 1 }) as DestinationStream) : pino.destination(1));
+    (opts.pretty ? (prettyStream()({ destination: 1 }) as DestinationStream) : pino.destination(1));
   const screen: DestinationStream =
-    destination && opts.pretty ? (pinoPretty({ destination, colorize: false }) as DestinationStream) : main;
+    destination && opts.pretty
+      ? (prettyStream()({ destination, colorize: false }) as DestinationStream)
+      : main;
   if (!file) return screen;
   const streams: StreamEntry[] = [
     // The logger's own level filters; the streams pass everything they are handed.

@@ -20,9 +20,7 @@ import {
   namedConfigSecrets,
   redactedConfig,
 } from './config.js';
-import { exchangeBarHistory } from './dashboard/bars.js';
-import { createDashboard, type Dashboard } from './dashboard/server.js';
-import { demoWithoutAccount, freshDemo, seedDemoAssets, startDemoFeed } from './demo.js';
+import type { Dashboard } from './dashboard/server.js';
 import { ConfigError, DcaError } from './errors.js';
 import { createExchange } from './exchange/client.js';
 import { describeDestination } from './exchange/destination.js';
@@ -35,7 +33,7 @@ import { createInspectionHub, type StatelyInspector, startStatelyInspector } fro
 import { createLogger, type Logger, reopenLogFile, warnWeakSecrets } from './logger.js';
 import { countingFetch } from './metrics/exchange.js';
 import { createMetrics } from './metrics/metrics.js';
-import { openSimAccountStore, type Simulator, startSimulator } from './sim/index.js';
+import type { Simulator } from './sim/index.js';
 import { loadAssets } from './store/assets.js';
 import { listCycles } from './store/cycles.js';
 import { createPool, type Pool } from './store/db.js';
@@ -183,7 +181,12 @@ async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Pr
     pool = createPool(config.db);
 
     let endpoints: ExchangeEndpoints;
+    // The simulator, the demo and the dashboard are loaded only when used: a cold start of a bot
+    // trading on Alpaca reads none of their code.
+    const demo = config.mode === 'sim' ? await import('./demo.js') : null;
     if (config.mode === 'sim') {
+      const { openSimAccountStore, startSimulator } = await import('./sim/index.js');
+      const { freshDemo, demoWithoutAccount } = demo!;
       if (opts.fresh) logger.info(await freshDemo(pool));
       // The simulator's account lives beside the bot's sim cycles, so a restart goes on as a real account.
       const store = await openSimAccountStore(pool);
@@ -211,7 +214,8 @@ async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Pr
       });
     }
 
-    if (sim) {
+    if (sim && demo) {
+      const { seedDemoAssets, startDemoFeed } = demo;
       const seeded = await seedDemoAssets(pool);
       if (seeded.length > 0) logger.info({ assets: seeded }, 'demo assets added to an empty dca_assets');
       const { assets } = await loadAssets(pool);
@@ -259,6 +263,10 @@ async function run(config: Config, logger: Logger, opts: { fresh: boolean }): Pr
     health?.attach(bot);
     if (config.dashboard.port > 0) {
       try {
+        const [{ createDashboard }, { exchangeBarHistory }] = await Promise.all([
+          import('./dashboard/server.js'),
+          import('./dashboard/bars.js'),
+        ]);
         dashboard = await createDashboard({
           bot,
           pool,

@@ -178,11 +178,12 @@ export class AssetsManager {
       this.assetIds.set(asset.symbol, asset.id);
       if (asset.enabled || (await this.holdsSomething(asset))) wanted.set(asset.symbol, asset);
     }
+    const admitting: AssetConfig[] = [];
     for (const [symbol, asset] of wanted) {
       if (this.stopped) return;
       const current = this.running.get(symbol);
       if (!current) {
-        await this.admit(asset);
+        admitting.push(asset);
       } else if (current !== asset && !sameAsset(current, asset)) {
         this.running.set(symbol, asset);
         this.deps.registry.get(symbol)?.updateAsset(asset);
@@ -194,6 +195,9 @@ export class AssetsManager {
         this.supervisor.retryChild(assetChildId(symbol));
       }
     }
+    // New assets start side by side: each one's start is its own reads and REST calls (paced by the
+    // account's budget), and one asset's failure stays its own.
+    if (admitting.length > 0 && !this.stopped) await Promise.all(admitting.map((asset) => this.admit(asset)));
     for (const symbol of [...this.idle.keys()]) {
       if (!wanted.has(symbol)) this.idle.delete(symbol);
     }

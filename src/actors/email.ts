@@ -5,8 +5,10 @@
  * mail, so a flapping fault cannot flood an inbox. Sending never throws into the caller: a failed
  * mail is logged (the alert itself is already in the log). Known secrets are masked in every mail.
  */
+
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
-import nodemailer from 'nodemailer';
+import type NodeMailer from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AlertEmailConfig } from '../config.js';
 import { maskSecrets } from '../secrets.js';
@@ -42,7 +44,11 @@ interface Pending {
   readonly at: Date;
 }
 
+/** Loaded with the first channel: a bot without alert mail never reads nodemailer's code. */
+const requireLazily = createRequire(import.meta.url);
+
 function createSmtpTransport(config: AlertEmailConfig): MailTransport {
+  const nodemailer = requireLazily('nodemailer') as typeof NodeMailer;
   return nodemailer.createTransport({
     host: config.smtpServer,
     port: config.smtpPort,
