@@ -15,7 +15,7 @@ import { createLogger } from '../src/logger.js';
 import { dec } from '../src/money.js';
 import { createCycle, updateCycle } from '../src/store/cycles.js';
 import type { Pool } from '../src/store/db.js';
-import { createTestDatabase, insertAsset, type TestDatabase } from '../testkit/db.js';
+import { createTestDatabase, insertAsset, markStoppedCleanly, type TestDatabase } from '../testkit/db.js';
 import { dbEnv } from '../testkit/env.js';
 import { createMemoryExchange, type MemoryExchange } from '../testkit/memoryExchange.js';
 
@@ -78,7 +78,7 @@ export async function seedHoldingAssets(
   }
   // As a graceful stop leaves it (sql/010): a start then looks for no unrecorded safety order, as
   // after a crash it would, for up to ORDER_LOOKUP_GRACE_SECONDS per cycle holding coin.
-  await db.pool.query('UPDATE dca_installation SET stopped_cleanly_at = CURRENT_TIMESTAMP(3)');
+  await markStoppedCleanly(db.pool);
   return { db, assets };
 }
 

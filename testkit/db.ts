@@ -114,8 +114,16 @@ export async function insertAsset(db: Queryable, overrides: Partial<SeedAssetCol
 }
 
 /**
+ * The database as a graceful stop leaves it (sql/010): the next start does not look for unrecorded
+ * safety orders, as it would after a crash (architecture §4).
+ */
+export async function markStoppedCleanly(db: Queryable): Promise<void> {
+  await db.query('UPDATE dca_installation SET stopped_cleanly_at = CURRENT_TIMESTAMP(3)');
+}
+
+/**
  * Inserts a cycle row with the given columns (the rest default; `watching` unless `status` is named),
- * e.g. as the bot left it before a restart; returns its id.
+ * as a bot that stopped cleanly left it before a restart (markStoppedCleanly); returns its id.
  */
 export async function insertCycle(
   db: Queryable,
@@ -128,5 +136,6 @@ export async function insertCycle(
     `INSERT INTO dca_cycles (${names.join(', ')}) VALUES (${names.map(() => '?').join(', ')})`,
     Object.values(all),
   );
+  await markStoppedCleanly(db);
   return Number((result as { insertId: number }).insertId);
 }
