@@ -124,14 +124,24 @@ export function isLegacyClientOrderId(clientOrderId: string | null | undefined):
  * only the cycle's most recent id is persisted: a per-step counter would reissue `tp-1`, which Alpaca
  * and the unique index on client_order_id both refuse. A cycle upgraded mid-way from a
  * pre-installation id continues its counter under the installation prefix.
+ *
+ * `givenUp` is the cycle's order given up as never accepted (looked up twice a grace period apart,
+ * architecture §4): the exchange may still create it late, so the next order of *its* step reuses
+ * that exact id and Alpaca refuses the second one as a duplicate instead of taking both. An order of
+ * another step moves the counter past it.
  */
 export function nextClientOrderId(
   installationId: string,
   cycleId: number,
   step: OrderStep,
   previous: string | null,
+  givenUp: string | null = null,
 ): string {
-  const prev = readClientOrderId(previous);
-  const attempt = prev && prev.cycleId === cycleId ? prev.attempt + 1 : 1;
+  const given = readClientOrderId(givenUp);
+  if (given && given.cycleId === cycleId && given.step === step) return givenUp!;
+  const attempts = [readClientOrderId(previous), given]
+    .filter((p): p is AnyClientOrderIdParts => p !== null && p.cycleId === cycleId)
+    .map((p) => p.attempt);
+  const attempt = attempts.length === 0 ? 1 : Math.max(...attempts) + 1;
   return formatClientOrderId(installationId, { cycleId, step, attempt });
 }

@@ -94,6 +94,11 @@ export interface CycleRow {
   readonly backoffUntil: Date | null;
   /** Why the asset is backing off, e.g. the exchange's refusal message. */
   readonly backoffReason: string | null;
+  /**
+   * The cycle's latest order when it was given up as never accepted (not found twice a grace period
+   * apart): the next order of its step reuses this id, so a late creation collides instead of doubling.
+   */
+  readonly givenUpClientOrderId: string | null;
   /** Optimistic-concurrency version: every update must name the version it read. */
   readonly version: number;
 }

@@ -78,4 +78,15 @@ describe('client order ids', () => {
     );
     expect(nextClientOrderId('a1b2c3d4e5', 7, 'so2', 'dca-7-so1-2')).toBe('dca-a1b2c3d4e5-7-so2-3');
   });
+
+  it('reuse an id given up as never accepted for the next order of its step, and move past it for any other', () => {
+    const givenUp = 'dca-a1b2c3d4e5-7-so1-2';
+    expect(nextClientOrderId('a1b2c3d4e5', 7, 'so1', givenUp, givenUp)).toBe(givenUp);
+    expect(nextClientOrderId('a1b2c3d4e5', 7, 'tp', givenUp, givenUp)).toBe('dca-a1b2c3d4e5-7-tp-3');
+    expect(nextClientOrderId('a1b2c3d4e5', 7, 'tp', 'dca-a1b2c3d4e5-7-base-1', givenUp)).toBe(
+      'dca-a1b2c3d4e5-7-tp-3',
+    );
+    // Another cycle's given-up id is no concern of this one.
+    expect(nextClientOrderId('a1b2c3d4e5', 8, 'so1', null, givenUp)).toBe('dca-a1b2c3d4e5-8-so1-1');
+  });
 });

@@ -63,6 +63,7 @@ export function sameRowSources(a: CycleSnapshot | null, b: CycleSnapshot): boole
     x.ledger === y.ledger &&
     x.inFlight === y.inFlight &&
     x.clientOrderId === y.clientOrderId &&
+    x.givenUp === y.givenUp &&
     x.completedAt === y.completedAt
   );
 }

@@ -72,6 +72,7 @@ function freshRow(id: number, status: CycleStatus, at: Date): CycleRow {
     realizedPnl: null,
     backoffUntil: null,
     backoffReason: null,
+    givenUpClientOrderId: null,
     ttpPeakPrice: null,
     version: 1,
   };

@@ -8,9 +8,12 @@
  *   cooldown ──expiry or price drop──▶ watching               watching ──position gone──▶ error
  *   (restored holding coin) ──looking for an unrecorded safety order──▶ buying ──not found──▶ watching
  *   watching ──TAKE_PROFIT_NOW (an operator)──▶ selling (market sell of the open cycle)
+ *   watching ──position gone, last sell given up──▶ selling (looked up once more) ──not found──▶ error
  *
  * An order whose POST is unanswered is unknown, never "not accepted": only a definitive refusal, or
- * two look-ups a grace period apart after the POST ended, return buying/selling to watching. A
+ * two look-ups a grace period apart after the POST ended, return buying/selling to watching; an order
+ * given up that way lends its id to the next order of its step, and a sell given up that way is looked
+ * up once more before the cycle fails for a vanished position (selling, `lastLookFor`). A
  * refusal starts a back-off episode (context.backoff, persisted) in which no order is decided. An
  * order the closed order gate kept home (no instance lock, architecture §2) returns to watching with
  * no back-off and no alert; no order is decided until a TICK says the gate is open (gateClosed).
@@ -27,6 +30,7 @@ import {
   emit,
   enqueueActions,
   not,
+  or,
   type SnapshotFrom,
   setup,
 } from 'xstate';
@@ -44,6 +48,7 @@ import type {
 import { cycleGuards } from './guards.js';
 import * as intents from './intents.js';
 import * as update from './updates.js';
+import { POSITION_VANISHED } from './updates.js';
 
 export type { CycleInput, CycleIntent, CycleOutput, CyclePatchFromMachine } from './cycleTypes.js';
 
@@ -78,14 +83,17 @@ const waitingOnOrder = {
   TICK: { guard: 'isLookupRecheckDue', actions: ['recordNow', 'askToReconcileAgain'] },
 } as const;
 
-/** A look-up that found nothing: meaningless while the POST is out, conclusive only after the grace. */
+/**
+ * A look-up that found nothing: meaningless while the POST is out, conclusive only after the grace.
+ * An order given up keeps its id for the next order of its step (a late creation then collides).
+ */
 const lookUpMisses = [
   { guard: 'isLookupBeforePostEnded' },
   { guard: 'isFirstNotFound', actions: 'noteNotFound' },
   {
     guard: 'isNotFoundAfterGrace',
     target: 'watching',
-    actions: ['reportSubmitFailed', 'closeUnsentOrder', 'abandonOrder'],
+    actions: ['reportSubmitFailed', 'closeUnsentOrder', 'giveUpOrder'],
   },
 ] as const;
 
@@ -148,11 +156,14 @@ export const cycleMachine = setup({
     reportRefusal: emit(({ context, event }) => intents.refusal(context, event)),
     reportOrderEnded: emit(({ context, event }) => intents.orderEnded(context, event)),
     abandonOrder: assign({ inFlight: null }),
+    giveUpOrder: assign(({ context }) => update.giveUpOrder(context)),
+    lookUpGivenUpSell: assign(({ context, event }) => update.lookUpGivenUpSell(context, event)),
     bookBuyFill: assign(({ context, event }) => update.bookBuyFill(context, event)),
     bookSellFill: assign(({ context, event }) => update.bookSellFill(context, event)),
     completeCycle: assign(({ context, event }) => update.completeCycle(context, event)),
 
     failCycle: assign(({ context }, params: { reason: string }) => update.failCycle(context, params.reason)),
+    failAfterLastLook: assign(({ context }) => update.failAfterLastLook(context)),
     reportCycleFailed: emit(({ context }) => intents.cycleFailed(context)),
 
     finishResume: assign({ resume: null }),
@@ -251,21 +262,24 @@ export const cycleMachine = setup({
           actions: { type: 'askPosition', params: { purpose: 'sellNow' } },
         },
         POSITION_NONE: [
+          // A sell given up as never accepted may have been created late and sold it: looked up once more.
+          {
+            guard: and([or(['isAwaitingSellPosition', 'isAwaitingSellNowPosition']), 'isLastSellGivenUp']),
+            target: 'selling',
+            actions: ['lookUpGivenUpSell', 'askToReconcile'],
+          },
           {
             guard: 'isAwaitingSellNowPosition',
             target: 'error',
             actions: [
-              { type: 'failCycle', params: { reason: 'position vanished before the sell now' } },
+              { type: 'failCycle', params: { reason: POSITION_VANISHED.sellNow } },
               'reportCycleFailed',
             ],
           },
           {
             guard: 'isAwaitingSellPosition',
             target: 'error',
-            actions: [
-              { type: 'failCycle', params: { reason: 'position vanished before the take-profit' } },
-              'reportCycleFailed',
-            ],
+            actions: [{ type: 'failCycle', params: { reason: POSITION_VANISHED.sell } }, 'reportCycleFailed'],
           },
           {
             guard: and(['isAwaitingBasePosition', 'canPlaceBaseOrder']),
@@ -320,14 +334,21 @@ export const cycleMachine = setup({
             actions: ['blockBaseOrder', 'reportPositionExists'],
           },
         ],
-        POSITION_MISSING: {
-          guard: 'isHolding',
-          target: 'error',
-          actions: [
-            { type: 'failCycle', params: { reason: 'the exchange has no position for this cycle' } },
-            'reportCycleFailed',
-          ],
-        },
+        POSITION_MISSING: [
+          {
+            guard: and(['isHolding', 'isLastSellGivenUp']),
+            target: 'selling',
+            actions: ['lookUpGivenUpSell', 'askToReconcile'],
+          },
+          {
+            guard: 'isHolding',
+            target: 'error',
+            actions: [
+              { type: 'failCycle', params: { reason: POSITION_VANISHED.missing } },
+              'reportCycleFailed',
+            ],
+          },
+        ],
         TICK: { guard: 'isPositionRecheckDue', actions: ['recordNow', 'allowPositionRecheck'] },
       },
     },
@@ -397,6 +418,8 @@ export const cycleMachine = setup({
           actions: ['reportOrderEnded', 'bookSellFill'],
         },
         RECONCILED: [
+          // The given-up sell looked up once more, because the position vanished: not there either.
+          { guard: 'isLastLookMiss', target: 'error', actions: ['failAfterLastLook', 'reportCycleFailed'] },
           ...lookUpMisses,
           { guard: 'isReconciledOpen', actions: 'recordOpenOrder' },
           { guard: 'isReconciledFilled', target: 'complete', actions: 'completeCycle' },

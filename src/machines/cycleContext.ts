@@ -62,15 +62,22 @@ export function inFlightFromRow(row: CycleRow): InFlightOrder | null {
 /**
  * The one order a restored row may have sent unrecorded: a safety order POSTs while its write-ahead
  * commits, so a row in watching that holds coin may have decided `so<k+1>` (k its safety orders) with
- * the id that follows its own, and lost the COMMIT (architecture §4). Rebuilt exactly as that
- * write-ahead would have stored it, marked unrecorded; its POST has ended with its process or actor.
+ * the id that follows its own (or the given-up id it reuses), and lost the COMMIT (architecture §4).
+ * Rebuilt exactly as that write-ahead would have stored it, marked unrecorded; its POST has ended
+ * with its process or actor.
  */
 export function unrecordedSafetyOrder(input: CycleInput): InFlightOrder | null {
   const { cycle } = input;
   if (!input.lookForUnrecordedOrder || cycle.status !== 'watching' || !cycle.quantity.gt(ZERO)) return null;
   const step: OrderStep = `so${cycle.safetyOrders + 1}`;
   return {
-    clientOrderId: nextClientOrderId(input.installationId, cycle.id, step, cycle.clientOrderId),
+    clientOrderId: nextClientOrderId(
+      input.installationId,
+      cycle.id,
+      step,
+      cycle.clientOrderId,
+      cycle.givenUpClientOrderId,
+    ),
     orderId: null,
     step,
     side: 'buy',
@@ -119,6 +126,7 @@ export function initialContext(input: CycleInput): CycleContext {
     quote: null,
     ledger: ledgerOf(cycle),
     clientOrderId: cycle.clientOrderId,
+    givenUp: cycle.givenUpClientOrderId,
     inFlight,
     positionCheck: null,
     lastFee: null,
@@ -156,6 +164,7 @@ export function cyclePatchOf(status: CycleStatus, context: CycleContext): CycleP
     completedAt: context.completedAt,
     backoffUntil: context.backoff?.until ?? null,
     backoffReason: context.backoff?.reason ?? null,
+    givenUpClientOrderId: context.givenUp,
   };
 }
 

@@ -144,7 +144,19 @@ export interface InFlightOrder {
    * found, it is adopted; not found twice a grace period apart, it was never created.
    */
   readonly unrecorded?: boolean;
+  /**
+   * Set on a sell given up as never accepted, looked up once more because the position it would have
+   * sold is gone (the exchange may have created it late): found, it is the cycle's sell; not found,
+   * the cycle fails as the answer that found no position would have made it fail.
+   */
+  readonly lastLookFor?: VanishedPosition;
 }
+
+/**
+ * Who found the cycle's position gone: the position question of a sell (`sell`), of an operator's
+ * sell now (`sellNow`), or the consistency caretaker (`missing`, POSITION_MISSING).
+ */
+export type VanishedPosition = 'sell' | 'sellNow' | 'missing';
 
 /** A refusal episode: no new order before `until`; one alert per episode, not per attempt. */
 export interface Backoff {
@@ -195,6 +207,12 @@ export interface CycleContext {
   readonly ledger: CycleLedger;
   /** The cycle's most recent client order id, kept after the order ends so the next id is known. */
   readonly clientOrderId: string | null;
+  /**
+   * That order was given up as never accepted (not found twice a grace period apart; never after a
+   * refusal, a 429 or the closed gate): its id, reused by the next order of its step so a late
+   * creation collides instead of doubling (architecture §4). Cleared by the next order placed.
+   */
+  readonly givenUp: string | null;
   readonly inFlight: InFlightOrder | null;
   readonly positionCheck: PositionCheck | null;
   /**
@@ -237,4 +255,5 @@ export type CyclePatchFromMachine = Pick<
   | 'completedAt'
   | 'backoffUntil'
   | 'backoffReason'
+  | 'givenUpClientOrderId'
 >;

@@ -2,6 +2,7 @@
  * The cycle machine's named guards: each answers one question about the context and the event, and
  * leaves the arithmetic to decisions.ts.
  */
+import { isSellStep, readClientOrderId } from '../clientOrderId.js';
 import type { AssetConfig, CycleStatus, OrderSnapshot } from '../domain.js';
 import type { Decimal } from '../money.js';
 import type { CycleContext, CycleEvent, InFlightOrder, LatestQuote, PositionPurpose } from './cycleTypes.js';
@@ -265,6 +266,14 @@ export const cycleGuards = {
   isAwaitingSellPosition: ({ context }: Args) => isAwaitingPosition(context, 'sell'),
   isAwaitingSellNowPosition: ({ context }: Args) => isAwaitingPosition(context, 'sellNow'),
   /**
+   * The cycle's last order was a sell given up as never accepted: created late, it may be what
+   * emptied a position found gone.
+   */
+  isLastSellGivenUp: ({ context }: Args) => {
+    const step = readClientOrderId(context.givenUp)?.step;
+    return step !== undefined && isSellStep(step);
+  },
+  /**
    * A sell now needs coin to sell, no position question already out (it would answer both) and an
    * open order gate (no order is decided while it is closed).
    */
@@ -314,6 +323,8 @@ export const cycleGuards = {
   isInFlightOrder: ({ context, event }: Args) => isOrderOf(context.inFlight, orderOf(event)),
   /** The order in flight is only looked for: a restored row may have sent it unrecorded. */
   isLookingForUnrecordedOrder: ({ context }: Args) => context.inFlight?.unrecorded === true,
+  /** The one more look-up of a given-up sell, made because the position vanished, found nothing. */
+  isLastLookMiss: ({ context, event }: Args) => notFound(context, event)?.lastLookFor !== undefined,
   /** Nothing found while this incarnation's POST is unanswered: the exchange may not have it yet. */
   isLookupBeforePostEnded: ({ context, event }: Args) => notFound(context, event)?.postEnded === false,
   /** The first look-up after the POST ended found nothing: wait a grace period and look again. */

@@ -2,10 +2,16 @@
  * How each named action changes the context, as pure functions of (context, event). The machine's
  * `assign`s call these, so the machine file keeps to states and transitions.
  */
-import { nextClientOrderId, type OrderStep } from '../clientOrderId.js';
+import { nextClientOrderId, type OrderStep, readClientOrderId } from '../clientOrderId.js';
 import type { OrderSnapshot } from '../domain.js';
 import { type Decimal, ZERO } from '../money.js';
-import type { CycleContext, CycleEvent, InFlightOrder, PositionCheck } from './cycleTypes.js';
+import type {
+  CycleContext,
+  CycleEvent,
+  InFlightOrder,
+  PositionCheck,
+  VanishedPosition,
+} from './cycleTypes.js';
 import {
   applySellFill,
   bookBuy,
@@ -43,12 +49,14 @@ export function positionCheck(context: CycleContext, check: Omit<PositionCheck, 
 
 type NewOrder = Omit<InFlightOrder, 'clientOrderId' | 'postEnded' | 'notFoundSince' | 'recheckAsked'>;
 
+/** A new order: the next id, or the given-up one when it is of the same step (nextClientOrderId). */
 function placed(context: CycleContext, order: NewOrder): Update {
   const clientOrderId = nextClientOrderId(
     context.installationId,
     context.cycleId,
     order.step,
     context.clientOrderId,
+    context.givenUp,
   );
   const inFlight: InFlightOrder = {
     ...order,
@@ -57,7 +65,7 @@ function placed(context: CycleContext, order: NewOrder): Update {
     notFoundSince: null,
     recheckAsked: false,
   };
-  return { inFlight, clientOrderId, positionCheck: null };
+  return { inFlight, clientOrderId, positionCheck: null, givenUp: null };
 }
 
 function placeBuy(
@@ -136,6 +144,59 @@ export function markRecheckAsked(context: CycleContext): Update {
   return context.inFlight === null ? {} : { inFlight: { ...context.inFlight, recheckAsked: true } };
 }
 
+/**
+ * Not found twice a grace period apart: the order counts as never accepted and is no longer waited
+ * on, but its id is kept for the next order of its step (a late creation then collides with it).
+ */
+export function giveUpOrder(context: CycleContext): Update {
+  return { givenUp: context.inFlight?.clientOrderId ?? null, inFlight: null };
+}
+
+/** Why a cycle fails when its position is gone, by who found it gone. */
+export const POSITION_VANISHED: Readonly<Record<VanishedPosition, string>> = {
+  sell: 'position vanished before the take-profit',
+  sellNow: 'position vanished before the sell now',
+  missing: 'the exchange has no position for this cycle',
+};
+
+function vanishedPositionOf(context: CycleContext, event: CycleEvent): VanishedPosition | null {
+  if (event.type === 'POSITION_MISSING') return 'missing';
+  const purpose = context.positionCheck?.purpose;
+  return purpose === 'sell' || purpose === 'sellNow' ? purpose : null;
+}
+
+/**
+ * The cycle's position is gone, and its last sell was given up as never accepted: the exchange may
+ * have created it late and sold the position. It is waited on again, as an order whose POST has
+ * ended, for one more look-up (`lastLookFor`).
+ */
+export function lookUpGivenUpSell(context: CycleContext, event: CycleEvent): Update {
+  const clientOrderId = context.givenUp;
+  const step = readClientOrderId(clientOrderId)?.step;
+  const purpose = vanishedPositionOf(context, event);
+  if (clientOrderId === null || step === undefined || purpose === null) return {};
+  const inFlight: InFlightOrder = {
+    clientOrderId,
+    orderId: null,
+    step,
+    side: 'sell',
+    qty: null,
+    limitPrice: null,
+    submittedAt: context.now,
+    filledQty: ZERO,
+    postEnded: true,
+    notFoundSince: null,
+    recheckAsked: false,
+    lastLookFor: purpose,
+  };
+  return { inFlight, givenUp: null, positionCheck: null };
+}
+
+/** The one more look-up found nothing: the position vanished, as the position question said. */
+export function failAfterLastLook(context: CycleContext): Update {
+  return failCycle(context, POSITION_VANISHED[context.inFlight?.lastLookFor ?? 'sell']);
+}
+
 /** An open order seen over REST or as a partial fill: remember its id and progress, nothing else. */
 /**
  * The exchange shows the order a restored row may have sent unrecorded: it is the cycle's order now,
@@ -144,7 +205,11 @@ export function markRecheckAsked(context: CycleContext): Update {
 export function adoptUnrecordedOrder(context: CycleContext): Update {
   const { inFlight } = context;
   if (inFlight?.unrecorded !== true) return {};
-  return { clientOrderId: inFlight.clientOrderId, inFlight: { ...inFlight, unrecorded: false } };
+  return {
+    clientOrderId: inFlight.clientOrderId,
+    givenUp: null,
+    inFlight: { ...inFlight, unrecorded: false },
+  };
 }
 
 export function recordOpenOrder(context: CycleContext, event: CycleEvent): Update {

@@ -30,11 +30,13 @@ const PATCH_COLUMNS: { readonly [K in keyof Required<CyclePatch>]: string } = {
   realizedPnl: 'realized_pnl',
   backoffUntil: 'backoff_until',
   backoffReason: 'backoff_reason',
+  givenUpClientOrderId: 'given_up_client_order_id',
 };
 
 const COLUMNS = `id, asset_id, status, quantity, average_purchase_price, safety_orders, latest_order_id,
   last_order_fill_price, completed_at, created_at, updated_at, client_order_id, bought_quantity, cost_basis,
-  sell_proceeds, realized_pnl, backoff_until, backoff_reason, version, position_baseline, ttp_peak_price`;
+  sell_proceeds, realized_pnl, backoff_until, backoff_reason, version, position_baseline, ttp_peak_price,
+  given_up_client_order_id`;
 
 export function parseCycleRow(row: Row): CycleRow {
   const status = String(row['status']);
@@ -65,6 +67,7 @@ export function parseCycleRow(row: Row): CycleRow {
     realizedPnl: decimalOrNull(row, 'realized_pnl'),
     backoffUntil: dateOrNull(row, 'backoff_until'),
     backoffReason: textOrNull(row, 'backoff_reason'),
+    givenUpClientOrderId: textOrNull(row, 'given_up_client_order_id'),
     version: num(row, 'version'),
   };
 }

@@ -66,7 +66,10 @@ export function parseLedgerRow(row: Row): LedgerOrder {
 /**
  * The write-ahead, in ONE transaction: the guarded cycle update (which also records the intent's
  * client order id unless the patch names one) and a 'pending' ledger row. Retrying after a crash
- * with the same client order id keeps the existing ledger row rather than adding a second.
+ * with the same client order id keeps the existing ledger row rather than adding a second. An id
+ * reused after its order was given up as never accepted (architecture §4) reopens that row: a row
+ * still `not_accepted` is pending again with the new intent's size; a row in any other status (the
+ * order turned up after all) is left as it is.
  *
  * One round trip (architecture §4): START TRANSACTION, the UPDATE, the INSERT and COMMIT go as
  * one statement batch. The INSERT only inserts when the UPDATE matched (ROW_COUNT()), so a stale
@@ -103,13 +106,19 @@ export function prepareWriteAhead(args: WriteAheadArgs): PreparedWriteAhead {
   const patch: CyclePatch = { clientOrderId: intent.clientOrderId, ...args.patch };
   const updatedAt = new Date();
   const update = guardedUpdate(cycle.id, cycle.version, patch, updatedAt);
-  // ON DUPLICATE KEY (not INSERT IGNORE, which would also swallow a foreign-key failure).
+  // ON DUPLICATE KEY (not INSERT IGNORE, which would also swallow a foreign-key failure). The
+  // assignments run left to right, each seeing the ones before: status is assigned last, so every
+  // condition reads the stored status.
   const sql = `START TRANSACTION;
        ${update.sql};
        INSERT INTO dca_orders
          (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending' FROM DUAL WHERE ROW_COUNT() > 0
-       ON DUPLICATE KEY UPDATE id = id;
+       ON DUPLICATE KEY UPDATE
+         qty = IF(status = 'not_accepted', VALUES(qty), qty),
+         limit_price = IF(status = 'not_accepted', VALUES(limit_price), limit_price),
+         closed_at = IF(status = 'not_accepted', NULL, closed_at),
+         status = IF(status = 'not_accepted', 'pending', status);
        COMMIT`;
   const params = [
     ...update.params,

@@ -114,6 +114,7 @@ export function aCycleRow(overrides: Partial<CycleRow> = {}): CycleRow {
     realizedPnl: null,
     backoffUntil: null,
     backoffReason: null,
+    givenUpClientOrderId: null,
     version: 0,
     ...overrides,
   };

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AnyStateNode, type AnyTransitionDefinition, createActor } from 'xstate';
 import { type AdjacencyMap, createTestModel, type StatePath } from 'xstate/graph';
+import { isSellStep, readClientOrderId } from '../../src/clientOrderId.js';
 import type { CycleInput, CycleIntent } from '../../src/machines/cycle.js';
 import { type CycleSnapshot, cycleMachine, toCyclePatch } from '../../src/machines/cycle.js';
 import type { CycleEvent } from '../../src/machines/cycleTypes.js';
@@ -94,6 +95,11 @@ const starts: Record<string, { input: CycleInput; explore: boolean }> = {
   },
 };
 
+function isGivenUpSell(givenUp: string | null): boolean {
+  const step = readClientOrderId(givenUp)?.step;
+  return step !== undefined && isSellStep(step);
+}
+
 /** The state space: the status plus the context that decides which transitions apply. */
 function stateKey(snapshot: Snapshot): string {
   const c = snapshot.context;
@@ -111,6 +117,7 @@ function stateKey(snapshot: Snapshot): string {
       c.inFlight.notFoundSince !== null,
       c.inFlight.recheckAsked,
       c.inFlight.unrecorded === true,
+      c.inFlight.lastLookFor ?? null,
     ],
     c.positionCheck && [c.positionCheck.purpose, c.positionCheck.state],
     c.quote !== null,
@@ -121,6 +128,8 @@ function stateKey(snapshot: Snapshot): string {
     c.backoff && (snapshot.value === 'watching' ? c.now.getTime() < c.backoff.until.getTime() : true),
     // The order gate found closed: nothing is decided until a TICK says it is open.
     c.gateClosed,
+    // A sell given up as never accepted: a vanished position looks it up once more.
+    isGivenUpSell(c.givenUp),
   ]);
 }
 
@@ -170,7 +179,25 @@ function machineTransitions(): Map<AnyTransitionDefinition, string> {
   return all;
 }
 
-function checkInvariants(snapshot: Snapshot, submitted: string[]): void {
+/** What the machine did with client order ids, in order: submitted one, or gave one up as never accepted. */
+type IdEvent = { readonly kind: 'submit' | 'givenUp'; readonly id: string };
+
+/**
+ * Ids submitted while an earlier submission of the same id is still standing: an id is submitted
+ * once, and again only after it was given up as never accepted (the next order of its step reuses it).
+ */
+function resubmitted(log: readonly IdEvent[]): string[] {
+  const standing = new Set<string>();
+  const twice: string[] = [];
+  for (const { kind, id } of log) {
+    if (kind === 'givenUp') standing.delete(id);
+    else if (standing.has(id)) twice.push(id);
+    else standing.add(id);
+  }
+  return twice;
+}
+
+function checkInvariants(snapshot: Snapshot, ids: readonly IdEvent[]): void {
   const { ledger, inFlight, asset: config } = snapshot.context;
   expect(ledger.quantity.gte(0), 'quantity ≥ 0').toBe(true);
   if (ledger.boughtQuantity.gt(0)) {
@@ -195,7 +222,8 @@ function checkInvariants(snapshot: Snapshot, submitted: string[]): void {
     expect(inFlight, 'no order in flight').toBeNull();
   }
   expect(toCyclePatch(snapshot).latestOrderId).toBe(inFlight?.orderId ?? null);
-  expect(new Set(submitted).size, `client order ids unique: ${submitted.join(', ')}`).toBe(submitted.length);
+  const shown = ids.map((e) => `${e.kind} ${e.id}`).join(', ');
+  expect(resubmitted(ids), `client order ids unique unless given up: ${shown}`).toEqual([]);
 }
 
 /** A started actor that records the machine transitions it takes and the client order ids it submits. */
@@ -207,9 +235,10 @@ function recordingActor(input: CycleInput, taken: Set<AnyTransitionDefinition>, 
       if (ev.type === '@xstate.microstep') for (const t of ev._transitions) taken.add(t);
     },
   });
-  const submitted: string[] = [];
+  const submitted: IdEvent[] = [];
   actor.on('*', (intent: CycleIntent) => {
-    if (intent.type === 'submitOrder') submitted.push(intent.order.clientOrderId);
+    if (intent.type === 'submitOrder') submitted.push({ kind: 'submit', id: intent.order.clientOrderId });
+    if (intent.type === 'closeUnsentOrder') submitted.push({ kind: 'givenUp', id: intent.clientOrderId });
   });
   actor.start();
   return { actor, submitted };
@@ -263,7 +292,7 @@ async function replay(
 function tryEdge(
   input: CycleInput,
   from: unknown,
-  before: readonly string[],
+  before: readonly IdEvent[],
   edge: Edge,
   taken: Set<AnyTransitionDefinition>,
 ) {
@@ -272,7 +301,8 @@ function tryEdge(
   actor.send(variantEvent(edge.event.variant, actor.getSnapshot()));
   const live = actor.getSnapshot();
   // No order is decided while the order gate is closed.
-  if (gateClosed) expect(submitted, `order decided with the gate closed: ${edge.event.variant}`).toEqual([]);
+  const decided = submitted.filter((e) => e.kind === 'submit');
+  if (gateClosed) expect(decided, `order decided with the gate closed: ${edge.event.variant}`).toEqual([]);
   expect(stateKey(live), `after ${edge.event.variant}`).toBe(stateKey(edge.state));
   checkInvariants(live, [...before, ...submitted]);
   actor.stop();

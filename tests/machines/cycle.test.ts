@@ -533,6 +533,7 @@ describe('cycle machine: restoring a row', () => {
         'completedAt',
         'backoffUntil',
         'backoffReason',
+        'givenUpClientOrderId',
       ].sort(),
     );
   });

@@ -16,6 +16,7 @@ const ALL = [
   '008_strategy_controls.sql',
   '009_bars.sql',
   '010_clean_stop.sql',
+  '011_cycle_given_up_order.sql',
 ];
 
 let db: TestDatabase;

@@ -3,7 +3,7 @@ import { formatClientOrderId } from '../../src/clientOrderId.js';
 import type { OrderIntent, OrderSnapshot } from '../../src/domain.js';
 import { StaleWriteError } from '../../src/errors.js';
 import { dec } from '../../src/money.js';
-import { createCycle, getCycle } from '../../src/store/cycles.js';
+import { createCycle, getCycle, updateStoredCycle } from '../../src/store/cycles.js';
 import {
   closeUnsentOrder,
   getLedgerOrder,
@@ -67,6 +67,69 @@ describe('writeAheadOrder', () => {
     const rows = await listLedgerOrders(db.pool, { cycleId: cycle.id });
     expect(rows).toHaveLength(1);
     expect(rows[0]?.qty.toFixed()).toBe('0.000312');
+  });
+
+  it('reopens the row of an id given up as never accepted, with the new size', async () => {
+    const { cycle, intent } = await writtenAhead();
+    await closeUnsentOrder(db.pool, intent.clientOrderId, 'not_accepted');
+    expect((await getLedgerOrder(db.pool, intent.clientOrderId))?.closedAt).not.toBeNull();
+    // The cycle gave the order up (back to watching, the id kept), then decided the same step again.
+    const watching = await updateStoredCycle(db.pool, cycle, {
+      status: 'watching',
+      givenUpClientOrderId: intent.clientOrderId,
+    });
+    await writeAheadOrder(db.pool, {
+      cycle: watching,
+      assetId,
+      patch: { status: 'buying', givenUpClientOrderId: null },
+      step: 'base',
+      intent: { ...intent, qty: dec('0.000315'), limitPrice: dec('63500') },
+    });
+    const rows = await listLedgerOrders(db.pool, { cycleId: cycle.id });
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'pending', closedAt: null, alpacaOrderId: null });
+    expect(rows[0]?.qty.toFixed()).toBe('0.000315');
+    expect(rows[0]?.limitPrice?.toFixed()).toBe('63500');
+    expect(await getCycle(db.pool, cycle.id)).toMatchObject({
+      status: 'buying',
+      clientOrderId: intent.clientOrderId,
+      givenUpClientOrderId: null,
+    });
+  });
+
+  it.each([
+    ['refused', (intent: OrderIntent) => closeUnsentOrder(db.pool, intent.clientOrderId, 'rejected')],
+    [
+      'open',
+      (intent: OrderIntent) =>
+        recordOrderState(db.pool, snapshot(intent, { id: `a-${intent.clientOrderId}`, status: 'new' })),
+    ],
+    [
+      'filled',
+      (intent: OrderIntent) =>
+        recordOrderState(
+          db.pool,
+          snapshot(intent, {
+            id: `a-${intent.clientOrderId}`,
+            status: 'filled',
+            filledQty: dec('0.000312'),
+            filledAvgPrice: dec('64000'),
+          }),
+        ),
+    ],
+  ])('leaves a %s row alone when its id is written again', async (_, reach) => {
+    const { cycle, intent } = await writtenAhead();
+    await reach(intent);
+    const before = await getLedgerOrder(db.pool, intent.clientOrderId);
+    await writeAheadOrder(db.pool, {
+      cycle,
+      assetId,
+      patch: { status: 'buying' },
+      step: 'base',
+      intent: { ...intent, qty: dec('0.000315'), limitPrice: dec('63500') },
+    });
+    const after = await getLedgerOrder(db.pool, intent.clientOrderId);
+    expect({ ...after, updatedAt: null }).toEqual({ ...before, updatedAt: null });
   });
 
   it('writes nothing when the cycle moved on', async () => {
