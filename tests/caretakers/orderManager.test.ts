@@ -127,6 +127,8 @@ describe('the order manager against the simulator', () => {
     // A cancel is pending a few ms on the exchange before the order is canceled.
     await waitForOrder(h.sim, clientOrderId, 'canceled');
     await waitFor(() => actor.view().state === 'watching', 5_000, 'cycle back to watching');
+    // The machine moves first; its row follows once the step's write has committed.
+    await actor.idle();
     expect(await latestStatus(h.db.pool, assetId)).toBe('watching');
     h.sim.faults.releaseOrders();
   });

@@ -66,9 +66,26 @@ async function expectBooksEqualExchange(): Promise<void> {
 }
 
 /** The base order bought and booked; the row in watching, holding coin. */
+/**
+ * The base order bought and booked, and the bot done with it: the row no longer moves (the fill's
+ * position read and fee are in), so the next write is the safety order's write-ahead.
+ */
 async function holdBase(): Promise<void> {
   const booked = async () => dec((await cycles())[0]?.quantity ?? 0).gt(0);
   await quoteUntil(sim, BTC, ...BUY_QUOTE, booked, { timeoutMs: 15_000 });
+  let last = '';
+  await waitUntil(
+    async () => {
+      const [row] = await cycles();
+      const [order] = await ledgerOf(db.pool, assetId);
+      const now = JSON.stringify([row, order]);
+      const still = now === last;
+      last = now;
+      return still;
+    },
+    Boolean,
+    { what: 'the base order settled', intervalMs: 300 },
+  );
 }
 
 /** The database hangs; a safety quote; the POST leaves (the exchange has so1); the batch is cut. */
