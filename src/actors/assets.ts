@@ -11,7 +11,7 @@
  * it holds is still managed.
  */
 import type { Logger } from 'pino';
-import type { AssetConfig } from '../domain.js';
+import type { AssetConfig, AssetRules } from '../domain.js';
 import { isExchangeError } from '../exchange/errors.js';
 import type { Decimal } from '../money.js';
 import { loadAssets } from '../store/assets.js';
@@ -73,6 +73,8 @@ type Admission = 'tradable' | Pick<IdleAsset, 'code' | 'reason'>;
 
 export class AssetsManager {
   private readonly running = new Map<string, AssetConfig>();
+  /** The rules an admission just read, handed to the asset's first start (one GET, not two). */
+  private readonly admittedRules = new Map<string, AssetRules>();
   private readonly idle = new Map<string, IdleAsset>();
   private readonly reportedInvalid = new Set<string>();
   private readonly assetIds = new Map<string, number>();
@@ -273,7 +275,10 @@ export class AssetsManager {
   private async admission(symbol: string): Promise<Admission> {
     try {
       const rules = await this.deps.actorDeps.exchange.getAssetRules(symbol);
-      if (rules.tradable) return 'tradable';
+      if (rules.tradable) {
+        this.admittedRules.set(symbol, rules);
+        return 'tradable';
+      }
       return { code: 'ASSET_NOT_TRADABLE', reason: 'is not tradable on the exchange' };
     } catch (err) {
       if (isExchangeError(err, 'not_found')) {
@@ -294,8 +299,12 @@ export class AssetsManager {
       shutdownMs: 15_000,
       // A fresh actor per start: a restart rebuilds from the database with the newest settings.
       start: async (ctx) => {
+        // A restart reads the rules afresh; the first start takes the ones its admission read.
+        const admitted = this.admittedRules.get(asset.symbol);
+        this.admittedRules.delete(asset.symbol);
         const actor = new AssetActor(running.get(asset.symbol) ?? asset, {
           ...actorDeps,
+          ...(admitted ? { admittedRules: admitted } : {}),
           pool,
           logger,
           alert,

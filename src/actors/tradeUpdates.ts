@@ -86,7 +86,13 @@ export class TradeUpdatesActor {
   private async checkAndDeliver(update: TradeUpdate, owner: AssetActor): Promise<void> {
     let problems: string[];
     try {
-      const placed = await getLedgerOrder(this.deps.db, update.order.clientOrderId);
+      const id = update.order.clientOrderId;
+      // A safety order's update can outrun its ledger row (its POST leaves while the row commits):
+      // then the order its actor is sending is what was placed; once that is answered, the row is in.
+      const placed =
+        (await getLedgerOrder(this.deps.db, id)) ??
+        owner.sendingOrder(id) ??
+        (await getLedgerOrder(this.deps.db, id));
       const asset = { id: owner.view().asset.id, symbol: owner.symbol };
       problems = tradeUpdateProblems(update, placed, asset, this.deps.plausibleRange?.(owner.symbol) ?? null);
     } catch (err) {

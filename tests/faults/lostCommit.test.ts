@@ -176,6 +176,23 @@ describe('a safety order whose write-ahead COMMIT is lost after its POST', () =>
     await expectBooksEqualExchange();
   }, 60_000);
 
+  it('a fill that arrives before the COMMIT is checked against the order being sent: booked, no alert', async () => {
+    const { lines } = await inProcess();
+    await holdBase();
+    // The database hangs while the simulator fills the safety order at once: its trade updates
+    // reach the bot before its ledger row is committed.
+    proxy.stall();
+    await quoteUntil(sim, BTC, ...SAFETY_QUOTE, () => safetyOrders()[0]?.status === 'filled', {
+      timeoutMs: 10_000,
+    });
+    await pause(200);
+    proxy.restore();
+    await waitUntil(cycles, (rows) => rows[0]?.safety_orders === 1, { what: 'safety order 1 booked' });
+    expect(steps()).toEqual(['base filled', 'so1 filled']);
+    expect(lines.filter((l) => l['code'] === 'TRADE_UPDATE_REJECTED')).toEqual([]);
+    await expectBooksEqualExchange();
+  }, 60_000);
+
   it('after a clean stop, the next start does not look', async () => {
     const first = await inProcess();
     await holdBase();

@@ -22,6 +22,7 @@ import { safetyOrderAmountOf } from '../../machines/decisions.js';
 import type { OrderMetrics } from '../../metrics/metrics.js';
 import type { Decimal } from '../../money.js';
 import { type BandVerdict, orderWithinBand } from '../../sanity/orderBand.js';
+import type { PlacedOrder } from '../../sanity/tradeUpdateChecks.js';
 import { createCycle, getLatestCycle } from '../../store/cycles.js';
 import type { Pool } from '../../store/db.js';
 import { recordOrderState } from '../../store/orders.js';
@@ -65,6 +66,8 @@ export interface AssetActorDeps {
   readonly metrics?: OrderMetrics;
   /** Safety orders that may be unrecorded, for the whole process (cycleHost.ts, unrecorded.ts). */
   readonly unrecorded?: UnrecordedOrders;
+  /** The pair's rules as the assets supervisor's admission just read them (a first start only). */
+  readonly admittedRules?: AssetRules;
 }
 
 export interface AssetView {
@@ -173,7 +176,7 @@ export class AssetActor {
   /** Loads (or creates) the current cycle, starts its machine and reconciles an in-flight order. */
   async start(): Promise<void> {
     const { pool, exchange } = this.deps;
-    this.rules = await exchange.getAssetRules(this.asset.symbol);
+    this.rules = this.deps.admittedRules ?? (await exchange.getAssetRules(this.asset.symbol));
     if (!this.rules.tradable) {
       this.deps.alert({
         level: 'error',
@@ -269,6 +272,24 @@ export class AssetActor {
   }
 
   /** Looks the in-flight order up over REST (after a stream reconnect or on a caretaker's request). */
+  /**
+   * The order this actor is sending under `clientOrderId`, as its ledger row will record it; null
+   * when it sends none (trade updates check against it while the row's COMMIT is in flight).
+   */
+  sendingOrder(clientOrderId: string): PlacedOrder | null {
+    const order = this.executor.sendingOrder(clientOrderId);
+    if (!order) return null;
+    return {
+      assetId: this.asset.id,
+      clientOrderId,
+      alpacaOrderId: null,
+      side: order.side,
+      orderType: order.type,
+      qty: order.qty,
+      limitPrice: order.limitPrice,
+    };
+  }
+
   reconcile(): void {
     this.mailbox.post(() => this.host?.reconcile());
   }

@@ -81,6 +81,8 @@ export class OrderExecutor {
   private readonly inFlight = new Set<Promise<unknown>>();
   /** Unanswered POSTs by client order id: a look-up of one of them waits for its answer first. */
   private readonly posts = new Map<string, Promise<unknown>>();
+  /** The intents of those POSTs, for a trade update that outruns the ledger row (sendingOrder). */
+  private readonly sending = new Map<string, OrderIntent>();
   private readonly lookUps = new Map<string, Promise<LookUpAnswer | undefined>>();
   private positionRead: Promise<PositionAnswer | undefined> | null = null;
   private readonly log: Logger;
@@ -136,8 +138,20 @@ export class OrderExecutor {
     const arrived = opts.quoteArrivedAt === undefined ? this.latestQuoteArrival() : opts.quoteArrivedAt;
     const work = this.post(order, arrived, written);
     this.posts.set(order.clientOrderId, work);
-    const done = work.finally(() => this.posts.delete(order.clientOrderId));
+    this.sending.set(order.clientOrderId, order);
+    const done = work.finally(() => {
+      this.posts.delete(order.clientOrderId);
+      this.sending.delete(order.clientOrderId);
+    });
     return this.track(done);
+  }
+
+  /**
+   * The order this executor is sending under `clientOrderId`, until its answer is recorded: its
+   * ledger row may not be committed yet (a safety order POSTs while its write-ahead commits).
+   */
+  sendingOrder(clientOrderId: string): OrderIntent | undefined {
+    return this.sending.get(clientOrderId);
   }
 
   /**
