@@ -190,19 +190,17 @@ export class OrderExecutor {
 
   private async post(o: OrderIntent, arrived: number | null, written?: Promise<void>): Promise<SubmitAnswer> {
     const clientOrderId = o.clientOrderId;
-    this.log.info(
-      {
-        event: 'order_submit',
-        clientOrderId,
-        side: o.side,
-        type: o.type,
-        qty: o.qty.toFixed(),
-        limitPrice: o.limitPrice?.toFixed() ?? null,
-      },
-      'submitting order',
-    );
+    const submitting = {
+      event: 'order_submit',
+      clientOrderId,
+      side: o.side,
+      type: o.type,
+      qty: o.qty.toFixed(),
+      limitPrice: o.limitPrice?.toFixed() ?? null,
+    };
     const look = this.deps.lastLook?.(o);
     if (look && !look.ok) {
+      this.log.info(submitting, 'submitting order');
       this.log.error(
         { event: 'order_implausible', clientOrderId, code: look.code, reason: look.message },
         'order not sent: implausible against the market',
@@ -225,9 +223,13 @@ export class OrderExecutor {
       if (decidedFor !== null) metrics?.tickToOrder(decidedFor);
       metrics?.orderSent(o.symbol, o.side);
     };
+    const answer = this.deps.exchange.submitOrder(o);
+    // Logged once the request has left: the check phase comes after this turn's socket writes, and
+    // before any answer can be read.
+    setImmediate(() => this.log.info(submitting, 'submitting order'));
     let order: OrderSnapshot;
     try {
-      order = await this.deps.exchange.submitOrder(o);
+      order = await answer;
     } catch (err) {
       if (!(err instanceof ExchangeError && err.details['notSent'] === true)) sent();
       await written;
