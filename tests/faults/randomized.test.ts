@@ -5,7 +5,7 @@
  * has two orders that are not dead without a fill, (b) every cycle's row equals the fills the
  * simulator reports for it, (c) every fill on the exchange is in dca_orders and in its cycle.
  *
- * DCA_FAULT_SEEDS sets how many seeds run (default 10), DCA_FAULT_SEED_BASE the first one.
+ * DCA_FAULT_SEEDS sets how many seeds run (default 6), DCA_FAULT_SEED_BASE the first one.
  */
 import { describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/app.js';
@@ -22,7 +22,7 @@ import { pause } from '../helpers/wait.js';
 
 const BTC = 'BTC/USD';
 const FEE = dec('0.0025');
-const SEEDS = Number(process.env['DCA_FAULT_SEEDS'] || 10);
+const SEEDS = Number(process.env['DCA_FAULT_SEEDS'] || 6);
 const FIRST_SEED = Number(process.env['DCA_FAULT_SEED_BASE'] || 1);
 const STEPS = 40;
 const REQUEST_TIMEOUT_MS = 400;
