@@ -13,9 +13,10 @@ import { createActor } from 'xstate';
 import type { OrderStep } from '../clientOrderId.js';
 import type { AssetConfig, AssetRules, CycleRow, CycleStatus, OrderSide } from '../domain.js';
 import { type CycleActor, type CycleIntent, cycleMachine } from '../machines/cycle.js';
+import { newCycleRow } from '../machines/cycleContext.js';
 import type { CycleEvent } from '../machines/cycleTypes.js';
 import { worstCaseCapital } from '../machines/decisions.js';
-import { type Decimal, dec, ZERO } from '../money.js';
+import { type Decimal, dec } from '../money.js';
 import { BacktestAccount, type FeeModel } from './account.js';
 import type { Bars } from './bars.js';
 import { QuoteModel, type QuotePoint } from './quoteModel.js';
@@ -52,30 +53,7 @@ export type { RunResult } from './recorder.js';
 const INSTALLATION_ID = 'backtest';
 
 function freshRow(id: number, status: CycleStatus, at: Date): CycleRow {
-  return {
-    id,
-    assetId: 1,
-    status,
-    quantity: ZERO,
-    averagePurchasePrice: ZERO,
-    safetyOrders: 0,
-    latestOrderId: null,
-    lastOrderFillPrice: null,
-    completedAt: null,
-    createdAt: at,
-    updatedAt: at,
-    clientOrderId: null,
-    boughtQuantity: ZERO,
-    positionBaseline: ZERO,
-    costBasis: ZERO,
-    sellProceeds: ZERO,
-    realizedPnl: null,
-    backoffUntil: null,
-    backoffReason: null,
-    givenUpClientOrderId: null,
-    ttpPeakPrice: null,
-    version: 1,
-  };
+  return { ...newCycleRow({ id, assetId: 1, status, at }), version: 1 };
 }
 
 class Replay {

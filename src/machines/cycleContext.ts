@@ -17,6 +17,39 @@ import {
 } from './cycleTypes.js';
 import type { CycleLedger } from './decisions.js';
 
+/** A cycle row that holds nothing and has ordered nothing yet, as a new dca_cycles row starts. */
+export function newCycleRow(fields: {
+  readonly id: number;
+  readonly assetId: number;
+  readonly status: CycleStatus;
+  readonly at: Date;
+}): CycleRow {
+  return {
+    id: fields.id,
+    assetId: fields.assetId,
+    status: fields.status,
+    quantity: ZERO,
+    averagePurchasePrice: ZERO,
+    safetyOrders: 0,
+    latestOrderId: null,
+    lastOrderFillPrice: null,
+    ttpPeakPrice: null,
+    completedAt: null,
+    createdAt: fields.at,
+    updatedAt: fields.at,
+    clientOrderId: null,
+    boughtQuantity: ZERO,
+    positionBaseline: ZERO,
+    costBasis: ZERO,
+    sellProceeds: ZERO,
+    realizedPnl: null,
+    backoffUntil: null,
+    backoffReason: null,
+    givenUpClientOrderId: null,
+    version: 0,
+  };
+}
+
 export function ledgerOf(row: CycleRow): CycleLedger {
   return {
     quantity: row.quantity,

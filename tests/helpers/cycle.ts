@@ -17,6 +17,7 @@ import {
   type CycleSnapshot,
   cycleMachine,
 } from '../../src/machines/cycle.js';
+import { newCycleRow } from '../../src/machines/cycleContext.js';
 import type { CycleEvent } from '../../src/machines/cycleTypes.js';
 import {
   type CycleLedger,
@@ -93,31 +94,7 @@ export function someRules(overrides: Partial<AssetRules> = {}): AssetRules {
 }
 
 export function aCycleRow(overrides: Partial<CycleRow> = {}): CycleRow {
-  return {
-    id: 7,
-    assetId: 1,
-    status: 'watching',
-    quantity: ZERO,
-    averagePurchasePrice: ZERO,
-    safetyOrders: 0,
-    latestOrderId: null,
-    lastOrderFillPrice: null,
-    ttpPeakPrice: null,
-    completedAt: null,
-    createdAt: T0,
-    updatedAt: T0,
-    clientOrderId: null,
-    boughtQuantity: ZERO,
-    positionBaseline: ZERO,
-    costBasis: ZERO,
-    sellProceeds: ZERO,
-    realizedPnl: null,
-    backoffUntil: null,
-    backoffReason: null,
-    givenUpClientOrderId: null,
-    version: 0,
-    ...overrides,
-  };
+  return { ...newCycleRow({ id: 7, assetId: 1, status: 'watching', at: T0 }), ...overrides };
 }
 
 export function aCycleInput(overrides: Partial<CycleInput> = {}): CycleInput {
