@@ -63,6 +63,27 @@ async function quoteWhileClosed(lines?: readonly Record<string, unknown>[], forM
 const booked = async () => dec((await cyclesOf(db.pool, assetId))[0]?.quantity ?? 0).gt(0);
 const steps = () => sim.listOrders().map((o) => `${readClientOrderId(o.clientOrderId)?.step} ${o.status}`);
 
+/**
+ * A bot in-process whose orders pass only while `guard` holds the instance lock; the lock on its own
+ * path through the proxy, the bot's pool straight to the server.
+ */
+async function lockedBot(leaseMs: number) {
+  const sink = logSink();
+  const guard = await InstanceGuard.acquire({ ...db.cfg, host: '127.0.0.1', port: proxy.port }, sink.logger, {
+    leaseMs,
+    retryMs: 200,
+  });
+  stops.push(() => guard.release());
+  const started = await startInProcessBot({
+    sim,
+    db,
+    wrapExchange: (e) => guardOrders(e, () => guard.held()),
+  });
+  stops.push(() => started.bot.stop('test over'));
+  await started.trading([BTC]);
+  return { guard, sink, started };
+}
+
 describe('a MySQL outage that loses the instance lock', () => {
   it('keeps the process up, sends no order while the lock is lost, and trades once it is back', async () => {
     const bot: BotProcess = spawnBot({
@@ -94,24 +115,7 @@ describe('a MySQL outage that loses the instance lock', () => {
   }, 90_000);
 
   it('lets no order leave while only the lock is lost and MySQL still answers the bot', async () => {
-    // The lock on its own path through the proxy; the bot's pool straight to the server.
-    const sink = logSink();
-    const guard = await InstanceGuard.acquire(
-      { ...db.cfg, host: '127.0.0.1', port: proxy.port },
-      sink.logger,
-      {
-        leaseMs: 1_500,
-        retryMs: 200,
-      },
-    );
-    stops.push(() => guard.release());
-    const started = await startInProcessBot({
-      sim,
-      db,
-      wrapExchange: (e) => guardOrders(e, () => guard.held()),
-    });
-    stops.push(() => started.bot.stop('test over'));
-    await started.trading([BTC]);
+    const { guard, started } = await lockedBot(1_500);
 
     proxy.cut();
     await waitFor(() => !guard.held(), 5_000, 'the lock lost');
@@ -126,26 +130,9 @@ describe('a MySQL outage that loses the instance lock', () => {
   }, 90_000);
 
   it('closes the gate within the lease while the lock connection hangs, and trades once a heartbeat answers', async () => {
-    // The lock on its own path through the proxy; the bot's pool straight to the server.
-    const sink = logSink();
     // Long enough that the stall ends before a heartbeat is given up (two leases): the same connection.
     const leaseMs = 3_000;
-    const guard = await InstanceGuard.acquire(
-      { ...db.cfg, host: '127.0.0.1', port: proxy.port },
-      sink.logger,
-      {
-        leaseMs,
-        retryMs: 200,
-      },
-    );
-    stops.push(() => guard.release());
-    const started = await startInProcessBot({
-      sim,
-      db,
-      wrapExchange: (e) => guardOrders(e, () => guard.held()),
-    });
-    stops.push(() => started.bot.stop('test over'));
-    await started.trading([BTC]);
+    const { guard, sink, started } = await lockedBot(leaseMs);
 
     proxy.stall();
     const stalled = Date.now();
