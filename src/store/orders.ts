@@ -77,6 +77,37 @@ export function parseLedgerRow(row: Row): LedgerOrder {
  * failing statement stops the batch before COMMIT, and the transaction is rolled back. The stored
  * row is not read back: `projectCycle` knows it (updated_at is sent, not left to the server).
  */
+/** The columns of a new 'pending' ledger row, in the order pendingLedgerValues gives their values. */
+const LEDGER_COLUMNS =
+  '(cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)';
+
+/** An order as its ledger row records it when placed (an intent, or the exchange's snapshot). */
+interface PlacedValues {
+  readonly clientOrderId: string;
+  readonly side: string;
+  readonly type: string;
+  readonly timeInForce: string;
+  readonly qty: Decimal;
+  readonly limitPrice: Decimal | null;
+}
+
+/** The values of LEDGER_COLUMNS but the status, each checked against its column first. */
+function pendingLedgerValues(cycleId: number, assetId: number, step: string, order: PlacedValues): unknown[] {
+  checkFits('dca_orders', 'qty', order.qty);
+  checkFits('dca_orders', 'limit_price', order.limitPrice);
+  return [
+    cycleId,
+    assetId,
+    order.clientOrderId,
+    step,
+    order.side,
+    order.type,
+    order.timeInForce,
+    toPlain(order.qty),
+    order.limitPrice === null ? null : toPlain(order.limitPrice),
+  ];
+}
+
 export interface WriteAheadArgs {
   /** The row as last stored; its version guards the update. */
   readonly cycle: CycleRow;
@@ -101,8 +132,7 @@ export interface PreparedWriteAhead {
  */
 export function prepareWriteAhead(args: WriteAheadArgs): PreparedWriteAhead {
   const { intent, cycle } = args;
-  checkFits('dca_orders', 'qty', intent.qty);
-  checkFits('dca_orders', 'limit_price', intent.limitPrice);
+  const ledger = pendingLedgerValues(cycle.id, args.assetId, args.step, intent);
   const patch: CyclePatch = { clientOrderId: intent.clientOrderId, ...args.patch };
   const updatedAt = new Date();
   const update = guardedUpdate(cycle.id, cycle.version, patch, updatedAt);
@@ -111,8 +141,7 @@ export function prepareWriteAhead(args: WriteAheadArgs): PreparedWriteAhead {
   // condition reads the stored status.
   const sql = `START TRANSACTION;
        ${update.sql};
-       INSERT INTO dca_orders
-         (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
+       INSERT INTO dca_orders ${LEDGER_COLUMNS}
        SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending' FROM DUAL WHERE ROW_COUNT() > 0
        ON DUPLICATE KEY UPDATE
          qty = IF(status = 'not_accepted', VALUES(qty), qty),
@@ -120,19 +149,7 @@ export function prepareWriteAhead(args: WriteAheadArgs): PreparedWriteAhead {
          closed_at = IF(status = 'not_accepted', NULL, closed_at),
          status = IF(status = 'not_accepted', 'pending', status);
        COMMIT`;
-  const params = [
-    ...update.params,
-    cycle.id,
-    args.assetId,
-    intent.clientOrderId,
-    args.step,
-    intent.side,
-    intent.type,
-    intent.timeInForce,
-    toPlain(intent.qty),
-    intent.limitPrice === null ? null : toPlain(intent.limitPrice),
-  ];
-  return { cycle, patch, updatedAt, sql, params };
+  return { cycle, patch, updatedAt, sql, params: [...update.params, ...ledger] };
 }
 
 /** Sends a prepared write-ahead as one statement batch; the row as stored once it committed. */
@@ -172,26 +189,13 @@ export async function recordUnrecordedOrder(
   },
 ): Promise<void> {
   const { order } = args;
-  const qty = order.qty ?? order.filledQty;
-  checkFits('dca_orders', 'qty', qty);
-  checkFits('dca_orders', 'limit_price', order.limitPrice);
+  const placed = { ...order, qty: order.qty ?? order.filledQty };
   await execute(
     db,
-    `INSERT INTO dca_orders
-       (cycle_id, asset_id, client_order_id, step, side, order_type, time_in_force, qty, limit_price, status)
+    `INSERT INTO dca_orders ${LEDGER_COLUMNS}
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
      ON DUPLICATE KEY UPDATE id = id`,
-    [
-      args.cycleId,
-      args.assetId,
-      order.clientOrderId,
-      args.step,
-      order.side,
-      order.type,
-      order.timeInForce,
-      toPlain(qty),
-      order.limitPrice === null ? null : toPlain(order.limitPrice),
-    ],
+    pendingLedgerValues(args.cycleId, args.assetId, args.step, placed),
   );
   await recordOrderState(db, order);
 }
