@@ -17,19 +17,8 @@ import {
 } from '../../src/machines/decisions.js';
 import { QuoteGate, quoteTriggers, unknownQuoteHandling } from '../../src/machines/quoteGate.js';
 import { Decimal, dec, safelyAbove, safelyBelow } from '../../src/money.js';
+import { mulberry32 } from '../../src/sim/feeds.js';
 import { aCycleInput, aCycleRow, anAsset, cid, startCycle, T0 } from '../helpers/cycle.js';
-
-/** mulberry32: small, seeded, good enough to spread cases. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const f64 = new Float64Array(1);
 const u64 = new BigUint64Array(f64.buffer);
@@ -269,7 +258,7 @@ function checkGate(r: () => number, count: number, make: (r: () => number) => Ca
 
 describe('safelyAbove / safelyBelow', () => {
   it('every double at or past the bound compares strictly beyond the decimal, as a Decimal', () => {
-    const r = rng(1);
+    const r = mulberry32(1);
     let checked = 0;
     for (let i = 0; i < 3_000; i++) {
       const d = randomDecimal(r, 20);
@@ -305,7 +294,7 @@ describe('QuoteGate', () => {
   });
 
   it('never holds back a quote the machine would act on (random cycles, quotes around each trigger)', () => {
-    const { held, passed, acted } = checkGate(rng(42), 150, randomCase);
+    const { held, passed, acted } = checkGate(mulberry32(42), 150, randomCase);
     // Not vacuous: both sides of every boundary were exercised.
     expect(held).toBeGreaterThan(500);
     expect(passed).toBeGreaterThan(500);
@@ -313,14 +302,14 @@ describe('QuoteGate', () => {
   });
 
   it('never holds back a quote the machine would act on with trailing, stop-loss and scaling on', () => {
-    const { held, passed, acted } = checkGate(rng(4242), 150, randomStrategyCase);
+    const { held, passed, acted } = checkGate(mulberry32(4242), 150, randomStrategyCase);
     expect(held).toBeGreaterThan(1_000);
     expect(passed).toBeGreaterThan(1_000);
     expect(acted).toBeGreaterThan(500);
   });
 
   it('lets through a quote exactly at a trigger price, and holds one a hair beyond the margin', () => {
-    const c = randomCase(rng(7));
+    const c = randomCase(mulberry32(7));
     const watching: Case = {
       name: 'watching',
       row: {
@@ -347,7 +336,7 @@ describe('QuoteGate', () => {
   });
 
   it('lets through a quote at each new trigger (scaled safety, trailing start, peak, pullback, stop-loss)', () => {
-    const base = randomCase(rng(7));
+    const base = randomCase(mulberry32(7));
     const holding = {
       status: 'watching',
       quantity: dec('0.5'),
