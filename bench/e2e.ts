@@ -26,7 +26,7 @@ import { memoryMb } from './procStatus.js';
 import { percentile } from './stats.js';
 import type { Bench, BenchRow } from './table.js';
 import { startTcpTap, type TcpTap } from './tcpTap.js';
-import { ENTRY_PRICE, HELD_QTY, seedHoldingAssets, symbolOf } from './treeFixture.js';
+import { benchPairs, ENTRY_PRICE, HELD_QTY, seedHoldingAssets, symbolOf } from './treeFixture.js';
 
 const GROUP = 'end to end';
 const TICK_ASSETS = 10;
@@ -212,12 +212,7 @@ export const benchEndToEnd: Bench = async () => {
     rateLimitPerMinute: 1_000_000,
     // The two bots of the tick-to-order phase each hold a quote stream.
     maxDataConnections: 2,
-    assets: symbols.map((symbol) => ({
-      symbol,
-      minOrderSize: '0.0001',
-      minTradeIncrement: '0.000000001',
-      priceIncrement: '0.01',
-    })),
+    assets: benchPairs(symbols),
   });
   const tap = await startTcpTap(new URL(sim.endpoints.baseUrl));
   try {

@@ -11,6 +11,7 @@ import { startSimulator } from '../src/sim/index.js';
 import { spawnBot, waitUntilTrading } from '../testkit/botProcess.js';
 import { createTestDatabase, insertAsset } from '../testkit/db.js';
 import type { Bench, BenchRow } from './table.js';
+import { benchPairs } from './treeFixture.js';
 
 const GROUP = 'bot process';
 const TRADE_MS = 8_000;
@@ -28,12 +29,7 @@ async function measure(n: number): Promise<{ rss: number; peak: number; orders: 
   const sim: Simulator = await startSimulator({
     cash: '100000000',
     maxDataSymbols: 1000,
-    assets: symbols.map((symbol) => ({
-      symbol,
-      minOrderSize: '0.0001',
-      minTradeIncrement: '0.000000001',
-      priceIncrement: '0.01',
-    })),
+    assets: benchPairs(symbols),
   });
   const db = await createTestDatabase().catch(async (err: unknown) => {
     await sim.close();

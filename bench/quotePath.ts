@@ -24,7 +24,7 @@ import { freePort } from '../testkit/net.js';
 import { memoryMb } from './procStatus.js';
 import { percentile } from './stats.js';
 import type { Bench, BenchRow } from './table.js';
-import { seedHoldingAssets } from './treeFixture.js';
+import { benchPairs, seedHoldingAssets } from './treeFixture.js';
 
 const GROUP = 'quote path';
 /** The last commit whose crypto quotes went through the SDK's stream client. */
@@ -109,12 +109,7 @@ async function run(cwd: string, n: number, triggers: number, entry?: readonly st
     cash: '100000000',
     rateLimitPerMinute: 0,
     maxDataSymbols: 1000,
-    assets: symbols.map((symbol) => ({
-      symbol,
-      minOrderSize: '0.0001',
-      minTradeIncrement: '0.000000001',
-      priceIncrement: '0.01',
-    })),
+    assets: benchPairs(symbols),
   });
   const { db } = await seedHoldingAssets(n, { sim: false, symbolOf });
   const port = await freePort();

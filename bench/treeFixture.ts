@@ -82,6 +82,16 @@ export async function seedHoldingAssets(
   return { db, assets };
 }
 
+/** The simulator's pairs for benchmark symbols: small increments, so every order size fits. */
+export function benchPairs(symbols: readonly string[]) {
+  return symbols.map((symbol) => ({
+    symbol,
+    minOrderSize: '0.0001',
+    minTradeIncrement: '0.000000001',
+    priceIncrement: '0.01',
+  }));
+}
+
 /** What each seeded cycle holds (0.001 bought, less the 0.25 % fee taken in the coin). */
 export const HELD_QTY = dec('0.001').times('0.9975');
 
