@@ -51,6 +51,10 @@ async function measure(n: number): Promise<{ rss: number; peak: number; orders: 
       env: {
         LOG_LEVEL: 'info',
         ASSET_POLL_SECONDS: '30',
+        // 50 assets each confirm their first quotes and read their position before a base order:
+        // at Alpaca's pace (180/min) that alone outlasts the trading window, and nothing would trade.
+        DCA_REST_PER_MINUTE: '10000',
+        DCA_REST_BURST: '100',
         NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
       },
     });
