@@ -45,11 +45,11 @@ export function timeframeName(ms: number): string {
   return Object.entries(TIMEFRAMES).find(([, v]) => v === ms)?.[0] ?? `${ms / 1000}s`;
 }
 
-export function barsFromList(symbol: string, timeframe: number, list: readonly Bar[]): Bars {
-  const n = list.length;
-  const bars = {
+/** `n` bars of `symbol`, every column zero: to be filled in place. */
+export function emptyBars(symbol: string, timeframeMs: number, n: number): Bars {
+  return {
     symbol,
-    timeframeMs: timeframe,
+    timeframeMs,
     t: new Float64Array(n),
     o: new Float64Array(n),
     h: new Float64Array(n),
@@ -57,6 +57,10 @@ export function barsFromList(symbol: string, timeframe: number, list: readonly B
     c: new Float64Array(n),
     v: new Float64Array(n),
   };
+}
+
+export function barsFromList(symbol: string, timeframe: number, list: readonly Bar[]): Bars {
+  const bars = emptyBars(symbol, timeframe, list.length);
   list.forEach((b, i) => {
     bars.t[i] = b.t;
     bars.o[i] = b.o;

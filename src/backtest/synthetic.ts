@@ -4,7 +4,7 @@
  * close, prices on a cent grid. For benchmarks, sweeps and tests when no recorded bars are at hand.
  */
 import { gaussian, mulberry32 } from '../sim/feeds.js';
-import type { Bars } from './bars.js';
+import { type Bars, emptyBars } from './bars.js';
 
 export interface SyntheticOptions {
   readonly symbol?: string;
@@ -27,16 +27,7 @@ export function syntheticBars(opts: SyntheticOptions): Bars {
   const random = mulberry32(opts.seed ?? 7);
   const tick = opts.tick ?? 0.01;
   const perBar = (opts.annualVol ?? 0.6) / Math.sqrt((MINUTES_PER_YEAR * 60_000) / tf);
-  const bars: Bars = {
-    symbol: opts.symbol ?? 'BTC/USD',
-    timeframeMs: tf,
-    t: new Float64Array(n),
-    o: new Float64Array(n),
-    h: new Float64Array(n),
-    l: new Float64Array(n),
-    c: new Float64Array(n),
-    v: new Float64Array(n),
-  };
+  const bars = emptyBars(opts.symbol ?? 'BTC/USD', tf, n);
   const t0 = (opts.start ?? new Date('2025-01-01T00:00:00Z')).getTime();
   const places = Math.max(0, Math.round(-Math.log10(tick)));
   // Through toFixed, so a price prints as the exchange would send it (60011.67, not 60011.670000000006).
